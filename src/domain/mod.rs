@@ -1,0 +1,1 @@
+//! domain (under construction in this session)

@@ -1,0 +1,1 @@
+//! sync (under construction in this session)
