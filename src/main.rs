@@ -1,1 +1,32 @@
-fn main() {}
+//! snowlink's entry point: parse the command line, install error and panic reporting, dispatch.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use snowlink::cli::{self, Cli, Exit};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    // color-eyre reports panics with their location; the dashboard adds its own hook on top that
+    // restores the terminal first.
+    let _ = color_eyre::install();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("snowlink: cannot start the async runtime: {e}");
+            return ExitCode::from(Exit::Error.code());
+        }
+    };
+    let json = cli.json;
+    match runtime.block_on(cli::run(cli)) {
+        Ok(exit) => ExitCode::from(exit.code()),
+        Err(e) => {
+            if json {
+                let envelope = serde_json::json!({"error": {"kind": e.exit.name(), "message": e.message, "exit_code": e.exit.code()}});
+                println!("{envelope}");
+            }
+            eprintln!("snowlink: {e}");
+            ExitCode::from(e.exit.code())
+        }
+    }
+}

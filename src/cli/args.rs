@@ -1,0 +1,238 @@
+//! clap definitions of the CLI contract (DESIGN.md §CLI contract). Parsing only: each command's
+//! behaviour lives in its own file next to this one.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Triage anomalies and turn them into ServiceNow incidents. With no command, opens the dashboard.
+#[derive(Debug, Parser)]
+#[command(name = "snowlink", version, about, propagate_version = true)]
+pub struct Cli {
+    /// Config file to use instead of $XDG_CONFIG_HOME/snowlink/config.toml.
+    #[arg(long, global = true, env = "SNOWLINK_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Data directory holding the store, instead of $XDG_DATA_HOME/snowlink.
+    #[arg(long, global = true, env = "SNOWLINK_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Instance profile from the config ([instances.NAME]); "default" otherwise.
+    #[arg(long, global = true, value_name = "NAME")]
+    pub instance: Option<String>,
+    /// Machine-readable output (schema: docs/json-output.md).
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Never colour the output (NO_COLOR is honoured too).
+    #[arg(long, global = true)]
+    pub no_color: bool,
+    /// More detail in the log file (repeat for more).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Start the built-in ServiceNow emulator with sample data and open the dashboard on it.
+    Demo,
+    /// Run the local ServiceNow emulator until Ctrl-C.
+    Emulator(EmulatorArgs),
+    /// Check config, credentials, reachability, auth, roles and hibernation.
+    Doctor,
+    /// List anomalies.
+    Anomalies(AnomaliesArgs),
+    /// Show one anomaly with its links, comments and status history.
+    Show {
+        /// Anomaly id.
+        id: String,
+    },
+    /// Create, link, unlink and search incidents.
+    #[command(subcommand)]
+    Ticket(TicketCommand),
+    /// Acknowledge anomalies and tell their linked incidents.
+    Ack {
+        #[arg(required = true)]
+        ids: Vec<String>,
+    },
+    /// Archive anomalies (with a reason) and tell their linked incidents.
+    Archive {
+        #[arg(required = true)]
+        ids: Vec<String>,
+        #[arg(long, value_enum, default_value_t = ArchiveReasonArg::Resolved)]
+        reason: ArchiveReasonArg,
+    },
+    /// Comment on an anomaly; the comment goes to its linked incidents as a work note.
+    Comment(CommentArgs),
+    /// Deliver the outbox to ServiceNow.
+    Sync(SyncArgs),
+    /// Inspect and repair the outbox.
+    Outbox(OutboxArgs),
+    /// List links and their last known incident state; `links refresh` re-reads them.
+    Links {
+        #[command(subcommand)]
+        action: Option<LinksCommand>,
+    },
+    /// Export the store for humans.
+    Export {
+        /// Required: the export is JSON.
+        #[arg(long = "json", id = "export_json")]
+        json: bool,
+    },
+    /// Write, locate and validate the config file.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+    /// Load anomalies from the configured sources (or a file) into the store.
+    Load {
+        /// A JSON or NDJSON anomaly file; default: every configured source.
+        file: Option<PathBuf>,
+        /// Source name recorded for anomalies from FILE.
+        #[arg(long, default_value = "file")]
+        source: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct EmulatorArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8089", value_name = "ADDR")]
+    pub listen: std::net::SocketAddr,
+    /// Extra latency added to every request.
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub latency_ms: u64,
+    /// A fault to inject (grammar: docs/emulator.md); repeatable.
+    #[arg(long = "fault", value_name = "SPEC")]
+    pub faults: Vec<String>,
+    /// JSON file with extra seed records (format: docs/emulator.md).
+    #[arg(long, value_name = "FILE")]
+    pub seed: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct AnomaliesArgs {
+    #[arg(long, value_enum)]
+    pub status: Option<StatusArg>,
+    #[arg(long, conflicts_with = "unlinked")]
+    pub linked: bool,
+    #[arg(long)]
+    pub unlinked: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TicketCommand {
+    /// Create an incident from an anomaly and link it.
+    Create(TicketCreateArgs),
+    /// Link an existing incident (appends the anomaly block to its description and adds a work note).
+    Link { id: String, incident: String },
+    /// Remove the link locally; notes already written stay on the incident.
+    Unlink { id: String, incident: String },
+    /// Search incidents by number or text.
+    Search { text: String },
+}
+
+#[derive(Debug, Args)]
+pub struct TicketCreateArgs {
+    pub id: String,
+    #[arg(long)]
+    pub short_description: Option<String>,
+    #[arg(long)]
+    pub description: Option<String>,
+    #[arg(long)]
+    pub category: Option<String>,
+    #[arg(long)]
+    pub subcategory: Option<String>,
+    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=3))]
+    pub impact: Option<u8>,
+    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=3))]
+    pub urgency: Option<u8>,
+    /// Group name or sys_id.
+    #[arg(long, value_name = "NAME|SYS_ID")]
+    pub assignment_group: Option<String>,
+    /// User name or sys_id.
+    #[arg(long, value_name = "USER")]
+    pub assigned_to: Option<String>,
+    /// User name or sys_id (default: the configured caller or username).
+    #[arg(long, value_name = "USER")]
+    pub caller: Option<String>,
+    /// Print the exact payload and send nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CommentArgs {
+    pub id: String,
+    /// Comment text, or `-` for stdin.
+    pub text: Option<String>,
+    /// Read the comment from a file.
+    #[arg(long, conflicts_with = "text")]
+    pub file: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct SyncArgs {
+    /// Deliver until the outbox is empty or only waiting/dead items remain (the default).
+    #[arg(long, conflicts_with = "watch")]
+    pub once: bool,
+    /// Keep delivering until Ctrl-C.
+    #[arg(long)]
+    pub watch: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct OutboxArgs {
+    #[command(subcommand)]
+    pub action: Option<OutboxCommand>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OutboxCommand {
+    /// List deliveries (default).
+    List {
+        /// Include delivered items.
+        #[arg(long)]
+        all: bool,
+    },
+    /// Make failed or dead deliveries due again.
+    Retry {
+        #[arg(required_unless_present = "all")]
+        id: Option<i64>,
+        #[arg(long)]
+        all: bool,
+    },
+    /// Drop a delivery (it will never be sent).
+    Drop { id: i64 },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LinksCommand {
+    /// Re-read state, priority, group and assignee of every linked incident.
+    Refresh,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Write a commented config file.
+    Init {
+        #[arg(long)]
+        force: bool,
+    },
+    /// Print the paths in use.
+    Path,
+    /// Validate the config, credentials and sources.
+    Check,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum StatusArg {
+    Active,
+    Acknowledged,
+    Archived,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ArchiveReasonArg {
+    Resolved,
+    Invalid,
+    Duplicate,
+    Discarded,
+}
