@@ -1,0 +1,128 @@
+//! Evaluates parsed conditions against one record.
+//!
+//! Semantics chosen where ServiceNow is not fully documented:
+//! - `=`, `!=`, `IN`, `NOT IN`, `SAMEAS`, `NSAMEAS` compare case-insensitively, like `LIKE`,
+//!   `STARTSWITH` and `ENDSWITH` (the reference notes `=` "usually" ignores case on real instances,
+//!   because their databases use case-insensitive collations).
+//! - Empty values behave like SQL NULL, as on a real instance (KB0715430: "is not", "is not one of",
+//!   "is same as" and "is different from" never return rows whose compared value is empty). So an
+//!   empty stored value satisfies only `ISEMPTY`, `EMPTYSTRING`, `ANYTHING`, and `=` / `IN` /
+//!   `IN_HIERARCHY` against an empty operand (`assigned_to=` finds unassigned rows).
+//! - `<`, `<=`, `>`, `>=`, `BETWEEN` compare numerically when both sides are plain numbers, else as
+//!   case-insensitive text, which orders raw UTC date-times correctly.
+//! - `DYNAMIC` never matches: its operand is the sys_id of a server-side script the emulator cannot
+//!   run, and matching nothing is the safe failure (a filter that matched everything could make a
+//!   client act on the wrong records).
+//! - `IN_HIERARCHY` is treated as `=`: the emulator has no hierarchy to walk.
+//! - `javascript:` operands are not evaluated; they are compared as literal text.
+
+use std::cmp::Ordering;
+
+use super::FieldLookup;
+use super::ops::{Condition, Op, Operand};
+use super::order::as_number;
+use super::parse::{Chain, Group};
+
+/// True when any group matches. A query without groups matches everything.
+pub(crate) fn matches_groups(groups: &[Group], lookup: &dyn FieldLookup) -> bool {
+    groups.is_empty()
+        || groups
+            .iter()
+            .any(|group| group.iter().all(|chain| chain_matches(chain, lookup)))
+}
+
+/// An OR chain matches when any of its live conditions does. Dropped conditions (unknown fields) do
+/// not count, and a chain left with none is true: the instance ignores what it cannot resolve.
+fn chain_matches(chain: &Chain, lookup: &dyn FieldLookup) -> bool {
+    let mut any_live = false;
+    for condition in chain {
+        match eval_condition(condition, lookup) {
+            Some(true) => return true,
+            Some(false) => any_live = true,
+            None => {}
+        }
+    }
+    !any_live
+}
+
+/// `None` when the condition is dropped because a field it names does not exist.
+pub(crate) fn eval_condition(condition: &Condition, lookup: &dyn FieldLookup) -> Option<bool> {
+    match condition {
+        Condition::Text(terms) => {
+            let index = lookup.text_index().to_lowercase();
+            Some(terms.iter().all(|term| index.contains(term.as_str())))
+        }
+        Condition::Field { field, op, operand } => {
+            let value = lookup.raw(field)?;
+            let other = match operand {
+                Operand::Field(path) => Some(lookup.raw(path)?),
+                _ => None,
+            };
+            Some(eval_op(*op, &value, operand, other.as_deref()))
+        }
+    }
+}
+
+fn eval_op(op: Op, value: &str, operand: &Operand, other_field: Option<&str>) -> bool {
+    match op {
+        Op::IsEmpty | Op::EmptyString => value.is_empty(),
+        Op::IsNotEmpty => !value.is_empty(),
+        Op::Anything => true,
+        Op::Dynamic => false,
+        Op::Eq | Op::InHierarchy => text(operand).is_some_and(|want| eq(value, want)),
+        Op::In => list(operand).iter().any(|want| eq(value, want)),
+        _ if value.is_empty() => false,
+        Op::Ne => text(operand).is_some_and(|want| !eq(value, want)),
+        Op::NotIn => !list(operand).iter().any(|want| eq(value, want)),
+        Op::Like => text_test(value, operand, |v, w| v.contains(w)),
+        Op::NotLike => text_test(value, operand, |v, w| !v.contains(w)),
+        Op::StartsWith => text_test(value, operand, |v, w| v.starts_with(w)),
+        Op::EndsWith => text_test(value, operand, |v, w| v.ends_with(w)),
+        Op::Lt => cmp_test(value, operand, Ordering::is_lt),
+        Op::Le => cmp_test(value, operand, Ordering::is_le),
+        Op::Gt => cmp_test(value, operand, Ordering::is_gt),
+        Op::Ge => cmp_test(value, operand, Ordering::is_ge),
+        Op::Between => match operand {
+            Operand::Range(low, high) => {
+                compare(value, low).is_ge() && compare(value, high).is_le()
+            }
+            _ => false,
+        },
+        Op::SameAs => other_field.is_some_and(|o| !o.is_empty() && eq(value, o)),
+        Op::NSameAs => other_field.is_some_and(|o| !o.is_empty() && !eq(value, o)),
+    }
+}
+
+fn text(operand: &Operand) -> Option<&str> {
+    match operand {
+        Operand::Text(t) => Some(t),
+        _ => None,
+    }
+}
+
+fn list(operand: &Operand) -> &[String] {
+    match operand {
+        Operand::List(items) => items,
+        _ => &[],
+    }
+}
+
+fn eq(a: &str, b: &str) -> bool {
+    a == b || a.to_lowercase() == b.to_lowercase()
+}
+
+fn text_test(value: &str, operand: &Operand, test: impl Fn(&str, &str) -> bool) -> bool {
+    text(operand).is_some_and(|want| test(&value.to_lowercase(), &want.to_lowercase()))
+}
+
+fn cmp_test(value: &str, operand: &Operand, test: impl Fn(Ordering) -> bool) -> bool {
+    text(operand).is_some_and(|want| test(compare(value, want)))
+}
+
+/// Condition comparison: numeric when both sides are numbers, else case-insensitive text.
+fn compare(value: &str, operand: &str) -> Ordering {
+    match (as_number(value), as_number(operand)) {
+        (Some(a), Some(b)) => a.total_cmp(&b),
+        _ => value.to_lowercase().cmp(&operand.to_lowercase()),
+    }
+}

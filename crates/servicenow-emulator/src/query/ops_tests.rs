@@ -1,0 +1,242 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use super::{Condition, Op, Operand, TermError, parse_condition};
+
+fn field(term: &str) -> (String, Op, Operand) {
+    match parse_condition(term) {
+        Ok(Condition::Field { field, op, operand }) => (field, op, operand),
+        other => panic!("{term}: expected a field condition, got {other:?}"),
+    }
+}
+
+fn text(s: &str) -> Operand {
+    Operand::Text(s.to_string())
+}
+
+#[test]
+fn symbolic_operators_prefer_longest_match() {
+    assert_eq!(field("priority<=2"), ("priority".into(), Op::Le, text("2")));
+    assert_eq!(field("priority>=2"), ("priority".into(), Op::Ge, text("2")));
+    assert_eq!(field("priority<2"), ("priority".into(), Op::Lt, text("2")));
+    assert_eq!(field("priority>2"), ("priority".into(), Op::Gt, text("2")));
+    assert_eq!(field("state!=6"), ("state".into(), Op::Ne, text("6")));
+}
+
+#[test]
+fn value_may_contain_equals_and_operator_words() {
+    assert_eq!(
+        field("short_description=a=b"),
+        ("short_description".into(), Op::Eq, text("a=b"))
+    );
+    assert_eq!(
+        field("descriptionLIKEx!=y"),
+        ("description".into(), Op::Like, text("x!=y"))
+    );
+    assert_eq!(
+        field("short_descriptionSTARTSWITHNOT"),
+        ("short_description".into(), Op::StartsWith, text("NOT"))
+    );
+}
+
+#[test]
+fn field_names_containing_operator_words_are_not_split() {
+    assert_eq!(
+        field("descriptionLIKEfoo"),
+        ("description".into(), Op::Like, text("foo"))
+    );
+    assert_eq!(
+        field("active=true"),
+        ("active".into(), Op::Eq, text("true"))
+    );
+    assert_eq!(
+        field("u_notlike_inSTARTSWITHx"),
+        ("u_notlike_in".into(), Op::StartsWith, text("x"))
+    );
+    assert_eq!(
+        field("contains_on=1"),
+        ("contains_on".into(), Op::Eq, text("1"))
+    );
+}
+
+#[test]
+fn word_operators_with_spaces() {
+    assert_eq!(
+        field("descriptionNOT LIKEfoo"),
+        ("description".into(), Op::NotLike, text("foo"))
+    );
+    assert_eq!(
+        field("descriptionNOTLIKEfoo"),
+        ("description".into(), Op::NotLike, text("foo"))
+    );
+    assert_eq!(
+        field("stateNOT IN1,2"),
+        (
+            "state".into(),
+            Op::NotIn,
+            Operand::List(vec!["1".into(), "2".into()])
+        )
+    );
+}
+
+#[test]
+fn in_and_its_longer_relatives() {
+    assert_eq!(
+        field("stateIN1,2,3"),
+        (
+            "state".into(),
+            Op::In,
+            Operand::List(vec!["1".into(), "2".into(), "3".into()])
+        )
+    );
+    assert_eq!(
+        field("cmdb_ciIN_HIERARCHYabc"),
+        ("cmdb_ci".into(), Op::InHierarchy, text("abc"))
+    );
+    assert_eq!(
+        parse_condition("sys_class_nameINSTANCEOFtask"),
+        Err(TermError::Unsupported)
+    );
+    // A value that merely starts like a longer operator stays a value.
+    assert_eq!(
+        field("categoryINSTANCE_A"),
+        (
+            "category".into(),
+            Op::In,
+            Operand::List(vec!["STANCE_A".into()])
+        )
+    );
+}
+
+#[test]
+fn unary_operators_ignore_trailing_text() {
+    assert_eq!(
+        field("assigned_toISEMPTY"),
+        ("assigned_to".into(), Op::IsEmpty, Operand::None)
+    );
+    assert_eq!(
+        field("assigned_toISNOTEMPTY"),
+        ("assigned_to".into(), Op::IsNotEmpty, Operand::None)
+    );
+    assert_eq!(
+        field("descriptionANYTHING"),
+        ("description".into(), Op::Anything, Operand::None)
+    );
+    assert_eq!(
+        field("descriptionEMPTYSTRINGjunk"),
+        ("description".into(), Op::EmptyString, Operand::None)
+    );
+}
+
+#[test]
+fn between_needs_an_at_sign() {
+    assert_eq!(
+        field("priorityBETWEEN1@3"),
+        (
+            "priority".into(),
+            Op::Between,
+            Operand::Range("1".into(), "3".into())
+        )
+    );
+    assert_eq!(
+        parse_condition("priorityBETWEEN13"),
+        Err(TermError::Malformed)
+    );
+}
+
+#[test]
+fn sameas_names_another_field() {
+    assert_eq!(
+        field("opened_bySAMEAScaller_id"),
+        (
+            "opened_by".into(),
+            Op::SameAs,
+            Operand::Field("caller_id".into())
+        )
+    );
+    assert_eq!(
+        field("opened_byNSAMEAScaller_id"),
+        (
+            "opened_by".into(),
+            Op::NSameAs,
+            Operand::Field("caller_id".into())
+        )
+    );
+    assert_eq!(
+        parse_condition("opened_bySAMEAS"),
+        Err(TermError::Malformed)
+    );
+}
+
+#[test]
+fn dynamic_is_recognised() {
+    assert_eq!(
+        field("assigned_toDYNAMIC90d1921e5f510100a9ad2572f2b477fe").1,
+        Op::Dynamic
+    );
+}
+
+#[test]
+fn dot_walk_paths_are_fields() {
+    assert_eq!(
+        field("assignment_group.name=Service Desk"),
+        ("assignment_group.name".into(), Op::Eq, text("Service Desk"))
+    );
+}
+
+#[test]
+fn date_operators_are_unsupported_not_misread() {
+    assert_eq!(
+        parse_condition("sys_created_onONToday@a@b"),
+        Err(TermError::Unsupported)
+    );
+    assert_eq!(
+        parse_condition("sys_created_onRELATIVEGE@day@ago@3"),
+        Err(TermError::Unsupported)
+    );
+}
+
+#[test]
+fn malformed_terms() {
+    assert_eq!(parse_condition("justafield"), Err(TermError::Malformed));
+    assert_eq!(parse_condition("=value"), Err(TermError::Malformed));
+    assert_eq!(parse_condition("LIKEfoo"), Err(TermError::Malformed));
+    assert_eq!(parse_condition(""), Err(TermError::Malformed));
+}
+
+#[test]
+fn miscased_field_falls_back_to_symbolic_operator() {
+    assert_eq!(
+        field("Number=INC1"),
+        ("Number".into(), Op::Eq, text("INC1"))
+    );
+    assert_eq!(field("u_Field!=x"), ("u_Field".into(), Op::Ne, text("x")));
+}
+
+#[test]
+fn whitespace_in_values_is_preserved() {
+    assert_eq!(
+        field("short_description=  two  spaces "),
+        ("short_description".into(), Op::Eq, text("  two  spaces "))
+    );
+}
+
+#[test]
+fn text_query_terms_and_phrases() {
+    assert_eq!(
+        parse_condition("123TEXTQUERY321=Disk  FULL \"web server\" x"),
+        Ok(Condition::Text(vec![
+            "disk".into(),
+            "full".into(),
+            "web server".into(),
+            "x".into()
+        ]))
+    );
+    assert_eq!(
+        parse_condition("123TEXTQUERY321="),
+        Ok(Condition::Text(vec![]))
+    );
+    assert_eq!(
+        parse_condition("123TEXTQUERY321LIKEx"),
+        Err(TermError::Unsupported)
+    );
+}

@@ -1,0 +1,543 @@
+//! End-to-end tests: parse + match against an in-memory record.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::HashMap;
+
+use super::{EncodedQuery, FieldLookup, OrderBy};
+
+/// A record as a map of field paths (dot-walks included as flat keys) to raw values.
+struct Rec(HashMap<String, String>);
+
+impl FieldLookup for Rec {
+    fn raw(&self, path: &str) -> Option<String> {
+        self.0.get(path).cloned()
+    }
+    fn text_index(&self) -> String {
+        ["number", "short_description", "description"]
+            .iter()
+            .filter_map(|f| self.0.get(*f).cloned())
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
+
+fn rec(pairs: &[(&str, &str)]) -> Rec {
+    Rec(pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect())
+}
+
+/// A typical incident.
+fn incident() -> Rec {
+    rec(&[
+        ("number", "INC0010001"),
+        ("short_description", "Disk full on Web-01"),
+        ("description", "The /var partition is at 100%"),
+        ("priority", "2"),
+        ("impact", "10"),
+        ("state", "1"),
+        ("active", "true"),
+        ("assigned_to", ""),
+        ("opened_by", "6816f79cc0a8016401c5a33be04be441"),
+        ("caller_id", "6816f79cc0a8016401c5a33be04be441"),
+        ("resolved_by", ""),
+        ("assignment_group", "8a4dde73c6112278017a6a4baf547aa7"),
+        ("assignment_group.name", "Service Desk"),
+        ("sys_created_on", "2026-01-15 08:30:00"),
+        ("correlation_id", "snowlink:a^b"),
+    ])
+}
+
+fn m(query: &str) -> bool {
+    EncodedQuery::parse(query).matches(&incident())
+}
+
+// ---- equality -------------------------------------------------------------------------------
+
+#[test]
+fn eq_matches_exact_value() {
+    assert!(m("number=INC0010001"));
+    assert!(!m("number=INC0010002"));
+}
+
+#[test]
+fn eq_is_case_insensitive() {
+    assert!(m("number=inc0010001"));
+    assert!(m("assignment_group.name=service desk"));
+}
+
+#[test]
+fn eq_with_empty_operand_finds_empty_values() {
+    assert!(m("assigned_to="));
+    assert!(!m("number="));
+}
+
+#[test]
+fn ne_matches_other_values_but_never_empty_ones() {
+    assert!(m("state!=6"));
+    assert!(!m("state!=1"));
+    // KB0715430: "is not" does not return rows whose value is empty.
+    assert!(!m("assigned_to!=abc"));
+}
+
+#[test]
+fn ne_with_empty_operand_is_not_empty() {
+    assert!(m("number!="));
+    assert!(!m("assigned_to!="));
+}
+
+// ---- string operators -----------------------------------------------------------------------
+
+#[test]
+fn like_is_case_insensitive_contains() {
+    assert!(m("short_descriptionLIKEdisk FULL"));
+    assert!(!m("short_descriptionLIKEmemory"));
+}
+
+#[test]
+fn notlike_both_spellings() {
+    assert!(m("short_descriptionNOTLIKEmemory"));
+    assert!(m("short_descriptionNOT LIKEmemory"));
+    assert!(!m("short_descriptionNOTLIKEDISK"));
+    assert!(!m("short_descriptionNOT LIKEdisk"));
+}
+
+#[test]
+fn notlike_does_not_match_empty_values() {
+    assert!(!m("assigned_toNOTLIKEx"));
+}
+
+#[test]
+fn startswith_and_endswith_ignore_case() {
+    assert!(m("short_descriptionSTARTSWITHdisk"));
+    assert!(!m("short_descriptionSTARTSWITHfull"));
+    assert!(m("short_descriptionENDSWITHweb-01"));
+    assert!(!m("short_descriptionENDSWITHdisk"));
+}
+
+#[test]
+fn string_operators_never_match_empty_values() {
+    assert!(!m("assigned_toLIKE"));
+    assert!(!m("assigned_toSTARTSWITH"));
+    assert!(!m("assigned_toENDSWITHx"));
+}
+
+// ---- emptiness ------------------------------------------------------------------------------
+
+#[test]
+fn isempty_and_isnotempty() {
+    assert!(m("assigned_toISEMPTY"));
+    assert!(!m("numberISEMPTY"));
+    assert!(m("numberISNOTEMPTY"));
+    assert!(!m("assigned_toISNOTEMPTY"));
+}
+
+#[test]
+fn emptystring_matches_only_empty() {
+    assert!(m("assigned_toEMPTYSTRING"));
+    assert!(!m("numberEMPTYSTRING"));
+}
+
+#[test]
+fn anything_matches_empty_and_filled() {
+    assert!(m("assigned_toANYTHING"));
+    assert!(m("numberANYTHING"));
+}
+
+// ---- ordering comparisons -------------------------------------------------------------------
+
+#[test]
+fn numeric_comparisons_are_numeric() {
+    // "10" > "9" numerically even though "10" < "9" as text.
+    assert!(m("impact>9"));
+    assert!(m("impact>=10"));
+    assert!(!m("impact<10"));
+    assert!(m("impact<=10"));
+    assert!(m("priority<3"));
+    assert!(!m("priority>2"));
+}
+
+#[test]
+fn date_comparisons_use_the_utc_text() {
+    assert!(m("sys_created_on>2026-01-01 00:00:00"));
+    assert!(!m("sys_created_on>2026-01-15 08:30:00"));
+    assert!(m("sys_created_on>=2026-01-15 08:30:00"));
+    assert!(m("sys_created_on<2026-02-01 00:00:00"));
+}
+
+#[test]
+fn comparisons_never_match_empty_values() {
+    assert!(!m("assigned_to<zzz"));
+    assert!(!m("assigned_to>"));
+    assert!(!m("resolved_byBETWEEN@zzz"));
+}
+
+#[test]
+fn between_is_inclusive() {
+    assert!(m("priorityBETWEEN1@3"));
+    assert!(m("priorityBETWEEN2@2"));
+    assert!(!m("priorityBETWEEN3@4"));
+    assert!(m("impactBETWEEN9@11"));
+    assert!(m(
+        "sys_created_onBETWEEN2026-01-15 00:00:00@2026-01-15 23:59:59"
+    ));
+}
+
+#[test]
+fn between_without_at_is_ignored() {
+    let q = EncodedQuery::parse("priorityBETWEEN5");
+    assert!(q.matches(&incident()));
+    assert_eq!(q.ignored_terms(), ["priorityBETWEEN5"]);
+}
+
+// ---- field-to-field -------------------------------------------------------------------------
+
+#[test]
+fn sameas_compares_two_fields() {
+    assert!(m("opened_bySAMEAScaller_id"));
+    assert!(!m("opened_byNSAMEAScaller_id"));
+    assert!(m("opened_byNSAMEASassignment_group"));
+    assert!(!m("opened_bySAMEASassignment_group"));
+}
+
+#[test]
+fn sameas_with_empty_side_never_matches() {
+    assert!(!m("assigned_toSAMEASresolved_by"));
+    assert!(!m("assigned_toNSAMEASnumber"));
+    assert!(!m("numberNSAMEASassigned_to"));
+}
+
+#[test]
+fn sameas_with_unknown_other_field_is_dropped() {
+    let q = EncodedQuery::parse("opened_bySAMEASnope^number=INC0010002");
+    assert!(!q.matches(&incident()));
+    assert!(EncodedQuery::parse("opened_bySAMEASnope").matches(&incident()));
+    assert_eq!(q.referenced_fields(), ["opened_by", "nope", "number"]);
+}
+
+// ---- lists ----------------------------------------------------------------------------------
+
+#[test]
+fn in_list() {
+    assert!(m("stateIN1,2,3"));
+    assert!(!m("stateIN2,3"));
+    assert!(m("numberINinc0010001"));
+}
+
+#[test]
+fn in_list_with_empty_item_finds_empty_values() {
+    assert!(m("assigned_toINabc,"));
+    assert!(!m("assigned_toINabc"));
+}
+
+#[test]
+fn not_in_list() {
+    assert!(m("stateNOT IN6,7"));
+    assert!(!m("stateNOT IN1,7"));
+    assert!(!m("assigned_toNOT INabc"));
+}
+
+#[test]
+fn in_items_are_not_trimmed() {
+    assert!(!m("stateIN 1,2"));
+}
+
+// ---- dynamic / hierarchy --------------------------------------------------------------------
+
+#[test]
+fn dynamic_never_matches() {
+    assert!(!m("assigned_toDYNAMIC90d1921e5f510100a9ad2572f2b477fe"));
+    assert!(!m("opened_byDYNAMIC6816f79cc0a8016401c5a33be04be441"));
+}
+
+#[test]
+fn in_hierarchy_is_equality() {
+    assert!(m(
+        "assignment_groupIN_HIERARCHY8a4dde73c6112278017a6a4baf547aa7"
+    ));
+    assert!(!m("assignment_groupIN_HIERARCHYother"));
+}
+
+// ---- precedence -----------------------------------------------------------------------------
+
+#[test]
+fn and_then_or_chain() {
+    // a^b^ORc = a AND (b OR c)
+    assert!(m("number=INC0010001^state=9^ORpriority=2"));
+    assert!(!m("number=X^state=1^ORpriority=2"));
+    assert!(!m("number=INC0010001^state=9^ORpriority=9"));
+}
+
+#[test]
+fn or_chain_then_and() {
+    // a^ORb^c = (a OR b) AND c
+    assert!(m("number=X^ORstate=1^priority=2"));
+    assert!(!m("number=X^ORstate=1^priority=9"));
+    assert!(!m("number=X^ORstate=9^priority=2"));
+}
+
+#[test]
+fn nq_groups_are_ored() {
+    assert!(m("number=X^NQstate=1"));
+    assert!(m("state=1^NQnumber=X"));
+    assert!(!m("number=X^NQstate=9"));
+    assert!(!m("number=INC0010001^state=9^NQpriority=2^impact=1"));
+    assert!(m("number=INC0010001^state=9^NQpriority=2^impact=10"));
+}
+
+// ---- escape, GOTO, EQ, text -----------------------------------------------------------------
+
+#[test]
+fn escaped_caret_matches_literal_caret() {
+    assert!(m("correlation_id=snowlink:a^^b"));
+    assert!(!m("correlation_id=snowlink:a"));
+    assert!(m("correlation_idLIKEa^^b^ORnumber=X"));
+}
+
+#[test]
+fn goto_prefix_works() {
+    assert!(m("GOTOnumber=INC0010001"));
+    assert!(!m("GOTOnumber=INC0010009"));
+    assert!(m("GOTO123TEXTQUERY321=web-01"));
+}
+
+#[test]
+fn trailing_eq_is_harmless() {
+    assert!(m("number=INC0010001^EQ"));
+    assert!(!m("number=X^EQ"));
+}
+
+#[test]
+fn text_query_requires_every_term() {
+    assert!(m("123TEXTQUERY321=disk WEB-01"));
+    assert!(m("123TEXTQUERY321=inc0010001"));
+    assert!(m("123TEXTQUERY321=partition"));
+    assert!(!m("123TEXTQUERY321=disk memory"));
+}
+
+#[test]
+fn text_query_phrases() {
+    assert!(m("123TEXTQUERY321=\"disk full\""));
+    assert!(!m("123TEXTQUERY321=\"full disk\""));
+}
+
+#[test]
+fn text_query_combines_with_conditions() {
+    assert!(m("123TEXTQUERY321=disk^active=true"));
+    assert!(!m("123TEXTQUERY321=disk^active=false"));
+}
+
+#[test]
+fn text_query_is_not_a_referenced_field() {
+    let q = EncodedQuery::parse("123TEXTQUERY321=disk^state=1");
+    assert_eq!(q.referenced_fields(), ["state"]);
+}
+
+// ---- dot-walk -------------------------------------------------------------------------------
+
+#[test]
+fn dot_walk_is_passed_to_lookup() {
+    assert!(m("assignment_group.name=Service Desk"));
+    assert!(m("assignment_group.nameSTARTSWITHservice"));
+    assert!(!m("assignment_group.name=Network"));
+}
+
+#[test]
+fn whitespace_in_values_matters() {
+    assert!(!m("assignment_group.name=Service  Desk"));
+    assert!(!m("assignment_group.name= Service Desk"));
+}
+
+// ---- unknown fields -------------------------------------------------------------------------
+
+#[test]
+fn unknown_field_condition_is_dropped() {
+    assert!(m("u_nope=1"));
+    assert!(m("u_nope=1^number=INC0010001"));
+    assert!(!m("u_nope=1^number=X"));
+}
+
+#[test]
+fn unknown_field_inside_or_chain_uses_the_rest() {
+    assert!(!m("u_nope=1^ORnumber=X"));
+    assert!(m("u_nope=1^ORnumber=INC0010001"));
+}
+
+#[test]
+fn group_with_only_unknown_fields_matches_everything() {
+    assert!(m("number=X^NQu_nope=1"));
+}
+
+#[test]
+fn miscased_field_is_an_unknown_field() {
+    let q = EncodedQuery::parse("Number=X");
+    assert!(q.matches(&incident()));
+    assert_eq!(q.referenced_fields(), ["Number"]);
+}
+
+#[test]
+fn malformed_term_is_ignored_and_reported() {
+    let q = EncodedQuery::parse("state=1^this is junk^ORnumber=X");
+    assert!(!q.matches(&incident()));
+    assert_eq!(q.ignored_terms(), ["this is junk"]);
+}
+
+#[test]
+fn unsupported_date_operator_is_ignored() {
+    let q = EncodedQuery::parse(
+        "sys_created_onONToday@javascript:gs.beginningOfToday()@javascript:gs.endOfToday()",
+    );
+    assert!(q.matches(&incident()));
+    assert_eq!(q.ignored_terms().len(), 1);
+    assert!(q.referenced_fields().is_empty());
+}
+
+// ---- tricky field names ---------------------------------------------------------------------
+
+#[test]
+fn field_names_with_operator_words() {
+    let r = rec(&[
+        ("description", "foo bar"),
+        ("short_description", "NOT working"),
+        ("active", "false"),
+        ("u_in", "x"),
+        ("u_isempty", ""),
+    ]);
+    let check = |q: &str| EncodedQuery::parse(q).matches(&r);
+    assert!(check("descriptionLIKEfoo"));
+    assert!(check("short_descriptionSTARTSWITHNOT"));
+    assert!(check("active=false"));
+    assert!(!check("active=true"));
+    assert!(check("u_inINx,y"));
+    assert!(check("u_isemptyISEMPTY"));
+    assert!(!check("u_isemptyISNOTEMPTY"));
+    assert!(check("description=foo bar^short_description!=NOT"));
+    assert!(!check("description=foo bar^short_description!=not working"));
+}
+
+#[test]
+fn value_containing_equals_sign() {
+    let r = rec(&[("u_expr", "a=b"), ("u_op", "x!=y")]);
+    assert!(EncodedQuery::parse("u_expr=a=b").matches(&r));
+    assert!(EncodedQuery::parse("u_op=x!=y").matches(&r));
+    assert!(EncodedQuery::parse("u_opLIKE!=").matches(&r));
+}
+
+// ---- query-level API ------------------------------------------------------------------------
+
+#[test]
+fn order_by_is_exposed() {
+    let q = EncodedQuery::parse("active=true^ORDERBYDESCpriority^ORDERBYnumber");
+    assert_eq!(
+        q.order_by(),
+        [
+            OrderBy {
+                field: "priority".into(),
+                descending: true
+            },
+            OrderBy {
+                field: "number".into(),
+                descending: false
+            },
+        ]
+    );
+    assert!(q.matches(&incident()));
+}
+
+#[test]
+fn referenced_fields_are_unique_and_ordered() {
+    let q = EncodedQuery::parse(
+        "state=1^ORpriority=2^NQstate=3^assignment_group.name=X^ORDERBYnumber^ORDERBYstate",
+    );
+    assert_eq!(
+        q.referenced_fields(),
+        ["state", "priority", "assignment_group.name", "number"]
+    );
+}
+
+#[test]
+fn is_empty_reflects_content() {
+    assert!(EncodedQuery::parse("").is_empty());
+    assert!(EncodedQuery::parse("^EQ").is_empty());
+    assert!(EncodedQuery::parse("^NQ^").is_empty());
+    assert!(!EncodedQuery::parse("ORDERBYnumber").is_empty());
+    assert!(!EncodedQuery::parse("state=1").is_empty());
+    assert!(EncodedQuery::default().is_empty());
+}
+
+#[test]
+fn empty_query_matches_everything() {
+    assert!(m(""));
+    assert!(EncodedQuery::default().matches(&incident()));
+}
+
+#[test]
+fn group_count_counts_non_empty_groups() {
+    assert_eq!(EncodedQuery::parse("a=1^NQb=2^NQ").group_count(), 2);
+    assert_eq!(EncodedQuery::parse("").group_count(), 0);
+}
+
+// ---- robustness -----------------------------------------------------------------------------
+
+/// A small xorshift generator so the property test needs no dependency and is reproducible.
+struct XorShift(u64);
+
+impl XorShift {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+}
+
+#[test]
+fn parse_and_match_never_panic_on_random_input() {
+    const ALPHABET: &[char] = &[
+        '^', '^', '^', '=', '!', '<', '>', '@', ',', '.', ' ', '"', 'A', 'B', 'D', 'E', 'I', 'K',
+        'L', 'N', 'O', 'Q', 'R', 'S', 'T', 'Y', 'a', 'b', 'c', 'e', 'n', 'o', 'r', 's', 't', 'x',
+        'z', '1', '2', '3', 'é',
+    ];
+    let mut rng = XorShift(0x9E37_79B9_7F4A_7C15);
+    let record = rec(&[
+        ("a", "1"),
+        ("b", ""),
+        ("ab", "x^y"),
+        ("a.b", "2"),
+        ("number", "INC1"),
+    ]);
+    for _ in 0..20_000 {
+        let len = (rng.next() % 40) as usize;
+        let raw: String = (0..len)
+            .map(|_| ALPHABET[(rng.next() % ALPHABET.len() as u64) as usize])
+            .collect();
+        let q = EncodedQuery::parse(&raw);
+        let _ = q.matches(&record);
+        let _ = q.referenced_fields();
+        let _ = q.is_empty();
+        for order in q.order_by() {
+            assert!(!order.field.is_empty(), "{raw:?}");
+        }
+    }
+}
+
+#[test]
+fn keyword_prefixes_in_random_positions_do_not_panic() {
+    for raw in [
+        "NQ",
+        "OR",
+        "ORDERBY",
+        "ORDERBYDESC",
+        "GOTO",
+        "EQ",
+        "NQOR",
+        "NQORDERBY",
+        "ORGOTO",
+        "^^^^",
+        "^OR^NQ^",
+    ] {
+        let q = EncodedQuery::parse(raw);
+        assert!(q.matches(&incident()), "{raw}");
+    }
+}
