@@ -7,13 +7,15 @@
 //! - Empty values behave like SQL NULL, as on a real instance (KB0715430: "is not", "is not one of",
 //!   "is same as" and "is different from" never return rows whose compared value is empty). So an
 //!   empty stored value satisfies only `ISEMPTY`, `EMPTYSTRING`, `ANYTHING`, and `=` / `IN` /
-//!   `IN_HIERARCHY` against an empty operand (`assigned_to=` finds unassigned rows).
+//!   `IN_HIERARCHY` against an empty operand (`assigned_to=` finds unassigned rows). One exception,
+//!   from the operator reference: `!=true` / `!=false` (a boolean field) also matches empty values.
 //! - `<`, `<=`, `>`, `>=`, `BETWEEN` compare numerically when both sides are plain numbers, else as
 //!   case-insensitive text, which orders raw UTC date-times correctly.
 //! - `DYNAMIC` never matches: its operand is the sys_id of a server-side script the emulator cannot
 //!   run, and matching nothing is the safe failure (a filter that matched everything could make a
 //!   client act on the wrong records).
-//! - `IN_HIERARCHY` is treated as `=`: the emulator has no hierarchy to walk.
+//! - `IN_HIERARCHY` is treated as `=` against the start record (the part after the last `@`): the
+//!   emulator has no hierarchy to walk. `IN_HIERARCHY_DYNAMIC` is `DYNAMIC`.
 //! - `javascript:` operands are not evaluated; they are compared as literal text.
 
 use std::cmp::Ordering;
@@ -54,23 +56,28 @@ pub(crate) fn eval_condition(condition: &Condition, lookup: &dyn FieldLookup) ->
         }
         Condition::Field { field, op, operand } => {
             let value = lookup.raw(field)?;
-            let other = match operand {
-                Operand::Field(path) => Some(lookup.raw(path)?),
-                _ => None,
-            };
-            Some(eval_op(*op, &value, operand, other.as_deref()))
+            if let Operand::Field(path, prefix) = operand {
+                let other = lookup.raw(path)?;
+                return Some(eval_field_op(*op, &value, &other, *prefix));
+            }
+            Some(eval_op(*op, &value, operand))
         }
     }
 }
 
-fn eval_op(op: Op, value: &str, operand: &Operand, other_field: Option<&str>) -> bool {
+fn eval_op(op: Op, value: &str, operand: &Operand) -> bool {
     match op {
         Op::IsEmpty | Op::EmptyString => value.is_empty(),
         Op::IsNotEmpty => !value.is_empty(),
         Op::Anything => true,
         Op::Dynamic => false,
-        Op::Eq | Op::InHierarchy => text(operand).is_some_and(|want| eq(value, want)),
+        Op::Eq => text(operand).is_some_and(|want| eq(value, want)),
+        // The operand is `<hierarchy sys_id>@<start record sys_id>`; compare with the start record.
+        Op::InHierarchy => text(operand)
+            .map(|want| want.rsplit('@').next().unwrap_or(want))
+            .is_some_and(|want| eq(value, want)),
         Op::In => list(operand).iter().any(|want| eq(value, want)),
+        Op::Ne if value.is_empty() => text(operand).is_some_and(is_boolean_literal),
         _ if value.is_empty() => false,
         Op::Ne => text(operand).is_some_and(|want| !eq(value, want)),
         Op::NotIn => !list(operand).iter().any(|want| eq(value, want)),
@@ -88,9 +95,35 @@ fn eval_op(op: Op, value: &str, operand: &Operand, other_field: Option<&str>) ->
             }
             _ => false,
         },
-        Op::SameAs => other_field.is_some_and(|o| !o.is_empty() && eq(value, o)),
-        Op::NSameAs => other_field.is_some_and(|o| !o.is_empty() && !eq(value, o)),
+        // Field-to-field operators are handled by `eval_field_op`.
+        Op::SameAs | Op::NSameAs | Op::GtField | Op::LtField | Op::GeField | Op::LeField => false,
     }
+}
+
+/// SAMEAS, NSAMEAS and the `*_FIELD` comparisons. An empty value on either side never matches
+/// (KB0715430). `prefix` limits date comparisons to a unit (`@day` = the first 10 characters).
+fn eval_field_op(op: Op, value: &str, other: &str, prefix: Option<usize>) -> bool {
+    if value.is_empty() || other.is_empty() {
+        return false;
+    }
+    let cut = |s: &str| -> String { prefix.and_then(|n| s.get(..n)).unwrap_or(s).to_string() };
+    let (a, b) = (cut(value), cut(other));
+    match op {
+        Op::SameAs => eq(&a, &b),
+        Op::NSameAs => !eq(&a, &b),
+        Op::GtField => compare(&a, &b).is_gt(),
+        Op::LtField => compare(&a, &b).is_lt(),
+        Op::GeField => compare(&a, &b).is_ge(),
+        Op::LeField => compare(&a, &b).is_le(),
+        _ => false,
+    }
+}
+
+/// The operator reference says `active!=true` returns rows that are "False, empty, or NULL": boolean
+/// fields are the exception to "is not never matches empty". The query module does not know field
+/// types, so a `true`/`false` operand is taken to mean a boolean field.
+fn is_boolean_literal(operand: &str) -> bool {
+    operand.eq_ignore_ascii_case("true") || operand.eq_ignore_ascii_case("false")
 }
 
 fn text(operand: &Operand) -> Option<&str> {

@@ -72,7 +72,7 @@ impl EncodedQuery {
 
     /// Every field path referenced by a condition or ORDERBY (so the server can apply its
     /// unknown-field policy: ignore / 403 "Insufficient rights to query records" / no rows).
-    /// Includes the other field of SAMEAS / NSAMEAS; excludes the 123TEXTQUERY321 pseudo-field.
+    /// Includes the other field of SAMEAS, NSAMEAS and `*_FIELD`; excludes the 123TEXTQUERY321 pseudo-field.
     /// Each path appears once, in order of first mention.
     pub fn referenced_fields(&self) -> Vec<String> {
         let mut fields: Vec<String> = Vec::new();
@@ -84,7 +84,7 @@ impl EncodedQuery {
         for condition in self.conditions() {
             if let Condition::Field { field, operand, .. } = condition {
                 add(field);
-                if let Operand::Field(other) = operand {
+                if let Operand::Field(other, _) = operand {
                     add(other);
                 }
             }

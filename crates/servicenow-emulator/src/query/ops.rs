@@ -24,8 +24,13 @@ pub(crate) enum Op {
     NotIn,
     /// Dynamic filters name a `sys_filter_option_dynamic` script that the emulator cannot run.
     Dynamic,
-    /// Hierarchy queries need the CMDB/reference tree; treated as `=`.
+    /// Hierarchy queries need the CMDB/reference tree; treated as `=` against the start record.
     InHierarchy,
+    /// Field-to-field comparisons on numbers (`GT_FIELD` and friends).
+    GtField,
+    LtField,
+    GeField,
+    LeField,
 }
 
 /// The right-hand side of a condition, already shaped for its operator.
@@ -36,8 +41,10 @@ pub(crate) enum Operand {
     Text(String),
     List(Vec<String>),
     Range(String, String),
-    /// SAMEAS / NSAMEAS: the path of the other field.
-    Field(String),
+    /// Field-to-field operators: the path of the other field, and for date comparisons such as
+    /// `sla_dueSAMEASactivity_due@day` how many leading characters of the raw UTC value to compare
+    /// (`None` = the whole value).
+    Field(String, Option<usize>),
 }
 
 /// One parsed condition.
@@ -63,6 +70,10 @@ const OPERATORS: &[(&str, Option<Op>)] = &[
     ("<", Some(Op::Lt)),
     (">", Some(Op::Gt)),
     ("LIKE", Some(Op::Like)),
+    // Symbolic aliases from the operator reference (r_OpAvailableFiltersQueries).
+    ("*", Some(Op::Like)),
+    ("!*", Some(Op::NotLike)),
+    ("%", Some(Op::EndsWith)),
     ("NOTLIKE", Some(Op::NotLike)),
     ("NOT LIKE", Some(Op::NotLike)),
     ("STARTSWITH", Some(Op::StartsWith)),
@@ -78,6 +89,12 @@ const OPERATORS: &[(&str, Option<Op>)] = &[
     ("NOT IN", Some(Op::NotIn)),
     ("DYNAMIC", Some(Op::Dynamic)),
     ("IN_HIERARCHY", Some(Op::InHierarchy)),
+    // "is in hierarchy (dynamic)": a dynamic start record, which cannot be resolved either.
+    ("IN_HIERARCHY_DYNAMIC", Some(Op::Dynamic)),
+    ("GT_FIELD", Some(Op::GtField)),
+    ("LT_FIELD", Some(Op::LtField)),
+    ("GT_OR_EQUALS_FIELD", Some(Op::GeField)),
+    ("LT_OR_EQUALS_FIELD", Some(Op::LeField)),
     ("ON", None),
     ("NOTON", None),
     ("RELATIVEGE", None),
@@ -92,10 +109,6 @@ const OPERATORS: &[(&str, Option<Op>)] = &[
     ("VALCHANGES", None),
     ("CHANGESFROM", None),
     ("CHANGESTO", None),
-    ("GT_FIELD", None),
-    ("LT_FIELD", None),
-    ("GT_OR_EQUALS_FIELD", None),
-    ("LT_OR_EQUALS_FIELD", None),
 ];
 
 /// The pseudo-field of keyword search.
@@ -151,7 +164,7 @@ fn split_condition(term: &str) -> Option<(&str, Option<Op>, &str)> {
     let field_end = term.find(|c: char| !is_field_char(c)).unwrap_or(term.len());
     let at = match match_operator(&term[field_end..]) {
         Some(_) => field_end,
-        None => term.find(['=', '!', '<', '>'])?,
+        None => term.find(['=', '!', '<', '>', '*', '%'])?,
     };
     let (len, op) = match_operator(&term[at..])?;
     let field = &term[..at];
@@ -170,14 +183,31 @@ fn shape_operand(op: Op, value: &str) -> Option<Operand> {
             let (low, high) = value.split_once('@')?;
             Operand::Range(low.to_string(), high.to_string())
         }
-        Op::SameAs | Op::NSameAs => {
-            if value.is_empty() {
+        Op::SameAs | Op::NSameAs | Op::GtField | Op::LtField | Op::GeField | Op::LeField => {
+            let (path, unit) = match value.split_once('@') {
+                Some((path, unit)) => (path, unit_prefix_len(unit)),
+                None => (value, None),
+            };
+            if path.is_empty() {
                 return None;
             }
-            Operand::Field(value.to_string())
+            Operand::Field(path.to_string(), unit)
         }
         _ => Operand::Text(value.to_string()),
     })
+}
+
+/// Characters of a raw `YYYY-MM-DD HH:MM:SS` value that identify the same year, month, day, hour
+/// or minute. Other units compare the whole value.
+fn unit_prefix_len(unit: &str) -> Option<usize> {
+    match unit {
+        "year" => Some(4),
+        "month" => Some(7),
+        "day" => Some(10),
+        "hour" => Some(13),
+        "minute" => Some(16),
+        _ => None,
+    }
 }
 
 /// Splits keyword-search text into lower-cased terms. Whitespace separates terms; a double-quoted

@@ -150,7 +150,7 @@ fn sameas_names_another_field() {
         (
             "opened_by".into(),
             Op::SameAs,
-            Operand::Field("caller_id".into())
+            Operand::Field("caller_id".into(), None)
         )
     );
     assert_eq!(
@@ -158,7 +158,7 @@ fn sameas_names_another_field() {
         (
             "opened_by".into(),
             Op::NSameAs,
-            Operand::Field("caller_id".into())
+            Operand::Field("caller_id".into(), None)
         )
     );
     assert_eq!(
@@ -239,4 +239,69 @@ fn text_query_terms_and_phrases() {
         parse_condition("123TEXTQUERY321LIKEx"),
         Err(TermError::Unsupported)
     );
+}
+
+#[test]
+fn symbolic_aliases() {
+    assert_eq!(
+        field("short_description*SAP"),
+        ("short_description".into(), Op::Like, text("SAP"))
+    );
+    assert_eq!(
+        field("short_description!*SAP"),
+        ("short_description".into(), Op::NotLike, text("SAP"))
+    );
+    assert_eq!(
+        field("short_description%outage"),
+        ("short_description".into(), Op::EndsWith, text("outage"))
+    );
+}
+
+#[test]
+fn field_comparison_operators() {
+    assert_eq!(
+        field("reassignment_countGT_FIELDreopen_count"),
+        (
+            "reassignment_count".into(),
+            Op::GtField,
+            Operand::Field("reopen_count".into(), None)
+        )
+    );
+    assert_eq!(
+        field("reassignment_countLT_FIELDreopen_count").1,
+        Op::LtField
+    );
+    assert_eq!(
+        field("reassignment_countGT_OR_EQUALS_FIELDreopen_count").1,
+        Op::GeField
+    );
+    assert_eq!(
+        field("reassignment_countLT_OR_EQUALS_FIELDreopen_count").1,
+        Op::LeField
+    );
+}
+
+#[test]
+fn sameas_with_date_unit() {
+    assert_eq!(
+        field("sla_dueSAMEASactivity_due@day"),
+        (
+            "sla_due".into(),
+            Op::SameAs,
+            Operand::Field("activity_due".into(), Some(10))
+        )
+    );
+    assert_eq!(
+        field("sla_dueNSAMEASactivity_due@fortnight"),
+        (
+            "sla_due".into(),
+            Op::NSameAs,
+            Operand::Field("activity_due".into(), None)
+        )
+    );
+}
+
+#[test]
+fn in_hierarchy_dynamic_is_dynamic() {
+    assert_eq!(field("managerIN_HIERARCHY_DYNAMICfdd0@90d1").1, Op::Dynamic);
 }

@@ -209,3 +209,75 @@ fn in_hierarchy_is_equality() {
     ));
     assert!(!m("assignment_groupIN_HIERARCHYother"));
 }
+
+// ---- aliases, field comparisons, booleans ---------------------------------------------------
+
+#[test]
+fn symbolic_aliases_match_like_their_words() {
+    assert!(m("short_description*disk"));
+    assert!(!m("short_description*memory"));
+    assert!(m("short_description!*memory"));
+    assert!(!m("short_description!*DISK"));
+    assert!(m("short_description%WEB-01"));
+    assert!(!m("short_description%disk"));
+}
+
+#[test]
+fn boolean_not_equal_includes_empty_values() {
+    let r = super::rec(&[("active", ""), ("made_sla", "false")]);
+    let check = |q: &str| EncodedQuery::parse(q).matches(&r);
+    assert!(check("active!=true"));
+    assert!(check("active!=FALSE"));
+    assert!(!check("active!=yes"));
+    assert!(check("made_sla!=true"));
+    assert!(!check("made_sla!=false"));
+}
+
+#[test]
+fn numeric_field_comparisons() {
+    let r = super::rec(&[
+        ("reassignment_count", "10"),
+        ("reopen_count", "9"),
+        ("u_empty", ""),
+    ]);
+    let check = |q: &str| EncodedQuery::parse(q).matches(&r);
+    assert!(check("reassignment_countGT_FIELDreopen_count"));
+    assert!(!check("reassignment_countLT_FIELDreopen_count"));
+    assert!(check(
+        "reassignment_countGT_OR_EQUALS_FIELDreassignment_count"
+    ));
+    assert!(check(
+        "reassignment_countLT_OR_EQUALS_FIELDreassignment_count"
+    ));
+    assert!(!check("reassignment_countGT_FIELDreassignment_count"));
+    assert!(!check("reassignment_countGT_FIELDu_empty"));
+    assert!(!check("u_emptyLT_FIELDreopen_count"));
+}
+
+#[test]
+fn sameas_with_day_unit_compares_dates_only() {
+    let r = super::rec(&[
+        ("sla_due", "2026-03-01 10:00:00"),
+        ("activity_due", "2026-03-01 23:00:00"),
+        ("due_date", "2026-03-02 10:00:00"),
+    ]);
+    let check = |q: &str| EncodedQuery::parse(q).matches(&r);
+    assert!(check("sla_dueSAMEASactivity_due@day"));
+    assert!(!check("sla_dueSAMEASactivity_due"));
+    assert!(!check("sla_dueSAMEASactivity_due@hour"));
+    assert!(check("sla_dueNSAMEASdue_date@day"));
+    assert!(check("sla_dueSAMEASdue_date@month"));
+}
+
+#[test]
+fn in_hierarchy_compares_with_the_start_record() {
+    assert!(m(
+        "assignment_groupIN_HIERARCHYfdd0fa0f@8a4dde73c6112278017a6a4baf547aa7"
+    ));
+    assert!(!m(
+        "assignment_groupIN_HIERARCHY8a4dde73c6112278017a6a4baf547aa7@other"
+    ));
+    assert!(!m(
+        "assignment_groupIN_HIERARCHY_DYNAMICfdd0@8a4dde73c6112278017a6a4baf547aa7"
+    ));
+}
