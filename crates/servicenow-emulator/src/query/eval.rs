@@ -16,29 +16,35 @@
 //!   client act on the wrong records).
 //! - `IN_HIERARCHY` is treated as `=` against the start record (the part after the last `@`): the
 //!   emulator has no hierarchy to walk. `IN_HIERARCHY_DYNAMIC` is `DYNAMIC`.
-//! - `javascript:` operands are not evaluated; they are compared as literal text.
+//! - `javascript:` operands that are pure date arithmetic are evaluated at `now` (see `script.rs`);
+//!   others are compared as literal text.
+//! - `ON`/`NOTON` use the start and end after the label; `RELATIVE*` shift `now` by the given units.
 
+use std::borrow::Cow;
 use std::cmp::Ordering;
+
+use jiff::Timestamp;
 
 use super::FieldLookup;
 use super::ops::{Condition, Op, Operand};
 use super::order::as_number;
 use super::parse::{Chain, Group};
+use super::script::{self, Unit, is_script};
 
 /// True when any group matches. A query without groups matches everything.
-pub(crate) fn matches_groups(groups: &[Group], lookup: &dyn FieldLookup) -> bool {
+pub(crate) fn matches_groups(groups: &[Group], lookup: &dyn FieldLookup, now: Timestamp) -> bool {
     groups.is_empty()
         || groups
             .iter()
-            .any(|group| group.iter().all(|chain| chain_matches(chain, lookup)))
+            .any(|group| group.iter().all(|chain| chain_matches(chain, lookup, now)))
 }
 
 /// An OR chain matches when any of its live conditions does. Dropped conditions (unknown fields) do
 /// not count, and a chain left with none is true: the instance ignores what it cannot resolve.
-fn chain_matches(chain: &Chain, lookup: &dyn FieldLookup) -> bool {
+fn chain_matches(chain: &Chain, lookup: &dyn FieldLookup, now: Timestamp) -> bool {
     let mut any_live = false;
     for condition in chain {
-        match eval_condition(condition, lookup) {
+        match eval_condition(condition, lookup, now) {
             Some(true) => return true,
             Some(false) => any_live = true,
             None => {}
@@ -48,7 +54,11 @@ fn chain_matches(chain: &Chain, lookup: &dyn FieldLookup) -> bool {
 }
 
 /// `None` when the condition is dropped because a field it names does not exist.
-pub(crate) fn eval_condition(condition: &Condition, lookup: &dyn FieldLookup) -> Option<bool> {
+pub(crate) fn eval_condition(
+    condition: &Condition,
+    lookup: &dyn FieldLookup,
+    now: Timestamp,
+) -> Option<bool> {
     match condition {
         Condition::Text(terms) => {
             let index = lookup.text_index().to_lowercase();
@@ -60,8 +70,30 @@ pub(crate) fn eval_condition(condition: &Condition, lookup: &dyn FieldLookup) ->
                 let other = lookup.raw(path)?;
                 return Some(eval_field_op(*op, &value, &other, *prefix));
             }
-            Some(eval_op(*op, &value, operand))
+            if let (Op::RelativeEe, Operand::Relative(unit, amount)) = (op, operand) {
+                return Some(same_unit(&value, now, *unit, *amount));
+            }
+            Some(eval_op(*op, &value, &resolve(operand, now)))
         }
+    }
+}
+
+/// Evaluates `javascript:` date expressions and relative dates into plain text operands.
+fn resolve(operand: &Operand, now: Timestamp) -> Cow<'_, Operand> {
+    match operand {
+        Operand::Text(t) if is_script(t) => {
+            Cow::Owned(Operand::Text(script::resolve(t, now).into_owned()))
+        }
+        Operand::Range(a, b) if is_script(a) || is_script(b) => Cow::Owned(Operand::Range(
+            script::resolve(a, now).into_owned(),
+            script::resolve(b, now).into_owned(),
+        )),
+        Operand::Relative(unit, amount) => Cow::Owned(match script::shifted(now, *unit, *amount) {
+            Some(at) => Operand::Text(at),
+            // Out of the calendar's range: nothing can compare with it.
+            None => Operand::None,
+        }),
+        _ => Cow::Borrowed(operand),
     }
 }
 
@@ -89,12 +121,14 @@ fn eval_op(op: Op, value: &str, operand: &Operand) -> bool {
         Op::Le => cmp_test(value, operand, Ordering::is_le),
         Op::Gt => cmp_test(value, operand, Ordering::is_gt),
         Op::Ge => cmp_test(value, operand, Ordering::is_ge),
-        Op::Between => match operand {
-            Operand::Range(low, high) => {
-                compare(value, low).is_ge() && compare(value, high).is_le()
-            }
-            _ => false,
-        },
+        Op::Between | Op::On => within(value, operand),
+        Op::NotOn => matches!(operand, Operand::Range(..)) && !within(value, operand),
+        Op::RelativeGt => cmp_test(value, operand, Ordering::is_gt),
+        Op::RelativeGe => cmp_test(value, operand, Ordering::is_ge),
+        Op::RelativeLt => cmp_test(value, operand, Ordering::is_lt),
+        Op::RelativeLe => cmp_test(value, operand, Ordering::is_le),
+        // Handled by `same_unit` before operands are resolved.
+        Op::RelativeEe => false,
         // Field-to-field operators are handled by `eval_field_op`.
         Op::SameAs | Op::NSameAs | Op::GtField | Op::LtField | Op::GeField | Op::LeField => false,
     }
@@ -124,6 +158,21 @@ fn eval_field_op(op: Op, value: &str, other: &str, prefix: Option<usize>) -> boo
 /// types, so a `true`/`false` operand is taken to mean a boolean field.
 fn is_boolean_literal(operand: &str) -> bool {
     operand.eq_ignore_ascii_case("true") || operand.eq_ignore_ascii_case("false")
+}
+
+/// `RELATIVEEE`: the value falls in the same day (hour, …) as now shifted by `amount` units.
+fn same_unit(value: &str, now: Timestamp, unit: Unit, amount: i64) -> bool {
+    let (Some(len), Some(at)) = (unit.prefix_len(), script::shifted(now, unit, amount)) else {
+        return false;
+    };
+    !value.is_empty() && value.get(..len).is_some_and(|v| at.get(..len) == Some(v))
+}
+
+fn within(value: &str, operand: &Operand) -> bool {
+    match operand {
+        Operand::Range(low, high) => compare(value, low).is_ge() && compare(value, high).is_le(),
+        _ => false,
+    }
 }
 
 fn text(operand: &Operand) -> Option<&str> {

@@ -11,9 +11,9 @@
 //!   separators and `^^^` is an escaped `^` followed by a separator.
 //! - Empty terms (leading, trailing, `^NQ` at either end) are skipped silently.
 //! - An `OR` term with no earlier term in its group starts the group's first chain.
-//! - Malformed terms, and real operators the emulator does not evaluate (date operators such as
-//!   `ON` and `RELATIVEGE`, `INSTANCEOF`, `VALCHANGES`, …), are ignored like an instance ignores
-//!   invalid parts; they are listed in [`EncodedQuery::ignored_terms`].
+//! - Malformed terms, and real operators the emulator does not evaluate (`DATEPART`, `MORETHAN`,
+//!   `LESSTHAN`, `INSTANCEOF`, `VALCHANGES`, `CHANGESFROM`, `CHANGESTO`), are ignored like an
+//!   instance ignores invalid parts; they are listed in [`EncodedQuery::ignored_terms`].
 //! - Operator recognition relies on ServiceNow column names being lower case: the operator starts at
 //!   the first character that is not `[a-z0-9_.]`, and the longest operator spelled there wins.
 //!
@@ -24,6 +24,7 @@ mod lexer;
 mod ops;
 mod order;
 mod parse;
+mod script;
 
 #[cfg(test)]
 mod tests;
@@ -62,8 +63,15 @@ impl EncodedQuery {
     }
 
     /// Conditions on fields for which `lookup.raw` returns None are ignored (dropped), as real instances do.
+    /// Relative dates (`javascript:gs.daysAgoStart(0)`, `RELATIVEGT@hour@ago@1`) use the current time.
     pub fn matches(&self, lookup: &dyn FieldLookup) -> bool {
-        eval::matches_groups(&self.parsed.groups, lookup)
+        self.matches_at(lookup, jiff::Timestamp::now())
+    }
+
+    /// [`EncodedQuery::matches`] with relative dates computed at `now`. A server filtering many rows
+    /// should take `now` once per request so every row sees the same instant; tests use a fixed one.
+    pub fn matches_at(&self, lookup: &dyn FieldLookup, now: jiff::Timestamp) -> bool {
+        eval::matches_groups(&self.parsed.groups, lookup, now)
     }
 
     pub fn order_by(&self) -> &[OrderBy] {

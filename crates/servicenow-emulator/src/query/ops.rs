@@ -1,5 +1,7 @@
 //! Operators and the parsing of one condition term (`<field><OP><value>`).
 
+use super::script::Unit;
+
 /// The operators the evaluator implements.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Op {
@@ -31,6 +33,16 @@ pub(crate) enum Op {
     LtField,
     GeField,
     LeField,
+    /// `ON<label>@<start>@<end>`: within the (resolved) start and end, inclusive.
+    On,
+    NotOn,
+    /// `RELATIVEGT@<unit>@ago|ahead@<n>` and siblings: compared with now shifted by n units.
+    RelativeGe,
+    RelativeGt,
+    RelativeLe,
+    RelativeLt,
+    /// Same unit (day, hour, …) as now shifted by n units.
+    RelativeEe,
 }
 
 /// The right-hand side of a condition, already shaped for its operator.
@@ -45,6 +57,8 @@ pub(crate) enum Operand {
     /// `sla_dueSAMEASactivity_due@day` how many leading characters of the raw UTC value to compare
     /// (`None` = the whole value).
     Field(String, Option<usize>),
+    /// A relative date: `amount` units from now (negative = ago).
+    Relative(Unit, i64),
 }
 
 /// One parsed condition.
@@ -59,8 +73,8 @@ pub(crate) enum Condition {
     Text(Vec<String>),
 }
 
-/// Operator spellings. Some spellings map to `None`: they are real ServiceNow operators (date, class
-/// and change operators) that the emulator does not evaluate. They are listed so that longest-match
+/// Operator spellings. Some spellings map to `None`: they are real ServiceNow operators (`DATEPART`,
+/// `MORETHAN`, class and change operators) that the emulator does not evaluate. They are listed so that longest-match
 /// never misreads them as a shorter operator (`INSTANCEOF` must not become `IN` + `STANCEOF`).
 const OPERATORS: &[(&str, Option<Op>)] = &[
     ("=", Some(Op::Eq)),
@@ -95,13 +109,13 @@ const OPERATORS: &[(&str, Option<Op>)] = &[
     ("LT_FIELD", Some(Op::LtField)),
     ("GT_OR_EQUALS_FIELD", Some(Op::GeField)),
     ("LT_OR_EQUALS_FIELD", Some(Op::LeField)),
-    ("ON", None),
-    ("NOTON", None),
-    ("RELATIVEGE", None),
-    ("RELATIVEGT", None),
-    ("RELATIVELE", None),
-    ("RELATIVELT", None),
-    ("RELATIVEEE", None),
+    ("ON", Some(Op::On)),
+    ("NOTON", Some(Op::NotOn)),
+    ("RELATIVEGE", Some(Op::RelativeGe)),
+    ("RELATIVEGT", Some(Op::RelativeGt)),
+    ("RELATIVELE", Some(Op::RelativeLe)),
+    ("RELATIVELT", Some(Op::RelativeLt)),
+    ("RELATIVEEE", Some(Op::RelativeEe)),
     ("DATEPART", None),
     ("MORETHAN", None),
     ("LESSTHAN", None),
@@ -183,6 +197,15 @@ fn shape_operand(op: Op, value: &str) -> Option<Operand> {
             let (low, high) = value.split_once('@')?;
             Operand::Range(low.to_string(), high.to_string())
         }
+        // The label (`Today`, `2026-01-15`, …) is for display only; start and end decide.
+        Op::On | Op::NotOn => {
+            let mut parts = value.splitn(3, '@').skip(1);
+            let (start, end) = (parts.next()?, parts.next()?);
+            Operand::Range(start.to_string(), end.to_string())
+        }
+        Op::RelativeGe | Op::RelativeGt | Op::RelativeLe | Op::RelativeLt | Op::RelativeEe => {
+            relative(op, value)?
+        }
         Op::SameAs | Op::NSameAs | Op::GtField | Op::LtField | Op::GeField | Op::LeField => {
             let (path, unit) = match value.split_once('@') {
                 Some((path, unit)) => (path, unit_prefix_len(unit)),
@@ -197,17 +220,30 @@ fn shape_operand(op: Op, value: &str) -> Option<Operand> {
     })
 }
 
-/// Characters of a raw `YYYY-MM-DD HH:MM:SS` value that identify the same year, month, day, hour
-/// or minute. Other units compare the whole value.
-fn unit_prefix_len(unit: &str) -> Option<usize> {
-    match unit {
-        "year" => Some(4),
-        "month" => Some(7),
-        "day" => Some(10),
-        "hour" => Some(13),
-        "minute" => Some(16),
-        _ => None,
+/// `@<unit>@ago|ahead@<n>`. `RELATIVEEE` needs a unit that is a prefix of the raw value.
+fn relative(op: Op, value: &str) -> Option<Operand> {
+    let mut parts = value.strip_prefix('@')?.split('@');
+    let (unit, direction, amount) = (parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some() {
+        return None;
     }
+    let unit = Unit::parse(unit)?;
+    let amount: i64 = amount.parse().ok()?;
+    let amount = match direction {
+        "ago" => amount.checked_neg()?,
+        "ahead" => amount,
+        _ => return None,
+    };
+    if op == Op::RelativeEe && unit.prefix_len().is_none() {
+        return None;
+    }
+    Some(Operand::Relative(unit, amount))
+}
+
+/// `@day`, `@hour`, … on a field comparison: how many leading characters of the raw value to
+/// compare. Other units compare the whole value.
+fn unit_prefix_len(unit: &str) -> Option<usize> {
+    Unit::parse(unit)?.prefix_len()
 }
 
 /// Splits keyword-search text into lower-cased terms. Whitespace separates terms; a double-quoted

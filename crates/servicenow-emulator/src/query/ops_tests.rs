@@ -1,6 +1,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use super::{Condition, Op, Operand, TermError, parse_condition};
+use crate::query::script::Unit;
 
 fn field(term: &str) -> (String, Op, Operand) {
     match parse_condition(term) {
@@ -184,13 +185,81 @@ fn dot_walk_paths_are_fields() {
 }
 
 #[test]
-fn date_operators_are_unsupported_not_misread() {
+fn on_keeps_start_and_end() {
     assert_eq!(
-        parse_condition("sys_created_onONToday@a@b"),
+        field("sla_dueONToday@javascript:gs.daysAgoStart(0)@javascript:gs.daysAgoEnd(0)"),
+        (
+            "sla_due".into(),
+            Op::On,
+            Operand::Range(
+                "javascript:gs.daysAgoStart(0)".into(),
+                "javascript:gs.daysAgoEnd(0)".into()
+            )
+        )
+    );
+    assert_eq!(field("sla_dueNOTONToday@a@b").1, Op::NotOn);
+    assert_eq!(
+        parse_condition("sla_dueONToday@a"),
+        Err(TermError::Malformed)
+    );
+}
+
+#[test]
+fn relative_operators() {
+    assert_eq!(
+        field("sla_dueRELATIVEGT@hour@ago@1"),
+        (
+            "sla_due".into(),
+            Op::RelativeGt,
+            Operand::Relative(Unit::Hour, -1)
+        )
+    );
+    assert_eq!(
+        field("sla_dueRELATIVELE@day@ahead@3").2,
+        Operand::Relative(Unit::Day, 3)
+    );
+    assert_eq!(field("sla_dueRELATIVEGE@week@ago@2").1, Op::RelativeGe);
+    assert_eq!(field("sla_dueRELATIVELT@month@ago@2").1, Op::RelativeLt);
+    assert_eq!(field("sla_dueRELATIVEEE@day@ago@2").1, Op::RelativeEe);
+    // EE needs a unit that is a prefix of the raw value.
+    assert_eq!(
+        parse_condition("sla_dueRELATIVEEE@week@ago@2"),
+        Err(TermError::Malformed)
+    );
+    assert_eq!(
+        parse_condition("sla_dueRELATIVEGT@hour@sideways@1"),
+        Err(TermError::Malformed)
+    );
+    assert_eq!(
+        parse_condition("sla_dueRELATIVEGT@fortnight@ago@1"),
+        Err(TermError::Malformed)
+    );
+    assert_eq!(
+        parse_condition("sla_dueRELATIVEGT@hour@ago@x"),
+        Err(TermError::Malformed)
+    );
+    assert_eq!(
+        parse_condition("sla_dueRELATIVEGT@hour@ago@1@2"),
+        Err(TermError::Malformed)
+    );
+    assert_eq!(
+        parse_condition("sla_dueRELATIVEGThour@ago@1"),
+        Err(TermError::Malformed)
+    );
+}
+
+#[test]
+fn other_real_operators_are_unsupported_not_misread() {
+    assert_eq!(
+        parse_condition("sla_dueDATEPARTMonday@javascript:gs.datePart('dayofweek','monday','GE')"),
         Err(TermError::Unsupported)
     );
     assert_eq!(
-        parse_condition("sys_created_onRELATIVEGE@day@ago@3"),
+        parse_condition("sla_dueMORETHANactivity_due@day@before@1"),
+        Err(TermError::Unsupported)
+    );
+    assert_eq!(
+        parse_condition("stateVALCHANGES"),
         Err(TermError::Unsupported)
     );
 }

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use super::{EncodedQuery, FieldLookup};
 
+mod dates;
 mod operators;
 mod structure;
 
