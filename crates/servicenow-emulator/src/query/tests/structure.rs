@@ -242,7 +242,7 @@ fn parse_and_match_never_panic_on_random_input() {
     const ALPHABET: &[char] = &[
         '^', '^', '^', '=', '!', '<', '>', '@', ',', '.', ' ', '"', 'A', 'B', 'D', 'E', 'I', 'K',
         'L', 'N', 'O', 'Q', 'R', 'S', 'T', 'Y', 'a', 'b', 'c', 'e', 'n', 'o', 'r', 's', 't', 'x',
-        'z', '1', '2', '3', 'é',
+        'z', '1', '2', '3', 'é', '*', '%', '_', '-', ':',
     ];
     let mut rng = XorShift(0x9E37_79B9_7F4A_7C15);
     let record = rec(&[
@@ -257,13 +257,87 @@ fn parse_and_match_never_panic_on_random_input() {
         let raw: String = (0..len)
             .map(|_| ALPHABET[(rng.next() % ALPHABET.len() as u64) as usize])
             .collect();
-        let q = EncodedQuery::parse(&raw);
-        let _ = q.matches(&record);
-        let _ = q.referenced_fields();
-        let _ = q.is_empty();
-        for order in q.order_by() {
-            assert!(!order.field.is_empty(), "{raw:?}");
-        }
+        exercise(&raw, &record);
+    }
+}
+
+/// Every public entry point on one input; ORDERBY fields are never empty.
+fn exercise(raw: &str, record: &super::Rec) {
+    let now: jiff::Timestamp = "2026-03-10T14:25:36Z".parse().unwrap();
+    let q = EncodedQuery::parse(raw);
+    let _ = q.matches_at(record, now);
+    let _ = q.referenced_fields();
+    let _ = q.is_empty();
+    for order in q.order_by() {
+        assert!(!order.field.is_empty(), "{raw:?}");
+    }
+}
+
+#[test]
+fn parse_and_match_never_panic_on_random_keyword_soup() {
+    // Whole keywords reach the deeper paths (dates, scripts, field operators) that single
+    // characters rarely spell out.
+    const TOKENS: &[&str] = &[
+        "^",
+        "^^",
+        "^OR",
+        "^NQ",
+        "^EQ",
+        "ORDERBY",
+        "ORDERBYDESC",
+        "GOTO",
+        "123TEXTQUERY321=",
+        "a",
+        "b",
+        "a.b",
+        "sys_created_on",
+        "=",
+        "!=",
+        "<",
+        ">=",
+        "LIKE",
+        "NOT LIKE",
+        "IN",
+        "NOT IN",
+        "BETWEEN",
+        "SAMEAS",
+        "GT_FIELD",
+        "ON",
+        "NOTON",
+        "RELATIVEEE",
+        "RELATIVEGT",
+        "IN_HIERARCHY",
+        "DYNAMIC",
+        "@",
+        "@day",
+        "@ago",
+        "@ahead",
+        "@99999999999999999999",
+        "@-3",
+        "javascript:",
+        "gs.daysAgo(",
+        "gs.dateGenerate('2026-01-01','end')",
+        "gs.hoursAgoStart(2)",
+        ")",
+        ",",
+        "1",
+        "x",
+        "\"",
+        " ",
+    ];
+    let mut rng = XorShift(0x0123_4567_89AB_CDEF);
+    let record = rec(&[
+        ("a", "1"),
+        ("b", ""),
+        ("a.b", "x"),
+        ("sys_created_on", "2026-03-10 01:00:00"),
+    ]);
+    for _ in 0..20_000 {
+        let len = (rng.next() % 12) as usize;
+        let raw: String = (0..len)
+            .map(|_| TOKENS[(rng.next() % TOKENS.len() as u64) as usize])
+            .collect();
+        exercise(&raw, &record);
     }
 }
 
