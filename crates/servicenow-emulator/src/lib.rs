@@ -1,1 +1,2 @@
+pub mod query;
 pub fn placeholder() {}
