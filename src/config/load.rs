@@ -107,17 +107,31 @@ fn located(text: &str, path: &Path, err: &toml::de::Error) -> ConfigError {
         key = key_on_line(&text[line_start..line_end]);
     }
     let mut suggestion = None;
-    if let Some((bad, expected)) = suggest::parse_unknown(&message) {
-        suggestion = suggest::closest(&bad, &expected).map(str::to_owned);
-        if message.starts_with("unknown field") {
+    let unknown = suggest::parse_unknown(&message);
+    if let Some((bad, expected)) = &unknown {
+        suggestion = suggest::closest(bad, expected).map(str::to_owned);
+    }
+    match unknown {
+        Some((bad, expected)) if message.starts_with("unknown field") => {
+            // serde lists every field; with a suggestion that is noise, without it it is the help.
+            message = match &suggestion {
+                Some(_) => format!("unknown key `{bad}`"),
+                None => format!(
+                    "unknown key `{bad}`; known keys here: {}",
+                    expected.join(", ")
+                ),
+            };
             key = Some(bad);
         }
-    }
-    if let Some(k) = &key {
-        let leaf = k.rsplit('.').next().unwrap_or(k);
-        if SECRET_KEYS.contains(&leaf) && !message.starts_with("unknown field") {
-            message =
-                format!("invalid value for `{k}` (value not shown): expected a quoted string");
+        _ => {
+            if let Some(k) = &key {
+                let leaf = k.rsplit('.').next().unwrap_or(k);
+                message = if SECRET_KEYS.contains(&leaf) {
+                    format!("invalid value for `{k}` (value not shown): expected a quoted string")
+                } else {
+                    format!("`{k}`: {message}")
+                };
+            }
         }
     }
     ConfigError::Parse(Box::new(ParseError {
@@ -222,7 +236,8 @@ move_down = ["j", "down"]
         assert_eq!(table.as_deref(), Some("instances.prod"));
         let shown = err.to_string();
         assert!(
-            shown.starts_with("/etc/snow.toml:3:1: in [instances.prod]: unknown field `pasword`"),
+            shown
+                == "/etc/snow.toml:3:1: in [instances.prod]: unknown key `pasword`; did you mean `password`?",
             "{shown}"
         );
         assert!(shown.ends_with("did you mean `password`?"), "{shown}");

@@ -36,3 +36,6 @@ pub use schema::{
     AuthKind, ConfigFile, Grant, InstanceConfig, KeyList, SourceConfig, SourceKind, Theme, UiConfig,
 };
 pub use secret::SecretOrigin;
+
+#[cfg(test)]
+mod profile_tests;
