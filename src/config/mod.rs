@@ -14,9 +14,11 @@
 //! Everything that reads the environment takes `&dyn Env` so tests inject a [`MapEnv`].
 
 mod base_url;
+mod check;
 mod command;
 mod env;
 mod error;
+mod init;
 mod load;
 mod paths;
 mod profile;
@@ -24,9 +26,11 @@ mod schema;
 mod secret;
 mod suggest;
 
+pub use check::{CheckReport, Finding, Level, check, check_with_timeout};
 pub use command::DEFAULT_TIMEOUT as HELPER_TIMEOUT;
 pub use env::{Env, MapEnv, ProcessEnv};
 pub use error::{ConfigError, ParseError, Result};
+pub use init::{InitOutcome, TEMPLATE, init};
 pub use load::{Config, parse_str};
 pub use paths::{CONFIG_FILE, DB_FILE, PathOrigin, PathStatus, Paths, PathsReport};
 pub use profile::{
@@ -39,3 +43,9 @@ pub use secret::SecretOrigin;
 
 #[cfg(test)]
 mod profile_tests;
+
+#[cfg(test)]
+mod check_tests;
+
+#[cfg(test)]
+mod example_tests;
