@@ -49,3 +49,6 @@ mod check_tests;
 
 #[cfg(test)]
 mod example_tests;
+
+#[cfg(test)]
+mod redaction_tests;

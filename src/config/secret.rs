@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
 
 use super::command::{self, Failure};
@@ -114,7 +114,7 @@ pub(crate) fn resolve(
             .map_err(|f| ConfigError::SecretCommand {
                 instance: ctx.instance.to_owned(),
                 key: kind.command_key,
-                problem: f.to_string(),
+                problem: redact_known(f.to_string(), src),
             });
     }
     if let Some(var) = src.env.as_deref().filter(|s| !s.is_empty()) {
@@ -139,6 +139,18 @@ pub(crate) fn resolve(
         what: kind.what,
         options: kind.options,
     })
+}
+
+/// A failing helper's stderr is shown to the user; strip any secret we already know (the plain value)
+/// in case the helper echoed it. Its own stdout is stripped in `command`.
+fn redact_known(mut text: String, src: &SecretSources) -> String {
+    if let Some(plain) = &src.plain {
+        let plain = plain.expose_secret();
+        if !plain.is_empty() && text.contains(plain) {
+            text = text.replace(plain, "[REDACTED]");
+        }
+    }
+    text
 }
 
 /// The 0600 rule: a plain secret is only used from a file nobody else can read.
