@@ -1,0 +1,143 @@
+//! `config check` over real temp dirs.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::time::Duration;
+
+use super::*;
+
+const SECRET: &str = "s3cr3t-Vx7";
+
+fn setup(dir: &Path, text: &str, mode: u32) -> (Paths, MapEnv) {
+    let env = MapEnv::new()
+        .with("XDG_CONFIG_HOME", dir.join("cfg").to_str().unwrap())
+        .with("XDG_DATA_HOME", dir.join("data").to_str().unwrap())
+        .with("XDG_STATE_HOME", dir.join("state").to_str().unwrap())
+        .with("HOME", dir.to_str().unwrap());
+    let paths = Paths::resolve_with_env(&env, None, None).unwrap();
+    if !text.is_empty() {
+        std::fs::create_dir_all(paths.config_file.parent().unwrap()).unwrap();
+        std::fs::write(&paths.config_file, text).unwrap();
+        std::fs::set_permissions(&paths.config_file, std::fs::Permissions::from_mode(mode))
+            .unwrap();
+    }
+    (paths, env)
+}
+
+fn levels(r: &CheckReport, level: Level) -> Vec<String> {
+    r.findings
+        .iter()
+        .filter(|f| f.level == level)
+        .map(|f| format!("{}: {}", f.subject, f.message))
+        .collect()
+}
+
+#[test]
+fn healthy_config_has_no_errors_and_never_shows_the_secret() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("a.ndjson"), "").unwrap();
+    std::fs::write(dir.path().join("ca.pem"), "").unwrap();
+    let text = format!(
+        "[instances.default]\nurl = \"https://a.service-now.com\"\nusername = \"u\"\npassword = \"{SECRET}\"\nca_file = \"~/ca.pem\"\nread_only = true\n[[sources]]\nname = \"dq\"\nkind = \"file\"\npath = \"~/a.ndjson\"\n"
+    );
+    let (paths, env) = setup(dir.path(), &text, 0o600);
+    let r = check(&paths, None, &env);
+    assert!(!r.has_errors(), "{:?}", levels(&r, Level::Error));
+    let ok = levels(&r, Level::Ok).join("\n");
+    assert!(
+        ok.contains("credentials resolve for user u (password from config file)"),
+        "{ok}"
+    );
+    assert!(ok.contains("source dq:"), "{ok}");
+    assert!(ok.contains("ca_file"), "{ok}");
+    assert!(
+        levels(&r, Level::Info)
+            .iter()
+            .any(|m| m.contains("read_only"))
+    );
+    let json = serde_json::to_string(&r).unwrap();
+    assert!(!json.contains(SECRET) && !format!("{r:?}").contains(SECRET));
+}
+
+#[test]
+fn problems_are_each_reported_with_a_fix() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = format!(
+        "default_instance = \"prod\"\n[instances.prod]\nurl = \"https://a.service-now.com\"\nusername = \"u\"\npassword = \"{SECRET}\"\nca_file = \"/nonexistent/ca.pem\"\n[instances.old]\nurl = \"http://old.example.com\"\n[[sources]]\nname = \"dq\"\nkind = \"file\"\npath = \"missing.ndjson\"\n[[sources]]\nname = \"dq\"\nkind = \"file\"\npath = \"/\"\n"
+    );
+    let (paths, env) = setup(dir.path(), &text, 0o644);
+    let r = check(&paths, None, &env);
+    let errors = levels(&r, Level::Error).join("\n");
+    assert!(errors.contains("chmod 600"), "{errors}");
+    assert!(errors.contains("instance old: invalid url"), "{errors}");
+    assert!(
+        errors.contains("ca_file /nonexistent/ca.pem cannot be read"),
+        "{errors}"
+    );
+    assert!(
+        errors.contains("instance prod: refusing to use the plain `password`"),
+        "{errors}"
+    );
+    let missing = paths.config_file.parent().unwrap().join("missing.ndjson");
+    assert!(
+        errors.contains(&format!("{} cannot be read", missing.display())),
+        "{errors}"
+    );
+    assert!(errors.contains("names must be unique"), "{errors}");
+    assert!(errors.contains("is a directory"), "{errors}");
+    assert!(!errors.contains(SECRET));
+}
+
+#[test]
+fn missing_file_and_parse_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let (paths, env) = setup(dir.path(), "", 0o600);
+    let r = check(&paths, None, &env);
+    assert!(r.has_errors());
+    assert!(levels(&r, Level::Error)[0].contains("snowlink config init"));
+
+    let env = env
+        .with("SNOWLINK_URL", "http://127.0.0.1:1")
+        .with("SNOWLINK_USERNAME", "admin")
+        .with("SNOWLINK_PASSWORD", SECRET);
+    let r = check(&paths, None, &env);
+    assert!(
+        !levels(&r, Level::Error)
+            .iter()
+            .any(|m| m.contains("credentials") || m.contains("instance")),
+        "{r:?}"
+    );
+    assert!(
+        levels(&r, Level::Info)
+            .iter()
+            .any(|m| m.contains("SNOWLINK_URL"))
+    );
+
+    let (paths, env) = setup(dir.path(), "[instances.default]\nurll = \"x\"\n", 0o600);
+    let r = check(&paths, None, &env);
+    assert_eq!(r.findings.len(), 1);
+    assert!(r.findings[0].message.contains("did you mean `url`?"));
+}
+
+#[test]
+fn unknown_selected_instance_and_slow_helper() {
+    let dir = tempfile::tempdir().unwrap();
+    let (paths, env) = setup(
+        dir.path(),
+        "[instances.default]\nurl = \"https://a.service-now.com\"\nusername = \"u\"\npassword_command = \"exec sleep 30\"\n",
+        0o600,
+    );
+    let r = check(&paths, Some("nope"), &env);
+    assert!(
+        levels(&r, Level::Error)
+            .iter()
+            .any(|m| m.contains("known instances: default"))
+    );
+    let r = check_with_timeout(&paths, None, &env, Duration::from_millis(100));
+    assert!(
+        levels(&r, Level::Error)
+            .iter()
+            .any(|m| m.contains("password_command") && m.contains("did not finish"))
+    );
+}

@@ -1,0 +1,260 @@
+//! The config file's shape. `deny_unknown_fields` everywhere so a typo is an error with a
+//! suggestion (see `load.rs`), never a silently ignored setting.
+//!
+//! Secrets are `SecretString` from the moment they are parsed, so `Debug` of any of these types
+//! prints `[REDACTED]` in their place.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use secrecy::SecretString;
+use serde::{Deserialize, Deserializer};
+
+/// Source kinds we know of but do not implement yet; named in the error so users know it is planned.
+const PLANNED_SOURCE_KINDS: &[&str] = &["qualytics", "alertmanager"];
+
+/// The whole config file.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigFile {
+    /// Profile used when `--instance` is not given (otherwise `"default"`).
+    pub default_instance: Option<String>,
+    /// Name written into comment notes; defaults to `$USER`.
+    pub user: Option<String>,
+    /// Global fallback for building anomaly hyperlinks (`{id}` is replaced).
+    pub anomaly_url_template: Option<String>,
+    #[serde(default)]
+    pub instances: BTreeMap<String, InstanceConfig>,
+    #[serde(default)]
+    pub sources: Vec<SourceConfig>,
+    #[serde(default)]
+    pub ui: UiConfig,
+    /// Action name → key(s). Validated by the dashboard's keymap, not here.
+    #[serde(default)]
+    pub keys: BTreeMap<String, KeyList>,
+}
+
+/// `[instances.<name>]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InstanceConfig {
+    pub url: Option<String>,
+    pub username: Option<String>,
+    pub password_command: Option<String>,
+    pub password_env: Option<String>,
+    #[serde(default)]
+    pub keyring: bool,
+    #[serde(default, deserialize_with = "secret_opt")]
+    pub password: Option<SecretString>,
+    #[serde(default)]
+    pub auth: AuthKind,
+    pub client_id: Option<String>,
+    pub client_secret_command: Option<String>,
+    pub client_secret_env: Option<String>,
+    #[serde(default, deserialize_with = "secret_opt")]
+    pub client_secret: Option<SecretString>,
+    #[serde(default)]
+    pub grant: Grant,
+    pub ca_file: Option<PathBuf>,
+    #[serde(default = "default_timeout", deserialize_with = "timeout_secs")]
+    pub timeout_secs: u64,
+    #[serde(default = "default_max_in_flight", deserialize_with = "max_in_flight")]
+    pub max_in_flight: u32,
+    #[serde(default)]
+    pub read_only: bool,
+    pub anomaly_url_template: Option<String>,
+    #[serde(default = "default_table")]
+    pub table: String,
+    /// Defaults to the username when unset.
+    pub caller: Option<String>,
+    pub assignment_group: Option<String>,
+    /// Link-state poll period; 0 turns polling off.
+    #[serde(default = "default_poll")]
+    pub poll_interval_secs: u64,
+}
+
+impl Default for InstanceConfig {
+    fn default() -> Self {
+        Self {
+            url: None,
+            username: None,
+            password_command: None,
+            password_env: None,
+            keyring: false,
+            password: None,
+            auth: AuthKind::default(),
+            client_id: None,
+            client_secret_command: None,
+            client_secret_env: None,
+            client_secret: None,
+            grant: Grant::default(),
+            ca_file: None,
+            timeout_secs: default_timeout(),
+            max_in_flight: default_max_in_flight(),
+            read_only: false,
+            anomaly_url_template: None,
+            table: default_table(),
+            caller: None,
+            assignment_group: None,
+            poll_interval_secs: default_poll(),
+        }
+    }
+}
+
+/// How snowlink authenticates to ServiceNow.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuthKind {
+    #[default]
+    Basic,
+    #[serde(rename = "oauth")]
+    OAuth,
+}
+
+/// OAuth 2.0 grant used against `/oauth_token.do`.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Grant {
+    #[default]
+    Password,
+    ClientCredentials,
+}
+
+/// `[[sources]]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SourceConfig {
+    pub name: String,
+    pub kind: SourceKind,
+    pub path: PathBuf,
+}
+
+/// Implemented anomaly source kinds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SourceKind {
+    /// JSON array or NDJSON file.
+    File,
+}
+
+impl<'de> Deserialize<'de> for SourceKind {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        match s.as_str() {
+            "file" => Ok(SourceKind::File),
+            other if PLANNED_SOURCE_KINDS.contains(&other) => Err(serde::de::Error::custom(
+                format!("source kind `{other}` is not supported yet; use kind = \"file\""),
+            )),
+            other => Err(serde::de::Error::custom(format!(
+                "unknown source kind `{other}`; the supported kind is \"file\""
+            ))),
+        }
+    }
+}
+
+/// `[ui]`.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UiConfig {
+    #[serde(default)]
+    pub theme: Theme,
+}
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Theme {
+    #[default]
+    Dark,
+    Light,
+}
+
+/// One or more key strings bound to an action: `quit = "q"` or `quit = ["q", "ctrl-c"]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyList(pub Vec<String>);
+
+impl<'de> Deserialize<'de> for KeyList {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = KeyList;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a key string or a list of key strings")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<KeyList, E> {
+                Ok(KeyList(vec![v.to_owned()]))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut a: A,
+            ) -> Result<KeyList, A::Error> {
+                let mut keys = Vec::new();
+                while let Some(k) = a.next_element::<String>()? {
+                    keys.push(k);
+                }
+                Ok(KeyList(keys))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+fn default_timeout() -> u64 {
+    30
+}
+fn default_max_in_flight() -> u32 {
+    4
+}
+fn default_table() -> String {
+    "incident".to_owned()
+}
+fn default_poll() -> u64 {
+    60
+}
+
+/// Reads a secret without ever putting its value in an error: on a type mismatch serde would quote
+/// the value (`invalid type: integer `1234``), so we report only what was expected.
+fn secret_opt<'de, D: Deserializer<'de>>(d: D) -> Result<Option<SecretString>, D::Error> {
+    struct V;
+    impl serde::de::Visitor<'_> for V {
+        type Value = SecretString;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a string")
+        }
+        fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<SecretString, E> {
+            Ok(SecretString::from(v))
+        }
+        fn visit_i64<E: serde::de::Error>(self, _: i64) -> Result<SecretString, E> {
+            Err(E::custom("expected a quoted string (value not shown)"))
+        }
+        fn visit_u64<E: serde::de::Error>(self, _: u64) -> Result<SecretString, E> {
+            Err(E::custom("expected a quoted string (value not shown)"))
+        }
+        fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<SecretString, E> {
+            Err(E::custom("expected a quoted string (value not shown)"))
+        }
+        fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<SecretString, E> {
+            Err(E::custom("expected a quoted string (value not shown)"))
+        }
+    }
+    d.deserialize_any(V).map(Some)
+}
+
+fn timeout_secs<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+    let v = u64::deserialize(d)?;
+    if v == 0 {
+        return Err(serde::de::Error::custom(
+            "timeout_secs must be at least 1 (the default is 30)",
+        ));
+    }
+    Ok(v)
+}
+
+fn max_in_flight<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+    let v = u32::deserialize(d)?;
+    if !(1..=64).contains(&v) {
+        return Err(serde::de::Error::custom(format!(
+            "max_in_flight must be between 1 and 64, got {v} (the default is 4)"
+        )));
+    }
+    Ok(v)
+}

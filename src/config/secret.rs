@@ -1,0 +1,228 @@
+//! Resolving one secret (a password or an OAuth client secret) from the sources DESIGN.md orders:
+//! override env var, `*_command`, `*_env`, OS keyring, plain value (file must be 0600).
+//! The first source that is configured decides: if it fails we report it rather than silently
+//! falling through, so a broken `pass` setup is never masked by a stale plain password.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use secrecy::{ExposeSecret, SecretString};
+use serde::Serialize;
+
+use super::command::{self, Failure};
+use super::env::Env;
+use super::error::{ConfigError, Result};
+
+/// Where a resolved secret came from (safe to print: it is not the secret).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", content = "name", rename_all = "snake_case")]
+pub enum SecretOrigin {
+    /// `SNOWLINK_PASSWORD`.
+    EnvOverride(String),
+    Command,
+    /// `*_env = "VAR"`.
+    Env(String),
+    Keyring,
+    /// The plain value in the 0600 config file.
+    Plain,
+}
+
+impl std::fmt::Display for SecretOrigin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SecretOrigin::EnvOverride(v) => write!(f, "${v}"),
+            SecretOrigin::Command => f.write_str("command"),
+            SecretOrigin::Env(v) => write!(f, "${v}"),
+            SecretOrigin::Keyring => f.write_str("keyring"),
+            SecretOrigin::Plain => f.write_str("config file"),
+        }
+    }
+}
+
+/// The configured sources of one secret.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct SecretSources {
+    pub command: Option<String>,
+    pub env: Option<String>,
+    pub keyring: bool,
+    pub plain: Option<SecretString>,
+}
+
+/// Fixed facts about which secret this is.
+pub(crate) struct SecretKind {
+    /// "password" / "client secret", for messages.
+    pub what: &'static str,
+    /// Config key of the plain value: "password" / "client_secret".
+    pub key: &'static str,
+    pub command_key: &'static str,
+    pub env_key: &'static str,
+    /// `service` attribute used in the keyring.
+    pub keyring_service: &'static str,
+    /// Env var that overrides every source, if any.
+    pub override_var: Option<&'static str>,
+    /// For the "nothing configured" error.
+    pub options: &'static str,
+}
+
+pub(crate) const PASSWORD: SecretKind = SecretKind {
+    what: "password",
+    key: "password",
+    command_key: "password_command",
+    env_key: "password_env",
+    keyring_service: "snowlink",
+    override_var: Some("SNOWLINK_PASSWORD"),
+    options: "password_command, password_env, keyring = true or password (file mode 0600)",
+};
+
+pub(crate) const CLIENT_SECRET: SecretKind = SecretKind {
+    what: "client secret",
+    key: "client_secret",
+    command_key: "client_secret_command",
+    env_key: "client_secret_env",
+    // A distinct service so `secret-tool lookup service snowlink instance X` finds only the password.
+    keyring_service: "snowlink-client-secret",
+    override_var: None,
+    options: "client_secret_command, client_secret_env, keyring = true or client_secret (file mode 0600)",
+};
+
+/// Everything resolution needs besides the sources.
+pub(crate) struct Context<'a> {
+    pub instance: &'a str,
+    pub env: &'a dyn Env,
+    pub timeout: Duration,
+    /// The config file the plain value came from and its mode.
+    pub file: Option<&'a Path>,
+    pub mode: Option<u32>,
+}
+
+pub(crate) fn resolve(
+    kind: &SecretKind,
+    src: &SecretSources,
+    ctx: &Context<'_>,
+) -> Result<(SecretString, SecretOrigin)> {
+    if let Some(var) = kind.override_var
+        && let Some(v) = ctx.env.non_empty(var)
+    {
+        return Ok((
+            SecretString::from(v),
+            SecretOrigin::EnvOverride(var.to_owned()),
+        ));
+    }
+    if let Some(script) = src.command.as_deref().filter(|s| !s.trim().is_empty()) {
+        return command::run_shell(script, ctx.timeout)
+            .map(|s| (s, SecretOrigin::Command))
+            .map_err(|f| ConfigError::SecretCommand {
+                instance: ctx.instance.to_owned(),
+                key: kind.command_key,
+                problem: redact_known(f.to_string(), src),
+            });
+    }
+    if let Some(var) = src.env.as_deref().filter(|s| !s.is_empty()) {
+        return match ctx.env.non_empty(var) {
+            Some(v) => Ok((SecretString::from(v), SecretOrigin::Env(var.to_owned()))),
+            None => Err(ConfigError::SecretEnvUnset {
+                instance: ctx.instance.to_owned(),
+                key: kind.env_key,
+                var: var.to_owned(),
+            }),
+        };
+    }
+    if src.keyring {
+        return keyring_lookup(kind, ctx).map(|s| (s, SecretOrigin::Keyring));
+    }
+    if let Some(plain) = &src.plain {
+        plain_allowed(kind, ctx)?;
+        return Ok((plain.clone(), SecretOrigin::Plain));
+    }
+    Err(ConfigError::NoSecret {
+        instance: ctx.instance.to_owned(),
+        what: kind.what,
+        options: kind.options,
+    })
+}
+
+/// A failing helper's stderr is shown to the user; strip any secret we already know (the plain value)
+/// in case the helper echoed it. Its own stdout is stripped in `command`.
+fn redact_known(mut text: String, src: &SecretSources) -> String {
+    if let Some(plain) = &src.plain {
+        let plain = plain.expose_secret();
+        if !plain.is_empty() && text.contains(plain) {
+            text = text.replace(plain, "[REDACTED]");
+        }
+    }
+    text
+}
+
+/// The 0600 rule: a plain secret is only used from a file nobody else can read.
+fn plain_allowed(kind: &SecretKind, ctx: &Context<'_>) -> Result<()> {
+    let unusable = |reason: &str| ConfigError::PlainSecretUnusable {
+        instance: ctx.instance.to_owned(),
+        key: kind.key,
+        reason: reason.to_owned(),
+    };
+    let Some(file) = ctx.file else {
+        return Err(unusable("it does not come from a config file"));
+    };
+    match ctx.mode {
+        Some(mode) if mode & 0o077 == 0 => Ok(()),
+        Some(mode) => Err(ConfigError::InsecurePlainSecret {
+            instance: ctx.instance.to_owned(),
+            key: kind.key,
+            file: file.to_path_buf(),
+            mode,
+        }),
+        None => Err(unusable(
+            "the config file's permissions cannot be checked on this platform",
+        )),
+    }
+}
+
+fn keyring_lookup(kind: &SecretKind, ctx: &Context<'_>) -> Result<SecretString> {
+    let Some(tool) = find_in_path(ctx.env, "secret-tool") else {
+        return Err(ConfigError::KeyringUnavailable {
+            instance: ctx.instance.to_owned(),
+            alternatives: if kind.key == "password" {
+                "password_command, password_env or SNOWLINK_PASSWORD"
+            } else {
+                "client_secret_command or client_secret_env"
+            },
+        });
+    };
+    let args = [
+        "lookup",
+        "service",
+        kind.keyring_service,
+        "instance",
+        ctx.instance,
+    ];
+    command::run(&tool, &args, ctx.timeout).map_err(|f| ConfigError::KeyringLookup {
+        instance: ctx.instance.to_owned(),
+        what: kind.what,
+        service: kind.keyring_service,
+        problem: match &f {
+            // secret-tool exits 1 with no output when nothing matches.
+            Failure::Empty => "found no entry".to_owned(),
+            Failure::Exit { stderr, .. } if stderr.is_empty() => "found no entry".to_owned(),
+            other => format!("failed: secret-tool {other}"),
+        },
+    })
+}
+
+/// Looks `name` up in the injected env's PATH (not the process's, so tests can stage a fake).
+fn find_in_path(env: &dyn Env, name: &str) -> Option<PathBuf> {
+    let path = env.var("PATH")?;
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(name))
+        .find(|candidate| is_executable(candidate))
+}
+
+#[cfg(unix)]
+fn is_executable(p: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+}
+
+#[cfg(not(unix))]
+fn is_executable(p: &Path) -> bool {
+    p.is_file()
+}
