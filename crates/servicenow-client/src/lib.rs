@@ -1,1 +1,37 @@
-pub fn placeholder() {}
+//! Typed async client for the ServiceNow Table API (see `docs/servicenow-client.md`).
+//!
+//! No UI, no store, never spawns tasks. Written from `reference/servicenow-api.md` only; it shares
+//! no code with the emulator.
+
+// Errors are built on network paths where a few hundred bytes do not matter; flat struct
+// variants keep matching on them simple for the CLI and the outbox.
+#![allow(clippy::result_large_err)]
+
+mod classify;
+mod client;
+mod config;
+mod error;
+mod incident;
+mod journal;
+mod lookup;
+mod oauth;
+mod probe;
+mod query;
+mod table;
+mod value;
+
+pub use client::Client;
+pub use config::{Auth, ClientConfig, DEFAULT_TIMEOUT, OAuthGrant};
+pub use error::{AuthKind, ConnectKind, Error, ErrorCategory, PermissionKind, UnavailableKind};
+pub use incident::{
+    CORRELATION_FIELDS, INCIDENT_FIELDS, INCIDENT_TABLE, SYS_ID_BATCH, WORK_NOTE_FIELDS,
+    looks_like_sys_id, looks_like_task_number,
+};
+pub use journal::{JournalEntry, JournalSource, normalize_note, parse_journal_display};
+pub use lookup::{Choice, Group, Identity, User};
+pub use probe::{ProbeFinding, ProbeReport};
+pub use query::{Op, Query, QueryError, escape_value};
+pub use table::{DEFAULT_PAGE_SIZE, DisplayValue, GetParams, ListParams, Page};
+pub use value::{FieldValue, Record};
+
+pub use secrecy::SecretString;

@@ -1,0 +1,478 @@
+//! The client's error type: one variant per cause an operator or the outbox must tell apart.
+//!
+//! Every variant carries the request URL (never credentials: the client never puts them in URLs)
+//! and, when ServiceNow sent one, its own `message`/`detail`. `Display` is one line: cause + fix.
+
+use std::fmt;
+use std::time::Duration;
+
+use crate::query::QueryError;
+
+/// Which 403 it was, split on ServiceNow's message/detail prefix (reference §6, §14).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PermissionKind {
+    /// `ACL Exception Insert|Update|Delete Failed due to security constraints`.
+    Acl,
+    /// `Data Policy Exception: ... mandatory ...`.
+    DataPolicy,
+    /// `Insufficient rights to query records`: unknown or unreadable field in the query.
+    UnreadableQueryField,
+    /// `User Not Authorized` / `Failed API level ACL Validation`.
+    ApiAcl,
+    Other,
+}
+
+/// Why a response could not be used although the server answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UnavailableKind {
+    /// The developer-instance hibernation page.
+    Hibernating,
+    /// An HTML page (SSO login, load balancer or proxy error page).
+    Html,
+    /// A body that is neither JSON nor HTML.
+    NonJson,
+    /// 202 with an empty body: the session's request queue overflowed.
+    Empty202,
+    /// Any other empty body where JSON was expected.
+    EmptyBody,
+    /// JSON without `result` (or with a `result` of the wrong type).
+    MissingResult,
+    /// A 3xx: SSO or a wrong URL (redirects are never followed, so credentials stay put).
+    Redirect,
+    /// A 404 without ServiceNow's JSON error envelope: not a ServiceNow Table API.
+    NotServiceNow,
+}
+
+/// Transport failure classes; DNS, TLS and refused mean the request was never sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConnectKind {
+    Dns,
+    Tls,
+    Refused,
+    /// Connection reset or closed (possibly mid-response).
+    Reset,
+    Other,
+}
+
+/// Which authentication step failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthKind {
+    /// The API answered 401 to our credentials (basic) or to a freshly obtained token (OAuth).
+    Rejected,
+    /// `/oauth_token.do` refused to issue a token.
+    TokenRequest,
+}
+
+/// Broad classes for exit codes and status lines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorCategory {
+    Auth,
+    Permission,
+    NotFound,
+    RateLimited,
+    Unavailable,
+    Invalid,
+    Config,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    Auth {
+        kind: AuthKind,
+        url: String,
+        status: u16,
+        message: String,
+        detail: Option<String>,
+    },
+    Permission {
+        kind: PermissionKind,
+        url: String,
+        message: String,
+        detail: Option<String>,
+    },
+    NotFound {
+        url: String,
+        message: String,
+        detail: Option<String>,
+    },
+    RateLimited {
+        url: String,
+        retry_after: Option<Duration>,
+        /// `X-RateLimit-Reset`, unix seconds.
+        reset_at: Option<i64>,
+        limit: Option<u64>,
+        rule: Option<String>,
+        message: String,
+        detail: Option<String>,
+    },
+    Unavailable {
+        kind: UnavailableKind,
+        url: String,
+        status: u16,
+        /// True when the request was a write (POST/PATCH/PUT/DELETE).
+        write: bool,
+        /// A short, single-line excerpt of what came back (or the redirect target).
+        snippet: String,
+    },
+    Server {
+        url: String,
+        status: u16,
+        message: String,
+        detail: Option<String>,
+        write: bool,
+    },
+    Timeout {
+        url: String,
+        after: Duration,
+        /// False only when the timeout hit while connecting (nothing was sent).
+        sent: bool,
+        write: bool,
+    },
+    Connect {
+        kind: ConnectKind,
+        url: String,
+        /// True when the connection broke after the request may have been written.
+        sent: bool,
+        write: bool,
+        cause: String,
+    },
+    InvalidRequest {
+        url: String,
+        status: u16,
+        message: String,
+        detail: Option<String>,
+    },
+    InsecureUrl {
+        url: String,
+    },
+    Config {
+        message: String,
+    },
+    Query(#[from] QueryError),
+}
+
+impl Error {
+    /// Worth retrying later without changing anything (the outbox backs off or waits).
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Error::RateLimited { .. } | Error::Server { .. } | Error::Timeout { .. } => true,
+            Error::Connect { kind, .. } => *kind != ConnectKind::Tls,
+            Error::Unavailable { kind, status, .. } => match kind {
+                UnavailableKind::Hibernating
+                | UnavailableKind::Empty202
+                | UnavailableKind::EmptyBody
+                | UnavailableKind::MissingResult => true,
+                // A 5xx error page from a proxy is transient; a 2xx HTML page is a login wall.
+                UnavailableKind::Html | UnavailableKind::NonJson => *status >= 500,
+                UnavailableKind::Redirect | UnavailableKind::NotServiceNow => false,
+            },
+            _ => false,
+        }
+    }
+
+    /// How long the server asked us to wait: `Retry-After`, else until `X-RateLimit-Reset`.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Error::RateLimited {
+                retry_after,
+                reset_at,
+                ..
+            } => retry_after.or_else(|| {
+                let now = jiff::Timestamp::now().as_second();
+                reset_at.map(|r| Duration::from_secs(u64::try_from(r - now).unwrap_or(0)))
+            }),
+            _ => None,
+        }
+    }
+
+    /// True when a write may have taken effect although we got no success: the outbox must read
+    /// the incident back before resending. False when the request certainly did not apply
+    /// (never sent, or refused with a 4xx) or was a read.
+    pub fn outcome_unknown(&self) -> bool {
+        match self {
+            Error::Timeout { sent, write, .. } | Error::Connect { sent, write, .. } => {
+                *sent && *write
+            }
+            Error::Server { write, .. } => *write,
+            Error::Unavailable {
+                kind,
+                write,
+                status,
+                ..
+            } => {
+                *write
+                    && match kind {
+                        // The hibernation page and redirects come from in front of the instance.
+                        UnavailableKind::Hibernating
+                        | UnavailableKind::Redirect
+                        | UnavailableKind::NotServiceNow => false,
+                        UnavailableKind::Html | UnavailableKind::NonJson => {
+                            *status >= 500 || (200..300).contains(status)
+                        }
+                        UnavailableKind::Empty202
+                        | UnavailableKind::EmptyBody
+                        | UnavailableKind::MissingResult => true,
+                    }
+            }
+            _ => false,
+        }
+    }
+
+    pub fn category(&self) -> ErrorCategory {
+        match self {
+            Error::Auth { .. } => ErrorCategory::Auth,
+            Error::Permission { .. } => ErrorCategory::Permission,
+            Error::NotFound { .. } => ErrorCategory::NotFound,
+            Error::RateLimited { .. } => ErrorCategory::RateLimited,
+            Error::Unavailable { .. }
+            | Error::Server { .. }
+            | Error::Timeout { .. }
+            | Error::Connect { .. } => ErrorCategory::Unavailable,
+            Error::InvalidRequest { .. } | Error::Query(_) => ErrorCategory::Invalid,
+            Error::InsecureUrl { .. } | Error::Config { .. } => ErrorCategory::Config,
+        }
+    }
+
+    /// HTTP status when the error came from a response.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Error::Auth { status, .. }
+            | Error::Unavailable { status, .. }
+            | Error::Server { status, .. }
+            | Error::InvalidRequest { status, .. } => Some(*status),
+            Error::Permission { .. } => Some(403),
+            Error::NotFound { .. } => Some(404),
+            Error::RateLimited { .. } => Some(429),
+            _ => None,
+        }
+    }
+
+    /// ServiceNow's own `error.message`, when there was one.
+    pub fn servicenow_message(&self) -> Option<&str> {
+        match self {
+            Error::Auth { message, .. }
+            | Error::Permission { message, .. }
+            | Error::NotFound { message, .. }
+            | Error::RateLimited { message, .. }
+            | Error::Server { message, .. }
+            | Error::InvalidRequest { message, .. } => Some(message),
+            _ => None,
+        }
+    }
+}
+
+/// `message: detail` or `message` alone (detail may be null or repeat nothing useful).
+fn sn(message: &str, detail: &Option<String>) -> String {
+    let msg = if message.is_empty() {
+        "no message"
+    } else {
+        message
+    };
+    match detail.as_deref().map(one_line) {
+        Some(d) if !d.is_empty() => format!("{} ({d})", one_line(msg)),
+        _ => one_line(msg),
+    }
+}
+
+/// Display stays on one line: ServiceNow details contain `\n\t`.
+pub(crate) fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Auth {
+                kind: AuthKind::Rejected,
+                url,
+                status,
+                message,
+                detail,
+            } => write!(
+                f,
+                "{status} from {url}: {}; check username/password (or the OAuth user); account \
+                 locked, password expired, or basic auth restricted for this user (use a \
+                 web_service_access_only user or OAuth)?",
+                sn(message, detail)
+            ),
+            Error::Auth {
+                kind: AuthKind::TokenRequest,
+                url,
+                status,
+                message,
+                detail,
+            } => write!(
+                f,
+                "{status} from {url}: OAuth token refused ({}); check client_id/client_secret and \
+                 username/password, and that the grant (password or client_credentials) is \
+                 enabled on the instance",
+                sn(message, detail)
+            ),
+            Error::Permission {
+                kind,
+                url,
+                message,
+                detail,
+            } => {
+                let fix = match kind {
+                    PermissionKind::Acl => {
+                        "an ACL denies this to the user; grant a role that allows it (itil for \
+                         incidents)"
+                    }
+                    PermissionKind::DataPolicy => {
+                        "a data policy requires fields; set the mandatory fields in the same update"
+                    }
+                    PermissionKind::UnreadableQueryField => {
+                        "a field in the query is unknown or unreadable for this user; fix the \
+                         query or grant read access"
+                    }
+                    PermissionKind::ApiAcl => {
+                        "a REST API ACL blocks this user; ask an admin for the role that ACL \
+                         requires"
+                    }
+                    PermissionKind::Other => "check the user's roles",
+                };
+                write!(f, "403 from {url}: {}; {fix}", sn(message, detail))
+            }
+            Error::NotFound {
+                url,
+                message,
+                detail,
+            } => write!(
+                f,
+                "404 from {url}: {}; the record does not exist or an ACL hides it from this user",
+                sn(message, detail)
+            ),
+            Error::RateLimited {
+                url,
+                message,
+                detail,
+                limit,
+                rule,
+                ..
+            } => {
+                write!(f, "429 from {url}: {}; rate limited", sn(message, detail))?;
+                if let Some(l) = limit {
+                    write!(f, " (limit {l} per hour")?;
+                    if let Some(r) = rule {
+                        write!(f, ", rule {r}")?;
+                    }
+                    write!(f, ")")?;
+                }
+                match self.retry_after() {
+                    Some(d) => write!(f, "; retry after {}s", d.as_secs()),
+                    None => write!(f, "; retry later or ask an admin to raise the rate limit"),
+                }
+            }
+            Error::Unavailable {
+                kind,
+                url,
+                status,
+                snippet,
+                ..
+            } => match kind {
+                UnavailableKind::Hibernating => write!(
+                    f,
+                    "{status} from {url}: the instance is hibernating; wake it from the developer \
+                     portal (developer.servicenow.com) and retry"
+                ),
+                UnavailableKind::Html => write!(
+                    f,
+                    "{status} from {url}: HTML instead of JSON ({snippet}); wrong instance url, \
+                     an SSO login page, or a proxy/load-balancer error page?"
+                ),
+                UnavailableKind::NonJson => write!(
+                    f,
+                    "{status} from {url}: response is not JSON ({snippet}); wrong instance url or \
+                     a proxy in the way?"
+                ),
+                UnavailableKind::Empty202 => write!(
+                    f,
+                    "202 with an empty body from {url}: ServiceNow queued the request (session \
+                     overloaded); retry later"
+                ),
+                UnavailableKind::EmptyBody => write!(
+                    f,
+                    "{status} with an empty body from {url}: instance unavailable; retry later"
+                ),
+                UnavailableKind::MissingResult => write!(
+                    f,
+                    "{status} from {url}: JSON without a usable \"result\" ({snippet}); not the \
+                     ServiceNow Table API? check the instance url"
+                ),
+                UnavailableKind::Redirect => write!(
+                    f,
+                    "{status} redirect from {url} to {snippet}: SSO login or wrong url; use the \
+                     instance's direct https url and an API-enabled account"
+                ),
+                UnavailableKind::NotServiceNow => write!(
+                    f,
+                    "{status} from {url} without ServiceNow's JSON error ({snippet}): not a \
+                     ServiceNow instance or a wrong path; check the instance url"
+                ),
+            },
+            Error::Server {
+                url,
+                status,
+                message,
+                detail,
+                ..
+            } => write!(
+                f,
+                "{status} from {url}: {}; ServiceNow server error, retry later",
+                sn(message, detail)
+            ),
+            Error::Timeout { url, after, .. } => write!(
+                f,
+                "no response from {url} within {}s: instance slow or unreachable; retry later or \
+                 raise timeout_secs",
+                after.as_secs_f32()
+            ),
+            Error::Connect {
+                kind, url, cause, ..
+            } => match kind {
+                ConnectKind::Dns => write!(
+                    f,
+                    "cannot resolve the host of {url} ({cause}); check the instance url and your \
+                     DNS/proxy settings"
+                ),
+                ConnectKind::Tls => write!(
+                    f,
+                    "TLS with {url} failed ({cause}); certificate not trusted or wrong host; set \
+                     ca_file to your corporate CA bundle if a proxy re-signs traffic"
+                ),
+                ConnectKind::Refused => write!(
+                    f,
+                    "connection refused by {url}; nothing listens there: check host and port"
+                ),
+                ConnectKind::Reset => write!(
+                    f,
+                    "connection to {url} was reset or closed ({cause}); network or proxy dropped \
+                     it, retry"
+                ),
+                ConnectKind::Other => write!(
+                    f,
+                    "cannot talk to {url} ({cause}); check network and proxy settings"
+                ),
+            },
+            Error::InvalidRequest {
+                url,
+                status,
+                message,
+                detail,
+            } => write!(
+                f,
+                "{status} from {url}: {}; ServiceNow rejected the request as invalid",
+                sn(message, detail)
+            ),
+            Error::InsecureUrl { url } => write!(
+                f,
+                "refusing {url}: HTTPS is required except for loopback hosts (127.0.0.0/8, ::1, \
+                 localhost); use https://"
+            ),
+            Error::Config { message } => f.write_str(message),
+            Error::Query(e) => write!(f, "invalid query: {e}"),
+        }
+    }
+}
