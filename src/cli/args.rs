@@ -9,11 +9,11 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 #[derive(Debug, Parser)]
 #[command(name = "snowlink", version, about, propagate_version = true)]
 pub struct Cli {
-    /// Config file to use instead of $XDG_CONFIG_HOME/snowlink/config.toml.
-    #[arg(long, global = true, env = "SNOWLINK_CONFIG", value_name = "FILE")]
+    /// Config file to use instead of $XDG_CONFIG_HOME/snowlink/config.toml [env: SNOWLINK_CONFIG].
+    #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// Data directory holding the store, instead of $XDG_DATA_HOME/snowlink.
-    #[arg(long, global = true, env = "SNOWLINK_DATA_DIR", value_name = "DIR")]
+    /// Data directory holding the store, instead of $XDG_DATA_HOME/snowlink [env: SNOWLINK_DATA_DIR].
+    #[arg(long, global = true, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
     /// Instance profile from the config ([instances.NAME]); "default" otherwise.
     #[arg(long, global = true, value_name = "NAME")]

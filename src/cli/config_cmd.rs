@@ -1,0 +1,75 @@
+//! `snowlink config init|path|check`.
+
+use crate::config::{self, Level, ProcessEnv};
+
+use super::args::ConfigCommand;
+use super::context::Globals;
+use super::error::{CliError, CliResult};
+use super::exit::Exit;
+use super::output;
+
+pub fn run(cmd: ConfigCommand, globals: &Globals) -> CliResult<Exit> {
+    let paths = globals.paths()?;
+    match cmd {
+        ConfigCommand::Init { force } => {
+            let outcome = config::init(&paths.config_file, force).map_err(CliError::from)?;
+            if globals.json {
+                output::json(&serde_json::json!({
+                    "path": outcome.path,
+                    "overwritten": outcome.overwritten,
+                }));
+            } else {
+                println!(
+                    "wrote {} (mode 0600){}; edit [instances.default] and run `snowlink config check`",
+                    outcome.path.display(),
+                    if outcome.overwritten {
+                        ", replacing the old file"
+                    } else {
+                        ""
+                    }
+                );
+            }
+            Ok(Exit::Ok)
+        }
+        ConfigCommand::Path => {
+            let report = paths.report();
+            if globals.json {
+                output::json(&report);
+            } else {
+                let line = |name: &str, s: &config::PathStatus| {
+                    println!(
+                        "{name:<12} {}{}",
+                        s.path.display(),
+                        if s.exists { "" } else { "  (not created yet)" }
+                    );
+                };
+                line("config file", &report.config_file);
+                line("data dir", &report.data_dir);
+                line("database", &report.db_path);
+                line("log dir", &report.log_dir);
+            }
+            Ok(Exit::Ok)
+        }
+        ConfigCommand::Check => {
+            let report = config::check(&paths, globals.instance.as_deref(), &ProcessEnv);
+            if globals.json {
+                output::json(&report);
+            } else {
+                for f in &report.findings {
+                    let tag = match f.level {
+                        Level::Ok => "ok   ",
+                        Level::Info => "info ",
+                        Level::Warn => "warn ",
+                        Level::Error => "ERROR",
+                    };
+                    println!("{tag} {}: {}", f.subject, f.message);
+                }
+            }
+            Ok(if report.has_errors() {
+                Exit::UsageOrConfig
+            } else {
+                Exit::Ok
+            })
+        }
+    }
+}

@@ -1,0 +1,12 @@
+//! Printing helpers shared by the commands: one JSON document per `--json` command on stdout.
+
+use serde::Serialize;
+
+/// Prints `value` as one pretty JSON document. Serialization of our own types cannot fail in
+/// practice; if it ever does, say so on stderr rather than printing half a document.
+pub fn json<T: Serialize + ?Sized>(value: &T) {
+    match serde_json::to_string_pretty(value) {
+        Ok(text) => println!("{text}"),
+        Err(e) => eprintln!("snowlink: cannot encode JSON output: {e}"),
+    }
+}
