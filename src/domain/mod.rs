@@ -1,1 +1,23 @@
-//! domain (under construction in this session)
+//! Pure domain types and the exact text formats snowlink writes to ServiceNow (DESIGN §Formats).
+//! No I/O and no SQL here.
+
+mod anomaly;
+mod description;
+mod link;
+mod notes;
+mod parse;
+mod status;
+mod ticket;
+
+pub use anomaly::{Anomaly, AnomalyKey, FailedCheck};
+pub use description::{append_block, block_header, description_block, has_block};
+pub use link::{IncidentRef, IncidentState, Link};
+pub use notes::{
+    CORRELATION_DISPLAY, anomaly_url, comment_note, correlation_id, format_timestamp, link_note,
+    new_create_id, percent_encode, status_note,
+};
+pub use parse::{FieldProblem, RecordError, anomaly_from_json, anomaly_from_value};
+pub use status::{ArchiveReason, SEVERITY_EXPECTED, STATUS_EXPECTED, Severity, Status};
+pub use ticket::{
+    DraftError, SHORT_DESCRIPTION_MAX, TicketDraft, default_short_description, truncate_chars,
+};

@@ -1,0 +1,206 @@
+//! What the user fills in to create an incident from an anomaly.
+
+use serde_json::{Map, Value};
+
+use super::anomaly::Anomaly;
+use super::description::{append_block, description_block};
+use super::notes::CORRELATION_DISPLAY;
+
+/// Longest default short description, in characters.
+pub const SHORT_DESCRIPTION_MAX: usize = 160;
+
+/// A ticket to create. Optional fields left `None` are not sent.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct TicketDraft {
+    /// ServiceNow table; `incident` by default.
+    pub table: String,
+    pub short_description: String,
+    /// The user's description; the anomaly block is appended to it when the ticket is created.
+    pub description: Option<String>,
+    pub category: Option<String>,
+    pub subcategory: Option<String>,
+    /// 1 (high) to 3 (low).
+    pub impact: Option<u8>,
+    /// 1 (high) to 3 (low).
+    pub urgency: Option<u8>,
+    /// Group name or sys_id.
+    pub assignment_group: Option<String>,
+    pub assigned_to: Option<String>,
+    pub caller: Option<String>,
+}
+
+/// Why a draft cannot be sent.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DraftError {
+    #[error("short description is empty")]
+    EmptyShortDescription,
+    #[error("table is empty")]
+    EmptyTable,
+    #[error("{field} must be 1, 2 or 3 (got {value})")]
+    OutOfRange { field: &'static str, value: u8 },
+}
+
+impl TicketDraft {
+    /// Defaults for an anomaly: table `incident`, the default short description and the
+    /// anomaly's own description.
+    pub fn for_anomaly(anomaly: &Anomaly) -> TicketDraft {
+        TicketDraft {
+            table: "incident".to_owned(),
+            short_description: default_short_description(anomaly),
+            description: anomaly.description.clone(),
+            category: None,
+            subcategory: None,
+            impact: None,
+            urgency: None,
+            assignment_group: None,
+            assigned_to: None,
+            caller: None,
+        }
+    }
+
+    pub fn validate(&self) -> Result<(), DraftError> {
+        if self.table.trim().is_empty() {
+            return Err(DraftError::EmptyTable);
+        }
+        if self.short_description.trim().is_empty() {
+            return Err(DraftError::EmptyShortDescription);
+        }
+        for (field, v) in [("impact", self.impact), ("urgency", self.urgency)] {
+            if let Some(value) = v.filter(|v| !(1..=3).contains(v)) {
+                return Err(DraftError::OutOfRange { field, value });
+            }
+        }
+        Ok(())
+    }
+
+    /// The description sent on create: the user's text, a blank line, the anomaly block.
+    pub fn full_description(&self, anomaly: &Anomaly, url: Option<&str>) -> String {
+        append_block(
+            self.description.as_deref().unwrap_or(""),
+            &description_block(anomaly, url),
+        )
+    }
+
+    /// The record fields for the create request (ServiceNow field names, string values),
+    /// including `correlation_id` and `correlation_display`. The caller is sent as `caller_id`.
+    pub fn create_fields(
+        &self,
+        anomaly: &Anomaly,
+        url: Option<&str>,
+        correlation_id: &str,
+    ) -> Map<String, Value> {
+        let mut m = Map::new();
+        let mut put = |k: &str, v: Option<String>| {
+            if let Some(v) = v.filter(|v| !v.trim().is_empty()) {
+                m.insert(k.to_owned(), Value::String(v));
+            }
+        };
+        put("short_description", Some(self.short_description.clone()));
+        put("description", Some(self.full_description(anomaly, url)));
+        put("category", self.category.clone());
+        put("subcategory", self.subcategory.clone());
+        put("impact", self.impact.map(|v| v.to_string()));
+        put("urgency", self.urgency.map(|v| v.to_string()));
+        put("assignment_group", self.assignment_group.clone());
+        put("assigned_to", self.assigned_to.clone());
+        put("caller_id", self.caller.clone());
+        put("correlation_id", Some(correlation_id.to_owned()));
+        put("correlation_display", Some(CORRELATION_DISPLAY.to_owned()));
+        m
+    }
+}
+
+/// `[severity] title` (just the title when there is no severity), line breaks folded to spaces,
+/// cut to [`SHORT_DESCRIPTION_MAX`] characters on a char boundary with a trailing `…` when cut.
+pub fn default_short_description(anomaly: &Anomaly) -> String {
+    let title: String = anomaly
+        .title
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    let full = match anomaly.severity {
+        Some(s) => format!("[{s}] {title}"),
+        None => title,
+    };
+    truncate_chars(&full, SHORT_DESCRIPTION_MAX)
+}
+
+/// Cuts `s` to at most `max` chars, ending with `…` when something was cut.
+pub fn truncate_chars(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        return s.to_owned();
+    }
+    let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
+    out.truncate(out.trim_end().len());
+    out.push('…');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+    use crate::domain::status::Severity;
+
+    #[test]
+    fn short_description_defaults() {
+        let mut a = Anomaly::new("A-1", "Null customer ids\nin orders");
+        assert_eq!(default_short_description(&a), "Null customer ids in orders");
+        a.severity = Some(Severity::High);
+        assert_eq!(
+            default_short_description(&a),
+            "[high] Null customer ids in orders"
+        );
+    }
+
+    #[test]
+    fn long_title_is_cut_on_char_boundary() {
+        let mut a = Anomaly::new("A-2", "顧客名".repeat(100));
+        a.severity = Some(Severity::Critical);
+        let s = default_short_description(&a);
+        assert_eq!(s.chars().count(), 160);
+        assert!(s.starts_with("[critical] 顧客名"));
+        assert!(s.ends_with('…'));
+        let exact = Anomaly::new("A-3", "x".repeat(160));
+        assert_eq!(default_short_description(&exact), "x".repeat(160));
+        assert_eq!(truncate_chars("ab cd", 4), "ab…");
+    }
+
+    #[test]
+    fn validation() {
+        let mut d = TicketDraft::for_anomaly(&Anomaly::new("A-1", "t"));
+        assert_eq!(d.table, "incident");
+        assert_eq!(d.validate(), Ok(()));
+        d.impact = Some(4);
+        assert_eq!(
+            d.validate(),
+            Err(DraftError::OutOfRange {
+                field: "impact",
+                value: 4
+            })
+        );
+        d.impact = Some(1);
+        d.short_description = " ".into();
+        assert_eq!(d.validate(), Err(DraftError::EmptyShortDescription));
+    }
+
+    #[test]
+    fn create_fields_carry_block_and_correlation() {
+        let mut a = Anomaly::new("A-1", "Nulls");
+        a.description = Some("Seen in nightly load.".into());
+        let mut d = TicketDraft::for_anomaly(&a);
+        d.urgency = Some(2);
+        d.caller = Some("ann".into());
+        d.category = Some("  ".into());
+        let f = d.create_fields(&a, None, "snowlink:wh/A-1#ab");
+        assert_eq!(f["short_description"], "Nulls");
+        assert_eq!(f["urgency"], "2");
+        assert_eq!(f["caller_id"], "ann");
+        assert_eq!(f["correlation_id"], "snowlink:wh/A-1#ab");
+        assert_eq!(f["correlation_display"], "snowlink");
+        assert!(!f.contains_key("category"));
+        assert!(!f.contains_key("impact"));
+        let desc = f["description"].as_str().unwrap();
+        assert!(desc.starts_with("Seen in nightly load.\n\n--- snowlink anomaly A-1 ---\n"));
+    }
+}
