@@ -74,7 +74,21 @@ pub enum ErrorCategory {
     Config,
 }
 
-#[derive(Debug, thiserror::Error)]
+impl ErrorCategory {
+    /// The CLI exit code DESIGN.md assigns: 3 auth/permission, 4 unreachable or unavailable
+    /// (rate limits included), 5 not found, 2 config, 1 anything else.
+    pub fn exit_code(self) -> i32 {
+        match self {
+            ErrorCategory::Auth | ErrorCategory::Permission => 3,
+            ErrorCategory::Unavailable | ErrorCategory::RateLimited => 4,
+            ErrorCategory::NotFound => 5,
+            ErrorCategory::Config => 2,
+            ErrorCategory::Invalid => 1,
+        }
+    }
+}
+
+#[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     Auth {

@@ -63,6 +63,7 @@ async fn unauthorized_is_auth() {
         ],
     );
     assert_eq!(get.category(), ErrorCategory::Auth);
+    assert_eq!(get.category().exit_code(), 3);
     assert!(!get.is_retryable() && !patch.outcome_unknown());
 }
 
@@ -153,6 +154,7 @@ async fn not_found_with_and_without_the_envelope() {
     })
     .await;
     assert!(matches!(get, Error::NotFound { .. }));
+    assert_eq!(get.category().exit_code(), 5);
     one_line_with(&patch, &["404 from", "No Record found", "ACL hides it"]);
     assert!(!patch.outcome_unknown() && !patch.is_retryable());
     let (get, _, _) = both(|| raw(404, "text/html", "<html><title>Not Found</title></html>")).await;
@@ -230,6 +232,7 @@ async fn hibernation_page_is_unavailable() {
     ));
     one_line_with(&get, &["hibernating", "wake it"]);
     assert!(get.is_retryable());
+    assert_eq!(get.category().exit_code(), 4);
     // The hibernation page is served instead of the instance: the write never happened.
     assert!(!patch.outcome_unknown());
 }
