@@ -213,6 +213,17 @@ async fn rate_limited_reads_the_headers() {
     })
     .await;
     assert_eq!(get.retry_after(), Some(Duration::ZERO));
+    // Retry-After as an HTTP date (in the past here, so: retry now).
+    let (get, _, _) = both(|| {
+        let mut r = sn_error(429, "Rate limit exceeded", None);
+        r.headers_mut().insert(
+            "retry-after",
+            "Wed, 21 Oct 2015 07:28:00 GMT".parse().unwrap(),
+        );
+        r
+    })
+    .await;
+    assert_eq!(get.retry_after(), Some(Duration::ZERO));
     // Neither header (semaphore queue full).
     let (get, _, _) = both(|| sn_error(429, "Rate limit exceeded", None)).await;
     assert_eq!(get.retry_after(), None);
