@@ -48,6 +48,7 @@ pub fn router() -> Router<Arc<AppState>> {
         .route("/tokens/lifetime", put(set_token_lifetime))
         .route("/query-policy", get(get_policy).put(set_policy))
         .route("/requests", get(requests).delete(clear_requests))
+        .fallback(|| async { StatusCode::NOT_FOUND })
         .layer(middleware::from_fn(loopback_only))
 }
 
@@ -160,4 +161,48 @@ async fn requests(State(state): S) -> Json<Value> {
 async fn clear_requests(State(state): S) -> StatusCode {
     state.log.clear();
     StatusCode::NO_CONTENT
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use std::collections::HashMap;
+    use std::net::SocketAddr;
+    use std::sync::Arc;
+
+    use axum::Router;
+    use axum::body::Body;
+    use axum::extract::ConnectInfo;
+    use axum::http::{Request, StatusCode};
+    use tower::ServiceExt;
+
+    use crate::config::EmulatorConfig;
+    use crate::state::AppState;
+    use crate::store::Store;
+
+    async fn status_from(peer: &str) -> StatusCode {
+        let state = Arc::new(AppState::new(
+            &EmulatorConfig::default(),
+            Store::new(),
+            HashMap::new(),
+        ));
+        let app = Router::new()
+            .nest("/__emulator", super::router())
+            .with_state(state);
+        let mut req = Request::get("/__emulator/faults")
+            .body(Body::empty())
+            .unwrap();
+        req.extensions_mut()
+            .insert(ConnectInfo(peer.parse::<SocketAddr>().unwrap()));
+        app.oneshot(req).await.unwrap().status()
+    }
+
+    #[tokio::test]
+    async fn only_loopback_peers_reach_the_control_api() {
+        assert_eq!(status_from("127.0.0.1:5000").await, StatusCode::OK);
+        assert_eq!(status_from("[::1]:5000").await, StatusCode::OK);
+        assert_eq!(status_from("10.1.2.3:5000").await, StatusCode::NOT_FOUND);
+        assert_eq!(status_from("192.168.0.7:5000").await, StatusCode::NOT_FOUND);
+    }
 }
