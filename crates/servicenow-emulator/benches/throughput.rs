@@ -13,7 +13,10 @@ use serde_json::{Value, json};
 use servicenow_emulator::{EmulatorConfig, start};
 
 fn env_usize(name: &str, default: usize) -> usize {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 async fn phase(name: &str, base: &str, ids: &[String], total: usize, workers: usize, patch: bool) {
@@ -33,9 +36,13 @@ async fn phase(name: &str, base: &str, ids: &[String], total: usize, workers: us
                     break;
                 }
                 let id = &ids[i % ids.len()];
-                let url = format!("{base}/api/now/table/incident/{id}?sysparm_fields=number,state,sys_updated_on");
+                let url = format!(
+                    "{base}/api/now/table/incident/{id}?sysparm_fields=number,state,sys_updated_on"
+                );
                 let req = if patch {
-                    client.patch(&url).json(&json!({"work_notes": format!("bench note {i}")}))
+                    client
+                        .patch(&url)
+                        .json(&json!({"work_notes": format!("bench note {i}")}))
                 } else {
                     client.get(&url)
                 };
@@ -67,10 +74,14 @@ async fn main() {
     // `cargo bench` passes `--bench`; there is nothing else to parse.
     let total = env_usize("BENCH_REQUESTS", 20_000);
     let workers = env_usize("BENCH_CONCURRENCY", 16);
-    let emu = start(EmulatorConfig::default()).await.expect("emulator starts");
+    let emu = start(EmulatorConfig::default())
+        .await
+        .expect("emulator starts");
     let base = emu.base_url();
     let list: Value = reqwest::Client::new()
-        .get(format!("{base}/api/now/table/incident?sysparm_fields=sys_id&sysparm_query=active%3Dtrue"))
+        .get(format!(
+            "{base}/api/now/table/incident?sysparm_fields=sys_id&sysparm_query=active%3Dtrue"
+        ))
         .basic_auth("admin", Some("admin"))
         .send()
         .await

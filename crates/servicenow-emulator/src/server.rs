@@ -127,6 +127,9 @@ async fn handle(
         });
     };
 
+    let session = state.sessions().resolve(req.headers());
+    // Requests sharing a session queue behind each other, latency included.
+    let _turn = session.gate.clone().lock_owned().await;
     let decision = state.faults.decide(&method, &path);
     let delay = state.settings().latency + decision.extra_latency;
     if !delay.is_zero() {
@@ -143,8 +146,7 @@ async fn handle(
         return Ok(resp);
     }
 
-    let (session_id, new_session) = state.sessions().resolve(req.headers());
-    req.extensions_mut().insert(SessionId(session_id.clone()));
+    req.extensions_mut().insert(SessionId(session.id.clone()));
     let mut resp = call(router, req).await;
     let user = resp.extensions().get::<AuthedUser>().map(|u| u.0.clone());
     let headers = resp.headers_mut();
@@ -158,8 +160,8 @@ async fn handle(
     if user.is_some() {
         headers.insert("X-Is-Logged-In", HeaderValue::from_static("true"));
     }
-    if new_session {
-        add_session_cookies(headers, &session_id);
+    if session.new {
+        add_session_cookies(headers, &session.id);
     }
     log(resp.status().as_u16(), user.unwrap_or_default(), None);
     Ok(resp)

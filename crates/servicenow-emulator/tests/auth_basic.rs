@@ -274,3 +274,34 @@ async fn returning_the_session_cookie_reuses_the_login() {
     let log = e.emu.requests();
     assert_eq!(log.last().unwrap().user, "itil");
 }
+
+#[tokio::test]
+async fn requests_sharing_a_session_run_one_at_a_time() {
+    let e = common::emu_with(servicenow_emulator::EmulatorConfig {
+        latency: std::time::Duration::from_millis(150),
+        ..servicenow_emulator::EmulatorConfig::default()
+    })
+    .await;
+    let jar = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    let url = e.url("/api/now/table/sys_user?sysparm_limit=1");
+    let first = jar
+        .get(&url)
+        .basic_auth("itil", Some("itil"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(first.status(), 200);
+    let started = std::time::Instant::now();
+    let (a, b) = tokio::join!(jar.get(&url).send(), jar.get(&url).send());
+    assert_eq!(a.unwrap().status(), 200);
+    assert_eq!(b.unwrap().status(), 200);
+    // Serialized: the second waits for the first (a lower bound, never flaky).
+    assert!(
+        started.elapsed() >= std::time::Duration::from_millis(300),
+        "{:?}",
+        started.elapsed()
+    );
+}

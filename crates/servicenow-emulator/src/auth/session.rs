@@ -2,6 +2,7 @@
 //! `JSESSIONID` back reuses it (and its login).
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::http::{HeaderMap, HeaderValue, header};
@@ -15,6 +16,18 @@ const MAX_SESSIONS: usize = 50_000;
 struct Session {
     user: Option<String>,
     last_seen: Instant,
+    /// Held while one of the session's requests runs: a real session runs one
+    /// transaction at a time, so parallel calls sharing cookies queue (§7).
+    gate: Arc<tokio::sync::Mutex<()>>,
+}
+
+/// A request's session.
+#[derive(Debug, Clone)]
+pub struct SessionHandle {
+    pub id: String,
+    /// True when the session was opened by this request (send the cookies).
+    pub new: bool,
+    pub gate: Arc<tokio::sync::Mutex<()>>,
 }
 
 #[derive(Debug, Default)]
@@ -46,15 +59,19 @@ fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
 }
 
 impl SessionStore {
-    /// The request's live session, or a new one (`true` = new: send cookies).
-    pub fn resolve(&mut self, headers: &HeaderMap) -> (String, bool) {
+    /// The request's live session, or a new one.
+    pub fn resolve(&mut self, headers: &HeaderMap) -> SessionHandle {
         let now = Instant::now();
         if let Some(id) = cookie(headers, "JSESSIONID")
             && let Some(s) = self.map.get_mut(&id)
             && now.duration_since(s.last_seen) < IDLE
         {
             s.last_seen = now;
-            return (id, false);
+            return SessionHandle {
+                id,
+                new: false,
+                gate: s.gate.clone(),
+            };
         }
         if self.map.len() >= MAX_SESSIONS {
             self.map
@@ -68,14 +85,18 @@ impl SessionStore {
             }
         }
         let id = random_hex(32, true);
-        self.map.insert(
-            id.clone(),
-            Session {
-                user: None,
-                last_seen: now,
-            },
-        );
-        (id, true)
+        let gate = Arc::new(tokio::sync::Mutex::new(()));
+        let session = Session {
+            user: None,
+            last_seen: now,
+            gate: gate.clone(),
+        };
+        self.map.insert(id.clone(), session);
+        SessionHandle {
+            id,
+            new: true,
+            gate,
+        }
     }
 
     pub fn bind(&mut self, id: &str, user: &str) {
