@@ -1,0 +1,26 @@
+//! URL routing.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::response::IntoResponse;
+use axum::routing::any;
+
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::{auth, control, table};
+
+pub fn router(state: Arc<AppState>) -> Router {
+    Router::new()
+        .route("/api/now/table/{table}", any(table::collection))
+        .route("/api/now/table/{table}/{sys_id}", any(table::single))
+        .route("/api/now/{version}/table/{table}", any(table::collection_v))
+        .route(
+            "/api/now/{version}/table/{table}/{sys_id}",
+            any(table::single_v),
+        )
+        .route("/oauth_token.do", any(auth::oauth::token))
+        .nest("/__emulator", control::router())
+        .fallback(|| async { ApiError::unknown_resource().into_response() })
+        .with_state(state)
+}
