@@ -6,6 +6,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod ops;
 pub mod domain;
 pub mod source;
 pub mod store;
