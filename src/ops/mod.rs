@@ -4,7 +4,18 @@
 //! directly for a user action.
 
 mod error;
+mod load;
+mod session;
+mod ticket;
 mod ticket_fields;
+mod triage;
 
 pub use error::{OpsError, OpsResult};
+pub use load::{SourceLoad, load_file};
+pub use session::Session;
+pub use ticket::{
+    CreatePlan, IncidentSummary, Linked, enqueue_create, find_incident, link, load_anomaly,
+    plan_create, search, unlink,
+};
 pub use ticket_fields::{check_choice, resolve_draft};
+pub use triage::{Recorded, comment, set_status};

@@ -1,0 +1,57 @@
+//! Acknowledge, archive and comment: recorded locally together with their outbox deliveries (one
+//! work note per linked incident) in one transaction, then handed to the sync worker.
+
+use jiff::Timestamp;
+use serde::Serialize;
+
+use crate::domain::{AnomalyKey, Status};
+use crate::store::OutboxId;
+
+use super::error::OpsResult;
+use super::session::Session;
+
+/// What recording one anomaly's action did.
+#[derive(Debug, Clone, Serialize)]
+pub struct Recorded {
+    pub anomaly: AnomalyKey,
+    /// False when the anomaly already had the status (nothing recorded or queued).
+    pub changed: bool,
+    pub previous: Option<Status>,
+    pub outbox: Vec<OutboxId>,
+}
+
+/// Sets `status` on each anomaly id; all ids are resolved first so a typo records nothing.
+pub fn set_status(session: &Session, ids: &[String], status: Status) -> OpsResult<Vec<Recorded>> {
+    session.ensure_writable()?;
+    let mut store = session.open_store()?;
+    let keys = ids
+        .iter()
+        .map(|id| store.resolve_anomaly_id(id))
+        .collect::<Result<Vec<_>, _>>()?;
+    let now = Timestamp::now();
+    let mut out = Vec::with_capacity(keys.len());
+    for key in keys {
+        let change = store.record_status_change(&key, status, &session.user, now)?;
+        out.push(Recorded {
+            anomaly: key,
+            changed: change.changed,
+            previous: Some(change.previous),
+            outbox: change.outbox,
+        });
+    }
+    Ok(out)
+}
+
+/// Records a comment; its note goes to every linked incident.
+pub fn comment(session: &Session, id: &str, text: &str) -> OpsResult<Recorded> {
+    session.ensure_writable()?;
+    let mut store = session.open_store()?;
+    let key = store.resolve_anomaly_id(id)?;
+    let rec = store.record_comment(&key, &session.user, text, Timestamp::now())?;
+    Ok(Recorded {
+        anomaly: key,
+        changed: true,
+        previous: None,
+        outbox: rec.outbox,
+    })
+}
