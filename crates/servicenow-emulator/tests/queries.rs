@@ -191,7 +191,7 @@ async fn idempotent_create_lookup_of_section_11() {
 }
 
 #[tokio::test]
-#[ignore = "needs query engine"]
+
 async fn or_binds_tighter_than_and() {
     let e = emu().await;
     // active=true AND (LIKE vpn OR LIKE vpn OR number=vpn)
@@ -206,7 +206,7 @@ async fn or_binds_tighter_than_and() {
 }
 
 #[tokio::test]
-#[ignore = "needs query engine"]
+
 async fn new_query_groups_are_ored() {
     let e = emu().await;
     let n = numbers(&e, "number=INC0000001^NQnumber=INC0000002^ORDERBYnumber").await;
@@ -214,7 +214,7 @@ async fn new_query_groups_are_ored() {
 }
 
 #[tokio::test]
-#[ignore = "needs query engine"]
+
 async fn like_startswith_endswith_are_case_insensitive() {
     let e = emu().await;
     assert_eq!(
@@ -241,7 +241,7 @@ async fn like_startswith_endswith_are_case_insensitive() {
 }
 
 #[tokio::test]
-#[ignore = "needs query engine"]
+
 async fn in_lists_and_emptiness() {
     let e = emu().await;
     assert_eq!(
@@ -259,7 +259,7 @@ async fn in_lists_and_emptiness() {
 }
 
 #[tokio::test]
-#[ignore = "needs query engine"]
+
 async fn text_query_and_goto() {
     let e = emu().await;
     assert_eq!(numbers(&e, "123TEXTQUERY321=wifi").await, ["INC0000001"]);
@@ -275,7 +275,7 @@ async fn text_query_and_goto() {
 }
 
 #[tokio::test]
-#[ignore = "needs query engine"]
+
 async fn escaped_carets_and_trailing_eq() {
     let e = emu().await;
     let rec = e
