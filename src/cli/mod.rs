@@ -2,12 +2,16 @@
 //! lives in its own file and returns the exit code it ends with.
 
 pub mod args;
+mod anomalies_cmd;
 mod config_cmd;
+mod deliver;
 pub mod context;
 mod emulator;
 pub mod error;
 pub mod exit;
 mod output;
+mod ticket_cmd;
+mod triage_cmd;
 
 pub use args::Cli;
 use args::Command;
@@ -28,6 +32,12 @@ pub async fn run(cli: Cli) -> CliResult<Exit> {
     match cli.command {
         Some(Command::Emulator(args)) => emulator::run(args, globals.json).await,
         Some(Command::Config(cmd)) => config_cmd::run(cmd, &globals),
+        Some(Command::Anomalies(args)) => anomalies_cmd::list(args, &globals).await,
+        Some(Command::Show { id }) => anomalies_cmd::show(&id, &globals).await,
+        Some(Command::Ticket(cmd)) => ticket_cmd::run(cmd, &globals).await,
+        Some(Command::Ack { ids }) => triage_cmd::ack(&ids, &globals).await,
+        Some(Command::Archive { ids, reason }) => triage_cmd::archive(&ids, reason, &globals).await,
+        Some(Command::Comment(args)) => triage_cmd::comment(args, &globals).await,
         _ => Err(CliError::usage(
             "this command is not available in this build yet",
         )),
