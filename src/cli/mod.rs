@@ -5,6 +5,7 @@ pub mod args;
 mod anomalies_cmd;
 mod config_cmd;
 mod deliver;
+mod doctor_cmd;
 pub mod context;
 mod emulator;
 pub mod error;
@@ -34,6 +35,7 @@ pub async fn run(cli: Cli) -> CliResult<Exit> {
         Some(Command::Config(cmd)) => config_cmd::run(cmd, &globals),
         Some(Command::Anomalies(args)) => anomalies_cmd::list(args, &globals).await,
         Some(Command::Show { id }) => anomalies_cmd::show(&id, &globals).await,
+        Some(Command::Doctor) => doctor_cmd::run(&globals).await,
         Some(Command::Ticket(cmd)) => ticket_cmd::run(cmd, &globals).await,
         Some(Command::Ack { ids }) => triage_cmd::ack(&ids, &globals).await,
         Some(Command::Archive { ids, reason }) => triage_cmd::archive(&ids, reason, &globals).await,

@@ -5,6 +5,7 @@
 
 mod error;
 mod load;
+mod policy;
 mod session;
 mod ticket;
 mod ticket_fields;
@@ -12,6 +13,7 @@ mod triage;
 
 pub use error::{OpsError, OpsResult};
 pub use load::{SourceLoad, load_file};
+pub use policy::mandatory_incident_fields;
 pub use session::Session;
 pub use ticket::{
     CreatePlan, IncidentSummary, Linked, enqueue_create, find_incident, link, load_anomaly,
