@@ -21,7 +21,10 @@ enum Col {
     Json,
 }
 
-const TABLES: &[(&str, &str, &[(&str, Col)])] = &[
+/// (output key, `FROM` clause with ordering, exported columns).
+type TableSpec = (&'static str, &'static str, &'static [(&'static str, Col)]);
+
+const TABLES: &[TableSpec] = &[
     (
         "anomalies",
         "anomalies ORDER BY source, id",

@@ -240,9 +240,15 @@ fn queue_key(instance: &str, table: &str, sys_id: &str) -> String {
 }
 
 /// Inserts one delivery inside an open write transaction (so it commits with its cause).
-pub(super) fn enqueue_tx(tx: &Transaction<'_>, d: &NewDelivery, now: Timestamp) -> Result<OutboxId> {
+pub(super) fn enqueue_tx(
+    tx: &Transaction<'_>,
+    d: &NewDelivery,
+    now: Timestamp,
+) -> Result<OutboxId> {
     if d.instance.is_empty() || d.table.is_empty() {
-        return Err(StoreError::Invalid("delivery needs an instance and a table".into()));
+        return Err(StoreError::Invalid(
+            "delivery needs an instance and a table".into(),
+        ));
     }
     let placeholder = format!("\u{1f}new\u{1f}{}", rand::random::<u64>());
     let queue = match &d.sys_id {
@@ -478,9 +484,11 @@ fn finish_tx(
     if n == 1 {
         return Ok(());
     }
-    let exists: bool = tx.query_row("SELECT EXISTS (SELECT 1 FROM outbox WHERE id = ?1)", [id], |r| {
-        r.get(0)
-    })?;
+    let exists: bool = tx.query_row(
+        "SELECT EXISTS (SELECT 1 FROM outbox WHERE id = ?1)",
+        [id],
+        |r| r.get(0),
+    )?;
     if exists {
         Err(StoreError::LeaseLost {
             id,
