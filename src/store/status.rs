@@ -160,3 +160,7 @@ pub(super) fn enqueue_for_links(
         })
         .collect()
 }
+
+#[cfg(test)]
+#[path = "status_tests.rs"]
+mod tests;
