@@ -189,3 +189,27 @@ fn bulk_upsert_in_one_transaction() {
     seed(&mut store, &["A-1"]);
     assert_eq!(store.count_anomalies().unwrap(), 2000);
 }
+
+#[test]
+fn anomaly_without_raw_round_trips_through_its_serialization() {
+    let mut store = Store::open_in_memory().unwrap();
+    let mut a = Anomaly::new("A-9", "Built in code");
+    a.status = Status::Archived(ArchiveReason::Discarded);
+    a.severity = Some(Severity::Info);
+    a.detected_at = Some(t(3));
+    a.failed_checks = vec![crate::domain::FailedCheck {
+        name: "freshness".into(),
+        message: "late".into(),
+    }];
+    a.tags = vec!["x".into()];
+    a.extra = Some(serde_json::json!({"k": 1}));
+    a.rest.insert("weight".into(), serde_json::json!(7));
+    store
+        .upsert_anomalies("wh", std::slice::from_ref(&a), t(0))
+        .unwrap();
+    let got = store.get_anomaly(&key("A-9")).unwrap().unwrap();
+    let mut expected = a.clone();
+    expected.raw = got.anomaly.raw.clone();
+    assert_eq!(got.anomaly, expected);
+    assert_eq!(got.status, Status::Archived(ArchiveReason::Discarded));
+}
