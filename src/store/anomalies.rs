@@ -195,7 +195,8 @@ impl Store {
                 sql.push_str(&format!(" AND a.status = ?{}", args.len()));
             }
         }
-        let linked = "EXISTS (SELECT 1 FROM links l WHERE l.source = a.source AND l.anomaly_id = a.id)";
+        let linked =
+            "EXISTS (SELECT 1 FROM links l WHERE l.source = a.source AND l.anomaly_id = a.id)";
         match filter.linked {
             Some(true) => sql.push_str(&format!(" AND {linked}")),
             Some(false) => sql.push_str(&format!(" AND NOT {linked}")),

@@ -16,12 +16,21 @@ fn upsert_inserts_updates_and_keeps_local_status() {
         .unwrap();
     assert_eq!((r.inserted, r.updated, r.unchanged), (2, 0, 0));
     let got = store.get_anomaly(&key("A-1")).unwrap().unwrap();
-    assert_eq!(got.status, Status::Acknowledged, "starts as the source status");
+    assert_eq!(
+        got.status,
+        Status::Acknowledged,
+        "starts as the source status"
+    );
     assert_eq!(got.anomaly.rest["owner"], "ann", "raw payload kept");
     assert_eq!(got.first_seen_at, t(0));
 
     store
-        .record_status_change(&key("A-1"), Status::Archived(ArchiveReason::Invalid), "bob", t(5))
+        .record_status_change(
+            &key("A-1"),
+            Status::Archived(ArchiveReason::Invalid),
+            "bob",
+            t(5),
+        )
         .unwrap();
     let a1b = parse(r#"{"id":"A-1","title":"new","status":"active"}"#);
     let r = store
@@ -30,7 +39,11 @@ fn upsert_inserts_updates_and_keeps_local_status() {
     assert_eq!((r.inserted, r.updated, r.unchanged), (0, 1, 1));
     let got = store.get_anomaly(&key("A-1")).unwrap().unwrap();
     assert_eq!(got.anomaly.title, "new");
-    assert_eq!(got.anomaly.status, Status::Active, "source status refreshed");
+    assert_eq!(
+        got.anomaly.status,
+        Status::Active,
+        "source status refreshed"
+    );
     assert_eq!(
         got.status,
         Status::Archived(ArchiveReason::Invalid),
@@ -39,7 +52,11 @@ fn upsert_inserts_updates_and_keeps_local_status() {
     assert_eq!(got.status_changed_by.as_deref(), Some("bob"));
     assert_eq!((got.first_seen_at, got.last_seen_at), (t(0), t(10)));
     let a2 = store.get_anomaly(&key("A-2")).unwrap().unwrap();
-    assert_eq!(a2.last_seen_at, t(10), "unchanged rows are still marked seen");
+    assert_eq!(
+        a2.last_seen_at,
+        t(10),
+        "unchanged rows are still marked seen"
+    );
     assert!(store.get_anomaly(&key("nope")).unwrap().is_none());
     assert_eq!(store.count_anomalies().unwrap(), 2);
 }
@@ -47,10 +64,17 @@ fn upsert_inserts_updates_and_keeps_local_status() {
 #[test]
 fn same_id_in_two_sources() {
     let (_d, mut store) = open_temp();
-    store.upsert_anomalies("wh", &[anomaly("A-1")], t(0)).unwrap();
-    store.upsert_anomalies("lake", &[anomaly("A-1"), anomaly("B-1")], t(0)).unwrap();
+    store
+        .upsert_anomalies("wh", &[anomaly("A-1")], t(0))
+        .unwrap();
+    store
+        .upsert_anomalies("lake", &[anomaly("A-1"), anomaly("B-1")], t(0))
+        .unwrap();
     assert_eq!(store.count_anomalies().unwrap(), 3);
-    assert_eq!(store.resolve_anomaly_id("B-1").unwrap(), AnomalyKey::new("lake", "B-1"));
+    assert_eq!(
+        store.resolve_anomaly_id("B-1").unwrap(),
+        AnomalyKey::new("lake", "B-1")
+    );
     let err = store.resolve_anomaly_id("A-1").unwrap_err();
     assert_eq!(
         err.to_string(),
@@ -79,37 +103,78 @@ fn list_filters_and_order() {
     link(&mut store, "A-1", "s1");
 
     let ids = |f: AnomalyFilter| -> Vec<String> {
-        store.list_anomalies(&f).unwrap().into_iter().map(|r| r.key.id).collect()
+        store
+            .list_anomalies(&f)
+            .unwrap()
+            .into_iter()
+            .map(|r| r.key.id)
+            .collect()
     };
     assert_eq!(ids(AnomalyFilter::default()), ["A-2", "A-4", "A-1", "A-3"]);
-    let f = |status| AnomalyFilter { status: Some(status), ..Default::default() };
+    let f = |status| AnomalyFilter {
+        status: Some(status),
+        ..Default::default()
+    };
     assert_eq!(ids(f(StatusFilter::Active)), ["A-1", "A-3"]);
     assert_eq!(ids(f(StatusFilter::Acknowledged)), ["A-2"]);
     assert_eq!(ids(f(StatusFilter::Archived)), ["A-4"]);
     assert_eq!(ids(f(StatusFilter::Open)), ["A-2", "A-1", "A-3"]);
     assert_eq!(
-        ids(f(StatusFilter::Exactly(Status::Archived(ArchiveReason::Duplicate)))),
+        ids(f(StatusFilter::Exactly(Status::Archived(
+            ArchiveReason::Duplicate
+        )))),
         ["A-4"]
     );
-    assert_eq!(ids(AnomalyFilter { linked: Some(true), ..Default::default() }), ["A-1"]);
     assert_eq!(
-        ids(AnomalyFilter { linked: Some(false), ..Default::default() }),
+        ids(AnomalyFilter {
+            linked: Some(true),
+            ..Default::default()
+        }),
+        ["A-1"]
+    );
+    assert_eq!(
+        ids(AnomalyFilter {
+            linked: Some(false),
+            ..Default::default()
+        }),
         ["A-2", "A-4", "A-3"]
     );
-    let text = |s: &str| AnomalyFilter { text: Some(s.into()), ..Default::default() };
-    assert_eq!(ids(text("customer_id")), ["A-1", "A-3"], "title and field, any case");
+    let text = |s: &str| AnomalyFilter {
+        text: Some(s.into()),
+        ..Default::default()
+    };
+    assert_eq!(
+        ids(text("customer_id")),
+        ["A-1", "A-3"],
+        "title and field, any case"
+    );
     assert_eq!(ids(text("SNOWFLAKE")), ["A-1"]);
     assert_eq!(ids(text("100%")), ["A-2"], "% is literal");
     assert!(ids(text("A_1")).is_empty(), "_ is literal");
-    assert_eq!(ids(AnomalyFilter { limit: Some(2), ..Default::default() }), ["A-2", "A-4"]);
-    assert!(ids(AnomalyFilter { source: Some("lake".into()), ..Default::default() }).is_empty());
+    assert_eq!(
+        ids(AnomalyFilter {
+            limit: Some(2),
+            ..Default::default()
+        }),
+        ["A-2", "A-4"]
+    );
+    assert!(
+        ids(AnomalyFilter {
+            source: Some("lake".into()),
+            ..Default::default()
+        })
+        .is_empty()
+    );
 
     let rows = store.list_anomalies(&AnomalyFilter::default()).unwrap();
     let a1 = rows.iter().find(|r| r.key.id == "A-1").unwrap();
     assert_eq!(a1.link_count, 1);
     assert_eq!(a1.datastore.as_deref(), Some("snowflake"));
     let a2 = &rows[0];
-    assert_eq!((a2.status, a2.source_status), (Status::Acknowledged, Status::Active));
+    assert_eq!(
+        (a2.status, a2.source_status),
+        (Status::Acknowledged, Status::Active)
+    );
     assert_eq!(a2.severity, Some(Severity::Low));
 }
 
@@ -123,4 +188,28 @@ fn bulk_upsert_in_one_transaction() {
     assert_eq!(r.unchanged, 2000);
     seed(&mut store, &["A-1"]);
     assert_eq!(store.count_anomalies().unwrap(), 2000);
+}
+
+#[test]
+fn anomaly_without_raw_round_trips_through_its_serialization() {
+    let mut store = Store::open_in_memory().unwrap();
+    let mut a = Anomaly::new("A-9", "Built in code");
+    a.status = Status::Archived(ArchiveReason::Discarded);
+    a.severity = Some(Severity::Info);
+    a.detected_at = Some(t(3));
+    a.failed_checks = vec![crate::domain::FailedCheck {
+        name: "freshness".into(),
+        message: "late".into(),
+    }];
+    a.tags = vec!["x".into()];
+    a.extra = Some(serde_json::json!({"k": 1}));
+    a.rest.insert("weight".into(), serde_json::json!(7));
+    store
+        .upsert_anomalies("wh", std::slice::from_ref(&a), t(0))
+        .unwrap();
+    let got = store.get_anomaly(&key("A-9")).unwrap().unwrap();
+    let mut expected = a.clone();
+    expected.raw = got.anomaly.raw.clone();
+    assert_eq!(got.anomaly, expected);
+    assert_eq!(got.status, Status::Archived(ArchiveReason::Discarded));
 }

@@ -98,14 +98,27 @@ impl Store {
                 r.get::<_, i64>(0)?,
                 r.get::<_, i64>(1)?,
                 [r.get::<_, String>(2)?, r.get::<_, String>(3)?],
-                [r.get::<_, Option<String>>(4)?, r.get::<_, Option<String>>(5)?],
-                [r.get::<_, String>(6)?, r.get::<_, String>(7)?, r.get::<_, String>(8)?],
+                [
+                    r.get::<_, Option<String>>(4)?,
+                    r.get::<_, Option<String>>(5)?,
+                ],
+                [
+                    r.get::<_, String>(6)?,
+                    r.get::<_, String>(7)?,
+                    r.get::<_, String>(8)?,
+                ],
                 r.get::<_, Option<i64>>(9)?,
             ))
         })?;
         rows.map(|r| {
-            let (id, at, [instance, table], [sys_id, number], [action, summary, outcome], outbox_id) =
-                r?;
+            let (
+                id,
+                at,
+                [instance, table],
+                [sys_id, number],
+                [action, summary, outcome],
+                outbox_id,
+            ) = r?;
             Ok(AuditEntry {
                 id,
                 at: from_ms(at)?,
@@ -141,7 +154,12 @@ mod tests {
         store
             .record_audit(&NewAudit::local(&inc, "link", "linked", t(1)))
             .unwrap();
-        let mut e = NewAudit::local(&inc, "work_note", "[..] Anomaly A-1 status: Acknowledged", t(2));
+        let mut e = NewAudit::local(
+            &inc,
+            "work_note",
+            "[..] Anomaly A-1 status: Acknowledged",
+            t(2),
+        );
         e.outcome = "ok".into();
         e.outbox_id = Some(7);
         store.record_audit(&e).unwrap();

@@ -21,7 +21,10 @@ enum Col {
     Json,
 }
 
-const TABLES: &[(&str, &str, &[(&str, Col)])] = &[
+/// (output key, `FROM` clause with ordering, exported columns).
+type TableSpec = (&'static str, &'static str, &'static [(&'static str, Col)]);
+
+const TABLES: &[TableSpec] = &[
     (
         "anomalies",
         "anomalies ORDER BY source, id",
@@ -179,4 +182,45 @@ fn convert(v: ValueRef<'_>, kind: Col) -> Result<Value> {
         }
         (ValueRef::Blob(_), _) => return Err(StoreError::Corrupt("unexpected blob".into())),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use crate::domain::Status;
+    use crate::store::test_support::{key, link, open_temp, seed, t};
+
+    #[test]
+    fn exports_every_table_with_readable_values() {
+        let (_d, mut s) = open_temp();
+        seed(&mut s, &["A-1"]);
+        link(&mut s, "A-1", "s1");
+        s.record_status_change(&key("A-1"), Status::Acknowledged, "ann", t(5))
+            .unwrap();
+        s.record_comment(&key("A-1"), "ann", "hi", t(6)).unwrap();
+        s.pause_instance("prod", "HTTP 401", t(7)).unwrap();
+        let v = s.export_json(t(8)).unwrap();
+        assert_eq!(v["schema_version"], crate::store::SCHEMA_VERSION);
+        assert_eq!(v["exported_at"], "2026-11-23T10:00:08Z");
+        let a = &v["anomalies"][0];
+        assert_eq!(a["status"], "acknowledged");
+        assert_eq!(
+            a["raw"]["title"], "Anomaly A-1",
+            "raw payload embedded as JSON"
+        );
+        assert_eq!(a["first_seen_at"], "2026-11-23T10:00:00Z");
+        assert_eq!(v["status_history"][0]["to_status"], "acknowledged");
+        assert_eq!(v["comments"][0]["text"], "hi");
+        let l = &v["links"][0];
+        assert_eq!(
+            (l["table"].as_str(), l["broken"].as_bool()),
+            (Some("incident"), Some(false))
+        );
+        let o = &v["outbox"][0];
+        assert_eq!(o["state"], "paused");
+        assert_eq!(o["outcome_unknown"], false);
+        assert!(o.get("queue").is_none(), "internal columns stay internal");
+        assert_eq!(v["paused_instances"][0]["reason"], "HTTP 401");
+        assert_eq!(v["audit"].as_array().unwrap().len(), 1);
+    }
 }

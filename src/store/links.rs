@@ -69,7 +69,12 @@ impl Store {
             }
             audit_tx(
                 &tx,
-                &NewAudit::local(i, "link", &format!("linked to anomaly {a} by {}", link.linked_by), link.linked_at),
+                &NewAudit::local(
+                    i,
+                    "link",
+                    &format!("linked to anomaly {a} by {}", link.linked_by),
+                    link.linked_at,
+                ),
             )?;
         }
         tx.commit()?;
@@ -105,7 +110,12 @@ impl Store {
             )?;
             audit_tx(
                 &tx,
-                &NewAudit::local(&link.incident, "unlink", &format!("unlinked from anomaly {key} by {user}"), at),
+                &NewAudit::local(
+                    &link.incident,
+                    "unlink",
+                    &format!("unlinked from anomaly {key} by {user}"),
+                    at,
+                ),
             )?;
         }
         tx.commit()?;
@@ -154,7 +164,10 @@ impl Store {
 
     /// Every link on an instance (for the link-state poller; group by sys_id to batch reads).
     pub fn links_for_instance(&self, instance: &str) -> Result<Vec<Link>> {
-        self.query_links("instance = ?1 ORDER BY sys_id, source, anomaly_id", &[&instance])
+        self.query_links(
+            "instance = ?1 ORDER BY sys_id, source, anomaly_id",
+            &[&instance],
+        )
     }
 
     /// Stores a successful read of an incident on every link to it: clears `read_error` and
@@ -188,7 +201,12 @@ impl Store {
     }
 
     /// Records why reading an incident failed (the last known state is kept and shown as stale).
-    pub fn set_link_read_error(&mut self, instance: &str, sys_id: &str, error: &str) -> Result<usize> {
+    pub fn set_link_read_error(
+        &mut self,
+        instance: &str,
+        sys_id: &str,
+        error: &str,
+    ) -> Result<usize> {
         Ok(self.conn.execute(
             "UPDATE links SET read_error = ?3 WHERE instance = ?1 AND sys_id = ?2",
             params![instance, sys_id, error],
@@ -204,9 +222,9 @@ impl Store {
     }
 
     fn query_links(&self, where_order: &str, args: &[&dyn rusqlite::ToSql]) -> Result<Vec<Link>> {
-        let mut stmt = self
-            .conn
-            .prepare_cached(&format!("SELECT {LINK_COLUMNS} FROM links WHERE {where_order}"))?;
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {LINK_COLUMNS} FROM links WHERE {where_order}"
+        ))?;
         let rows = stmt.query_map(args, link_from_row)?;
         rows.map(|r| r?).collect()
     }

@@ -15,6 +15,7 @@ mod links;
 mod open;
 mod outbox;
 mod outbox_admin;
+mod outbox_types;
 mod schema;
 mod status;
 
@@ -51,6 +52,17 @@ impl Store {
     /// any data is written, WAL, busy timeout, migrations applied.
     pub fn open(path: &Path) -> Result<Store> {
         open::open(path, schema::MIGRATIONS)
+    }
+
+    /// A private in-memory store (no file, no WAL, not shared): for tests and `--dry-run`.
+    pub fn open_in_memory() -> Result<Store> {
+        let mut conn = Connection::open_in_memory()?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        open::migrate(&mut conn, Path::new(":memory:"), schema::MIGRATIONS)?;
+        Ok(Store {
+            conn,
+            path: PathBuf::from(":memory:"),
+        })
     }
 
     /// The database file this store uses.

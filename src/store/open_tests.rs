@@ -54,8 +54,7 @@ fn older_schema_is_migrated_and_data_kept() {
     {
         let mut old = open(&path, &MIGRATIONS[..1]).unwrap();
         assert_eq!(old.schema_version().unwrap(), 1);
-        old.upsert_anomalies("wh", &[anomaly("A-1")], t(0))
-            .unwrap();
+        old.upsert_anomalies("wh", &[anomaly("A-1")], t(0)).unwrap();
         let has_outbox: bool = old
             .conn
             .query_row(

@@ -141,7 +141,10 @@ impl Store {
         let state = current_state(&tx, id)?;
         if !matches!(
             state,
-            DeliveryState::Failed | DeliveryState::Dead | DeliveryState::Paused | DeliveryState::Pending
+            DeliveryState::Failed
+                | DeliveryState::Dead
+                | DeliveryState::Paused
+                | DeliveryState::Pending
         ) {
             return Err(StoreError::InvalidState {
                 id,
@@ -183,10 +186,7 @@ impl Store {
                 action: "drop",
             });
         }
-        tx.execute(
-            "UPDATE outbox SET state = 'dropped' WHERE id = ?1",
-            [id],
-        )?;
+        tx.execute("UPDATE outbox SET state = 'dropped' WHERE id = ?1", [id])?;
         tx.commit()?;
         Ok(())
     }
@@ -211,7 +211,10 @@ impl Store {
     /// was paused.
     pub fn resume_instance(&mut self, instance: &str, now: Timestamp) -> Result<bool> {
         let tx = self.write_tx()?;
-        let was = tx.execute("DELETE FROM paused_instances WHERE instance = ?1", [instance])? == 1;
+        let was = tx.execute(
+            "DELETE FROM paused_instances WHERE instance = ?1",
+            [instance],
+        )? == 1;
         tx.execute(
             "UPDATE outbox SET state = 'pending', next_attempt_at = ?2 \
              WHERE instance = ?1 AND state = 'paused'",
@@ -226,7 +229,11 @@ impl Store {
             "SELECT instance, reason, paused_at FROM paused_instances ORDER BY instance",
         )?;
         let rows = stmt.query_map([], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?))
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, i64>(2)?,
+            ))
         })?;
         rows.map(|r| {
             let (instance, reason, at) = r?;
@@ -249,5 +256,6 @@ fn current_state(tx: &rusqlite::Transaction<'_>, id: OutboxId) -> Result<Deliver
         .query_row("SELECT state FROM outbox WHERE id = ?1", [id], |r| r.get(0))
         .optional()?;
     let state = state.ok_or(StoreError::DeliveryNotFound(id))?;
-    DeliveryState::parse(&state).ok_or_else(|| StoreError::Corrupt(format!("outbox state {state:?}")))
+    DeliveryState::parse(&state)
+        .ok_or_else(|| StoreError::Corrupt(format!("outbox state {state:?}")))
 }

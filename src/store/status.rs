@@ -151,6 +151,16 @@ pub(super) fn enqueue_for_links(
     };
     targets
         .iter()
-        .map(|t| enqueue_tx(tx, &NewDelivery::to_incident(t, kind, payload, Some(key)), at))
+        .map(|t| {
+            enqueue_tx(
+                tx,
+                &NewDelivery::to_incident(t, kind, payload, Some(key)),
+                at,
+            )
+        })
         .collect()
 }
+
+#[cfg(test)]
+#[path = "status_tests.rs"]
+mod tests;

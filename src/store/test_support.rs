@@ -20,7 +20,8 @@ pub fn t(secs: i64) -> Timestamp {
 }
 
 pub fn anomaly(id: &str) -> Anomaly {
-    let raw = format!(r#"{{"id":"{id}","title":"Anomaly {id}","severity":"high","type":"record"}}"#);
+    let raw =
+        format!(r#"{{"id":"{id}","title":"Anomaly {id}","severity":"high","type":"record"}}"#);
     crate::domain::anomaly_from_json(&raw).unwrap()
 }
 
