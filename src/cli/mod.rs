@@ -11,6 +11,7 @@ mod emulator;
 pub mod error;
 pub mod exit;
 mod output;
+mod store_cmd;
 mod ticket_cmd;
 mod triage_cmd;
 
@@ -35,6 +36,8 @@ pub async fn run(cli: Cli) -> CliResult<Exit> {
         Some(Command::Config(cmd)) => config_cmd::run(cmd, &globals),
         Some(Command::Anomalies(args)) => anomalies_cmd::list(args, &globals).await,
         Some(Command::Show { id }) => anomalies_cmd::show(&id, &globals).await,
+        Some(Command::Load { file, source }) => store_cmd::load(file, &source, &globals).await,
+        Some(Command::Export) => store_cmd::export(&globals).await,
         Some(Command::Doctor) => doctor_cmd::run(&globals).await,
         Some(Command::Ticket(cmd)) => ticket_cmd::run(cmd, &globals).await,
         Some(Command::Ack { ids }) => triage_cmd::ack(&ids, &globals).await,
