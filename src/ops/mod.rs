@@ -5,6 +5,7 @@
 
 mod error;
 mod load;
+mod lookup;
 mod policy;
 mod session;
 mod ticket;
@@ -13,6 +14,7 @@ mod triage;
 
 pub use error::{OpsError, OpsResult};
 pub use load::{SourceLoad, load_file};
+pub use lookup::{NamedRef, search_groups, search_users};
 pub use policy::mandatory_incident_fields;
 pub use session::Session;
 pub use ticket::{
