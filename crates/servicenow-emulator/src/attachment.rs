@@ -81,7 +81,7 @@ async fn collection(
         if method != Method::GET && method != Method::HEAD {
             return Err(ApiError::method_not_allowed());
         }
-        let params = TableParams::parse(q.as_deref(), &SYS_ATTACHMENT)?;
+        let params = TableParams::parse(q.as_deref(), &SYS_ATTACHMENT, p)?;
         list::list(&state, p, &SYS_ATTACHMENT, &params, &ctx(&headers))
     })
 }
@@ -95,7 +95,7 @@ async fn one(
     session: Session,
 ) -> Response {
     guarded(&state, &headers, session, |p| {
-        let params = TableParams::parse(q.as_deref(), &SYS_ATTACHMENT)?;
+        let params = TableParams::parse(q.as_deref(), &SYS_ATTACHMENT, p)?;
         match method {
             m if m == Method::GET || m == Method::HEAD => {
                 read::get_one(&state, p, &SYS_ATTACHMENT, &id, &params, &ctx(&headers))

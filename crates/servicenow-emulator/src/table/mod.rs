@@ -170,7 +170,7 @@ async fn dispatch(call: Call, body: Body) -> Response {
 
 async fn run(call: &Call, p: &Principal, body: Body) -> Result<Response, ApiError> {
     let def = schema::table(&call.table).ok_or_else(|| ApiError::invalid_table(&call.table))?;
-    let params = TableParams::parse(call.query.as_deref(), def)?;
+    let params = TableParams::parse(call.query.as_deref(), def, p)?;
     let ctx = request_ctx(call);
     let id = call.sys_id.as_deref();
     match (&call.method, id) {
