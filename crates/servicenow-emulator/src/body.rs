@@ -11,7 +11,7 @@ use crate::error::ApiError;
 pub const MAX_BODY_BYTES: u64 = 10 * 1024 * 1024;
 /// Oversized bodies are read and dropped up to this size so the client sees the
 /// 400 instead of a broken pipe; beyond it the connection is simply closed.
-const DRAIN_LIMIT: u64 = 64 * 1024 * 1024;
+const DRAIN_LIMIT: u64 = 80 * 1024 * 1024;
 
 fn content_length(headers: &HeaderMap) -> Option<u64> {
     headers
@@ -25,6 +25,15 @@ fn content_length(headers: &HeaderMap) -> Option<u64> {
 
 /// Reads the whole body, refusing more than [`MAX_BODY_BYTES`].
 pub async fn read_body(headers: &HeaderMap, body: Body) -> Result<Bytes, ApiError> {
+    read_body_capped(headers, body, MAX_BODY_BYTES).await
+}
+
+/// Reads the whole body, refusing more than `max` bytes.
+pub async fn read_body_capped(
+    headers: &HeaderMap,
+    body: Body,
+    max: u64,
+) -> Result<Bytes, ApiError> {
     let declared = content_length(headers);
     let mut body = body;
     let mut buf: Vec<u8> = Vec::new();
@@ -43,13 +52,13 @@ pub async fn read_body(headers: &HeaderMap, body: Body) -> Result<Bytes, ApiErro
         if seen > DRAIN_LIMIT {
             break;
         }
-        if seen <= MAX_BODY_BYTES && declared.is_none_or(|d| d <= MAX_BODY_BYTES) {
+        if seen <= max && declared.is_none_or(|d| d <= max) {
             buf.extend_from_slice(&data);
         }
     }
     let total = declared.unwrap_or(seen).max(seen);
-    if total > MAX_BODY_BYTES {
-        return Err(ApiError::body_too_large(total));
+    if total > max {
+        return Err(ApiError::body_too_large(total, max));
     }
     Ok(Bytes::from(buf))
 }

@@ -136,12 +136,11 @@ impl ApiError {
         )
     }
 
-    pub fn body_too_large(len: u64) -> Self {
+    pub fn body_too_large(len: u64, max: u64) -> Self {
         Self::bad_request(
             "Exception while reading request",
             format!(
-                "Rejected large REST payload with content-length = {len} bytes. Max allowed: {} bytes.",
-                crate::MAX_BODY_BYTES
+                "Rejected large REST payload with content-length = {len} bytes. Max allowed: {max} bytes."
             ),
         )
     }

@@ -3,6 +3,7 @@
 //! business rules, journals, and run-time fault injection.
 //! What is emulated, and where it deviates from a real instance: docs/emulator.md.
 
+mod attachment;
 mod auth;
 mod body;
 mod clock;

@@ -8,9 +8,11 @@ use axum::routing::any;
 
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::{auth, control, table};
+use crate::{attachment, auth, control, table};
 
 pub fn router(state: Arc<AppState>) -> Router {
+    // The server reads bodies itself (with ServiceNow's size error); the
+    // multipart extractor would otherwise apply axum's 2 MB default.
     Router::new()
         .route("/api/now/table/{table}", any(table::collection))
         .route("/api/now/table/{table}/{sys_id}", any(table::single))
@@ -20,7 +22,9 @@ pub fn router(state: Arc<AppState>) -> Router {
             any(table::single_v),
         )
         .route("/oauth_token.do", any(auth::oauth::token))
+        .merge(attachment::router())
         .nest("/__emulator", control::router())
         .fallback(|| async { ApiError::unknown_resource().into_response() })
+        .layer(axum::extract::DefaultBodyLimit::disable())
         .with_state(state)
 }

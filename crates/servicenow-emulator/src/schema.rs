@@ -311,6 +311,33 @@ pub static SYS_DICTIONARY: TableDef = TableDef {
     ],
 };
 
+pub static SYS_ATTACHMENT: TableDef = TableDef {
+    name: "sys_attachment",
+    label: "Attachment",
+    display_field: "file_name",
+    fields: &[
+        f("sys_id", S, "Sys ID"),
+        f("file_name", S, "File name"),
+        f("content_type", S, "Content type"),
+        f("size_bytes", I, "Size bytes"),
+        f("size_compressed", I, "Size compressed"),
+        f("compressed", B, "Compressed"),
+        f("table_name", S, "Table name"),
+        f("table_sys_id", S, "Table sys ID"),
+        f("download_link", S, "Download link"),
+        f("hash", S, "Hash"),
+        f("image_width", I, "Image width"),
+        f("image_height", I, "Image height"),
+        f("average_image_color", S, "Average image color"),
+        f("sys_created_on", D, "Created"),
+        f("sys_created_by", S, "Created by"),
+        f("sys_updated_on", D, "Updated"),
+        f("sys_updated_by", S, "Updated by"),
+        f("sys_mod_count", I, "Updates"),
+    ],
+    defaults: &[("compressed", "false")],
+};
+
 /// Every emulated table, in a fixed order.
 pub static TABLES: &[&TableDef] = &[
     &INCIDENT,
@@ -321,6 +348,7 @@ pub static TABLES: &[&TableDef] = &[
     &SYS_JOURNAL_FIELD,
     &SYS_DB_OBJECT,
     &SYS_DICTIONARY,
+    &SYS_ATTACHMENT,
 ];
 
 pub fn table(name: &str) -> Option<&'static TableDef> {

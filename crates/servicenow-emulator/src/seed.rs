@@ -95,7 +95,7 @@ impl Loader<'_> {
         for j in self.journals.iter_mut().filter(|j| j.1.is_empty()) {
             j.1 = sys_id.clone();
         }
-        let merged = match self.store.get(def.name, &sys_id) {
+        let mut merged = match self.store.get(def.name, &sys_id) {
             Some(existing) => {
                 let mut base = existing.clone();
                 base.extend(rec);
@@ -111,7 +111,6 @@ impl Loader<'_> {
                 base
             }
         };
-        let mut merged = merged;
         merged.insert("sys_id".into(), sys_id.clone());
         if let Some(t) = self.store.table_mut(def.name) {
             t.put(merged);

@@ -128,8 +128,11 @@ async fn handle(
     };
 
     let session = state.sessions().resolve(req.headers());
-    // Requests sharing a session queue behind each other, latency included.
+    // Requests sharing a session queue behind each other, latency included;
+    // the wait is reported as `sesh_wait` like a real instance does.
+    let waiting = std::time::Instant::now();
     let _turn = session.gate.clone().lock_owned().await;
+    let sesh_wait = waiting.elapsed().as_millis();
     let decision = state.faults.decide(&method, &path);
     let delay = state.settings().latency + decision.extra_latency;
     if !delay.is_zero() {
@@ -153,10 +156,10 @@ async fn handle(
     if let Ok(v) = HeaderValue::from_str(&random_hex(12, false)) {
         headers.insert("X-Transaction-ID", v);
     }
-    headers.insert(
-        "Server-Timing",
-        HeaderValue::from_static("sem_wait;dur=0, sesh_wait;dur=0"),
-    );
+    let timing = format!("sem_wait;dur=0, sesh_wait;dur={sesh_wait}");
+    if let Ok(v) = HeaderValue::from_str(&timing) {
+        headers.insert("Server-Timing", v);
+    }
     if user.is_some() {
         headers.insert("X-Is-Logged-In", HeaderValue::from_static("true"));
     }

@@ -296,3 +296,33 @@ async fn unknown_fields_in_or_groups_are_ignored_by_default() {
         ["INC0000001"]
     );
 }
+
+#[tokio::test]
+async fn current_user_script_calls_are_evaluated_on_the_server() {
+    let e = emu().await;
+    let r = e
+        .get(
+            "itil",
+            &format!(
+                "/api/now/table/sys_user?sysparm_fields=user_name&sysparm_query={}",
+                enc("sys_id=javascript:gs.getUserID()")
+            ),
+        )
+        .await;
+    assert_eq!(r.json, json!({"result": [{"user_name": "itil"}]}));
+    let mine = e
+        .get(
+            "itil",
+            &format!(
+                "/api/now/table/incident?sysparm_fields=number&sysparm_query={}",
+                enc("assigned_to=javascript:gs.getUserID()^ORDERBYnumber")
+            ),
+        )
+        .await;
+    let n: Vec<&str> = mine
+        .rows()
+        .iter()
+        .map(|r| r["number"].as_str().unwrap())
+        .collect();
+    assert_eq!(n, ["INC0000002", "INC0000012", "INC0000020"]);
+}

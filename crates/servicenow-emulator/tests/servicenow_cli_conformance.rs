@@ -88,6 +88,10 @@ async fn servicenow_cli_round_trips_through_the_emulator() {
         home: home.clone(),
     };
 
+    // doctor: identifies the user through `sys_id=javascript:gs.getUserID()`
+    let doctor = cli.run(&["doctor"]).await;
+    assert_eq!(doctor["ok"], true, "{doctor}");
+
     // list
     let list = cli.run(&["incidents", "list"]).await;
     let numbers: Vec<&str> = list["result"]

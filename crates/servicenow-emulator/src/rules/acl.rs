@@ -4,11 +4,19 @@
 
 use crate::auth::Principal;
 use crate::error::ApiError;
-use crate::store::Record;
+use crate::store::{Record, Store};
 
 /// Whether `p` may read `record` of `table`. Hidden rows are filtered silently.
-pub fn can_read(p: &Principal, table: &str, record: &Record) -> bool {
+/// Attachments are readable when the record they belong to is.
+pub fn can_read(store: &Store, p: &Principal, table: &str, record: &Record) -> bool {
     match table {
+        "sys_attachment" => {
+            let get = |f: &str| record.get(f).map(String::as_str).unwrap_or("");
+            match store.get(get("table_name"), get("table_sys_id")) {
+                Some(parent) => can_read(store, p, get("table_name"), parent),
+                None => p.is_admin(),
+            }
+        }
         "incident" => {
             p.can_write_incidents()
                 || p.has_role("itil_admin")
@@ -52,5 +60,16 @@ pub fn check_delete(p: &Principal, _table: &str) -> Result<(), ApiError> {
         Ok(())
     } else {
         Err(ApiError::acl("Delete"))
+    }
+}
+
+/// Attaching files to (or removing them from) a record: incident writers for any
+/// incident, the caller for their own; admins for everything else (§12).
+pub fn can_attach(p: &Principal, table: &str, parent: &Record) -> bool {
+    match table {
+        "incident" => {
+            p.can_write_incidents() || parent.get("caller_id").is_some_and(|c| *c == p.sys_id)
+        }
+        _ => p.is_admin(),
     }
 }

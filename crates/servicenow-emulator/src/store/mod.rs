@@ -65,6 +65,8 @@ pub struct Store {
     tables: HashMap<&'static str, Table>,
     /// The next incident number (`INC` + 7 digits).
     next_incident_number: u64,
+    /// Attachment contents by `sys_attachment` sys_id.
+    blobs: HashMap<String, Vec<u8>>,
 }
 
 impl Default for Store {
@@ -82,6 +84,7 @@ impl Store {
         Store {
             tables,
             next_incident_number: 10001,
+            blobs: HashMap::new(),
         }
     }
 
@@ -110,6 +113,18 @@ impl Store {
                 return number;
             }
         }
+    }
+
+    pub fn blob(&self, sys_id: &str) -> Option<&[u8]> {
+        self.blobs.get(sys_id).map(Vec::as_slice)
+    }
+
+    pub fn put_blob(&mut self, sys_id: &str, bytes: Vec<u8>) {
+        self.blobs.insert(sys_id.to_string(), bytes);
+    }
+
+    pub fn remove_blob(&mut self, sys_id: &str) {
+        self.blobs.remove(sys_id);
     }
 
     /// Display value of the record `sys_id` in `table`, if it exists here.

@@ -60,7 +60,7 @@ pub fn list(
         .iter()
         .skip(params.offset)
         .take(params.limit)
-        .filter(|r| acl::can_read(p, def.name, r))
+        .filter(|r| acl::can_read(&store, p, def.name, r))
         .map(|r| Value::Object(renderer.record(def, r, fields.as_deref())))
         .collect();
 
@@ -70,7 +70,10 @@ pub fn list(
     let mut resp = result_response(StatusCode::OK, Value::Array(rows));
     set_header(&mut resp, "X-Total-Count", &total.to_string());
     if !params.suppress_pagination_header {
-        let path_url = format!("{}/{}", ctx.table_base(), def.name);
+        let path_url = ctx
+            .collection_url
+            .clone()
+            .unwrap_or_else(|| format!("{}/{}", ctx.table_base(), def.name));
         let link = link_header(
             &path_url,
             &params.raw_pairs,

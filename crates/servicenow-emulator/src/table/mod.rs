@@ -1,9 +1,9 @@
 //! The Table API (§1–§5): `/api/now[/v1|/v2]/table/{table}[/{sys_id}]`.
 
 mod link;
-mod list;
+pub mod list;
 pub mod params;
-mod read;
+pub mod read;
 pub mod render;
 mod write;
 
@@ -30,6 +30,8 @@ pub struct RequestCtx {
     /// `/api/now` or `/api/now/v1` / `/api/now/v2`.
     pub api_prefix: String,
     pub version: Option<String>,
+    /// The list URL for `Link` when it is not `…/table/{t}` (the attachment API).
+    pub collection_url: Option<String>,
 }
 
 impl RequestCtx {
@@ -168,7 +170,7 @@ async fn dispatch(call: Call, body: Body) -> Response {
 
 async fn run(call: &Call, p: &Principal, body: Body) -> Result<Response, ApiError> {
     let def = schema::table(&call.table).ok_or_else(|| ApiError::invalid_table(&call.table))?;
-    let params = TableParams::parse(call.query.as_deref(), def)?;
+    let params = TableParams::parse(call.query.as_deref(), def, p)?;
     let ctx = request_ctx(call);
     let id = call.sys_id.as_deref();
     match (&call.method, id) {
@@ -191,20 +193,25 @@ async fn run(call: &Call, p: &Principal, body: Body) -> Result<Response, ApiErro
     }
 }
 
-fn request_ctx(call: &Call) -> RequestCtx {
-    let host = call
-        .headers
+/// `http://host[:port]` from the request's `Host` header.
+pub fn origin(headers: &HeaderMap) -> String {
+    let host = headers
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
         .unwrap_or("localhost");
+    format!("http://{host}")
+}
+
+fn request_ctx(call: &Call) -> RequestCtx {
     let api_prefix = match &call.version {
         Some(v) => format!("/api/now/{v}"),
         None => "/api/now".to_string(),
     };
     RequestCtx {
-        origin: format!("http://{host}"),
+        origin: origin(&call.headers),
         api_prefix,
         version: call.version.clone(),
+        collection_url: None,
     }
 }
 

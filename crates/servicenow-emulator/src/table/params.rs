@@ -1,5 +1,6 @@
 //! `sysparm_*` parameters (§2) and bare `field=value` filters.
 
+use crate::auth::Principal;
 use crate::error::ApiError;
 use crate::query::EncodedQuery;
 use crate::schema::TableDef;
@@ -30,6 +31,14 @@ pub struct TableParams {
     pub bare_filters: Vec<(String, String)>,
 }
 
+/// Replaces the script calls that name the current user with their values.
+fn expand_user_calls(query: &str, user: &Principal) -> String {
+    query
+        .replace("javascript:gs.getUserID()", &user.sys_id)
+        .replace("javascript:gs.getUser().getID()", &user.sys_id)
+        .replace("javascript:gs.getUserName()", &user.user_name)
+}
+
 fn truthy(v: &str) -> bool {
     v.eq_ignore_ascii_case("true")
 }
@@ -44,7 +53,13 @@ fn parse_count(name: &str, value: &str) -> Result<i64, ApiError> {
 }
 
 impl TableParams {
-    pub fn parse(raw_query: Option<&str>, def: &'static TableDef) -> Result<TableParams, ApiError> {
+    /// `user` is the caller: `javascript:gs.getUserID()` and friends in the query
+    /// are evaluated on the server, as a real instance does.
+    pub fn parse(
+        raw_query: Option<&str>,
+        def: &'static TableDef,
+        user: &Principal,
+    ) -> Result<TableParams, ApiError> {
         let raw = raw_query.unwrap_or("");
         let mut p = TableParams {
             raw_pairs: raw
@@ -65,7 +80,7 @@ impl TableParams {
         for (key, value) in url::form_urlencoded::parse(raw.as_bytes()) {
             let value = value.as_ref();
             match key.as_ref() {
-                "sysparm_query" => p.query = EncodedQuery::parse(value),
+                "sysparm_query" => p.query = EncodedQuery::parse(&expand_user_calls(value, user)),
                 "sysparm_fields" => {
                     let list: Vec<String> = value
                         .split(',')

@@ -24,7 +24,7 @@ pub fn get_one(
     let store = state.read_store();
     let record = store
         .get(def.name, sys_id)
-        .filter(|r| acl::can_read(p, def.name, r))
+        .filter(|r| acl::can_read(&store, p, def.name, r))
         .ok_or_else(ApiError::not_found)?;
     let renderer = Renderer::new(
         &store,
@@ -46,13 +46,16 @@ pub fn delete(
     let mut store = state.write_store();
     let visible = store
         .get(def.name, sys_id)
-        .is_some_and(|r| acl::can_read(p, def.name, r));
+        .is_some_and(|r| acl::can_read(&store, p, def.name, r));
     if !visible {
         return Err(ApiError::not_found());
     }
     acl::check_delete(p, def.name)?;
     if let Some(t) = store.table_mut(def.name) {
         t.remove(sys_id);
+    }
+    if def.name == "sys_attachment" {
+        store.remove_blob(sys_id);
     }
     Ok(StatusCode::NO_CONTENT.into_response())
 }

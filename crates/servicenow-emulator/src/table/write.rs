@@ -245,7 +245,7 @@ pub fn update(
     let mut store = call.state.write_store();
     let stored = store
         .get(def.name, sys_id)
-        .filter(|r| acl::can_read(p, def.name, r))
+        .filter(|r| acl::can_read(&store, p, def.name, r))
         .cloned()
         .ok_or_else(ApiError::not_found)?;
     acl::check_update(p, def.name, &stored)?;
