@@ -58,10 +58,17 @@ pub async fn run(globals: &Globals) -> CliResult<Exit> {
                 } else {
                     Level::Error
                 };
+                let message = match probe.finding {
+                    ProbeFinding::NotServiceNow => format!(
+                        "this URL does not answer as a ServiceNow instance (no Table API JSON); check `url`: {}",
+                        probe.line()
+                    ),
+                    _ => probe.line(),
+                };
                 findings.push(Finding {
                     level,
                     subject: subject.clone(),
-                    message: probe.line(),
+                    message,
                 });
                 exit = match probe.finding {
                     ProbeFinding::Ok => Exit::Ok,
@@ -113,8 +120,8 @@ async fn roles_finding(client: &servicenow_client::Client, subject: &str) -> (Fi
                 finding(
                     Level::Error,
                     format!(
-                        "403 ahead: the user has roles [{}] but not itil: creating incidents and adding work notes will be refused (ACL). Ask a ServiceNow admin to grant the itil role to this account",
-                        roles.join(", ")
+                        "403 ahead: the user has {} but not itil: creating incidents and adding work notes will be refused (ACL). Ask a ServiceNow admin to grant the itil role to this account",
+                        if roles.is_empty() { "no roles".to_string() } else { format!("roles [{}]", roles.join(", ")) }
                     ),
                 ),
                 Exit::AuthOrPermission,

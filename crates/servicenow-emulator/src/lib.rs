@@ -14,6 +14,7 @@ mod error;
 mod faults;
 pub mod query;
 mod reqlog;
+mod roles;
 mod routes;
 mod rules;
 mod schema;

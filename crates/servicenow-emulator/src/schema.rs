@@ -338,6 +338,42 @@ pub static SYS_ATTACHMENT: TableDef = TableDef {
     defaults: &[("compressed", "false")],
 };
 
+pub static SYS_USER_ROLE: TableDef = TableDef {
+    name: "sys_user_role",
+    label: "Role",
+    display_field: "name",
+    fields: &[
+        f("sys_id", S, "Sys ID"),
+        f("name", S, "Name"),
+        f("description", S, "Description"),
+        f("sys_created_on", D, "Created"),
+        f("sys_created_by", S, "Created by"),
+        f("sys_updated_on", D, "Updated"),
+        f("sys_updated_by", S, "Updated by"),
+        f("sys_mod_count", I, "Updates"),
+    ],
+    defaults: &[],
+};
+
+pub static SYS_USER_HAS_ROLE: TableDef = TableDef {
+    name: "sys_user_has_role",
+    label: "User Role",
+    display_field: "sys_id",
+    fields: &[
+        f("sys_id", S, "Sys ID"),
+        r("user", "sys_user", "User"),
+        r("role", "sys_user_role", "Role"),
+        f("state", S, "State"),
+        f("inherited", B, "Inherited"),
+        f("sys_created_on", D, "Created"),
+        f("sys_created_by", S, "Created by"),
+        f("sys_updated_on", D, "Updated"),
+        f("sys_updated_by", S, "Updated by"),
+        f("sys_mod_count", I, "Updates"),
+    ],
+    defaults: &[("state", "active"), ("inherited", "false")],
+};
+
 /// Every emulated table, in a fixed order.
 pub static TABLES: &[&TableDef] = &[
     &INCIDENT,
@@ -349,6 +385,8 @@ pub static TABLES: &[&TableDef] = &[
     &SYS_DB_OBJECT,
     &SYS_DICTIONARY,
     &SYS_ATTACHMENT,
+    &SYS_USER_ROLE,
+    &SYS_USER_HAS_ROLE,
 ];
 
 pub fn table(name: &str) -> Option<&'static TableDef> {

@@ -183,3 +183,33 @@ async fn bind_errors_are_reported() {
     .unwrap();
     assert!(matches!(err, EmulatorError::Bind { .. }), "{err}");
 }
+
+#[tokio::test]
+async fn role_grants_are_readable_by_their_user_and_by_admin() {
+    let e = emu().await;
+    let itil_user = e
+        .get("admin", "/api/now/table/sys_user?sysparm_query=user_name%3Ditil&sysparm_fields=sys_id")
+        .await;
+    let itil_id = itil_user.rows()[0]["sys_id"].as_str().unwrap().to_string();
+    let own = e
+        .get(
+            "itil",
+            &format!("/api/now/table/sys_user_has_role?sysparm_query=user%3D{itil_id}&sysparm_display_value=true&sysparm_exclude_reference_link=true&sysparm_fields=role,state"),
+        )
+        .await;
+    assert_eq!(own.status, 200);
+    assert_eq!(own.rows().len(), 1);
+    assert_eq!(own.rows()[0]["role"], "itil");
+    assert_eq!(own.rows()[0]["state"], "active");
+    // The itil role has its real base-system sys_id.
+    let raw = e
+        .get("itil", &format!("/api/now/table/sys_user_has_role?sysparm_query=user%3D{itil_id}&sysparm_exclude_reference_link=true&sysparm_fields=role"))
+        .await;
+    assert_eq!(raw.rows()[0]["role"], "282bf1fac6112285017366cb5f867469");
+    // A role-less user has no grants; others' grants are hidden from non-admins.
+    let guest_view = e.get("guest", "/api/now/table/sys_user_has_role").await;
+    assert_eq!(guest_view.status, 200);
+    assert_eq!(guest_view.rows().len(), 0);
+    let all = e.get("admin", "/api/now/table/sys_user_has_role").await;
+    assert!(all.rows().len() >= 2);
+}

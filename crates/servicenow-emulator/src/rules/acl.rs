@@ -23,6 +23,8 @@ pub fn can_read(store: &Store, p: &Principal, table: &str, record: &Record) -> b
                 || record.get("caller_id").is_some_and(|c| *c == p.sys_id)
         }
         "sys_journal_field" => p.is_admin(),
+        // Users may read their own role grants; admins read everyone's.
+        "sys_user_has_role" => p.is_admin() || record.get("user").is_some_and(|u| *u == p.sys_id),
         _ => true,
     }
 }
