@@ -6,8 +6,8 @@
 
 pub mod cli;
 pub mod config;
-pub mod ops;
 pub mod domain;
+pub mod ops;
 pub mod source;
 pub mod store;
 pub mod sync;

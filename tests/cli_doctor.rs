@@ -12,7 +12,13 @@ fn messages(v: &serde_json::Value) -> String {
         .as_array()
         .unwrap()
         .iter()
-        .map(|f| format!("{}: {}", f["level"].as_str().unwrap(), f["message"].as_str().unwrap()))
+        .map(|f| {
+            format!(
+                "{}: {}",
+                f["level"].as_str().unwrap(),
+                f["message"].as_str().unwrap()
+            )
+        })
         .collect::<Vec<_>>()
         .join("\n")
 }
@@ -30,7 +36,10 @@ async fn healthy_instance_with_itil() {
     let (out, v) = env.json(&["doctor"]).await;
     assert_eq!(exit_code(&out), 0, "{}", messages(&v));
     let m = messages(&v);
-    assert!(m.contains("answers as ServiceNow; signed in as itil"), "{m}");
+    assert!(
+        m.contains("answers as ServiceNow; signed in as itil"),
+        "{m}"
+    );
     assert!(m.contains("roles: itil"), "{m}");
 }
 
@@ -51,17 +60,29 @@ async fn wrong_password() {
     env.write_config("itil", "nope");
     let (out, v) = env.json(&["doctor"]).await;
     assert_eq!(exit_code(&out), 3);
-    assert!(messages(&v).contains("check username/password"), "{}", messages(&v));
+    assert!(
+        messages(&v).contains("check username/password"),
+        "{}",
+        messages(&v)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn hibernating_instance() {
     let env = TestEnv::start().await;
-    env.control(Method::POST, "/__emulator/faults", Some(json!({"spec": "hibernate"})))
-        .await;
+    env.control(
+        Method::POST,
+        "/__emulator/faults",
+        Some(json!({"spec": "hibernate"})),
+    )
+    .await;
     let (out, v) = env.json(&["doctor"]).await;
     assert_eq!(exit_code(&out), 4);
-    assert!(messages(&v).to_lowercase().contains("hibernat"), "{}", messages(&v));
+    assert!(
+        messages(&v).to_lowercase().contains("hibernat"),
+        "{}",
+        messages(&v)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -75,7 +96,11 @@ async fn wrong_port_is_connection_refused() {
     point_config_at(&env, &format!("http://127.0.0.1:{port}"));
     let (out, v) = env.json(&["doctor"]).await;
     assert_eq!(exit_code(&out), 4);
-    assert!(messages(&v).to_lowercase().contains("refused"), "{}", messages(&v));
+    assert!(
+        messages(&v).to_lowercase().contains("refused"),
+        "{}",
+        messages(&v)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -98,8 +123,16 @@ async fn a_web_server_that_is_not_servicenow() {
 #[tokio::test(flavor = "multi_thread")]
 async fn bad_config_is_reported_without_contacting_anyone() {
     let env = TestEnv::start().await;
-    std::fs::write(env.config_path(), "[instances.default]\nurl = \"https://x.service-now.com\"\npasword = \"x\"\n").unwrap();
+    std::fs::write(
+        env.config_path(),
+        "[instances.default]\nurl = \"https://x.service-now.com\"\npasword = \"x\"\n",
+    )
+    .unwrap();
     let out = env.run(&["doctor"]).await;
     assert_eq!(exit_code(&out), 2);
-    assert!(stdout(&out).contains("did you mean `password`"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("did you mean `password`"),
+        "{}",
+        stdout(&out)
+    );
 }

@@ -10,8 +10,12 @@ use serde_json::json;
 
 async fn with_fault(spec: &str) -> TestEnv {
     let env = TestEnv::start().await;
-    env.control(Method::POST, "/__emulator/faults", Some(json!({ "spec": spec })))
-        .await;
+    env.control(
+        Method::POST,
+        "/__emulator/faults",
+        Some(json!({ "spec": spec })),
+    )
+    .await;
     env
 }
 
@@ -28,7 +32,10 @@ async fn wrong_password_is_auth_error_with_fix() {
     assert_eq!(code, 3, "{err}");
     assert!(err.contains("401"), "{err}");
     assert!(err.contains("check username/password"), "{err}");
-    assert!(!err.contains("wrong-password"), "never print the secret: {err}");
+    assert!(
+        !err.contains("wrong-password"),
+        "never print the secret: {err}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -94,7 +101,10 @@ async fn unreadable_query_field_is_permission_error() {
     let env = with_fault("reason=query,method=GET").await;
     let (code, err) = search(&env).await;
     assert_eq!(code, 3, "{err}");
-    assert!(err.contains("Insufficient rights to query records"), "{err}");
+    assert!(
+        err.contains("Insufficient rights to query records"),
+        "{err}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

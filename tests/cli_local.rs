@@ -16,7 +16,11 @@ async fn config_init_writes_a_private_commented_file_once() {
     assert_eq!(exit_code(&out), 0, "{}", stderr(&out));
     let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o600);
-    assert!(std::fs::read_to_string(&path).unwrap().contains("[instances.default]"));
+    assert!(
+        std::fs::read_to_string(&path)
+            .unwrap()
+            .contains("[instances.default]")
+    );
     let again = env.run(&["--config", p, "config", "init"]).await;
     assert_eq!(exit_code(&again), 2, "refuses to overwrite");
     let forced = env.run(&["--config", p, "config", "init", "--force"]).await;
@@ -32,16 +36,22 @@ async fn config_path_names_every_path() {
         v["config_file"]["path"].as_str().unwrap(),
         env.config_path().to_str().unwrap()
     );
-    assert!(v["db_path"]["path"].as_str().unwrap().ends_with("snowlink.db"));
+    assert!(
+        v["db_path"]["path"]
+            .as_str()
+            .unwrap()
+            .ends_with("snowlink.db")
+    );
     assert!(v["log_dir"]["path"].as_str().is_some());
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn config_check_flags_a_world_readable_plain_password() {
     let env = TestEnv::start().await;
-    let text = std::fs::read_to_string(env.config_path())
-        .unwrap()
-        .replace("password_env = \"SNOWLINK_TEST_PASSWORD\"", "password = \"itil\"");
+    let text = std::fs::read_to_string(env.config_path()).unwrap().replace(
+        "password_env = \"SNOWLINK_TEST_PASSWORD\"",
+        "password = \"itil\"",
+    );
     std::fs::write(env.config_path(), text).unwrap();
     std::fs::set_permissions(env.config_path(), std::fs::Permissions::from_mode(0o644)).unwrap();
     let out = env.run(&["config", "check"]).await;
@@ -77,7 +87,11 @@ async fn load_reports_bad_lines_and_keeps_the_rest() {
         .map(|a| a["key"]["id"].as_str().unwrap())
         .collect();
     assert!(ids.contains(&"X-1") && ids.contains(&"X-3") && !ids.contains(&"X-2"));
-    assert!(ids.len() >= 40 + 2, "the sample (44) plus two: {}", ids.len());
+    assert!(
+        ids.len() >= 40 + 2,
+        "the sample (44) plus two: {}",
+        ids.len()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -90,11 +104,13 @@ async fn anomalies_filters_and_show_detail() {
     let (_, linked) = env.json(&["anomalies", "--linked"]).await;
     assert_eq!(linked["anomalies"].as_array().unwrap().len(), 0);
     let (_, archived) = env.json(&["anomalies", "--status", "archived"]).await;
-    assert!(archived["anomalies"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .all(|a| a["status"].as_str().unwrap().starts_with("archived")));
+    assert!(
+        archived["anomalies"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|a| a["status"].as_str().unwrap().starts_with("archived"))
+    );
     let out = env.run(&["show", "A-1001"]).await;
     assert_eq!(exit_code(&out), 0);
     let text = stdout(&out);
@@ -112,9 +128,16 @@ async fn export_is_json_without_credentials() {
     let text = stdout(&out);
     let v: serde_json::Value = serde_json::from_str(&text).unwrap();
     assert!(v["anomalies"].as_array().unwrap().len() >= 40);
-    assert!(!text.to_lowercase().contains("password"), "no credential in the export");
+    assert!(
+        !text.to_lowercase().contains("password"),
+        "no credential in the export"
+    );
     let plain = env.run(&["export"]).await;
-    assert_eq!(exit_code(&plain), 2, "export without --json explains itself");
+    assert_eq!(
+        exit_code(&plain),
+        2,
+        "export without --json explains itself"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -40,14 +40,20 @@ async fn create_sets_fields_description_block_and_correlation() {
     assert_eq!(inc["urgency"], "2");
     assert_eq!(inc["priority"], "2", "server computes priority from 1x2");
     assert_eq!(inc["assignment_group"], "287ee6fea9fe198100ada7950d0b1b73");
-    assert!(!inc["caller_id"].as_str().unwrap().is_empty(), "caller really set");
+    assert!(
+        !inc["caller_id"].as_str().unwrap().is_empty(),
+        "caller really set"
+    );
     assert!(!inc["assigned_to"].as_str().unwrap().is_empty());
     assert_eq!(inc["correlation_display"], "snowlink");
     let corr = inc["correlation_id"].as_str().unwrap();
     assert!(corr.starts_with("snowlink:warehouse-dq/A-1001#"), "{corr}");
     let desc = inc["description"].as_str().unwrap();
     assert!(desc.contains("--- snowlink anomaly A-1001 ---"), "{desc}");
-    assert!(desc.contains("https://dq.example.com/anomalies/A-1001"), "{desc}");
+    assert!(
+        desc.contains("https://dq.example.com/anomalies/A-1001"),
+        "{desc}"
+    );
     assert!(desc.contains("notNull"), "failed checks listed: {desc}");
 
     // show and links report the new link.
@@ -65,15 +71,24 @@ async fn dry_run_prints_payload_and_sends_nothing() {
         .unwrap()
         .len();
     let (out, v) = env
-        .json(&["ticket", "create", "A-1002", "--category", "database", "--dry-run"])
+        .json(&[
+            "ticket",
+            "create",
+            "A-1002",
+            "--category",
+            "database",
+            "--dry-run",
+        ])
         .await;
     assert_eq!(exit_code(&out), 0, "{}", stderr(&out));
     assert_eq!(v["request"]["method"], "POST");
     assert_eq!(v["request"]["body"]["category"], "database");
-    assert!(v["request"]["body"]["description"]
-        .as_str()
-        .unwrap()
-        .contains("--- snowlink anomaly A-1002 ---"));
+    assert!(
+        v["request"]["body"]["description"]
+            .as_str()
+            .unwrap()
+            .contains("--- snowlink anomaly A-1002 ---")
+    );
     let after = env
         .admin_get("/api/now/table/incident?sysparm_fields=sys_id")
         .await["result"]
@@ -98,7 +113,13 @@ async fn wrong_case_category_is_refused_with_a_suggestion() {
 async fn unknown_group_is_not_found() {
     let env = TestEnv::start().await;
     let out = env
-        .run(&["ticket", "create", "A-1001", "--assignment-group", "Nope Team"])
+        .run(&[
+            "ticket",
+            "create",
+            "A-1001",
+            "--assignment-group",
+            "Nope Team",
+        ])
         .await;
     assert_eq!(exit_code(&out), 5, "{}", stderr(&out));
     assert!(stderr(&out).contains("assignment group \"Nope Team\" not found"));
@@ -131,7 +152,12 @@ async fn link_appends_block_and_note_and_unlink_is_local() {
     let (_, shown) = env.json(&["show", "A-1003"]).await;
     assert_eq!(shown["links"].as_array().unwrap().len(), 0);
     // The journal still holds the link note.
-    assert!(env.work_notes(&sys_id).await.iter().any(|n| n.contains("A-1003")));
+    assert!(
+        env.work_notes(&sys_id)
+            .await
+            .iter()
+            .any(|n| n.contains("A-1003"))
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -141,7 +167,11 @@ async fn search_by_text_and_number() {
     assert_eq!(exit_code(&out), 0);
     let found = v["incidents"].as_array().unwrap();
     assert!(!found.is_empty());
-    assert!(found.iter().all(|i| !i["state"].as_str().unwrap().is_empty()));
+    assert!(
+        found
+            .iter()
+            .all(|i| !i["state"].as_str().unwrap().is_empty())
+    );
     let (out, v) = env.json(&["ticket", "search", "INC0000005"]).await;
     assert_eq!(exit_code(&out), 0);
     assert_eq!(v["incidents"][0]["number"], "INC0000005");

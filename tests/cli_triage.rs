@@ -7,7 +7,10 @@ mod common;
 use common::{TestEnv, exit_code, stderr};
 
 async fn sys_id(env: &TestEnv, number: &str) -> String {
-    env.incident(number).await["sys_id"].as_str().unwrap().to_string()
+    env.incident(number).await["sys_id"]
+        .as_str()
+        .unwrap()
+        .to_string()
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -19,7 +22,9 @@ async fn ack_archive_comment_reach_every_linked_incident_once() {
     }
     let out = env.run(&["ack", "A-1010"]).await;
     assert_eq!(exit_code(&out), 0, "{}", stderr(&out));
-    let out = env.run(&["comment", "A-1010", "restarted the loader"]).await;
+    let out = env
+        .run(&["comment", "A-1010", "restarted the loader"])
+        .await;
     assert_eq!(exit_code(&out), 0, "{}", stderr(&out));
     let out = env
         .run_with_stdin(&["comment", "A-1010", "-"], Some("from stdin\n"))
@@ -33,11 +38,31 @@ async fn ack_archive_comment_reach_every_linked_incident_once() {
         let ours: Vec<&String> = notes.iter().filter(|n| n.contains("A-1010")).collect();
         assert_eq!(ours.len(), 5, "{inc}: {ours:?}");
         assert!(ours[0].contains("Linked to anomaly A-1010"));
-        assert!(ours[1].ends_with("Anomaly A-1010 status: Acknowledged"), "{}", ours[1]);
-        assert!(ours[2].ends_with("Comment on anomaly A-1010 from Test Engineer: restarted the loader"), "{}", ours[2]);
-        assert!(ours[3].ends_with("from Test Engineer: from stdin"), "{}", ours[3]);
-        assert!(ours[4].ends_with("Anomaly A-1010 status: Archived (Invalid)"), "{}", ours[4]);
-        assert!(ours[1].starts_with("[20") && ours[1].contains(" UTC] "), "{}", ours[1]);
+        assert!(
+            ours[1].ends_with("Anomaly A-1010 status: Acknowledged"),
+            "{}",
+            ours[1]
+        );
+        assert!(
+            ours[2].ends_with("Comment on anomaly A-1010 from Test Engineer: restarted the loader"),
+            "{}",
+            ours[2]
+        );
+        assert!(
+            ours[3].ends_with("from Test Engineer: from stdin"),
+            "{}",
+            ours[3]
+        );
+        assert!(
+            ours[4].ends_with("Anomaly A-1010 status: Archived (Invalid)"),
+            "{}",
+            ours[4]
+        );
+        assert!(
+            ours[1].starts_with("[20") && ours[1].contains(" UTC] "),
+            "{}",
+            ours[1]
+        );
     }
     let (_, shown) = env.json(&["show", "A-1010"]).await;
     assert_eq!(shown["status"], "archived:invalid");
@@ -57,7 +82,10 @@ async fn ack_without_links_records_locally() {
         .iter()
         .map(|a| a["key"]["id"].as_str().unwrap())
         .collect();
-    assert!(ids.contains(&"A-1011") && ids.contains(&"A-1012"), "{ids:?}");
+    assert!(
+        ids.contains(&"A-1011") && ids.contains(&"A-1012"),
+        "{ids:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -66,7 +94,10 @@ async fn unknown_anomaly_records_nothing() {
     let out = env.run(&["ack", "A-1011", "NOPE-1"]).await;
     assert_eq!(exit_code(&out), 5);
     let (_, v) = env.json(&["show", "A-1011"]).await;
-    assert_ne!(v["status"], "acknowledged", "a typo in one id records nothing");
+    assert_ne!(
+        v["status"], "acknowledged",
+        "a typo in one id records nothing"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -77,7 +77,9 @@ pub async fn show(id: &str, globals: &Globals) -> CliResult<Exit> {
     let store = session.open_store()?;
     let key = store.resolve_anomaly_id(id)?;
     let Some(stored) = store.get_anomaly(&key)? else {
-        return Err(super::CliError::not_found(format!("anomaly {id} not found")));
+        return Err(super::CliError::not_found(format!(
+            "anomaly {id} not found"
+        )));
     };
     let mut links = Vec::new();
     for link in store.links_for_anomaly(&key)? {
@@ -107,7 +109,10 @@ fn print_detail(d: &Detail) {
     let a = &d.stored.anomaly;
     let opt = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
     println!("{}  {}", a.id, a.title);
-    println!("  status:     {} (source says {})", d.stored.status, a.status);
+    println!(
+        "  status:     {} (source says {})",
+        d.stored.status, a.status
+    );
     println!(
         "  severity:   {}",
         a.severity.map(|s| s.as_str()).unwrap_or("-")
@@ -144,7 +149,12 @@ fn print_detail(d: &Detail) {
         let state = match (&l.link.read_error, l.link.broken) {
             (_, true) => "BROKEN (not found or hidden)".to_string(),
             (Some(err), _) => format!("unknown ({err})"),
-            (None, _) => l.link.last.state.clone().unwrap_or_else(|| "unknown".into()),
+            (None, _) => l
+                .link
+                .last
+                .state
+                .clone()
+                .unwrap_or_else(|| "unknown".into()),
         };
         let read = l
             .link

@@ -162,7 +162,7 @@ impl From<crate::ops::OpsError> for CliError {
     fn from(e: crate::ops::OpsError) -> Self {
         use crate::ops::OpsError as O;
         match e {
-            O::ServiceNow(e) => CliError::from(e),
+            O::ServiceNow(e) => CliError::from(*e),
             O::Store(e) => CliError::from(e),
             O::Invalid(m) => CliError::new(Exit::UsageOrConfig, m),
             O::NotFound(m) => CliError::new(Exit::NotFound, m),

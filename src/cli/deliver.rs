@@ -43,7 +43,10 @@ impl Delivered {
             return;
         }
         if self.pending.is_empty() {
-            println!("delivered {} of {} to ServiceNow", self.delivered, self.queued);
+            println!(
+                "delivered {} of {} to ServiceNow",
+                self.delivered, self.queued
+            );
             return;
         }
         println!(

@@ -1,12 +1,12 @@
 //! The headless commands of the CLI contract. `run` dispatches one parsed command; each command
 //! lives in its own file and returns the exit code it ends with.
 
-pub mod args;
 mod anomalies_cmd;
+pub mod args;
 mod config_cmd;
+pub mod context;
 mod deliver;
 mod doctor_cmd;
-pub mod context;
 mod emulator;
 pub mod error;
 pub mod exit;

@@ -83,7 +83,10 @@ async fn create(args: TicketCreateArgs, globals: &Globals) -> CliResult<Exit> {
     } else {
         match (&incident, &url) {
             (Some(i), Some(u)) => {
-                println!("created {} for anomaly {} and linked it", i.number, stored.key.id);
+                println!(
+                    "created {} for anomaly {} and linked it",
+                    i.number, stored.key.id
+                );
                 println!("  {u}");
             }
             _ => delivery.print_human(),
@@ -145,7 +148,11 @@ async fn search(text: &str, globals: &Globals) -> CliResult<Exit> {
     let found: Vec<IncidentSummary> = ops::search(&session, text, 20).await?;
     if globals.json {
         output::json(&serde_json::json!({"incidents": found}));
-        return Ok(if found.is_empty() { Exit::NotFound } else { Exit::Ok });
+        return Ok(if found.is_empty() {
+            Exit::NotFound
+        } else {
+            Exit::Ok
+        });
     }
     if found.is_empty() {
         println!("no incidents match {text:?}");

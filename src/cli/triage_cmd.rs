@@ -25,7 +25,11 @@ pub async fn ack(ids: &[String], globals: &Globals) -> CliResult<Exit> {
     set_status(ids, Status::Acknowledged, globals).await
 }
 
-pub async fn archive(ids: &[String], reason: ArchiveReasonArg, globals: &Globals) -> CliResult<Exit> {
+pub async fn archive(
+    ids: &[String],
+    reason: ArchiveReasonArg,
+    globals: &Globals,
+) -> CliResult<Exit> {
     let reason = match reason {
         ArchiveReasonArg::Resolved => ArchiveReason::Resolved,
         ArchiveReasonArg::Invalid => ArchiveReason::Invalid,

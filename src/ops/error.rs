@@ -9,7 +9,7 @@ use crate::store::StoreError;
 pub enum OpsError {
     /// ServiceNow answered with an error, or could not be reached.
     #[error("{0}")]
-    ServiceNow(#[from] SnError),
+    ServiceNow(Box<SnError>),
     #[error("store: {0}")]
     Store(#[from] StoreError),
     /// The user's input is wrong (bad choice value, missing field); the message suggests the fix.
@@ -19,10 +19,18 @@ pub enum OpsError {
     #[error("{0}")]
     NotFound(String),
     /// The profile is read-only; nothing was written.
-    #[error("instance {0} is read-only (read_only = true in its profile): nothing was sent; remove read_only to allow writes")]
+    #[error(
+        "instance {0} is read-only (read_only = true in its profile): nothing was sent; remove read_only to allow writes"
+    )]
     ReadOnly(String),
     #[error("{0}")]
     Other(String),
 }
 
 pub type OpsResult<T> = Result<T, OpsError>;
+
+impl From<SnError> for OpsError {
+    fn from(e: SnError) -> Self {
+        OpsError::ServiceNow(Box::new(e))
+    }
+}

@@ -115,7 +115,10 @@ pub fn enqueue_create(session: &Session, table: &str, plan: &CreatePlan) -> OpsR
 }
 
 /// Finds an incident by number or sys_id (display values, so state and priority read as labels).
-pub async fn find_incident(session: &Session, number_or_sys_id: &str) -> OpsResult<IncidentSummary> {
+pub async fn find_incident(
+    session: &Session,
+    number_or_sys_id: &str,
+) -> OpsResult<IncidentSummary> {
     let client = session.client()?;
     let wanted = number_or_sys_id.trim();
     let record = if looks_like_sys_id(wanted) {
@@ -125,7 +128,9 @@ pub async fn find_incident(session: &Session, number_or_sys_id: &str) -> OpsResu
             Err(e) => return Err(e.into()),
         }
     } else {
-        client.find_incident_by_number(&wanted.to_uppercase()).await?
+        client
+            .find_incident_by_number(&wanted.to_uppercase())
+            .await?
     };
     record
         .as_ref()
@@ -176,7 +181,12 @@ pub async fn link(session: &Session, anomaly_id: &str, incident: &str) -> OpsRes
             block,
             Some(&stored.key),
         ),
-        NewDelivery::to_incident(&incident_ref, DeliveryKind::WorkNote, note, Some(&stored.key)),
+        NewDelivery::to_incident(
+            &incident_ref,
+            DeliveryKind::WorkNote,
+            note,
+            Some(&stored.key),
+        ),
     ];
     let new_link = NewLink {
         anomaly: stored.key.clone(),

@@ -111,13 +111,18 @@ mod tests {
     #[test]
     fn exact_value_passes() {
         let c = [choice("database", "Database")];
-        assert_eq!(check_choice("category", "database", &c, None).unwrap(), "database");
+        assert_eq!(
+            check_choice("category", "database", &c, None).unwrap(),
+            "database"
+        );
     }
 
     #[test]
     fn wrong_case_suggests_the_value() {
         let c = [choice("database", "Database"), choice("network", "Network")];
-        let e = check_choice("category", "Database", &c, None).unwrap_err().to_string();
+        let e = check_choice("category", "Database", &c, None)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("did you mean \"database\""), "{e}");
         assert!(e.contains("allowed values: database, network"), "{e}");
     }
@@ -125,14 +130,18 @@ mod tests {
     #[test]
     fn typo_suggests_closest() {
         let c = [choice("network", "Network"), choice("hardware", "Hardware")];
-        let e = check_choice("category", "netwrok", &c, None).unwrap_err().to_string();
+        let e = check_choice("category", "netwrok", &c, None)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("did you mean \"network\""), "{e}");
     }
 
     #[test]
     fn unrelated_value_lists_allowed_without_guess() {
         let c = [choice("dns", "DNS")];
-        let e = check_choice("subcategory", "zzzz", &c, Some("network")).unwrap_err().to_string();
+        let e = check_choice("subcategory", "zzzz", &c, Some("network"))
+            .unwrap_err()
+            .to_string();
         assert!(!e.contains("did you mean"), "{e}");
         assert!(e.contains("for category \"network\""), "{e}");
     }

@@ -188,7 +188,10 @@ async fn bind_errors_are_reported() {
 async fn role_grants_are_readable_by_their_user_and_by_admin() {
     let e = emu().await;
     let itil_user = e
-        .get("admin", "/api/now/table/sys_user?sysparm_query=user_name%3Ditil&sysparm_fields=sys_id")
+        .get(
+            "admin",
+            "/api/now/table/sys_user?sysparm_query=user_name%3Ditil&sysparm_fields=sys_id",
+        )
         .await;
     let itil_id = itil_user.rows()[0]["sys_id"].as_str().unwrap().to_string();
     let own = e
