@@ -70,11 +70,14 @@ impl IncidentSummary {
 }
 
 pub fn load_anomaly(session: &Session, id: &str) -> OpsResult<StoredAnomaly> {
-    let store = session.open_store()?;
-    let key = store.resolve_anomaly_id(id)?;
-    store
-        .get_anomaly(&key)?
-        .ok_or_else(|| OpsError::NotFound(format!("anomaly {id} not found in the store")))
+    let key = session.open_store()?.resolve_anomaly_id(id)?;
+    load_anomaly_by_key(session, &key)
+}
+
+pub fn load_anomaly_by_key(session: &Session, key: &AnomalyKey) -> OpsResult<StoredAnomaly> {
+    session.open_store()?.get_anomaly(key)?.ok_or_else(|| {
+        OpsError::NotFound(format!("anomaly {} not found in the store", key.id))
+    })
 }
 
 /// Checks the draft against the instance (choices, names) and builds the exact request.
@@ -155,8 +158,14 @@ pub struct Linked {
 /// Links an existing incident: records the link and queues the description block append and the
 /// link note, atomically. Linking twice changes nothing.
 pub async fn link(session: &Session, anomaly_id: &str, incident: &str) -> OpsResult<Linked> {
+    let key = session.open_store()?.resolve_anomaly_id(anomaly_id)?;
+    link_key(session, &key, incident).await
+}
+
+/// [`link`] for an anomaly identified by key.
+pub async fn link_key(session: &Session, key: &AnomalyKey, incident: &str) -> OpsResult<Linked> {
     session.ensure_writable()?;
-    let stored = load_anomaly(session, anomaly_id)?;
+    let stored = load_anomaly_by_key(session, key)?;
     let found = find_incident(session, incident).await?;
     let incident_ref = IncidentRef {
         instance: session.instance().to_string(),
@@ -212,11 +221,21 @@ pub fn unlink(
     anomaly_id: &str,
     incident: &str,
 ) -> OpsResult<crate::domain::Link> {
-    let mut store = session.open_store()?;
-    let key = store.resolve_anomaly_id(anomaly_id)?;
-    store
+    let key = session.open_store()?.resolve_anomaly_id(anomaly_id)?;
+    unlink_key(session, &key, incident)
+}
+
+/// [`unlink`] for an anomaly identified by key.
+pub fn unlink_key(
+    session: &Session,
+    key: &AnomalyKey,
+    incident: &str,
+) -> OpsResult<crate::domain::Link> {
+    let anomaly_id = &key.id;
+    session
+        .open_store()?
         .remove_link(
-            &key,
+            key,
             session.instance(),
             &incident.trim().to_uppercase_if_number(),
             &session.user,

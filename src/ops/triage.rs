@@ -23,17 +23,29 @@ pub struct Recorded {
 /// Sets `status` on each anomaly id; all ids are resolved first so a typo records nothing.
 pub fn set_status(session: &Session, ids: &[String], status: Status) -> OpsResult<Vec<Recorded>> {
     session.ensure_writable()?;
-    let mut store = session.open_store()?;
+    let store = session.open_store()?;
     let keys = ids
         .iter()
         .map(|id| store.resolve_anomaly_id(id))
         .collect::<Result<Vec<_>, _>>()?;
+    drop(store);
+    set_status_for(session, &keys, status)
+}
+
+/// Sets `status` on each anomaly, identified by key (the dashboard knows keys, not just ids).
+pub fn set_status_for(
+    session: &Session,
+    keys: &[AnomalyKey],
+    status: Status,
+) -> OpsResult<Vec<Recorded>> {
+    session.ensure_writable()?;
+    let mut store = session.open_store()?;
     let now = Timestamp::now();
     let mut out = Vec::with_capacity(keys.len());
     for key in keys {
-        let change = store.record_status_change(&key, status, &session.user, now)?;
+        let change = store.record_status_change(key, status, &session.user, now)?;
         out.push(Recorded {
-            anomaly: key,
+            anomaly: key.clone(),
             changed: change.changed,
             previous: Some(change.previous),
             outbox: change.outbox,
@@ -45,11 +57,19 @@ pub fn set_status(session: &Session, ids: &[String], status: Status) -> OpsResul
 /// Records a comment; its note goes to every linked incident.
 pub fn comment(session: &Session, id: &str, text: &str) -> OpsResult<Recorded> {
     session.ensure_writable()?;
-    let mut store = session.open_store()?;
+    let store = session.open_store()?;
     let key = store.resolve_anomaly_id(id)?;
-    let rec = store.record_comment(&key, &session.user, text, Timestamp::now())?;
+    drop(store);
+    comment_for(session, &key, text)
+}
+
+/// Records a comment on the anomaly with this key.
+pub fn comment_for(session: &Session, key: &AnomalyKey, text: &str) -> OpsResult<Recorded> {
+    session.ensure_writable()?;
+    let mut store = session.open_store()?;
+    let rec = store.record_comment(key, &session.user, text, Timestamp::now())?;
     Ok(Recorded {
-        anomaly: key,
+        anomaly: key.clone(),
         changed: true,
         previous: None,
         outbox: rec.outbox,
