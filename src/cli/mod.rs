@@ -7,7 +7,10 @@ pub mod context;
 mod emulator;
 pub mod error;
 pub mod exit;
+mod links_cmd;
+mod outbox_cmd;
 mod output;
+pub mod sync_cmd;
 
 pub use args::Cli;
 use args::Command;
@@ -28,6 +31,9 @@ pub async fn run(cli: Cli) -> CliResult<Exit> {
     match cli.command {
         Some(Command::Emulator(args)) => emulator::run(args, globals.json).await,
         Some(Command::Config(cmd)) => config_cmd::run(cmd, &globals),
+        Some(Command::Sync(args)) => sync_cmd::run(args, &globals).await,
+        Some(Command::Outbox(args)) => outbox_cmd::run(args, &globals),
+        Some(Command::Links { action }) => links_cmd::run(action, &globals).await,
         _ => Err(CliError::usage(
             "this command is not available in this build yet",
         )),

@@ -15,6 +15,7 @@ mod links;
 mod open;
 mod outbox;
 mod outbox_admin;
+mod outbox_sync;
 mod schema;
 mod status;
 
