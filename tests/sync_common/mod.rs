@@ -4,8 +4,8 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use serde_json::{Value, json};
-use snowlink::domain::IncidentRef;
-use snowlink::store::{DeliveryKind, NewDelivery, OutboxId, Store};
+use snowlink::domain::{AnomalyKey, IncidentRef, IncidentState};
+use snowlink::store::{Delivery, DeliveryKind, NewDelivery, NewLink, OutboxId, Store};
 
 use crate::common::{SAMPLE, TestEnv};
 
@@ -17,6 +17,11 @@ pub fn write_config(env: &TestEnv, user: &str, password: &str, extra: &str) {
 
 /// Same, pointing at `url` (a port with nothing listening simulates an outage).
 pub fn write_config_url(env: &TestEnv, url: &str, user: &str, password: &str, extra: &str) {
+    let timeout = if extra.contains("timeout_secs") {
+        ""
+    } else {
+        "timeout_secs = 10\n"
+    };
     let text = format!(
         r#"user = "Test Engineer"
 
@@ -24,8 +29,7 @@ pub fn write_config_url(env: &TestEnv, url: &str, user: &str, password: &str, ex
 url = "{url}"
 username = "{user}"
 password_env = "SNOWLINK_TEST_PASSWORD"
-timeout_secs = 10
-poll_interval_secs = 1
+{timeout}poll_interval_secs = 1
 {extra}
 
 [[sources]]
@@ -178,4 +182,63 @@ pub async fn count_lost_duplicated(
         }
     }
     (lost, dup)
+}
+
+/// Loads anomaly `id` into source `wh`.
+pub fn seed_anomaly(store: &mut Store, id: &str) -> AnomalyKey {
+    let raw =
+        format!(r#"{{"id":"{id}","title":"Anomaly {id}","severity":"high","type":"record"}}"#);
+    let a = snowlink::domain::anomaly_from_json(&raw).unwrap();
+    store
+        .upsert_anomalies("wh", &[a], jiff::Timestamp::now())
+        .unwrap();
+    AnomalyKey::new("wh", id)
+}
+
+/// Links anomaly `key` to `inc` (queueing nothing).
+pub fn link(store: &mut Store, key: &AnomalyKey, inc: &IncidentRef) {
+    let l = NewLink {
+        anomaly: key.clone(),
+        incident: inc.clone(),
+        state: IncidentState::default(),
+        read_at: None,
+        linked_by: "tester".into(),
+        linked_at: jiff::Timestamp::now(),
+    };
+    store.add_link(&l, &[]).unwrap();
+}
+
+/// Simulates a worker that claimed the queue heads and died: claims them for a dead owner
+/// with a lease that has already run out, so the next worker gets them outcome-unknown.
+pub fn claim_and_die(store: &mut Store, max: usize) -> Vec<Delivery> {
+    let claimed = store
+        .claim_next_for(
+            "default",
+            "dead-worker",
+            jiff::Timestamp::now(),
+            std::time::Duration::from_millis(1),
+            max,
+        )
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(5));
+    claimed
+}
+
+/// Appends a work note as admin (what a request that landed before a crash did).
+pub async fn admin_note(env: &TestEnv, sys_id: &str, text: &str) {
+    let resp = reqwest::Client::new()
+        .patch(format!("{}/api/now/table/incident/{sys_id}", env.url))
+        .basic_auth("admin", Some("admin"))
+        .header("Accept", "application/json")
+        .json(&json!({ "work_notes": text }))
+        .send()
+        .await
+        .unwrap();
+    assert!(resp.status().is_success());
+}
+
+pub fn ids(v: &Value) -> Vec<i64> {
+    v.as_array()
+        .map(|a| a.iter().filter_map(Value::as_i64).collect())
+        .unwrap_or_default()
 }
