@@ -150,10 +150,20 @@ impl Attempt<'_> {
             }
             self.reconciled(d).await?;
         }
-        let rec = self
+        let mut rec = self
             .client
             .create(&d.table, &fields, &["sys_id", "number"])
             .await?;
+        if rec.sys_id().is_empty() {
+            // Created, but the answer did not say what (a proxy trimmed it): find it.
+            let found = match correlation {
+                Some(cid) => reconcile::created_earlier(self.client, &d.table, cid).await?,
+                None => None,
+            };
+            rec = found.ok_or_else(|| {
+                StepError::Payload("created, but ServiceNow did not return its sys_id".into())
+            })?;
+        }
         Ok(Landed {
             sent: true,
             created: Some(self.incident_ref(d, rec.sys_id(), rec.number())),
