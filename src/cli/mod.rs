@@ -10,10 +10,13 @@ mod doctor_cmd;
 mod emulator;
 pub mod error;
 pub mod exit;
+mod links_cmd;
+mod outbox_cmd;
 mod output;
 mod store_cmd;
 mod ticket_cmd;
 mod triage_cmd;
+pub mod sync_cmd;
 
 pub use args::Cli;
 use args::Command;
@@ -43,8 +46,11 @@ pub async fn run(cli: Cli) -> CliResult<Exit> {
         Some(Command::Ack { ids }) => triage_cmd::ack(&ids, &globals).await,
         Some(Command::Archive { ids, reason }) => triage_cmd::archive(&ids, reason, &globals).await,
         Some(Command::Comment(args)) => triage_cmd::comment(args, &globals).await,
-        _ => Err(CliError::usage(
-            "this command is not available in this build yet",
+        Some(Command::Sync(args)) => sync_cmd::run(args, &globals).await,
+        Some(Command::Outbox(args)) => outbox_cmd::run(args, &globals),
+        Some(Command::Links { action }) => links_cmd::run(action, &globals).await,
+        Some(Command::Demo) | None => Err(CliError::usage(
+            "the dashboard is not in this build yet; see `snowlink --help` for the commands",
         )),
     }
 }

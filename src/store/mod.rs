@@ -16,6 +16,7 @@ mod open;
 mod outbox;
 mod outbox_admin;
 mod outbox_types;
+mod outbox_sync;
 mod schema;
 mod status;
 

@@ -1,0 +1,297 @@
+//! The dashboard's [`Backend`], over the real store, ServiceNow client and ops layer. Every user
+//! action goes through `ops` (the same code as the CLI) and the outbox; the embedded sync worker
+//! delivers. Errors become one display line naming the cause and the fix.
+
+use std::sync::Arc;
+
+use servicenow_client::ProbeFinding;
+use tokio::sync::Notify;
+
+use crate::domain::{AnomalyKey, IncidentRef, Status, TicketDraft, anomaly_url};
+use crate::ops::{self, OpsError, Session};
+use crate::store::{AnomalyFilter, DeliveryState, OutboxFilter};
+use crate::tui::backend::{
+    AnomalyDetail, AnomalyRow, Backend, BackendInfo, ChoiceItem, Comment, ConnectionStatus,
+    IncidentSummary, NamedRef, OutboxCounts, StatusChange,
+};
+
+/// Shared by the dashboard's tasks: cheap to clone.
+#[derive(Clone)]
+pub struct LiveBackend {
+    session: Arc<Session>,
+    /// Wakes the embedded sync worker when something was queued.
+    wake_sync: Arc<Notify>,
+    demo: bool,
+}
+
+impl LiveBackend {
+    pub fn new(session: Session, wake_sync: Arc<Notify>, demo: bool) -> Self {
+        Self {
+            session: Arc::new(session),
+            wake_sync,
+            demo,
+        }
+    }
+
+    fn queued(&self) {
+        self.wake_sync.notify_one();
+    }
+}
+
+fn msg(e: OpsError) -> String {
+    e.to_string()
+}
+
+/// Runs blocking store work off the async workers.
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, String> + Send + 'static,
+) -> Result<T, String> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| format!("internal: store task stopped: {e}"))?
+}
+
+impl Backend for LiveBackend {
+    async fn anomalies(&self) -> Result<Vec<AnomalyRow>, String> {
+        let session = self.session.clone();
+        blocking(move || {
+            let store = session.open_store().map_err(msg)?;
+            let rows = store
+                .list_anomalies(&AnomalyFilter::default())
+                .map_err(|e| e.to_string())?;
+            Ok(rows
+                .into_iter()
+                .map(|r| AnomalyRow {
+                    id: r.key.id.clone(),
+                    source: r.key.source.clone(),
+                    key: r.key,
+                    title: r.title,
+                    status: r.status,
+                    severity: r.severity,
+                    datastore: r.datastore,
+                    detected_at: r.detected_at,
+                    link_count: r.link_count,
+                })
+                .collect())
+        })
+        .await
+    }
+
+    async fn detail(&self, key: &AnomalyKey) -> Result<AnomalyDetail, String> {
+        let session = self.session.clone();
+        let key = key.clone();
+        blocking(move || {
+            let store = session.open_store().map_err(msg)?;
+            let stored = store
+                .get_anomaly(&key)
+                .map_err(|e| e.to_string())?
+                .ok_or_else(|| format!("anomaly {} is no longer in the store", key.id))?;
+            let history = store
+                .status_history(&key)
+                .map_err(|e| e.to_string())?
+                .into_iter()
+                .map(|h| StatusChange {
+                    from: h.from,
+                    to: h.to,
+                    by: h.user,
+                    at: h.at,
+                })
+                .collect();
+            let comments = store
+                .comments(&key)
+                .map_err(|e| e.to_string())?
+                .into_iter()
+                .map(|c| Comment {
+                    author: c.author,
+                    text: c.text,
+                    at: c.at,
+                })
+                .collect();
+            let links = store.links_for_anomaly(&key).map_err(|e| e.to_string())?;
+            Ok(AnomalyDetail {
+                url: anomaly_url(&stored.anomaly, session.url_template()),
+                anomaly: stored.anomaly,
+                status: stored.status,
+                history,
+                comments,
+                links,
+            })
+        })
+        .await
+    }
+
+    async fn outbox_counts(&self) -> Result<OutboxCounts, String> {
+        let session = self.session.clone();
+        blocking(move || {
+            let store = session.open_store().map_err(msg)?;
+            let counts = store
+                .outbox_counts(jiff::Timestamp::now())
+                .map_err(|e| e.to_string())?;
+            let paused = store
+                .paused_instances()
+                .map_err(|e| e.to_string())?
+                .into_iter()
+                .find(|p| p.instance == session.instance())
+                .map(|p| p.reason);
+            let waiting_error = if paused.is_none() && counts.waiting > 0 {
+                store
+                    .outbox_list(&OutboxFilter {
+                        states: vec![DeliveryState::Pending],
+                        limit: Some(1),
+                        ..OutboxFilter::default()
+                    })
+                    .ok()
+                    .and_then(|l| l.into_iter().find_map(|d| d.last_error))
+            } else {
+                None
+            };
+            Ok(OutboxCounts {
+                pending: counts.pending + counts.waiting + counts.in_flight + counts.paused,
+                failed: counts.failed,
+                dead: counts.dead,
+                paused: paused.or(waiting_error),
+            })
+        })
+        .await
+    }
+
+    async fn choices(&self, element: &str, dependent: Option<&str>) -> Result<Vec<ChoiceItem>, String> {
+        let client = self.session.client().map_err(msg)?;
+        let rows = client
+            .choices(&self.session.profile.table, element, dependent)
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok(rows
+            .into_iter()
+            .map(|c| ChoiceItem {
+                value: c.value,
+                label: c.label,
+            })
+            .collect())
+    }
+
+    async fn search_groups(&self, text: &str) -> Result<Vec<NamedRef>, String> {
+        let client = self.session.client().map_err(msg)?;
+        let found = ops::search_groups(client, text).await.map_err(msg)?;
+        Ok(found
+            .into_iter()
+            .map(|n| NamedRef {
+                sys_id: n.sys_id,
+                name: n.name,
+            })
+            .collect())
+    }
+
+    async fn search_users(&self, text: &str) -> Result<Vec<NamedRef>, String> {
+        let client = self.session.client().map_err(msg)?;
+        let found = ops::search_users(client, text).await.map_err(msg)?;
+        Ok(found
+            .into_iter()
+            .map(|n| NamedRef {
+                sys_id: n.sys_id,
+                name: n.name,
+            })
+            .collect())
+    }
+
+    async fn search_incidents(&self, text: &str) -> Result<Vec<IncidentSummary>, String> {
+        let found = ops::search(&self.session, text, 20).await.map_err(msg)?;
+        Ok(found
+            .into_iter()
+            .map(|i| IncidentSummary {
+                sys_id: i.sys_id,
+                number: i.number,
+                short_description: i.short_description,
+                state: i.state,
+                priority: i.priority,
+                assignment_group: i.assignment_group,
+                assigned_to: i.assigned_to,
+                active: i.active,
+            })
+            .collect())
+    }
+
+    async fn create_ticket(&self, key: &AnomalyKey, draft: &TicketDraft) -> Result<IncidentRef, String> {
+        let session = &self.session;
+        let stored = ops::load_anomaly_by_key(session, key).map_err(msg)?;
+        let plan = ops::plan_create(session, &stored, draft).await.map_err(msg)?;
+        let id = ops::enqueue_create(session, &draft.table, &plan).map_err(msg)?;
+        self.queued();
+        super::super::deliver::deliver_one_create(session, id).await
+    }
+
+    async fn link(&self, key: &AnomalyKey, sys_id_or_number: &str) -> Result<IncidentRef, String> {
+        let linked = ops::link_key(&self.session, key, sys_id_or_number)
+            .await
+            .map_err(msg)?;
+        self.queued();
+        Ok(linked.incident)
+    }
+
+    async fn unlink(&self, key: &AnomalyKey, incident: &IncidentRef) -> Result<(), String> {
+        let session = self.session.clone();
+        let key = key.clone();
+        let sys_id = incident.sys_id.clone();
+        blocking(move || ops::unlink_key(&session, &key, &sys_id).map(|_| ()).map_err(msg)).await
+    }
+
+    async fn set_status(&self, keys: &[AnomalyKey], status: Status) -> Result<usize, String> {
+        let session = self.session.clone();
+        let keys = keys.to_vec();
+        let changed = blocking(move || {
+            ops::set_status_for(&session, &keys, status)
+                .map(|r| r.iter().filter(|r| r.changed).count())
+                .map_err(msg)
+        })
+        .await?;
+        self.queued();
+        Ok(changed)
+    }
+
+    async fn comment(&self, key: &AnomalyKey, text: &str) -> Result<(), String> {
+        let session = self.session.clone();
+        let key = key.clone();
+        let text = text.to_string();
+        blocking(move || ops::comment_for(&session, &key, &text).map(|_| ()).map_err(msg)).await?;
+        self.queued();
+        Ok(())
+    }
+
+    async fn refresh_links(&self) -> Result<usize, String> {
+        super::super::deliver::refresh_links(&self.session).await
+    }
+
+    async fn connection(&self) -> ConnectionStatus {
+        let Ok(client) = self.session.client() else {
+            return ConnectionStatus::Unknown;
+        };
+        let probe = client.probe().await;
+        let line = probe.line();
+        match probe.finding {
+            ProbeFinding::Ok => ConnectionStatus::Ok,
+            ProbeFinding::Hibernating => ConnectionStatus::Hibernating(line),
+            ProbeFinding::RateLimited => ConnectionStatus::RateLimited(line),
+            ProbeFinding::Unauthorized | ProbeFinding::MissingRole => {
+                ConnectionStatus::AuthError(line)
+            }
+            _ => ConnectionStatus::Unreachable(line),
+        }
+    }
+
+    fn incident_url(&self, incident: &IncidentRef) -> String {
+        match self.session.client.as_ref() {
+            Some(c) => c.record_ui_url(&incident.table, &incident.sys_id),
+            None => String::new(),
+        }
+    }
+
+    fn info(&self) -> BackendInfo {
+        BackendInfo {
+            instance: self.session.profile.name.clone(),
+            url: self.session.profile.base_url(),
+            user: self.session.user.clone(),
+            read_only: self.session.profile.read_only,
+            demo: self.demo,
+        }
+    }
+}

@@ -1,0 +1,127 @@
+//! `snowlink links` (links of the selected instance with their last known incident state) and
+//! `snowlink links refresh` (re-read them all: ⌈N/100⌉ requests).
+
+use serde::Serialize;
+
+use crate::domain::Link;
+use crate::store::Store;
+use crate::sync::LinkPoller;
+
+use super::args::LinksCommand;
+use super::context::{Globals, client_for};
+use super::error::CliResult;
+use super::exit::Exit;
+use super::output;
+use super::sync_cmd::{store_error, sync_error};
+
+#[derive(Debug, Serialize)]
+struct LinkRow<'a> {
+    #[serde(flatten)]
+    link: &'a Link,
+    /// What a human sees in the state column: the state, `unknown (<reason>)` after a failed
+    /// read, `never read`.
+    shown_state: String,
+}
+
+#[derive(Debug, Serialize)]
+struct LinksOutput<'a> {
+    instance: &'a str,
+    links: Vec<LinkRow<'a>>,
+}
+
+pub async fn run(action: Option<LinksCommand>, globals: &Globals) -> CliResult<Exit> {
+    let (paths, config) = globals.load_config()?;
+    let profile = globals.profile(&config)?;
+    let mut exit = Exit::Ok;
+    if let Some(LinksCommand::Refresh) = action {
+        let client = client_for(&profile).await?;
+        let poller =
+            LinkPoller::new(&paths.db_path, profile.name.clone(), client).map_err(sync_error)?;
+        let report = poller.refresh().await.map_err(sync_error)?;
+        if let Some(category) = report.error_category {
+            exit = match category.exit_code() {
+                3 => Exit::AuthOrPermission,
+                2 => Exit::UsageOrConfig,
+                _ => Exit::Unreachable,
+            };
+        }
+        if globals.json {
+            output::json(&report);
+            return Ok(exit);
+        }
+        println!(
+            "read {} of {} linked records in {} requests{}",
+            report.updated,
+            report.records,
+            report.requests,
+            report
+                .read_at
+                .map(|t| format!(" at {t}"))
+                .unwrap_or_default()
+        );
+        for n in &report.not_found {
+            println!("{n}: not found or hidden; its links are marked broken");
+        }
+        if let Some(e) = &report.error {
+            println!(
+                "{} records not read (last known state kept): {e}",
+                report.unread
+            );
+        }
+    }
+    let store = Store::open(&paths.db_path).map_err(store_error)?;
+    let links = store
+        .links_for_instance(&profile.name)
+        .map_err(store_error)?;
+    let rows: Vec<LinkRow<'_>> = links
+        .iter()
+        .map(|link| LinkRow {
+            link,
+            shown_state: shown_state(link),
+        })
+        .collect();
+    if globals.json {
+        output::json(&LinksOutput {
+            instance: &profile.name,
+            links: rows,
+        });
+        return Ok(exit);
+    }
+    if rows.is_empty() {
+        println!("no links on instance {}", profile.name);
+        return Ok(exit);
+    }
+    println!(
+        "{:<11} {:<20} {:<24} {:<14} {:<16} {:<16} READ",
+        "NUMBER", "ANOMALY", "STATE", "PRIORITY", "GROUP", "ASSIGNEE"
+    );
+    for r in &rows {
+        let l = r.link;
+        let dash = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
+        println!(
+            "{:<11} {:<20} {:<24} {:<14} {:<16} {:<16} {}",
+            format!(
+                "{}{}",
+                l.incident.number,
+                if l.broken { " BROKEN" } else { "" }
+            ),
+            l.anomaly.to_string(),
+            r.shown_state,
+            dash(&l.last.priority),
+            dash(&l.last.assignment_group),
+            dash(&l.last.assigned_to),
+            l.read_at
+                .map_or_else(|| "never".to_string(), |t| t.to_string())
+        );
+    }
+    Ok(exit)
+}
+
+fn shown_state(l: &Link) -> String {
+    match (&l.read_error, &l.last.state, l.read_at) {
+        (Some(e), _, _) => format!("unknown ({e})"),
+        (None, Some(s), _) => s.clone(),
+        (None, None, Some(_)) => "-".into(),
+        (None, None, None) => "never read".into(),
+    }
+}

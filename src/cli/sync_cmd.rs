@@ -1,0 +1,293 @@
+//! `snowlink sync [--once|--watch]`: deliver the outbox of the selected instance.
+//! Exit codes (DESIGN §CLI contract): 0 all delivered; 3 paused for auth/permission; 4 paused
+//! because the instance is not a usable ServiceNow API (TLS, SSO redirect, login page); 6
+//! deliveries still pending (waiting, rate limited, unreachable for now, read-only); 1 when
+//! only failed (404) or dead (400) deliveries remain.
+
+use std::time::Duration;
+
+use jiff::Timestamp;
+use tokio::sync::{mpsc, watch};
+
+use crate::config::{ProcessEnv, Profile};
+use crate::store::StoreError;
+use crate::sync::{
+    LinkPoller, PauseCause, PendingItem, SyncError, SyncEvent, SyncReport, Worker, WorkerOptions,
+};
+
+use super::args::SyncArgs;
+use super::context::{Globals, client_for};
+use super::error::{CliError, CliResult};
+use super::exit::Exit;
+use super::output;
+
+pub async fn run(args: SyncArgs, globals: &Globals) -> CliResult<Exit> {
+    let (paths, config) = globals.load_config()?;
+    let profile = globals.profile(&config)?;
+    let client = client_for(&profile).await?;
+    let opts = WorkerOptions::for_profile(&profile, &config.user(&ProcessEnv));
+    let worker = Worker::new(&paths.db_path, profile.name.clone(), client.clone(), opts)
+        .map_err(sync_error)?;
+    if args.watch {
+        let poller =
+            LinkPoller::new(&paths.db_path, profile.name.clone(), client).map_err(sync_error)?;
+        return watch_until_signal(&worker, poller, &profile, globals.json).await;
+    }
+    let report = worker.run_once().await.map_err(sync_error)?;
+    if globals.json {
+        output::json(&report);
+    } else {
+        print_report(&report);
+    }
+    Ok(exit_for(&report))
+}
+
+/// The exit code a report stands for (also right for `ack`/`comment`/`ticket create`).
+pub fn exit_for(report: &SyncReport) -> Exit {
+    match &report.paused {
+        Some(p) if matches!(p.cause, PauseCause::Auth | PauseCause::Permission) => {
+            Exit::AuthOrPermission
+        }
+        Some(_) => Exit::Unreachable,
+        None if !report.waiting.is_empty() => Exit::Pending,
+        None if !report.failed.is_empty() || !report.dead.is_empty() => Exit::Error,
+        None => Exit::Ok,
+    }
+}
+
+/// Maps worker/store failures to the CLI's exit codes.
+pub fn sync_error(e: SyncError) -> CliError {
+    match e {
+        SyncError::Store(s) => store_error(s),
+        other => CliError::other(other.to_string()),
+    }
+}
+
+pub(super) fn store_error(e: StoreError) -> CliError {
+    match e {
+        StoreError::DeliveryNotFound(_) | StoreError::AnomalyNotFound(_) => {
+            CliError::not_found(e.to_string())
+        }
+        StoreError::SchemaTooNew { .. } => CliError::usage(e.to_string()),
+        other => CliError::other(other.to_string()),
+    }
+}
+
+/// Human summary on stdout.
+pub fn print_report(r: &SyncReport) {
+    let mut line = format!(
+        "{}: delivered {}, already present {}, retried {}",
+        r.instance,
+        r.delivered.len(),
+        r.reconciled.len(),
+        r.retried
+    );
+    for c in &r.created {
+        line.push_str(&format!(
+            ", created {} ({})",
+            c.number,
+            if c.found_existing {
+                "found by correlation id"
+            } else {
+                "new"
+            }
+        ));
+    }
+    println!("{line}");
+    if r.read_only {
+        println!("read-only profile: nothing was sent");
+    }
+    if let Some(p) = &r.paused {
+        println!("PAUSED ({}): {}", cause_name(p.cause), p.reason);
+        println!(
+            "  fix the cause, then `snowlink sync` (probes and resumes) or `snowlink outbox retry --all`"
+        );
+    }
+    if let Some(u) = &r.unreachable {
+        println!("ServiceNow unreachable: {u}");
+    }
+    section("waiting", &r.waiting);
+    section("failed", &r.failed);
+    section("dead", &r.dead);
+    if r.all_delivered() && r.paused.is_none() {
+        println!("outbox empty for {}", r.instance);
+    }
+}
+
+fn section(name: &str, items: &[PendingItem]) {
+    if items.is_empty() {
+        return;
+    }
+    println!("{name} {}:", items.len());
+    for p in items {
+        println!(
+            "  #{} {} {}: {}",
+            p.id,
+            p.number.as_deref().unwrap_or("(new)"),
+            p.kind.code(),
+            p.why
+        );
+    }
+}
+
+fn cause_name(c: PauseCause) -> &'static str {
+    match c {
+        PauseCause::Auth => "authentication",
+        PauseCause::Permission => "permission",
+        PauseCause::Unreachable => "unreachable",
+    }
+}
+
+async fn watch_until_signal(
+    worker: &Worker,
+    poller: LinkPoller,
+    profile: &Profile,
+    json: bool,
+) -> CliResult<Exit> {
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let signals = tokio::spawn(async move {
+        wait_for_signal().await;
+        let _ = stop_tx.send(true);
+    });
+    let (events_tx, events_rx) = mpsc::unbounded_channel();
+    let printer = tokio::spawn(print_events(events_rx, json));
+    let poll = profile.poll_interval;
+    let links = tokio::spawn(poll_links(poller, poll, stop_rx.clone()));
+    let report = worker.watch(stop_rx, Some(events_tx)).await;
+    signals.abort();
+    links.abort();
+    let _ = printer.await;
+    let report = report.map_err(sync_error)?;
+    if json {
+        println!(
+            "{}",
+            serde_json::json!({"event": "stopped", "report": report})
+        );
+    } else {
+        eprintln!("stopped");
+        print_report(&report);
+    }
+    Ok(Exit::Ok)
+}
+
+/// Ctrl-C or SIGTERM.
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+/// Refreshes link state every `poll_interval` (none when polling is off).
+async fn poll_links(poller: LinkPoller, every: Option<Duration>, mut stop: watch::Receiver<bool>) {
+    let Some(every) = every else { return };
+    loop {
+        match poller.refresh().await {
+            Ok(r) => {
+                tracing::info!(records = r.records, requests = r.requests, error = ?r.error, "links refreshed")
+            }
+            Err(e) => tracing::warn!(error = %e, "link refresh failed"),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(every) => {}
+            _ = stop.changed() => return,
+        }
+    }
+}
+
+/// One line per event: NDJSON on stdout with `--json`, else text on stderr. Idle events are
+/// printed only when the counts change.
+async fn print_events(mut rx: mpsc::UnboundedReceiver<SyncEvent>, json: bool) {
+    let mut last_idle = None;
+    while let Some(ev) = rx.recv().await {
+        if let SyncEvent::Idle { counts, .. } = &ev {
+            if last_idle == Some(*counts) {
+                continue;
+            }
+            last_idle = Some(*counts);
+        }
+        if json {
+            match serde_json::to_string(&ev) {
+                Ok(s) => println!("{s}"),
+                Err(e) => eprintln!("snowlink: cannot encode event: {e}"),
+            }
+        } else {
+            eprintln!(
+                "{} {}",
+                Timestamp::now().strftime("%H:%M:%S"),
+                describe(&ev)
+            );
+        }
+    }
+}
+
+fn describe(ev: &SyncEvent) -> String {
+    let num = |n: &Option<String>| n.clone().unwrap_or_else(|| "(new)".into());
+    match ev {
+        SyncEvent::Delivered {
+            id,
+            kind,
+            number,
+            reconciled,
+        } => format!(
+            "#{id} {} {}: {}",
+            num(number),
+            kind.code(),
+            if *reconciled {
+                "already present"
+            } else {
+                "delivered"
+            }
+        ),
+        SyncEvent::Created { id, incident } => format!("#{id} created {}", incident.number),
+        SyncEvent::Retrying {
+            id,
+            number,
+            next_attempt_at,
+            error,
+        } => {
+            format!("#{id} {}: retry at {next_attempt_at}: {error}", num(number))
+        }
+        SyncEvent::Failed { id, number, error } => format!("#{id} {} FAILED: {error}", num(number)),
+        SyncEvent::Dead { id, number, error } => format!("#{id} {} DEAD: {error}", num(number)),
+        SyncEvent::Paused {
+            instance,
+            cause,
+            reason,
+        } => {
+            format!("{instance} PAUSED ({}): {reason}", cause_name(*cause))
+        }
+        SyncEvent::Resumed { instance } => format!("{instance} resumed"),
+        SyncEvent::Idle {
+            instance,
+            counts,
+            next_due_at,
+        } => format!(
+            "{instance}: idle; pending {}, waiting {}, paused {}, failed {}, dead {}{}",
+            counts.pending,
+            counts.waiting,
+            counts.paused,
+            counts.failed,
+            counts.dead,
+            next_due_at
+                .map(|t| format!(", next at {t}"))
+                .unwrap_or_default()
+        ),
+        SyncEvent::Error { message } => format!("error: {message}"),
+    }
+}

@@ -1,0 +1,139 @@
+//! Outbox queries the sync worker needs on top of the generic claim rules: claims and due times
+//! scoped to one instance (a worker holds one instance's client, so it must never claim another
+//! instance's rows), and the count used to keep identical note texts exactly-once.
+//!
+//! The claim follows the same rules as [`Store::claim_next`] (see `outbox.rs`): queue heads only,
+//! due `pending` rows or `in_flight` rows whose lease expired (handed out `outcome_unknown`),
+//! never a paused instance, oldest due first, all under the write lock.
+
+use std::time::Duration;
+
+use jiff::Timestamp;
+use rusqlite::{OptionalExtension, params};
+
+use super::outbox::{Delivery, OutboxId};
+use super::{Result, Store, StoreError, from_ms, ms};
+
+impl Store {
+    /// [`Store::claim_next`] restricted to the deliveries of `instance`.
+    pub fn claim_next_for(
+        &mut self,
+        instance: &str,
+        owner: &str,
+        now: Timestamp,
+        lease: Duration,
+        max: usize,
+    ) -> Result<Vec<Delivery>> {
+        self.claim_scoped(instance, None, owner, now, lease, max)
+    }
+
+    /// Like [`Store::claim_next_for`], but only from the queues holding `ids`: delivers the
+    /// given deliveries and whatever precedes them in their queues, ahead of any backlog.
+    pub fn claim_queues_of(
+        &mut self,
+        instance: &str,
+        ids: &[OutboxId],
+        owner: &str,
+        now: Timestamp,
+        lease: Duration,
+        max: usize,
+    ) -> Result<Vec<Delivery>> {
+        self.claim_scoped(instance, Some(ids), owner, now, lease, max)
+    }
+
+    fn claim_scoped(
+        &mut self,
+        instance: &str,
+        ids: Option<&[OutboxId]>,
+        owner: &str,
+        now: Timestamp,
+        lease: Duration,
+        max: usize,
+    ) -> Result<Vec<Delivery>> {
+        if max == 0 || ids.is_some_and(<[OutboxId]>::is_empty) {
+            return Ok(Vec::new());
+        }
+        let now_ms = ms(now);
+        let until = now_ms.saturating_add(i64::try_from(lease.as_millis()).unwrap_or(i64::MAX));
+        let tx = self.write_tx()?;
+        let ids: Vec<OutboxId> = {
+            // Ids are integers, so listing them in the SQL text is safe.
+            let scope = ids.map_or_else(String::new, |ids| {
+                let list: Vec<String> = ids.iter().map(i64::to_string).collect();
+                format!(
+                    "AND o.queue IN (SELECT queue FROM outbox WHERE id IN ({})) ",
+                    list.join(",")
+                )
+            });
+            let mut stmt = tx.prepare(&format!(
+                "SELECT o.id FROM outbox o \
+                 WHERE o.instance = ?3 {scope}\
+                   AND ((o.state = 'pending' AND o.next_attempt_at <= ?1) \
+                     OR (o.state = 'in_flight' AND o.lease_until <= ?1)) \
+                   AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.queue = o.queue AND p.seq < o.seq \
+                                   AND p.state NOT IN ('delivered', 'dropped')) \
+                   AND NOT EXISTS (SELECT 1 FROM paused_instances pi WHERE pi.instance = o.instance) \
+                 ORDER BY o.next_attempt_at, o.id LIMIT ?2"
+            ))?;
+            let limit = i64::try_from(max).unwrap_or(i64::MAX);
+            stmt.query_map(params![now_ms, limit, instance], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?
+        };
+        {
+            let mut update = tx.prepare_cached(
+                "UPDATE outbox SET outcome_unknown = CASE WHEN state = 'in_flight' THEN 1 \
+                 ELSE outcome_unknown END, state = 'in_flight', lease_owner = ?2, lease_until = ?3, \
+                 attempts = attempts + 1 WHERE id = ?1",
+            )?;
+            for id in &ids {
+                update.execute(params![id, owner, until])?;
+            }
+        }
+        tx.commit()?;
+        let mut claimed = Vec::with_capacity(ids.len());
+        for id in ids {
+            // Read after commit: the rows are ours until the lease ends, so nothing changes them.
+            claimed.push(
+                self.outbox_get(id)?
+                    .ok_or(StoreError::DeliveryNotFound(id))?,
+            );
+        }
+        Ok(claimed)
+    }
+
+    /// [`Store::next_due_at`] restricted to `instance`.
+    pub fn next_due_at_for(&self, instance: &str) -> Result<Option<Timestamp>> {
+        let v: Option<i64> = self.conn.query_row(
+            "SELECT MIN(CASE o.state WHEN 'pending' THEN o.next_attempt_at ELSE o.lease_until END) \
+             FROM outbox o WHERE o.instance = ?1 AND o.state IN ('pending', 'in_flight') \
+               AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.queue = o.queue AND p.seq < o.seq \
+                               AND p.state NOT IN ('delivered', 'dropped')) \
+               AND NOT EXISTS (SELECT 1 FROM paused_instances pi WHERE pi.instance = o.instance)",
+            [instance],
+            |r| r.get(0),
+        )?;
+        v.map(from_ms).transpose()
+    }
+
+    /// How many earlier rows of the same queue, of the same kind and with exactly the same
+    /// payload, are `delivered`. Reconciling a note whose text occurs N times on the incident is
+    /// "already there" only when N exceeds this count, so two identical notes both arrive once.
+    pub fn delivered_before_with_same_payload(&self, id: OutboxId) -> Result<usize> {
+        let n: Option<i64> = self
+            .conn
+            .query_row(
+                "SELECT (SELECT COUNT(*) FROM outbox p WHERE p.queue = o.queue AND p.seq < o.seq \
+                         AND p.kind = o.kind AND p.payload = o.payload AND p.state = 'delivered') \
+                 FROM outbox o WHERE o.id = ?1",
+                [id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let n = n.ok_or(StoreError::DeliveryNotFound(id))?;
+        Ok(usize::try_from(n).unwrap_or(0))
+    }
+}
+
+#[cfg(test)]
+#[path = "outbox_sync_tests.rs"]
+mod tests;

@@ -1,0 +1,100 @@
+//! What the outbox does with a failed attempt, decided from the client's typed error alone
+//! (DESIGN §Outbox): wait and retry, pause the instance, fail (404) or dead-letter (400).
+
+use std::time::Duration;
+
+use rand::Rng;
+use serde::Serialize;
+use servicenow_client::{ConnectKind, Error, PermissionKind, UnavailableKind};
+
+use super::backoff::Backoff;
+
+/// Why an instance's deliveries are stopped; decides the exit code (3 or 4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PauseCause {
+    /// 401: credentials rejected.
+    Auth,
+    /// 403: the user may not write (ACL, REST API ACL).
+    Permission,
+    /// The URL does not lead to a usable ServiceNow API (TLS failure, SSO redirect, login page,
+    /// not ServiceNow, bad configuration): waiting will not fix it.
+    Unreachable,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    /// Try again after `after`.
+    Retry {
+        after: Duration,
+        /// The write may have applied: read back before resending.
+        outcome_unknown: bool,
+        /// The cause concerns the whole instance (rate limit, unreachable, overloaded): send
+        /// nothing else to it before `after` has passed.
+        instance_wide: bool,
+        /// Nothing answered at all (refused, DNS, connect timeout, hibernating).
+        unreachable: bool,
+    },
+    /// Stop every delivery to the instance until a probe succeeds or the user retries.
+    Pause(PauseCause),
+    /// 404: the record is gone or hidden; the delivery is kept as failed, its links broken.
+    Failed,
+    /// Rejected for good (400, data policy): kept as dead with ServiceNow's message.
+    Dead,
+}
+
+/// The longest a server-requested wait is honoured as is (a `X-RateLimit-Reset` an hour away
+/// is normal for hourly rules).
+pub const MAX_SERVER_WAIT: Duration = Duration::from_secs(3600);
+
+/// Decides what to do after failure number `attempt` (1 = first) of a delivery.
+pub fn classify(e: &Error, attempt: u32, backoff: &Backoff, rng: &mut impl Rng) -> Action {
+    let retry = |after: Duration, instance_wide: bool, unreachable: bool| Action::Retry {
+        after,
+        outcome_unknown: e.outcome_unknown(),
+        instance_wide,
+        unreachable,
+    };
+    let mut backoff_delay = || backoff.delay(attempt, &mut *rng);
+    match e {
+        Error::Auth { .. } => Action::Pause(PauseCause::Auth),
+        // A data policy is about this payload (mandatory fields), not about the account.
+        Error::Permission {
+            kind: PermissionKind::DataPolicy,
+            ..
+        } => Action::Dead,
+        Error::Permission { .. } => Action::Pause(PauseCause::Permission),
+        Error::NotFound { .. } => Action::Failed,
+        Error::InvalidRequest { .. } | Error::Query(_) => Action::Dead,
+        Error::RateLimited { .. } => {
+            // Retry-After, else until X-RateLimit-Reset, else (the semaphore queue is full) backoff.
+            let after = e
+                .retry_after()
+                .map(|d| d.min(MAX_SERVER_WAIT))
+                .unwrap_or_else(backoff_delay);
+            retry(after, true, false)
+        }
+        Error::Server { status, .. } => retry(backoff_delay(), *status == 503, false),
+        Error::Unavailable { kind, .. } if e.is_retryable() => {
+            retry(backoff_delay(), true, *kind == UnavailableKind::Hibernating)
+        }
+        Error::Unavailable { .. } | Error::InsecureUrl { .. } | Error::Config { .. } => {
+            Action::Pause(PauseCause::Unreachable)
+        }
+        Error::Timeout { sent, .. } => retry(backoff_delay(), true, !sent),
+        Error::Connect { kind, .. } => match kind {
+            ConnectKind::Tls => Action::Pause(PauseCause::Unreachable),
+            // A reset hits one connection; the next request may well go through.
+            ConnectKind::Reset => retry(backoff_delay(), false, false),
+            ConnectKind::Dns | ConnectKind::Refused | ConnectKind::Other => {
+                retry(backoff_delay(), true, true)
+            }
+        },
+        // A variant added to the client later: never lose the delivery, back off.
+        _ => retry(backoff_delay(), false, false),
+    }
+}
+
+#[cfg(test)]
+#[path = "action_tests.rs"]
+mod tests;

@@ -1,0 +1,253 @@
+//! One claimed delivery, start to finish, on its own task: the attempt runs under a lease that
+//! is renewed while requests are in flight (so no other process reclaims a live delivery), then
+//! the outcome is recorded in the store and reported back to the worker.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use jiff::Timestamp;
+use servicenow_client::Client;
+
+use crate::domain::IncidentRef;
+use crate::store::{Delivery, NewAudit, StoreError};
+
+use super::action::{Action, PauseCause, classify};
+use super::backoff::Backoff;
+use super::deliver::{Attempt, Landed, StepError};
+use super::error::{Result, SyncError};
+use super::store_handle::StoreHandle;
+
+/// What a task needs; shared by every task of a worker.
+#[derive(Debug)]
+pub(crate) struct TaskCtx {
+    pub client: Client,
+    pub store: StoreHandle,
+    pub owner: String,
+    pub user: String,
+    pub lease: Duration,
+    pub backoff: Backoff,
+}
+
+#[derive(Debug)]
+pub(crate) enum Outcome {
+    Delivered(Landed),
+    Retry {
+        next_attempt_at: Timestamp,
+        error: String,
+        instance_wide: bool,
+        unreachable: bool,
+    },
+    Paused {
+        cause: PauseCause,
+        reason: String,
+    },
+    Failed(String),
+    Dead(String),
+    /// Another worker took the delivery over (our lease had expired); it reconciles.
+    LeaseLost,
+}
+
+#[derive(Debug)]
+pub(crate) struct TaskResult {
+    pub delivery: Delivery,
+    pub outcome: Outcome,
+}
+
+pub(crate) async fn run(ctx: Arc<TaskCtx>, d: Delivery) -> Result<TaskResult> {
+    let attempt = Attempt {
+        client: &ctx.client,
+        store: &ctx.store,
+        owner: &ctx.owner,
+    };
+    let result = match with_lease(&ctx, d.id, attempt.run(&d)).await {
+        None => return Ok(lease_lost(d)),
+        Some(r) => r,
+    };
+    let outcome = match record(&ctx, &d, result).await {
+        Err(SyncError::Store(StoreError::LeaseLost { .. })) => Outcome::LeaseLost,
+        other => other?,
+    };
+    Ok(TaskResult {
+        delivery: d,
+        outcome,
+    })
+}
+
+fn lease_lost(delivery: Delivery) -> TaskResult {
+    tracing::warn!(
+        id = delivery.id,
+        "lease lost while delivering; another worker reconciles it"
+    );
+    TaskResult {
+        delivery,
+        outcome: Outcome::LeaseLost,
+    }
+}
+
+/// Drives `fut`, extending the lease every third of its length. `None` when the lease was lost
+/// (the attempt is dropped: whatever it sent, the new owner reads it back first).
+async fn with_lease<F: Future>(ctx: &TaskCtx, id: i64, fut: F) -> Option<F::Output> {
+    let period = (ctx.lease / 3).max(Duration::from_millis(100));
+    let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    tokio::pin!(fut);
+    loop {
+        tokio::select! {
+            out = &mut fut => return Some(out),
+            _ = tick.tick() => {
+                let (owner, lease) = (ctx.owner.clone(), ctx.lease);
+                let until = Timestamp::now() + lease;
+                match ctx.store.call(move |s| s.extend_lease(id, &owner, until)).await {
+                    Ok(()) => {}
+                    Err(SyncError::Store(StoreError::LeaseLost { .. })) => return None,
+                    // A busy store: the lease still has two thirds left; try again next tick.
+                    Err(e) => tracing::warn!(id, error = %e, "could not extend lease"),
+                }
+            }
+        }
+    }
+}
+
+/// Writes the outcome of an attempt to the store (state + audit entry).
+async fn record(ctx: &TaskCtx, d: &Delivery, result: Result<Landed, StepError>) -> Result<Outcome> {
+    let now = Timestamp::now();
+    let (id, owner) = (d.id, ctx.owner.clone());
+    let outcome = match result {
+        Ok(landed) => {
+            let created = landed.created.clone();
+            let user = ctx.user.clone();
+            ctx.store
+                .call(move |s| match &created {
+                    Some(inc) => s.complete_create(id, &owner, inc, &user, now),
+                    None => s.mark_delivered(id, &owner, now),
+                })
+                .await?;
+            Outcome::Delivered(landed)
+        }
+        Err(StepError::Sync(e)) => {
+            // The store failed mid-attempt: we cannot tell whether the write went out.
+            let error = format!("local store error: {e}");
+            let retry_at = now + ctx.backoff.delay(d.attempts, &mut rand::rng());
+            let msg = error.clone();
+            ctx.store
+                .call(move |s| s.mark_retry(id, &owner, retry_at, &msg, true))
+                .await
+                .map_err(|_| e)?;
+            Outcome::Retry {
+                next_attempt_at: retry_at,
+                error,
+                instance_wide: false,
+                unreachable: false,
+            }
+        }
+        Err(StepError::Payload(msg)) => {
+            let m = msg.clone();
+            ctx.store.call(move |s| s.mark_dead(id, &owner, &m)).await?;
+            Outcome::Dead(msg)
+        }
+        Err(StepError::Remote(e)) => remote_failure(ctx, d, &e, now).await?,
+    };
+    audit(ctx, d, &outcome, now).await;
+    Ok(outcome)
+}
+
+async fn remote_failure(
+    ctx: &TaskCtx,
+    d: &Delivery,
+    e: &servicenow_client::Error,
+    now: Timestamp,
+) -> Result<Outcome> {
+    let (id, owner, error) = (d.id, ctx.owner.clone(), e.to_string());
+    let msg = error.clone();
+    // Decided before any await: the thread-local RNG must not live across one.
+    let action = classify(e, d.attempts, &ctx.backoff, &mut rand::rng());
+    Ok(match action {
+        Action::Retry {
+            after,
+            outcome_unknown,
+            instance_wide,
+            unreachable,
+        } => {
+            let at = now + after;
+            ctx.store
+                .call(move |s| s.mark_retry(id, &owner, at, &msg, outcome_unknown))
+                .await?;
+            Outcome::Retry {
+                next_attempt_at: at,
+                error,
+                instance_wide,
+                unreachable,
+            }
+        }
+        Action::Pause(cause) => {
+            let instance = d.instance.clone();
+            // Pause first, so the row goes back as `paused`, not `pending`; nothing else is
+            // attempted on this instance until a probe succeeds or the user retries.
+            ctx.store
+                .call(move |s| {
+                    s.pause_instance(&instance, &msg, now)?;
+                    s.mark_retry(id, &owner, now, &msg, false)
+                })
+                .await?;
+            Outcome::Paused {
+                cause,
+                reason: error,
+            }
+        }
+        Action::Failed => {
+            ctx.store
+                .call(move |s| s.mark_failed(id, &owner, &msg))
+                .await?;
+            Outcome::Failed(error)
+        }
+        Action::Dead => {
+            ctx.store
+                .call(move |s| s.mark_dead(id, &owner, &msg))
+                .await?;
+            Outcome::Dead(error)
+        }
+    })
+}
+
+/// One audit row per attempt. Losing an audit row must not undo a delivery, so a failure here
+/// is logged, not returned.
+async fn audit(ctx: &TaskCtx, d: &Delivery, outcome: &Outcome, at: Timestamp) {
+    let (outcome_text, created): (String, Option<&IncidentRef>) = match outcome {
+        Outcome::Delivered(l) if l.sent => ("ok".into(), l.created.as_ref()),
+        Outcome::Delivered(l) => ("already present".into(), l.created.as_ref()),
+        Outcome::Retry { error, .. } => (format!("retry: {error}"), None),
+        Outcome::Paused { reason, .. } => (format!("paused: {reason}"), None),
+        Outcome::Failed(e) => (format!("failed: {e}"), None),
+        Outcome::Dead(e) => (format!("dead: {e}"), None),
+        Outcome::LeaseLost => return,
+    };
+    let entry = NewAudit {
+        at,
+        instance: d.instance.clone(),
+        table: d.table.clone(),
+        sys_id: created
+            .map(|c| c.sys_id.clone())
+            .or_else(|| d.sys_id.clone()),
+        number: created
+            .map(|c| c.number.clone())
+            .or_else(|| d.number.clone()),
+        action: d.kind.code().to_string(),
+        summary: summary(&d.payload),
+        outcome: outcome_text,
+        outbox_id: Some(d.id),
+    };
+    if let Err(e) = ctx.store.call(move |s| s.record_audit(&entry)).await {
+        tracing::warn!(id = d.id, error = %e, "could not write the audit entry");
+    }
+}
+
+/// The first line of a payload, at most 120 characters.
+fn summary(payload: &str) -> String {
+    let line = payload.lines().next().unwrap_or("");
+    let mut s: String = line.chars().take(120).collect();
+    if line.chars().count() > 120 {
+        s.push('…');
+    }
+    s
+}

@@ -1,0 +1,468 @@
+//! The outbox worker: claims due deliveries of one instance and runs them in parallel (one per
+//! incident queue, up to `max_in_flight`), records outcomes, and decides when to stop. The same
+//! worker serves `snowlink sync`, the CLI commands that write (`deliver`) and the dashboard
+//! (`watch`). The client never spawns tasks; this worker does (a `JoinSet` per run).
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use jiff::Timestamp;
+use servicenow_client::Client;
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinSet;
+
+use crate::store::{Delivery, DeliveryState, OutboxId};
+
+use super::action::{Action, PauseCause, classify};
+use super::error::{Result, SyncError};
+use super::options::WorkerOptions;
+use super::report::{Created, PausedInfo, SyncEvent, SyncReport};
+use super::store_handle::StoreHandle;
+use super::task::{self, Outcome, TaskCtx, TaskResult};
+use super::{remaining, sleep_until, ts_add};
+
+/// Delivers one instance's outbox. Cheap to share (`&self` everywhere); runs may overlap (the
+/// dashboard's `watch` and a `deliver` for an action): claims never hand a row out twice.
+#[derive(Debug)]
+pub struct Worker {
+    ctx: Arc<TaskCtx>,
+    instance: String,
+    opts: WorkerOptions,
+}
+
+/// What ends a run.
+enum Mode<'a> {
+    Once,
+    Until {
+        ids: &'a [OutboxId],
+        deadline: tokio::time::Instant,
+    },
+    Watch {
+        shutdown: watch::Receiver<bool>,
+    },
+}
+
+/// State of one run.
+struct Run {
+    report: SyncReport,
+    tasks: JoinSet<Result<TaskResult>>,
+    /// Send nothing to the instance before this (rate limit, unreachable, overloaded).
+    hold_until: Option<Timestamp>,
+    /// The last "nothing answered" error of this run; cleared by a success.
+    unreachable: Option<String>,
+    paused: Option<PausedInfo>,
+    /// No more claims; finish what is running.
+    stopping: bool,
+    events: Option<mpsc::UnboundedSender<SyncEvent>>,
+}
+
+impl Run {
+    fn emit(&self, event: SyncEvent) {
+        if let Some(tx) = &self.events {
+            let _ = tx.send(event);
+        }
+    }
+}
+
+impl Worker {
+    /// A worker for `instance` (the profile name deliveries carry), opening its own store
+    /// connection at `store_path`.
+    pub fn new(
+        store_path: &Path,
+        instance: impl Into<String>,
+        client: Client,
+        opts: WorkerOptions,
+    ) -> Result<Worker> {
+        let store = StoreHandle::open(store_path)?;
+        Ok(Worker {
+            ctx: Arc::new(TaskCtx {
+                client,
+                store,
+                owner: opts.owner.clone(),
+                user: opts.user.clone(),
+                lease: opts.lease,
+                backoff: opts.backoff,
+            }),
+            instance: instance.into(),
+            opts,
+        })
+    }
+
+    pub fn options(&self) -> &WorkerOptions {
+        &self.opts
+    }
+
+    pub fn instance(&self) -> &str {
+        &self.instance
+    }
+
+    /// Delivers until the instance's outbox is empty or only items remain that are waiting
+    /// beyond `once_max_wait`, paused, failed or dead (`snowlink sync --once`). Stops early when
+    /// the instance is unreachable.
+    pub async fn run_once(&self) -> Result<SyncReport> {
+        self.pump(Mode::Once, None).await
+    }
+
+    /// Delivers `ids` and whatever precedes them in their incident queues (those queues first),
+    /// returning when each is final, waiting for a later retry, paused, or `deadline` passes.
+    /// Used right after `ack`/`comment`/`ticket create` enqueue; the report's `waiting` says
+    /// which are still pending and why, `created` which incidents were made.
+    pub async fn deliver(
+        &self,
+        ids: &[OutboxId],
+        deadline: std::time::Instant,
+    ) -> Result<SyncReport> {
+        let deadline = tokio::time::Instant::from_std(deadline);
+        self.pump(Mode::Until { ids, deadline }, None).await
+    }
+
+    /// Runs until `shutdown` becomes true: claims when due, sleeps until the next due time or
+    /// `poll_interval` (other processes enqueue), re-probes a paused instance every
+    /// `poll_interval`, and reports progress on `progress`. Store errors are reported as
+    /// [`SyncEvent::Error`] and retried; it never returns early on them. On shutdown it stops
+    /// claiming, lets running deliveries finish, and returns what it did.
+    pub async fn watch(
+        &self,
+        shutdown: watch::Receiver<bool>,
+        progress: Option<mpsc::UnboundedSender<SyncEvent>>,
+    ) -> Result<SyncReport> {
+        self.pump(Mode::Watch { shutdown }, progress).await
+    }
+
+    async fn pump(
+        &self,
+        mut mode: Mode<'_>,
+        events: Option<mpsc::UnboundedSender<SyncEvent>>,
+    ) -> Result<SyncReport> {
+        let mut run = Run {
+            report: SyncReport {
+                instance: self.instance.clone(),
+                read_only: self.opts.read_only,
+                ..SyncReport::default()
+            },
+            tasks: JoinSet::new(),
+            hold_until: None,
+            unreachable: None,
+            paused: None,
+            stopping: false,
+            events,
+        };
+        if !self.opts.read_only {
+            self.check_paused(&mut run).await?;
+        }
+        loop {
+            match self.step(&mut mode, &mut run).await {
+                Ok(true) => {}
+                Ok(false) => break,
+                Err(e) => match &mut mode {
+                    Mode::Watch { shutdown } => {
+                        run.emit(SyncEvent::Error {
+                            message: e.to_string(),
+                        });
+                        tracing::warn!(error = %e, "sync worker error; retrying");
+                        let pause = self.opts.poll_interval.min(Duration::from_secs(5));
+                        tokio::select! {
+                            _ = tokio::time::sleep(pause) => {}
+                            _ = changed(Some(shutdown)) => {}
+                        }
+                    }
+                    // Dropping the JoinSet aborts running deliveries; their leases expire and
+                    // the next run reconciles them.
+                    _ => return Err(e),
+                },
+            }
+        }
+        let ids = match &mode {
+            Mode::Until { ids, .. } => Some(*ids),
+            _ => None,
+        };
+        let paused = run.paused.take();
+        let mut report = run.report;
+        report.unreachable = run.unreachable;
+        remaining::fill(&self.ctx.store, &self.instance, ids, paused, &mut report).await?;
+        Ok(report)
+    }
+
+    /// One turn of the loop; `false` ends the run.
+    async fn step(&self, mode: &mut Mode<'_>, run: &mut Run) -> Result<bool> {
+        match mode {
+            Mode::Until { deadline, ids } => {
+                if tokio::time::Instant::now() >= *deadline || self.targets_settled(ids).await? {
+                    run.stopping = true;
+                }
+            }
+            Mode::Watch { shutdown } => run.stopping |= *shutdown.borrow(),
+            Mode::Once => {}
+        }
+        let now = Timestamp::now();
+        let once_like = !matches!(mode, Mode::Watch { .. });
+        let may_claim = !run.stopping
+            && !self.opts.read_only
+            && run.paused.is_none()
+            && run.hold_until.is_none_or(|h| h <= now)
+            && !(once_like && run.unreachable.is_some());
+        let free = self.opts.max_in_flight.saturating_sub(run.tasks.len());
+        if may_claim && free > 0 {
+            for d in self.claim(mode, now, free).await? {
+                run.tasks.spawn(task::run(self.ctx.clone(), d));
+            }
+        }
+        if !run.tasks.is_empty() {
+            let free = self.opts.max_in_flight.saturating_sub(run.tasks.len());
+            // With slots free, also wake when the next delivery becomes due.
+            let wake = if may_claim && free > 0 {
+                self.wake_at(run).await?
+            } else {
+                None
+            };
+            let shutdown = match mode {
+                Mode::Watch { shutdown } if !run.stopping => Some(shutdown),
+                _ => None,
+            };
+            tokio::select! {
+                Some(joined) = run.tasks.join_next() => {
+                    let result = joined.map_err(|e| SyncError::Task(e.to_string()))??;
+                    self.absorb(result, run);
+                }
+                _ = sleep_until(wake), if wake.is_some() => {}
+                _ = changed(shutdown) => {}
+            }
+            return Ok(true);
+        }
+        if run.stopping {
+            return Ok(false);
+        }
+        match mode {
+            Mode::Until { .. } => Ok(false),
+            Mode::Once => {
+                if run.paused.is_some() || run.unreachable.is_some() || self.opts.read_only {
+                    return Ok(false);
+                }
+                match self.wake_at(run).await? {
+                    Some(t) if t <= ts_add(now, self.opts.once_max_wait) => {
+                        sleep_until(Some(t)).await;
+                        Ok(true)
+                    }
+                    _ => Ok(false),
+                }
+            }
+            Mode::Watch { shutdown } => {
+                let next = self.wake_at(run).await?;
+                let counts = {
+                    let now = Timestamp::now();
+                    self.ctx.store.call(move |s| s.outbox_counts(now)).await?
+                };
+                run.emit(SyncEvent::Idle {
+                    instance: self.instance.clone(),
+                    counts,
+                    next_due_at: next,
+                });
+                let poll = ts_add(Timestamp::now(), self.opts.poll_interval);
+                let wake = next
+                    .filter(|_| run.paused.is_none())
+                    .map_or(poll, |n| n.min(poll));
+                tokio::select! {
+                    _ = sleep_until(Some(wake)) => {}
+                    _ = changed(Some(shutdown)) => {}
+                }
+                if run.paused.is_some() && !*shutdown.borrow() {
+                    run.paused = None;
+                    self.check_paused(run).await?;
+                }
+                Ok(true)
+            }
+        }
+    }
+
+    async fn claim(&self, mode: &Mode<'_>, now: Timestamp, max: usize) -> Result<Vec<Delivery>> {
+        let (instance, owner, lease) = (
+            self.instance.clone(),
+            self.opts.owner.clone(),
+            self.opts.lease,
+        );
+        match mode {
+            Mode::Until { ids, .. } => {
+                let ids = ids.to_vec();
+                self.ctx
+                    .store
+                    .call(move |s| s.claim_queues_of(&instance, &ids, &owner, now, lease, max))
+                    .await
+            }
+            _ => {
+                self.ctx
+                    .store
+                    .call(move |s| s.claim_next_for(&instance, &owner, now, lease, max))
+                    .await
+            }
+        }
+    }
+
+    /// When something may next be claimable: the next due time, not before the hold.
+    async fn wake_at(&self, run: &Run) -> Result<Option<Timestamp>> {
+        let instance = self.instance.clone();
+        let next = self
+            .ctx
+            .store
+            .call(move |s| s.next_due_at_for(&instance))
+            .await?;
+        Ok(next.map(|n| run.hold_until.map_or(n, |h| n.max(h))))
+    }
+
+    /// Every target is delivered, dropped, failed, dead or paused.
+    async fn targets_settled(&self, ids: &[OutboxId]) -> Result<bool> {
+        let ids = ids.to_vec();
+        self.ctx
+            .store
+            .call(move |s| {
+                for id in ids {
+                    match s.outbox_get(id)? {
+                        Some(d)
+                            if matches!(
+                                d.state,
+                                DeliveryState::Pending | DeliveryState::InFlight
+                            ) =>
+                        {
+                            return Ok(false);
+                        }
+                        _ => {}
+                    }
+                }
+                Ok(true)
+            })
+            .await
+    }
+
+    /// A paused instance is probed (one read); it resumes when the probe succeeds. Otherwise
+    /// the run reports it paused with the probe's cause.
+    async fn check_paused(&self, run: &mut Run) -> Result<()> {
+        let paused = self.ctx.store.call(|s| s.paused_instances()).await?;
+        let Some(p) = paused.into_iter().find(|p| p.instance == self.instance) else {
+            return Ok(());
+        };
+        let probe = self.ctx.client.probe().await;
+        match probe.error {
+            None => {
+                let (instance, now) = (self.instance.clone(), Timestamp::now());
+                self.ctx
+                    .store
+                    .call(move |s| s.resume_instance(&instance, now))
+                    .await?;
+                tracing::info!(instance = %self.instance, "probe succeeded; deliveries resumed");
+                run.emit(SyncEvent::Resumed {
+                    instance: self.instance.clone(),
+                });
+            }
+            Some(e) => {
+                let cause = match classify(&e, 1, &self.opts.backoff, &mut rand::rng()) {
+                    Action::Pause(cause) => cause,
+                    _ => PauseCause::Unreachable,
+                };
+                let info = PausedInfo {
+                    instance: self.instance.clone(),
+                    cause,
+                    reason: p.reason,
+                };
+                run.emit(SyncEvent::Paused {
+                    instance: info.instance.clone(),
+                    cause,
+                    reason: info.reason.clone(),
+                });
+                run.paused = Some(info);
+            }
+        }
+        Ok(())
+    }
+
+    /// Folds one finished delivery into the run.
+    fn absorb(&self, r: TaskResult, run: &mut Run) {
+        let d = r.delivery;
+        match r.outcome {
+            Outcome::Delivered(landed) => {
+                run.unreachable = None;
+                if landed.sent {
+                    run.report.delivered.push(d.id);
+                } else {
+                    run.report.reconciled.push(d.id);
+                }
+                if let Some(inc) = landed.created {
+                    run.report.created.push(Created {
+                        id: d.id,
+                        number: inc.number.clone(),
+                        sys_id: inc.sys_id.clone(),
+                        found_existing: !landed.sent,
+                    });
+                    run.emit(SyncEvent::Created {
+                        id: d.id,
+                        incident: inc,
+                    });
+                }
+                run.emit(SyncEvent::Delivered {
+                    id: d.id,
+                    kind: d.kind,
+                    number: d.number,
+                    reconciled: !landed.sent,
+                });
+            }
+            Outcome::Retry {
+                next_attempt_at,
+                error,
+                instance_wide,
+                unreachable,
+            } => {
+                run.report.retried += 1;
+                if instance_wide {
+                    run.hold_until = Some(
+                        run.hold_until
+                            .map_or(next_attempt_at, |h| h.max(next_attempt_at)),
+                    );
+                }
+                if unreachable {
+                    run.unreachable = Some(error.clone());
+                }
+                run.emit(SyncEvent::Retrying {
+                    id: d.id,
+                    number: d.number,
+                    next_attempt_at,
+                    error,
+                });
+            }
+            Outcome::Paused { cause, reason } => {
+                run.emit(SyncEvent::Paused {
+                    instance: d.instance.clone(),
+                    cause,
+                    reason: reason.clone(),
+                });
+                run.paused = Some(PausedInfo {
+                    instance: d.instance,
+                    cause,
+                    reason,
+                });
+            }
+            Outcome::Failed(error) => run.emit(SyncEvent::Failed {
+                id: d.id,
+                number: d.number,
+                error,
+            }),
+            Outcome::Dead(error) => run.emit(SyncEvent::Dead {
+                id: d.id,
+                number: d.number,
+                error,
+            }),
+            Outcome::LeaseLost => {}
+        }
+    }
+}
+
+/// Resolves when the shutdown flag changes; never when there is none.
+async fn changed(rx: Option<&mut watch::Receiver<bool>>) {
+    match rx {
+        Some(rx) => {
+            if rx.changed().await.is_err() {
+                // The sender is gone: nobody can ask us to stop any more; keep running.
+                std::future::pending::<()>().await;
+            }
+        }
+        None => std::future::pending().await,
+    }
+}
