@@ -1,25 +1,35 @@
-//! The one delivery path every CLI command uses after recording an action: hand the outbox ids
-//! to the sync worker, wait until they are delivered, waiting for a retry, or a short deadline
-//! passes, and summarise for humans and `--json`.
+//! The one delivery path every CLI command (and the dashboard's create) uses after recording an
+//! action: hand the outbox ids to the sync worker, wait until they are delivered, waiting for a
+//! later retry, or a short deadline passes, and summarise for humans and `--json`.
+
+use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
 use crate::domain::IncidentRef;
 use crate::ops::Session;
 use crate::store::OutboxId;
+use crate::sync::{LinkPoller, SyncReport, Worker, WorkerOptions};
 
-use super::error::CliResult;
+use super::error::{CliError, CliResult};
 use super::exit::Exit;
+use super::sync_cmd::{exit_for, sync_error};
+
+/// How long a command waits for its deliveries before leaving them to `snowlink sync`.
+const DEADLINE: Duration = Duration::from_secs(30);
 
 /// What happened to the deliveries a command queued.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Delivered {
     pub queued: usize,
     pub delivered: usize,
-    /// Still in the outbox (waiting for a retry, paused, or failed); `snowlink sync` delivers them.
+    /// Still in the outbox (waiting for a retry, paused, failed or dead); `snowlink sync`
+    /// delivers the waiting ones, `snowlink outbox` shows them all.
     pub pending: Vec<PendingItem>,
     /// Incidents created by these deliveries.
     pub created: Vec<IncidentRef>,
+    #[serde(skip)]
+    exit: Option<Exit>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -31,11 +41,11 @@ pub struct PendingItem {
 
 impl Delivered {
     pub fn exit(&self) -> Exit {
-        if self.pending.is_empty() {
+        self.exit.unwrap_or(if self.pending.is_empty() {
             Exit::Ok
         } else {
             Exit::Pending
-        }
+        })
     }
 
     pub fn print_human(&self) {
@@ -50,7 +60,7 @@ impl Delivered {
             return;
         }
         println!(
-            "{} of {} delivered; {} queued in the outbox and will be sent by `snowlink sync` (or the dashboard):",
+            "{} of {} delivered; {} kept in the outbox (nothing is lost; `snowlink sync` or the dashboard delivers, `snowlink outbox` shows them):",
             self.delivered,
             self.queued,
             self.pending.len()
@@ -69,18 +79,103 @@ impl Delivered {
     }
 }
 
+fn worker_for(session: &Session) -> CliResult<Worker> {
+    let client = session
+        .client()
+        .map_err(|e| CliError::other(e.to_string()))?
+        .clone();
+    let opts = WorkerOptions::for_profile(&session.profile, &session.user);
+    Worker::new(
+        &session.store_path,
+        session.profile.name.clone(),
+        client,
+        opts,
+    )
+    .map_err(sync_error)
+}
+
+async fn run(session: &Session, ids: &[OutboxId]) -> CliResult<SyncReport> {
+    let worker = worker_for(session)?;
+    worker
+        .deliver(ids, Instant::now() + DEADLINE)
+        .await
+        .map_err(sync_error)
+}
+
 pub async fn deliver(session: &Session, ids: &[OutboxId]) -> CliResult<Delivered> {
-    let _ = session;
-    Ok(Delivered {
+    if ids.is_empty() {
+        return Ok(Delivered::default());
+    }
+    let report = run(session, ids).await?;
+    Ok(summarise(session, ids, &report))
+}
+
+fn summarise(session: &Session, ids: &[OutboxId], report: &SyncReport) -> Delivered {
+    let done = |id: &OutboxId| report.delivered.contains(id) || report.reconciled.contains(id);
+    let mut pending = Vec::new();
+    for (list, label) in [
+        (&report.waiting, "waiting"),
+        (&report.failed, "failed"),
+        (&report.dead, "dead"),
+    ] {
+        for p in list.iter().filter(|p| ids.contains(&p.id)) {
+            pending.push(PendingItem {
+                id: p.id,
+                state: label.to_string(),
+                reason: Some(match &p.last_error {
+                    Some(e) => format!("{} ({e})", p.why),
+                    None => p.why.clone(),
+                }),
+            });
+        }
+    }
+    let created = report
+        .created
+        .iter()
+        .filter(|c| ids.contains(&c.id))
+        .map(|c| IncidentRef {
+            instance: session.profile.name.clone(),
+            table: session.profile.table.clone(),
+            sys_id: c.sys_id.clone(),
+            number: c.number.clone(),
+        })
+        .collect();
+    let exit = if pending.is_empty() {
+        None
+    } else {
+        Some(match exit_for(report) {
+            Exit::Ok => Exit::Pending,
+            other => other,
+        })
+    };
+    Delivered {
         queued: ids.len(),
-        pending: ids
-            .iter()
-            .map(|id| PendingItem {
-                id: *id,
-                state: "pending".into(),
-                reason: None,
-            })
-            .collect(),
-        ..Delivered::default()
-    })
+        delivered: ids.iter().filter(|id| done(id)).count(),
+        pending,
+        created,
+        exit,
+    }
+}
+
+/// For the dashboard: deliver one create and return the incident, or the reason it is not there.
+pub async fn deliver_one_create(session: &Session, id: OutboxId) -> Result<IncidentRef, String> {
+    let d = deliver(session, &[id]).await.map_err(|e| e.message)?;
+    if let Some(created) = d.created.into_iter().next() {
+        return Ok(created);
+    }
+    Err(d
+        .pending
+        .first()
+        .and_then(|p| p.reason.clone())
+        .map(|r| format!("the incident is queued, not created yet: {r}"))
+        .unwrap_or_else(|| "the incident is queued, not created yet".to_string()))
+}
+
+/// For the dashboard: re-read every linked incident's state.
+pub async fn refresh_links(session: &Session) -> Result<usize, String> {
+    let client = session.client().map_err(|e| e.to_string())?.clone();
+    let poller = LinkPoller::new(&session.store_path, session.profile.name.clone(), client)
+        .map_err(|e| e.to_string())?;
+    let report = poller.refresh().await.map_err(|e| e.to_string())?;
+    Ok(report.updated)
 }

@@ -14,9 +14,9 @@ mod links_cmd;
 mod outbox_cmd;
 mod output;
 mod store_cmd;
+pub mod sync_cmd;
 mod ticket_cmd;
 mod triage_cmd;
-pub mod sync_cmd;
 
 pub use args::Cli;
 use args::Command;

@@ -15,8 +15,8 @@ mod links;
 mod open;
 mod outbox;
 mod outbox_admin;
-mod outbox_types;
 mod outbox_sync;
+mod outbox_types;
 mod schema;
 mod status;
 
