@@ -91,11 +91,23 @@ fn create_private_dir(dir: &Path) -> Result<()> {
 
 /// Creates the database file empty with mode 0600 (or tightens an existing one) before SQLite
 /// writes anything to it; SQLite then gives its -wal/-shm files the same mode.
+///
+/// An existing file is never opened here, only stat'ed and chmod'ed by path: closing any file
+/// descriptor of a file drops every POSIX lock this *process* holds on it, so opening and
+/// closing the database or its -shm file while another connection of this process has it open
+/// would silently release that connection's SQLite locks (another process could then rebuild
+/// the WAL index under it, and it would read a stale snapshot).
 fn create_private_file(path: &Path) -> Result<()> {
     let err = |source| StoreError::Permissions {
         path: path.to_owned(),
         source,
     };
+    match fs::metadata(path) {
+        Ok(meta) => return restrict(&meta, path),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(err(e)),
+    }
+    // Not there yet, so no connection of this process can hold locks on it.
     let mut opts = OpenOptions::new();
     opts.read(true).write(true).create(true).truncate(false);
     #[cfg(unix)]
@@ -104,40 +116,40 @@ fn create_private_file(path: &Path) -> Result<()> {
         opts.mode(0o600);
     }
     let file = opts.open(path).map_err(err)?;
-    restrict(&file, path)
+    let meta = file.metadata().map_err(err)?;
+    drop(file);
+    restrict(&meta, path)
 }
 
+/// Tightens -wal/-shm by path (see [`create_private_file`] for why they are never opened).
 fn restrict_sidecars(path: &Path) -> Result<()> {
     for suffix in ["-wal", "-shm"] {
         let mut p = path.as_os_str().to_owned();
         p.push(suffix);
         let p = PathBuf::from(p);
-        if let Ok(file) = fs::File::open(&p) {
-            restrict(&file, &p)?;
+        if let Ok(meta) = fs::metadata(&p) {
+            restrict(&meta, &p)?;
         }
     }
     Ok(())
 }
 
 #[cfg(unix)]
-fn restrict(file: &fs::File, path: &Path) -> Result<()> {
+fn restrict(meta: &fs::Metadata, path: &Path) -> Result<()> {
     use std::os::unix::fs::PermissionsExt;
-    let meta = file.metadata().map_err(|source| StoreError::Permissions {
-        path: path.to_owned(),
-        source,
-    })?;
     if meta.permissions().mode() & 0o777 != 0o600 {
-        file.set_permissions(fs::Permissions::from_mode(0o600))
-            .map_err(|source| StoreError::Permissions {
+        fs::set_permissions(path, fs::Permissions::from_mode(0o600)).map_err(|source| {
+            StoreError::Permissions {
                 path: path.to_owned(),
                 source,
-            })?;
+            }
+        })?;
     }
     Ok(())
 }
 
 #[cfg(not(unix))]
-fn restrict(_file: &fs::File, _path: &Path) -> Result<()> {
+fn restrict(_meta: &fs::Metadata, _path: &Path) -> Result<()> {
     Ok(())
 }
 

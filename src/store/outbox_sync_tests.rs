@@ -115,3 +115,23 @@ fn counts_earlier_delivered_identical_payloads_in_the_same_queue() {
     assert_eq!(store.delivered_before_with_same_payload(ids[1]).unwrap(), 1);
     assert!(store.delivered_before_with_same_payload(9999).is_err());
 }
+
+#[test]
+fn a_long_lived_connection_sees_rows_other_connections_add() {
+    let (dir, mut a) = open_temp();
+    let mut b = Store::open(a.path()).unwrap();
+    let inc = on("prod", "a");
+    let lease = Duration::from_secs(10);
+    note(&mut b, &inc, "one");
+    let now = jiff::Timestamp::now();
+    let got = a.claim_next_for("prod", "w", now, lease, 4).unwrap();
+    a.mark_delivered(got[0].id, "w", now).unwrap();
+    a.outbox_counts(now).unwrap();
+    a.next_due_at_for("prod").unwrap();
+    a.paused_instances().unwrap();
+    a.delivered_before_with_same_payload(got[0].id).unwrap();
+    note(&mut b, &inc, "two");
+    assert_eq!(a.outbox_counts(now).unwrap().pending, 1, "stale snapshot");
+    assert_eq!(a.claim_next_for("prod", "w", now, lease, 4).unwrap().len(), 1);
+    drop(dir);
+}

@@ -242,3 +242,55 @@ pub fn ids(v: &Value) -> Vec<i64> {
         .map(|a| a.iter().filter_map(Value::as_i64).collect())
         .unwrap_or_default()
 }
+
+/// Starts the real binary in the background with the test's config, data dir and password
+/// (the same environment `TestEnv::run` uses).
+pub fn spawn(env: &TestEnv, args: &[&str]) -> tokio::process::Child {
+    let password = std::fs::read_to_string(env.dir.path().join("password")).unwrap();
+    tokio::process::Command::new(env!("CARGO_BIN_EXE_snowlink"))
+        .args(args)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", env.dir.path())
+        .env("XDG_CONFIG_HOME", env.dir.path().join("xdg-config"))
+        .env("XDG_DATA_HOME", env.dir.path().join("xdg-data"))
+        .env("XDG_STATE_HOME", env.dir.path().join("xdg-state"))
+        .env("SNOWLINK_CONFIG", env.config_path())
+        .env("SNOWLINK_DATA_DIR", env.data_dir())
+        .env("SNOWLINK_TEST_PASSWORD", password)
+        .env("USER", "tester")
+        .env("NO_COLOR", "1")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap()
+}
+
+/// Sends SIGTERM to a child (as `kill` does).
+pub fn terminate(child: &tokio::process::Child) {
+    let pid = child.id().unwrap();
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+/// Polls the store until no delivery is left undelivered; false after `limit`.
+pub async fn wait_until_drained(env: &TestEnv, limit: std::time::Duration) -> bool {
+    let store = open_store(env);
+    let start = std::time::Instant::now();
+    loop {
+        let counts = store.outbox_counts(jiff::Timestamp::now()).unwrap();
+        if counts.undelivered() == 0 {
+            return true;
+        }
+        if start.elapsed() >= limit {
+            eprintln!("outbox not drained after {limit:?}: {counts:?}");
+            return false;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
