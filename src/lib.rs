@@ -10,3 +10,4 @@ pub mod domain;
 pub mod source;
 pub mod store;
 pub mod sync;
+pub mod tui;

@@ -1,0 +1,36 @@
+//! The dashboard (DESIGN §Dashboard, §Data flow): TEA with effects.
+//!
+//! - [`State`] holds everything; [`update`] is the only writer and never does I/O;
+//! - [`Effect`]s are performed by the runtime on tokio tasks against a [`Backend`], which answer
+//!   with [`Msg::Reply`]; replies to superseded requests are dropped in `update`;
+//! - [`ui::render`] is a pure read of the state, drawn once per batch of messages and only when
+//!   something changed.
+//!
+//! Only this module imports ratatui and crossterm.
+
+pub mod action;
+pub mod backend;
+pub mod effect;
+pub mod form;
+pub mod keymap;
+pub mod keys;
+pub mod list;
+pub mod msg;
+pub mod palette;
+pub mod popup;
+pub mod state;
+pub mod text;
+pub mod theme;
+pub mod ui;
+pub mod update;
+
+pub use action::{Action, Context};
+pub use backend::{
+    AnomalyDetail, AnomalyRow, Backend, BackendInfo, ChoiceItem, Comment, ConnectionStatus,
+    IncidentSummary, NamedRef, OutboxCounts, StatusChange,
+};
+pub use effect::Effect;
+pub use keymap::{Keymap, KeymapError, KeymapErrors};
+pub use msg::{Msg, Reply, ReqId};
+pub use state::State;
+pub use update::update;
