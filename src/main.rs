@@ -10,7 +10,10 @@ fn main() -> ExitCode {
     // color-eyre reports panics with their location; the dashboard adds its own hook on top that
     // restores the terminal first.
     let _ = color_eyre::install();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("snowlink: cannot start the async runtime: {e}");

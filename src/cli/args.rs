@@ -72,12 +72,8 @@ pub enum Command {
         #[command(subcommand)]
         action: Option<LinksCommand>,
     },
-    /// Export the store for humans.
-    Export {
-        /// Required: the export is JSON.
-        #[arg(long = "json", id = "export_json")]
-        json: bool,
-    },
+    /// Export the store for humans (`export --json`: the output is JSON).
+    Export,
     /// Write, locate and validate the config file.
     #[command(subcommand)]
     Config(ConfigCommand),
@@ -235,4 +231,14 @@ pub enum ArchiveReasonArg {
     Invalid,
     Duplicate,
     Discarded,
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn command_line_definition_is_consistent() {
+        super::Cli::command().debug_assert();
+    }
 }

@@ -92,3 +92,94 @@ impl From<servicenow_client::Error> for CliError {
         CliError::new(exit, e.to_string())
     }
 }
+
+/// Opens a session for a command: config, profile, store path, user; the client only when the
+/// command talks to ServiceNow. Configured sources are (re)read into the store first, so every
+/// command sees anomalies as their source last described them; skipped records are reported.
+pub async fn session(globals: &Globals, needs_client: bool) -> CliResult<crate::ops::Session> {
+    let (paths, config) = globals.load_config()?;
+    let profile = globals.profile(&config)?;
+    let client = if needs_client {
+        Some(client_for(&profile).await?)
+    } else {
+        None
+    };
+    let session = crate::ops::Session {
+        store_path: paths.db_path.clone(),
+        profile,
+        user: config.user(&ProcessEnv),
+        url_template: config.file.anomaly_url_template.clone(),
+        client,
+    };
+    load_sources(&session, &config, globals)?;
+    Ok(session)
+}
+
+/// Reads every configured source into the store; problems go to stderr (never stdout, which may
+/// carry `--json`).
+pub fn load_sources(
+    session: &crate::ops::Session,
+    config: &Config,
+    globals: &Globals,
+) -> CliResult<Vec<crate::ops::SourceLoad>> {
+    let sources = config.sources(&ProcessEnv);
+    if sources.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut store = session.open_store().map_err(CliError::from)?;
+    let mut loads = Vec::new();
+    for source in sources {
+        match crate::ops::load_file(&mut store, &source.name, &source.path) {
+            Ok(load) => {
+                report_problems(&load, globals);
+                loads.push(load);
+            }
+            Err(e) => eprintln!(
+                "snowlink: warning: {e} (fix the path in [[sources]] of the config; anomalies already in the store are kept)"
+            ),
+        }
+    }
+    Ok(loads)
+}
+
+/// One stderr line per skipped record (capped), naming the file and line.
+pub fn report_problems(load: &crate::ops::SourceLoad, globals: &Globals) {
+    const SHOWN: usize = 20;
+    let _ = globals;
+    for p in load.problems.iter().take(SHOWN) {
+        eprintln!("snowlink: warning: {}: {p} (record skipped)", load.path);
+    }
+    if load.problems.len() > SHOWN {
+        eprintln!(
+            "snowlink: warning: {}: {} more records skipped",
+            load.path,
+            load.problems.len() - SHOWN
+        );
+    }
+}
+
+impl From<crate::ops::OpsError> for CliError {
+    fn from(e: crate::ops::OpsError) -> Self {
+        use crate::ops::OpsError as O;
+        match e {
+            O::ServiceNow(e) => CliError::from(*e),
+            O::Store(e) => CliError::from(e),
+            O::Invalid(m) => CliError::new(Exit::UsageOrConfig, m),
+            O::NotFound(m) => CliError::new(Exit::NotFound, m),
+            O::ReadOnly(_) => CliError::new(Exit::AuthOrPermission, e.to_string()),
+            O::Other(m) => CliError::other(m),
+        }
+    }
+}
+
+impl From<crate::store::StoreError> for CliError {
+    fn from(e: crate::store::StoreError) -> Self {
+        use crate::store::StoreError as S;
+        let exit = match &e {
+            S::AnomalyNotFound(_) => Exit::NotFound,
+            S::AmbiguousAnomaly { .. } => Exit::UsageOrConfig,
+            _ => Exit::Error,
+        };
+        CliError::new(exit, e.to_string())
+    }
+}

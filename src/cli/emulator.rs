@@ -35,7 +35,7 @@ pub async fn run(args: EmulatorArgs, json: bool) -> CliResult<Exit> {
     if json {
         let accounts: Vec<_> = DEMO_ACCOUNTS
             .iter()
-            .map(|a| serde_json::json!({"username": a.username, "password": a.password, "roles": a.roles}))
+            .map(|a| serde_json::json!({"username": a.user_name, "password": a.password, "roles": a.roles}))
             .collect();
         println!(
             "{}",
@@ -50,7 +50,7 @@ pub async fn run(args: EmulatorArgs, json: bool) -> CliResult<Exit> {
             } else {
                 a.roles.join(", ")
             };
-            println!("  {}/{}  ({roles})", a.username, a.password);
+            println!("  {}/{}  ({roles})", a.user_name, a.password);
         }
         println!("OAuth client: snowlink / snowlink-secret  (POST {url}/oauth_token.do)");
         println!("Try: curl -u admin:admin '{url}/api/now/table/incident?sysparm_limit=1'");

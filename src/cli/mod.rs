@@ -1,13 +1,19 @@
 //! The headless commands of the CLI contract. `run` dispatches one parsed command; each command
 //! lives in its own file and returns the exit code it ends with.
 
+mod anomalies_cmd;
 pub mod args;
 mod config_cmd;
 pub mod context;
+mod deliver;
+mod doctor_cmd;
 mod emulator;
 pub mod error;
 pub mod exit;
 mod output;
+mod store_cmd;
+mod ticket_cmd;
+mod triage_cmd;
 
 pub use args::Cli;
 use args::Command;
@@ -28,6 +34,15 @@ pub async fn run(cli: Cli) -> CliResult<Exit> {
     match cli.command {
         Some(Command::Emulator(args)) => emulator::run(args, globals.json).await,
         Some(Command::Config(cmd)) => config_cmd::run(cmd, &globals),
+        Some(Command::Anomalies(args)) => anomalies_cmd::list(args, &globals).await,
+        Some(Command::Show { id }) => anomalies_cmd::show(&id, &globals).await,
+        Some(Command::Load { file, source }) => store_cmd::load(file, &source, &globals).await,
+        Some(Command::Export) => store_cmd::export(&globals).await,
+        Some(Command::Doctor) => doctor_cmd::run(&globals).await,
+        Some(Command::Ticket(cmd)) => ticket_cmd::run(cmd, &globals).await,
+        Some(Command::Ack { ids }) => triage_cmd::ack(&ids, &globals).await,
+        Some(Command::Archive { ids, reason }) => triage_cmd::archive(&ids, reason, &globals).await,
+        Some(Command::Comment(args)) => triage_cmd::comment(args, &globals).await,
         _ => Err(CliError::usage(
             "this command is not available in this build yet",
         )),

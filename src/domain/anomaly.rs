@@ -38,7 +38,8 @@ pub struct Anomaly {
     pub fingerprint: Option<String>,
     /// The file's `extra` object, verbatim.
     pub extra: Option<Value>,
-    /// Unknown fields, kept verbatim.
+    /// Unknown fields, kept verbatim (serialized back as top-level fields).
+    #[serde(flatten)]
     pub rest: Map<String, Value>,
     /// The record exactly as read (one NDJSON line or one array element).
     #[serde(skip)]

@@ -3,7 +3,7 @@
 use serde_json::{Map, Value};
 
 use super::anomaly::Anomaly;
-use super::description::{append_block, description_block};
+use super::description::{append_block, description_block, has_block};
 use super::notes::CORRELATION_DISPLAY;
 
 /// Longest default short description, in characters.
@@ -73,8 +73,13 @@ impl TicketDraft {
         Ok(())
     }
 
-    /// The description sent on create: the user's text, a blank line, the anomaly block.
+    /// The description sent on create: the user's text, a blank line, the anomaly block. Text
+    /// that already carries the block (the dashboard form prefills it) is sent as it is.
     pub fn full_description(&self, anomaly: &Anomaly, url: Option<&str>) -> String {
+        let own = self.description.as_deref().unwrap_or("");
+        if has_block(own, &anomaly.id) {
+            return own.to_owned();
+        }
         append_block(
             self.description.as_deref().unwrap_or(""),
             &description_block(anomaly, url),
@@ -141,6 +146,20 @@ mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
     use crate::domain::status::Severity;
+
+    #[test]
+    fn a_description_that_already_has_the_block_is_kept_as_is() {
+        let a = super::Anomaly::new("A-7", "t");
+        let mut d = super::TicketDraft::for_anomaly(&a);
+        let prefilled = super::append_block("mine", &super::description_block(&a, None));
+        d.description = Some(prefilled.clone());
+        assert_eq!(d.full_description(&a, None), prefilled);
+        d.description = Some("mine".into());
+        assert!(
+            d.full_description(&a, None)
+                .contains("--- snowlink anomaly A-7 ---")
+        );
+    }
 
     #[test]
     fn short_description_defaults() {

@@ -1,1 +1,102 @@
-//! store (under construction in this session)
+//! The SQLite store: one file, WAL mode, versioned schema, safe for several processes at once.
+//!
+//! Every read-modify-write runs in a `BEGIN IMMEDIATE` transaction: it takes the write lock up
+//! front, so two processes never both read a state and then both act on it (a deferred
+//! transaction would fail with `SQLITE_BUSY_SNAPSHOT` on upgrade instead of waiting). Waiting for
+//! the lock is bounded by `busy_timeout`. Timestamps are stored as unix milliseconds (UTC).
+//! See `docs/store.md`.
+
+mod anomalies;
+mod audit;
+mod comments;
+mod error;
+mod export;
+mod links;
+mod open;
+mod outbox;
+mod outbox_admin;
+mod outbox_types;
+mod schema;
+mod status;
+
+use std::path::{Path, PathBuf};
+
+use jiff::Timestamp;
+use rusqlite::{Connection, Transaction, TransactionBehavior};
+
+pub use anomalies::{AnomalyFilter, AnomalyRow, StatusFilter, StoredAnomaly, UpsertReport};
+pub use audit::{AuditEntry, NewAudit};
+pub use comments::{Comment, CommentRecorded};
+pub use error::StoreError;
+pub use links::{LinkAdded, NewLink};
+pub use outbox::{Delivery, DeliveryKind, DeliveryState, NewDelivery, OutboxId};
+pub use outbox_admin::{OutboxCounts, OutboxFilter, PausedInstance};
+pub use schema::SCHEMA_VERSION;
+pub use status::{StatusChange, StatusHistoryEntry};
+
+/// How long a connection waits for another process's write lock before giving up.
+pub const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(15);
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// An open store. One per thread or task (a connection is `Send`, not `Sync`); several stores,
+/// in one process or many, may use the same file at once.
+#[derive(Debug)]
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl Store {
+    /// Opens (creating if needed) the store at `path`: parent directory 0700, file 0600 before
+    /// any data is written, WAL, busy timeout, migrations applied.
+    pub fn open(path: &Path) -> Result<Store> {
+        open::open(path, schema::MIGRATIONS)
+    }
+
+    /// A private in-memory store (no file, no WAL, not shared): for tests and `--dry-run`.
+    pub fn open_in_memory() -> Result<Store> {
+        let mut conn = Connection::open_in_memory()?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        open::migrate(&mut conn, Path::new(":memory:"), schema::MIGRATIONS)?;
+        Ok(Store {
+            conn,
+            path: PathBuf::from(":memory:"),
+        })
+    }
+
+    /// The database file this store uses.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The schema version of the open file (`PRAGMA user_version`).
+    pub fn schema_version(&self) -> Result<u32> {
+        Ok(self
+            .conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))?)
+    }
+
+    /// Starts a write transaction that holds the write lock from its first statement.
+    fn write_tx(&mut self) -> Result<Transaction<'_>> {
+        Ok(self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?)
+    }
+}
+
+/// Unix milliseconds, the storage form of every timestamp.
+fn ms(at: Timestamp) -> i64 {
+    at.as_millisecond()
+}
+
+fn from_ms(v: i64) -> Result<Timestamp> {
+    Timestamp::from_millisecond(v).map_err(|e| StoreError::Corrupt(format!("timestamp {v}: {e}")))
+}
+
+fn opt_from_ms(v: Option<i64>) -> Result<Option<Timestamp>> {
+    v.map(from_ms).transpose()
+}
+
+#[cfg(test)]
+mod test_support;

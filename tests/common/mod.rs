@@ -25,7 +25,9 @@ impl TestEnv {
     }
 
     pub async fn start_with(config: EmulatorConfig) -> Self {
-        let emulator = servicenow_emulator::start(config).await.expect("emulator starts");
+        let emulator = servicenow_emulator::start(config)
+            .await
+            .expect("emulator starts");
         let url = emulator.base_url();
         let dir = tempfile::tempdir().expect("tempdir");
         let env = Self {

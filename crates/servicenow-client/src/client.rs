@@ -14,6 +14,7 @@ use crate::classify::{self, Ctx, Expect, Reply};
 use crate::config::{Auth, ClientConfig, validate_base_url};
 use crate::error::Error;
 use crate::oauth::OAuthState;
+use crate::transport_error;
 
 /// Everything but RFC 3986 unreserved characters is encoded: `^`→`%5E`, `=`→`%3D`, ` `→`%20`.
 const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC
@@ -183,7 +184,7 @@ impl Client {
         let resp = match req.send().await {
             Ok(r) => r,
             Err(e) => {
-                let err = classify::transport(&e, &ctx, self.timeout);
+                let err = transport_error::transport(&e, &ctx, self.timeout);
                 tracing::debug!(method = %call.method, url = %plain_url, error = %err, "request failed");
                 return Err(err);
             }
@@ -193,7 +194,7 @@ impl Client {
         let body = resp
             .bytes()
             .await
-            .map_err(|e| classify::transport(&e, &ctx, self.timeout))?;
+            .map_err(|e| transport_error::transport(&e, &ctx, self.timeout))?;
         tracing::debug!(
             method = %call.method,
             url = %plain_url,

@@ -11,6 +11,7 @@ mod classify;
 mod client;
 mod config;
 mod error;
+mod error_display;
 mod incident;
 mod journal;
 mod lookup;
@@ -18,6 +19,7 @@ mod oauth;
 mod probe;
 mod query;
 mod table;
+mod transport_error;
 mod value;
 
 pub use client::Client;

@@ -152,13 +152,13 @@ impl OAuthState {
             .form(&form)
             .send()
             .await
-            .map_err(|e| classify::transport(&e, &ctx, timeout))?;
+            .map_err(|e| crate::transport_error::transport(&e, &ctx, timeout))?;
         let status = resp.status();
         let headers = resp.headers().clone();
         let body = resp
             .bytes()
             .await
-            .map_err(|e| classify::transport(&e, &ctx, timeout))?;
+            .map_err(|e| crate::transport_error::transport(&e, &ctx, timeout))?;
         tracing::debug!(
             url = token_url,
             grant,

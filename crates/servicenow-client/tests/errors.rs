@@ -1,4 +1,4 @@
-//! Every error class from a fake ServiceNow: classification, Display, retry and outcome flags.
+//! Every HTTP error class from a fake ServiceNow: classification, Display, retry/outcome flags.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -6,10 +6,9 @@ mod common;
 use std::time::Duration;
 
 use common::*;
-use serde_json::{Map, Value, json};
+use serde_json::{Map, json};
 use servicenow_client::{
-    AuthKind, Client, ClientConfig, ConnectKind, Error, ErrorCategory, GetParams, ListParams,
-    PermissionKind, UnavailableKind,
+    AuthKind, Error, ErrorCategory, GetParams, ListParams, PermissionKind, UnavailableKind,
 };
 
 /// GET through `list` and PATCH through `update` against a fake that always answers `resp`.
@@ -64,6 +63,7 @@ async fn unauthorized_is_auth() {
         ],
     );
     assert_eq!(get.category(), ErrorCategory::Auth);
+    assert_eq!(get.category().exit_code(), 3);
     assert!(!get.is_retryable() && !patch.outcome_unknown());
 }
 
@@ -154,6 +154,7 @@ async fn not_found_with_and_without_the_envelope() {
     })
     .await;
     assert!(matches!(get, Error::NotFound { .. }));
+    assert_eq!(get.category().exit_code(), 5);
     one_line_with(&patch, &["404 from", "No Record found", "ACL hides it"]);
     assert!(!patch.outcome_unknown() && !patch.is_retryable());
     let (get, _, _) = both(|| raw(404, "text/html", "<html><title>Not Found</title></html>")).await;
@@ -212,6 +213,17 @@ async fn rate_limited_reads_the_headers() {
     })
     .await;
     assert_eq!(get.retry_after(), Some(Duration::ZERO));
+    // Retry-After as an HTTP date (in the past here, so: retry now).
+    let (get, _, _) = both(|| {
+        let mut r = sn_error(429, "Rate limit exceeded", None);
+        r.headers_mut().insert(
+            "retry-after",
+            "Wed, 21 Oct 2015 07:28:00 GMT".parse().unwrap(),
+        );
+        r
+    })
+    .await;
+    assert_eq!(get.retry_after(), Some(Duration::ZERO));
     // Neither header (semaphore queue full).
     let (get, _, _) = both(|| sn_error(429, "Rate limit exceeded", None)).await;
     assert_eq!(get.retry_after(), None);
@@ -231,6 +243,7 @@ async fn hibernation_page_is_unavailable() {
     ));
     one_line_with(&get, &["hibernating", "wake it"]);
     assert!(get.is_retryable());
+    assert_eq!(get.category().exit_code(), 4);
     // The hibernation page is served instead of the instance: the write never happened.
     assert!(!patch.outcome_unknown());
 }
@@ -420,124 +433,4 @@ async fn delete_expects_204_and_get_reads_one_record() {
         reqs[1].param("sysparm_exclude_reference_link").as_deref(),
         Some("false")
     );
-}
-
-fn client_with_timeout(base: &str, t: Duration) -> Client {
-    Client::new(ClientConfig::new(base, basic_auth()).timeout(t)).unwrap()
-}
-
-#[tokio::test]
-async fn timeout_after_send_is_outcome_unknown_for_writes() {
-    // Accepts and reads, never answers: the timeout always fires, however slow the machine.
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        let mut held = Vec::new();
-        while let Ok((sock, _)) = listener.accept().await {
-            held.push(sock);
-        }
-    });
-    let c = client_with_timeout(&format!("http://{addr}"), Duration::from_millis(300));
-    let e = c
-        .update("incident", "abc", &Map::new(), &[])
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(
-            e,
-            Error::Timeout {
-                sent: true,
-                write: true,
-                ..
-            }
-        ),
-        "{e:?}"
-    );
-    assert!(e.outcome_unknown() && e.is_retryable());
-    one_line_with(&e, &["no response from", "timeout_secs"]);
-    let e = c.list("incident", &ListParams::new()).await.unwrap_err();
-    assert!(matches!(e, Error::Timeout { .. }) && !e.outcome_unknown());
-}
-
-#[tokio::test]
-async fn refused_means_not_sent() {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    drop(listener);
-    let c = client_with_timeout(&format!("http://{addr}"), Duration::from_secs(5));
-    let e = c
-        .update("incident", "abc", &Map::new(), &[])
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(
-            e,
-            Error::Connect {
-                kind: ConnectKind::Refused,
-                sent: false,
-                ..
-            }
-        ),
-        "{e:?}"
-    );
-    assert!(!e.outcome_unknown() && e.is_retryable());
-    one_line_with(&e, &["connection refused", "host and port"]);
-    assert_eq!(e.category(), ErrorCategory::Unavailable);
-}
-
-#[tokio::test]
-async fn closed_mid_response_is_outcome_unknown() {
-    use tokio::io::AsyncReadExt;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        while let Ok((mut sock, _)) = listener.accept().await {
-            // Read the request head, then hang up without answering.
-            let mut buf = vec![0u8; 65536];
-            let _ = sock.read(&mut buf).await;
-            drop(sock);
-        }
-    });
-    let c = client_with_timeout(&format!("http://{addr}"), Duration::from_secs(10));
-    let mut body = Map::new();
-    body.insert("work_notes".into(), Value::String("x".into()));
-    let e = c.update("incident", "abc", &body, &[]).await.unwrap_err();
-    assert!(
-        matches!(
-            e,
-            Error::Connect {
-                kind: ConnectKind::Reset,
-                sent: true,
-                write: true,
-                ..
-            }
-        ),
-        "{e:?}"
-    );
-    assert!(e.outcome_unknown() && e.is_retryable());
-}
-
-#[tokio::test]
-async fn tls_failure_is_named() {
-    // A plain-HTTP server spoken to over https: the handshake fails before anything is sent.
-    let fake = serve(|_, _| result(200, json!([]))).await;
-    let base = fake.base.replace("http://", "https://");
-    let c = client_with_timeout(&base, Duration::from_secs(10));
-    let e = c
-        .update("incident", "abc", &Map::new(), &[])
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(
-            e,
-            Error::Connect {
-                kind: ConnectKind::Tls,
-                sent: false,
-                ..
-            }
-        ),
-        "{e:?}"
-    );
-    assert!(!e.outcome_unknown() && !e.is_retryable());
-    one_line_with(&e, &["TLS", "ca_file"]);
 }

@@ -246,3 +246,33 @@ async fn client_credentials_grant() {
     assert!(!f.contains_key("username") && !f.contains_key("password"));
     assert_eq!(api_auths(&fake), vec!["Bearer cc"]);
 }
+
+#[tokio::test]
+async fn concurrent_401s_refresh_only_once() {
+    let fake = serve(|r, _| {
+        if r.path == "/oauth_token.do" {
+            return match form(r)["grant_type"].as_str() {
+                "password" => token("tok1", "r1"),
+                _ => token("tok2", "r2"),
+            };
+        }
+        if r.auth_header() == "Bearer tok2" {
+            rows(vec![], Some(0))
+        } else {
+            sn_error(401, "User Not Authenticated", None)
+        }
+    })
+    .await;
+    let c = oauth_client(&fake.base, oauth_password());
+    let p = ListParams::new();
+    let (a, b, d) = tokio::join!(
+        c.list("incident", &p),
+        c.list("incident", &p),
+        c.list("incident", &p)
+    );
+    a.unwrap();
+    b.unwrap();
+    d.unwrap();
+    // Whatever the interleaving: one password grant, one refresh, shared by all three.
+    assert_eq!(grants(&fake), vec!["password", "refresh_token"]);
+}

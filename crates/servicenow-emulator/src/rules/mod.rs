@@ -1,0 +1,5 @@
+//! Server-side business rules: incident lifecycle, journals, access control.
+
+pub mod acl;
+pub mod incident;
+pub mod journal;

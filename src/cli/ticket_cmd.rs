@@ -1,0 +1,172 @@
+//! `snowlink ticket create|link|unlink|search`.
+
+use serde::Serialize;
+
+use crate::domain::TicketDraft;
+use crate::ops::{self, IncidentSummary};
+
+use super::args::{TicketCommand, TicketCreateArgs};
+use super::context::{Globals, session};
+use super::deliver::{Delivered, deliver};
+use super::error::{CliError, CliResult};
+use super::exit::Exit;
+use super::output;
+
+pub async fn run(cmd: TicketCommand, globals: &Globals) -> CliResult<Exit> {
+    match cmd {
+        TicketCommand::Create(args) => create(args, globals).await,
+        TicketCommand::Link { id, incident } => link(&id, &incident, globals).await,
+        TicketCommand::Unlink { id, incident } => unlink(&id, &incident, globals).await,
+        TicketCommand::Search { text } => search(&text, globals).await,
+    }
+}
+
+#[derive(Debug, Serialize)]
+struct CreateOutput {
+    anomaly: String,
+    incident: Option<crate::domain::IncidentRef>,
+    url: Option<String>,
+    delivery: Delivered,
+}
+
+async fn create(args: TicketCreateArgs, globals: &Globals) -> CliResult<Exit> {
+    let session = session(globals, true).await?;
+    let stored = ops::load_anomaly(&session, &args.id)?;
+    let mut draft = TicketDraft::for_anomaly(&stored.anomaly);
+    draft.table = session.profile.table.clone();
+    if let Some(s) = args.short_description {
+        draft.short_description = s;
+    }
+    if args.description.is_some() {
+        draft.description = args.description;
+    }
+    draft.category = args.category;
+    draft.subcategory = args.subcategory;
+    draft.impact = args.impact;
+    draft.urgency = args.urgency;
+    draft.assignment_group = args
+        .assignment_group
+        .or_else(|| session.profile.assignment_group.clone());
+    draft.assigned_to = args.assigned_to;
+    draft.caller = args
+        .caller
+        .or_else(|| session.profile.caller.clone())
+        .or_else(|| session.profile.username.clone());
+    let plan = ops::plan_create(&session, &stored, &draft).await?;
+    if args.dry_run {
+        if globals.json {
+            output::json(&serde_json::json!({"dry_run": true, "request": plan}));
+        } else {
+            println!("dry run: nothing was sent. The request would be:");
+            println!("{} {}", plan.method, plan.url);
+            output::json(&plan.body);
+        }
+        return Ok(Exit::Ok);
+    }
+    let id = ops::enqueue_create(&session, &draft.table, &plan)?;
+    let delivery = deliver(&session, &[id]).await?;
+    let incident = delivery.created.first().cloned();
+    let url = incident.as_ref().and_then(|i| {
+        session
+            .client
+            .as_ref()
+            .map(|c| c.record_ui_url(&i.table, &i.sys_id))
+    });
+    let exit = delivery.exit();
+    if globals.json {
+        output::json(&CreateOutput {
+            anomaly: stored.key.id.clone(),
+            incident,
+            url,
+            delivery,
+        });
+    } else {
+        match (&incident, &url) {
+            (Some(i), Some(u)) => {
+                println!(
+                    "created {} for anomaly {} and linked it",
+                    i.number, stored.key.id
+                );
+                println!("  {u}");
+            }
+            _ => delivery.print_human(),
+        }
+    }
+    Ok(exit)
+}
+
+#[derive(Debug, Serialize)]
+struct LinkOutput {
+    #[serde(flatten)]
+    linked: ops::Linked,
+    delivery: Delivered,
+}
+
+async fn link(id: &str, incident: &str, globals: &Globals) -> CliResult<Exit> {
+    let session = session(globals, true).await?;
+    let linked = ops::link(&session, id, incident).await?;
+    let delivery = deliver(&session, &linked.outbox).await?;
+    let exit = delivery.exit();
+    if globals.json {
+        output::json(&LinkOutput { linked, delivery });
+        return Ok(exit);
+    }
+    if linked.created {
+        println!(
+            "linked {} to {}. Note: linking modifies the incident: the anomaly block is appended to its description and a work note is added.",
+            linked.anomaly.id, linked.incident.number
+        );
+        delivery.print_human();
+    } else {
+        println!(
+            "{} was already linked to {}: nothing changed",
+            linked.anomaly.id, linked.incident.number
+        );
+    }
+    Ok(exit)
+}
+
+async fn unlink(id: &str, incident: &str, globals: &Globals) -> CliResult<Exit> {
+    let session = session(globals, false).await?;
+    let link = ops::unlink(&session, id, incident)?;
+    if globals.json {
+        output::json(&serde_json::json!({"unlinked": link}));
+    } else {
+        println!(
+            "unlinked {} from {} (local only: notes already written stay on the incident)",
+            link.anomaly.id, link.incident.number
+        );
+    }
+    Ok(Exit::Ok)
+}
+
+async fn search(text: &str, globals: &Globals) -> CliResult<Exit> {
+    if text.trim().is_empty() {
+        return Err(CliError::usage("give a number or some text to search for"));
+    }
+    let session = session(globals, true).await?;
+    let found: Vec<IncidentSummary> = ops::search(&session, text, 20).await?;
+    if globals.json {
+        output::json(&serde_json::json!({"incidents": found}));
+        return Ok(if found.is_empty() {
+            Exit::NotFound
+        } else {
+            Exit::Ok
+        });
+    }
+    if found.is_empty() {
+        println!("no incidents match {text:?}");
+        return Ok(Exit::NotFound);
+    }
+    println!(
+        "{:<11} {:<12} {:<14} {:<16} SHORT DESCRIPTION",
+        "NUMBER", "STATE", "PRIORITY", "GROUP"
+    );
+    for i in found {
+        println!(
+            "{:<11} {:<12} {:<14} {:<16} {}",
+            i.number, i.state, i.priority, i.assignment_group, i.short_description
+        );
+    }
+    Ok(Exit::Ok)
+}

@@ -1,0 +1,123 @@
+//! `snowlink ack`, `archive` and `comment`: recorded locally with their notes queued in one
+//! transaction, then delivered before the command returns (or left queued, and said so).
+
+use std::io::Read;
+
+use serde::Serialize;
+
+use crate::domain::{ArchiveReason, Status};
+use crate::ops::{self, Recorded};
+
+use super::args::{ArchiveReasonArg, CommentArgs};
+use super::context::{Globals, session};
+use super::deliver::{Delivered, deliver};
+use super::error::{CliError, CliResult};
+use super::exit::Exit;
+use super::output;
+
+#[derive(Debug, Serialize)]
+struct TriageOutput {
+    recorded: Vec<Recorded>,
+    delivery: Delivered,
+}
+
+pub async fn ack(ids: &[String], globals: &Globals) -> CliResult<Exit> {
+    set_status(ids, Status::Acknowledged, globals).await
+}
+
+pub async fn archive(
+    ids: &[String],
+    reason: ArchiveReasonArg,
+    globals: &Globals,
+) -> CliResult<Exit> {
+    let reason = match reason {
+        ArchiveReasonArg::Resolved => ArchiveReason::Resolved,
+        ArchiveReasonArg::Invalid => ArchiveReason::Invalid,
+        ArchiveReasonArg::Duplicate => ArchiveReason::Duplicate,
+        ArchiveReasonArg::Discarded => ArchiveReason::Discarded,
+    };
+    set_status(ids, Status::Archived(reason), globals).await
+}
+
+async fn set_status(ids: &[String], status: Status, globals: &Globals) -> CliResult<Exit> {
+    let session = session(globals, true).await?;
+    let recorded = ops::set_status(&session, ids, status)?;
+    let outbox: Vec<_> = recorded.iter().flat_map(|r| r.outbox.clone()).collect();
+    let delivery = deliver(&session, &outbox).await?;
+    if !globals.json {
+        for r in &recorded {
+            let what = if r.changed {
+                format!("{}: {status}", r.anomaly.id)
+            } else {
+                format!("{}: already {status}, nothing to record", r.anomaly.id)
+            };
+            println!("{what}{}", notes_phrase(r.outbox.len()));
+        }
+    }
+    finish(TriageOutput { recorded, delivery }, globals)
+}
+
+pub async fn comment(args: CommentArgs, globals: &Globals) -> CliResult<Exit> {
+    let text = comment_text(&args)?;
+    let session = session(globals, true).await?;
+    let recorded = ops::comment(&session, &args.id, &text)?;
+    let delivery = deliver(&session, &recorded.outbox).await?;
+    if !globals.json {
+        println!(
+            "{}: comment recorded{}",
+            recorded.anomaly.id,
+            notes_phrase(recorded.outbox.len())
+        );
+    }
+    finish(
+        TriageOutput {
+            recorded: vec![recorded],
+            delivery,
+        },
+        globals,
+    )
+}
+
+fn comment_text(args: &CommentArgs) -> CliResult<String> {
+    let text = match (&args.text, &args.file) {
+        (_, Some(path)) => std::fs::read_to_string(path).map_err(|e| {
+            CliError::usage(format!("cannot read comment file {}: {e}", path.display()))
+        })?,
+        (Some(t), None) if t == "-" => {
+            let mut s = String::new();
+            std::io::stdin()
+                .read_to_string(&mut s)
+                .map_err(|e| CliError::usage(format!("cannot read the comment from stdin: {e}")))?;
+            s
+        }
+        (Some(t), None) => t.clone(),
+        (None, None) => {
+            return Err(CliError::usage(
+                "give the comment as TEXT, with --file FILE, or `-` to read stdin",
+            ));
+        }
+    };
+    let text = text.trim_end_matches(['\n', '\r']).to_string();
+    if text.trim().is_empty() {
+        return Err(CliError::usage("the comment is empty: nothing recorded"));
+    }
+    Ok(text)
+}
+
+fn notes_phrase(n: usize) -> String {
+    match n {
+        0 => " (no linked incidents: nothing to send)".into(),
+        1 => " (1 work note for the linked incident)".into(),
+        n => format!(" ({n} work notes, one per linked incident)"),
+    }
+}
+
+fn finish(out: TriageOutput, globals: &Globals) -> CliResult<Exit> {
+    let exit = out.delivery.exit();
+    if globals.json {
+        output::json(&out);
+    } else {
+        out.delivery.print_human();
+    }
+    Ok(exit)
+}

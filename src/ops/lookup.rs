@@ -1,0 +1,53 @@
+//! Search-as-you-type lookups for the ticket form: groups and users by name.
+
+use serde::Serialize;
+use servicenow_client::{Client, DisplayValue, ListParams, Query};
+
+use super::error::OpsResult;
+
+/// A group or user: what the form shows and the sys_id it sends.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NamedRef {
+    pub sys_id: String,
+    pub name: String,
+}
+
+const LIMIT: u32 = 20;
+
+/// Active groups whose name contains `text` (case-insensitive), by name.
+pub async fn search_groups(client: &Client, text: &str) -> OpsResult<Vec<NamedRef>> {
+    let q = Query::new()
+        .eq("active", "true")
+        .like("name", text.trim())
+        .order_by("name");
+    named(client, "sys_user_group", q, "name").await
+}
+
+/// Active users whose name or user_name contains `text`, by name.
+pub async fn search_users(client: &Client, text: &str) -> OpsResult<Vec<NamedRef>> {
+    let t = text.trim();
+    let q = Query::new()
+        .eq("active", "true")
+        .like("name", t)
+        .or_like("user_name", t)
+        .order_by("name");
+    named(client, "sys_user", q, "name").await
+}
+
+async fn named(client: &Client, table: &str, q: Query, label: &str) -> OpsResult<Vec<NamedRef>> {
+    let params = ListParams::new()
+        .query(q)
+        .fields(&["sys_id", label])
+        .limit(LIMIT)
+        .display(DisplayValue::False)
+        .exclude_reference_link(true);
+    let page = client.list(table, &params).await?;
+    Ok(page
+        .records
+        .iter()
+        .map(|r| NamedRef {
+            sys_id: r.str("sys_id").to_string(),
+            name: r.str(label).to_string(),
+        })
+        .collect())
+}

@@ -1,0 +1,25 @@
+//! The actions a user takes — load anomalies, create or link a ticket, acknowledge, archive,
+//! comment — shared by the CLI commands and the dashboard. They compose the store, the
+//! ServiceNow client and the sync worker; neither the CLI nor the dashboard talks to those
+//! directly for a user action.
+
+mod error;
+mod load;
+mod lookup;
+mod policy;
+mod session;
+mod ticket;
+mod ticket_fields;
+mod triage;
+
+pub use error::{OpsError, OpsResult};
+pub use load::{SourceLoad, load_file};
+pub use lookup::{NamedRef, search_groups, search_users};
+pub use policy::mandatory_incident_fields;
+pub use session::Session;
+pub use ticket::{
+    CreatePlan, IncidentSummary, Linked, enqueue_create, find_incident, link, link_key,
+    load_anomaly, load_anomaly_by_key, plan_create, search, unlink, unlink_key,
+};
+pub use ticket_fields::{check_choice, resolve_draft};
+pub use triage::{Recorded, comment, comment_for, set_status, set_status_for};

@@ -1,0 +1,54 @@
+//! Everything one user action needs: the store location, the selected instance profile, who the
+//! user is, and the ServiceNow client (absent for purely local commands).
+
+use std::path::PathBuf;
+
+use servicenow_client::Client;
+
+use crate::config::Profile;
+use crate::store::Store;
+
+use super::error::{OpsError, OpsResult};
+
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub store_path: PathBuf,
+    pub profile: Profile,
+    /// Name written in comment notes and as `linked_by` (config `user`, else $USER).
+    pub user: String,
+    /// Global `anomaly_url_template`; the profile's own wins.
+    pub url_template: Option<String>,
+    pub client: Option<Client>,
+}
+
+impl Session {
+    /// The instance profile name links and deliveries are recorded under.
+    pub fn instance(&self) -> &str {
+        &self.profile.name
+    }
+
+    pub fn open_store(&self) -> OpsResult<Store> {
+        Ok(Store::open(&self.store_path)?)
+    }
+
+    pub fn client(&self) -> OpsResult<&Client> {
+        self.client.as_ref().ok_or_else(|| {
+            OpsError::Other("internal: this action needs a ServiceNow client".into())
+        })
+    }
+
+    pub fn url_template(&self) -> Option<&str> {
+        self.profile
+            .anomaly_url_template
+            .as_deref()
+            .or(self.url_template.as_deref())
+    }
+
+    /// Refuses writes on a read-only profile before anything is recorded or sent.
+    pub fn ensure_writable(&self) -> OpsResult<()> {
+        if self.profile.read_only {
+            return Err(OpsError::ReadOnly(self.profile.name.clone()));
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,272 @@
+//! Creating, linking, unlinking and searching incidents for an anomaly. Writes are recorded in
+//! the outbox (with the link when there is one) and then delivered by the sync worker, so a
+//! lost response or a crash never creates a second incident or a second note.
+
+use jiff::Timestamp;
+use serde::Serialize;
+use serde_json::{Map, Value};
+use servicenow_client::{Record, looks_like_sys_id};
+
+use crate::domain::{
+    AnomalyKey, IncidentRef, IncidentState, TicketDraft, anomaly_url, correlation_id,
+    description_block, link_note, new_create_id,
+};
+use crate::store::{DeliveryKind, NewDelivery, NewLink, OutboxId, StoredAnomaly};
+
+use super::error::{OpsError, OpsResult};
+use super::session::Session;
+use super::ticket_fields::resolve_draft;
+
+/// The exact create request, for `--dry-run` and for the outbox.
+#[derive(Debug, Clone, Serialize)]
+pub struct CreatePlan {
+    pub anomaly: AnomalyKey,
+    pub method: &'static str,
+    pub url: String,
+    pub body: Map<String, Value>,
+}
+
+/// A summary of one incident, from a display-value read.
+#[derive(Debug, Clone, Serialize)]
+pub struct IncidentSummary {
+    pub sys_id: String,
+    pub number: String,
+    pub short_description: String,
+    pub state: String,
+    pub priority: String,
+    pub assignment_group: String,
+    pub assigned_to: String,
+    pub active: bool,
+}
+
+impl IncidentSummary {
+    pub fn from_record(r: &Record) -> Self {
+        let disp = |f: &str| {
+            r.display(f)
+                .map(str::to_string)
+                .unwrap_or_else(|| r.str(f).to_string())
+        };
+        IncidentSummary {
+            sys_id: r.value("sys_id").unwrap_or_default().to_string(),
+            number: disp("number"),
+            short_description: disp("short_description"),
+            state: disp("state"),
+            priority: disp("priority"),
+            assignment_group: disp("assignment_group"),
+            assigned_to: disp("assigned_to"),
+            active: r.value("active").is_some_and(|v| v == "true"),
+        }
+    }
+
+    pub fn state_for_link(&self) -> IncidentState {
+        let some = |s: &str| Some(s.to_string()).filter(|s| !s.is_empty());
+        IncidentState {
+            state: some(&self.state),
+            priority: some(&self.priority),
+            assignment_group: some(&self.assignment_group),
+            assigned_to: some(&self.assigned_to),
+        }
+    }
+}
+
+pub fn load_anomaly(session: &Session, id: &str) -> OpsResult<StoredAnomaly> {
+    let key = session.open_store()?.resolve_anomaly_id(id)?;
+    load_anomaly_by_key(session, &key)
+}
+
+pub fn load_anomaly_by_key(session: &Session, key: &AnomalyKey) -> OpsResult<StoredAnomaly> {
+    session.open_store()?.get_anomaly(key)?.ok_or_else(|| {
+        OpsError::NotFound(format!("anomaly {} not found in the store", key.id))
+    })
+}
+
+/// Checks the draft against the instance (choices, names) and builds the exact request.
+pub async fn plan_create(
+    session: &Session,
+    stored: &StoredAnomaly,
+    draft: &TicketDraft,
+) -> OpsResult<CreatePlan> {
+    let client = session.client()?;
+    let resolved = resolve_draft(client, draft).await?;
+    let url = anomaly_url(&stored.anomaly, session.url_template());
+    let correlation = correlation_id(&stored.key.source, &stored.key.id, &new_create_id());
+    let body = resolved.create_fields(&stored.anomaly, url.as_deref(), &correlation);
+    Ok(CreatePlan {
+        anomaly: stored.key.clone(),
+        method: "POST",
+        url: format!(
+            "{}/api/now/table/{}",
+            client.base_url().trim_end_matches('/'),
+            resolved.table
+        ),
+        body,
+    })
+}
+
+/// Records the create in the outbox; the worker sends it (idempotently, by correlation_id) and
+/// links the new incident to the anomaly.
+pub fn enqueue_create(session: &Session, table: &str, plan: &CreatePlan) -> OpsResult<OutboxId> {
+    session.ensure_writable()?;
+    if table != "incident" {
+        return Err(OpsError::Invalid(format!(
+            "table {table:?} is not supported yet: snowlink creates incidents (use --table incident)"
+        )));
+    }
+    let mut store = session.open_store()?;
+    let delivery = NewDelivery::create(session.instance(), table, &plan.body, &plan.anomaly);
+    Ok(store.enqueue(&delivery, Timestamp::now())?)
+}
+
+/// Finds an incident by number or sys_id (display values, so state and priority read as labels).
+pub async fn find_incident(
+    session: &Session,
+    number_or_sys_id: &str,
+) -> OpsResult<IncidentSummary> {
+    let client = session.client()?;
+    let wanted = number_or_sys_id.trim();
+    let record = if looks_like_sys_id(wanted) {
+        match client.get_incident(wanted).await {
+            Ok(r) => Some(r),
+            Err(e) if e.category() == servicenow_client::ErrorCategory::NotFound => None,
+            Err(e) => return Err(e.into()),
+        }
+    } else {
+        client
+            .find_incident_by_number(&wanted.to_uppercase())
+            .await?
+    };
+    record
+        .as_ref()
+        .map(IncidentSummary::from_record)
+        .ok_or_else(|| {
+            OpsError::NotFound(format!(
+                "incident {wanted} not found on {} (or hidden from this user by ACLs): check the number, or search with `snowlink ticket search`",
+                session.profile.base_url()
+            ))
+        })
+}
+
+/// What linking did.
+#[derive(Debug, Clone, Serialize)]
+pub struct Linked {
+    pub anomaly: AnomalyKey,
+    pub incident: IncidentRef,
+    pub created: bool,
+    pub outbox: Vec<OutboxId>,
+}
+
+/// Links an existing incident: records the link and queues the description block append and the
+/// link note, atomically. Linking twice changes nothing.
+pub async fn link(session: &Session, anomaly_id: &str, incident: &str) -> OpsResult<Linked> {
+    let key = session.open_store()?.resolve_anomaly_id(anomaly_id)?;
+    link_key(session, &key, incident).await
+}
+
+/// [`link`] for an anomaly identified by key.
+pub async fn link_key(session: &Session, key: &AnomalyKey, incident: &str) -> OpsResult<Linked> {
+    session.ensure_writable()?;
+    let stored = load_anomaly_by_key(session, key)?;
+    let found = find_incident(session, incident).await?;
+    let incident_ref = IncidentRef {
+        instance: session.instance().to_string(),
+        table: "incident".into(),
+        sys_id: found.sys_id.clone(),
+        number: found.number.clone(),
+    };
+    let now = Timestamp::now();
+    let url = anomaly_url(&stored.anomaly, session.url_template());
+    let block = description_block(&stored.anomaly, url.as_deref());
+    let note = link_note(
+        &stored.key.id,
+        stored.anomaly.kind.as_deref(),
+        stored.status,
+        url.as_deref(),
+        now,
+    );
+    let deliveries = [
+        NewDelivery::to_incident(
+            &incident_ref,
+            DeliveryKind::DescriptionAppend,
+            block,
+            Some(&stored.key),
+        ),
+        NewDelivery::to_incident(
+            &incident_ref,
+            DeliveryKind::WorkNote,
+            note,
+            Some(&stored.key),
+        ),
+    ];
+    let new_link = NewLink {
+        anomaly: stored.key.clone(),
+        incident: incident_ref.clone(),
+        state: found.state_for_link(),
+        read_at: Some(now),
+        linked_by: session.user.clone(),
+        linked_at: now,
+    };
+    let mut store = session.open_store()?;
+    let added = store.add_link(&new_link, &deliveries)?;
+    Ok(Linked {
+        anomaly: stored.key,
+        incident: incident_ref,
+        created: added.created,
+        outbox: added.outbox,
+    })
+}
+
+/// Removes the link locally; notes already written stay on the incident.
+pub fn unlink(
+    session: &Session,
+    anomaly_id: &str,
+    incident: &str,
+) -> OpsResult<crate::domain::Link> {
+    let key = session.open_store()?.resolve_anomaly_id(anomaly_id)?;
+    unlink_key(session, &key, incident)
+}
+
+/// [`unlink`] for an anomaly identified by key.
+pub fn unlink_key(
+    session: &Session,
+    key: &AnomalyKey,
+    incident: &str,
+) -> OpsResult<crate::domain::Link> {
+    let anomaly_id = &key.id;
+    session
+        .open_store()?
+        .remove_link(
+            key,
+            session.instance(),
+            &incident.trim().to_uppercase_if_number(),
+            &session.user,
+            Timestamp::now(),
+        )?
+        .ok_or_else(|| {
+            OpsError::NotFound(format!(
+                "anomaly {anomaly_id} is not linked to {incident} on instance {}: see `snowlink show {anomaly_id}`",
+                session.instance()
+            ))
+        })
+}
+
+/// Numbers are matched upper-case (INC0010001); sys_ids are lower-case hex and kept as given.
+trait UpperIfNumber {
+    fn to_uppercase_if_number(&self) -> String;
+}
+
+impl UpperIfNumber for str {
+    fn to_uppercase_if_number(&self) -> String {
+        if looks_like_sys_id(self) {
+            self.to_string()
+        } else {
+            self.to_uppercase()
+        }
+    }
+}
+
+/// Searches incidents by number or text (display values).
+pub async fn search(session: &Session, text: &str, limit: u32) -> OpsResult<Vec<IncidentSummary>> {
+    let client = session.client()?;
+    let records = client.search_incidents(text.trim(), limit).await?;
+    Ok(records.iter().map(IncidentSummary::from_record).collect())
+}

@@ -1,0 +1,79 @@
+//! Comments on anomalies, each queued as a work note to every linked incident atomically.
+
+use jiff::Timestamp;
+use rusqlite::params;
+use serde::Serialize;
+
+use crate::domain::{AnomalyKey, comment_note};
+
+use super::outbox::{DeliveryKind, OutboxId};
+use super::status::{current_status, enqueue_for_links};
+use super::{Result, Store, StoreError, from_ms, ms};
+
+/// One comment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Comment {
+    pub id: i64,
+    pub author: String,
+    pub text: String,
+    pub at: Timestamp,
+}
+
+/// What [`Store::record_comment`] did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CommentRecorded {
+    pub comment_id: i64,
+    /// One work note per linked, non-broken incident.
+    pub outbox: Vec<OutboxId>,
+}
+
+impl Store {
+    /// Stores the comment and queues the comment note for every linked incident, atomically.
+    pub fn record_comment(
+        &mut self,
+        key: &AnomalyKey,
+        author: &str,
+        text: &str,
+        at: Timestamp,
+    ) -> Result<CommentRecorded> {
+        if text.trim().is_empty() {
+            return Err(StoreError::Invalid("comment text is empty".into()));
+        }
+        let tx = self.write_tx()?;
+        current_status(&tx, key)?; // existence check with a clear error
+        tx.execute(
+            "INSERT INTO comments (source, anomaly_id, author, text, at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![key.source, key.id, author, text, ms(at)],
+        )?;
+        let comment_id = tx.last_insert_rowid();
+        let note = comment_note(&key.id, author, text, at);
+        let outbox = enqueue_for_links(&tx, key, DeliveryKind::WorkNote, &note, at)?;
+        tx.commit()?;
+        Ok(CommentRecorded { comment_id, outbox })
+    }
+
+    /// Comments on an anomaly, oldest first.
+    pub fn comments(&self, key: &AnomalyKey) -> Result<Vec<Comment>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, author, text, at FROM comments WHERE source = ?1 AND anomaly_id = ?2 ORDER BY id",
+        )?;
+        let rows = stmt.query_map(params![key.source, key.id], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, i64>(3)?,
+            ))
+        })?;
+        rows.map(|r| {
+            let (id, author, text, at) = r?;
+            Ok(Comment {
+                id,
+                author,
+                text,
+                at: from_ms(at)?,
+            })
+        })
+        .collect()
+    }
+}

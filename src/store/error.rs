@@ -1,0 +1,56 @@
+//! Store errors.
+
+use std::path::PathBuf;
+
+use super::outbox::{DeliveryState, OutboxId};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("cannot create data directory {path}: {source}")]
+    CreateDir {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot create or restrict permissions of {path}: {source}")]
+    Permissions {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot open database {path}: {source}")]
+    Open {
+        path: PathBuf,
+        #[source]
+        source: rusqlite::Error,
+    },
+    #[error(
+        "database {path} has schema version {found}, newer than this snowlink supports ({supported}); \
+         upgrade snowlink, or point --data-dir elsewhere"
+    )]
+    SchemaTooNew {
+        path: PathBuf,
+        found: u32,
+        supported: u32,
+    },
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("anomaly {0} not found")]
+    AnomalyNotFound(String),
+    #[error("anomaly id {id} is ambiguous: it exists in sources {sources}; name the source")]
+    AmbiguousAnomaly { id: String, sources: String },
+    #[error("outbox item {0} not found")]
+    DeliveryNotFound(OutboxId),
+    #[error("outbox item {id} is no longer leased by {owner} (another worker took it over)")]
+    LeaseLost { id: OutboxId, owner: String },
+    #[error("outbox item {id} is {state}; cannot {action}")]
+    InvalidState {
+        id: OutboxId,
+        state: DeliveryState,
+        action: &'static str,
+    },
+    #[error("invalid input: {0}")]
+    Invalid(String),
+    #[error("corrupt store data: {0}")]
+    Corrupt(String),
+}

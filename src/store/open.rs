@@ -1,0 +1,146 @@
+//! Opening the file safely and bringing its schema up to date.
+
+use std::fs::{self, OpenOptions};
+use std::path::{Path, PathBuf};
+
+use rusqlite::{Connection, OpenFlags, TransactionBehavior};
+
+use super::{BUSY_TIMEOUT, Result, Store, StoreError};
+
+pub(crate) fn open(path: &Path, migrations: &[&str]) -> Result<Store> {
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        create_private_dir(parent)?;
+    }
+    create_private_file(path)?;
+    let mut conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(|source| StoreError::Open {
+        path: path.to_owned(),
+        source,
+    })?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    let mode: String = conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        return Err(StoreError::Corrupt(format!(
+            "{}: cannot switch to WAL mode (got {mode}); is it on a network filesystem?",
+            path.display()
+        )));
+    }
+    // FULL: a committed outbox row survives power loss, not just a crash.
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    restrict_sidecars(path)?;
+    migrate(&mut conn, path, migrations)?;
+    Ok(Store {
+        conn,
+        path: path.to_owned(),
+    })
+}
+
+/// Applies the migrations not yet applied, each run under one write lock so two processes
+/// opening an old file at once do not both migrate it.
+pub(crate) fn migrate(conn: &mut Connection, path: &Path, migrations: &[&str]) -> Result<()> {
+    let supported = u32::try_from(migrations.len()).unwrap_or(u32::MAX);
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let found: u32 = tx.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    if found > supported {
+        return Err(StoreError::SchemaTooNew {
+            path: path.to_owned(),
+            found,
+            supported,
+        });
+    }
+    if found == supported {
+        return Ok(());
+    }
+    for sql in &migrations[found as usize..] {
+        tx.execute_batch(sql)?;
+    }
+    tx.pragma_update(None, "user_version", supported)?;
+    tx.commit()?;
+    Ok(())
+}
+
+#[cfg(unix)]
+fn create_private_dir(dir: &Path) -> Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    if dir.is_dir() {
+        return Ok(());
+    }
+    fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+        .map_err(|source| StoreError::CreateDir {
+            path: dir.to_owned(),
+            source,
+        })
+}
+
+#[cfg(not(unix))]
+fn create_private_dir(dir: &Path) -> Result<()> {
+    fs::create_dir_all(dir).map_err(|source| StoreError::CreateDir {
+        path: dir.to_owned(),
+        source,
+    })
+}
+
+/// Creates the database file empty with mode 0600 (or tightens an existing one) before SQLite
+/// writes anything to it; SQLite then gives its -wal/-shm files the same mode.
+fn create_private_file(path: &Path) -> Result<()> {
+    let err = |source| StoreError::Permissions {
+        path: path.to_owned(),
+        source,
+    };
+    let mut opts = OpenOptions::new();
+    opts.read(true).write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let file = opts.open(path).map_err(err)?;
+    restrict(&file, path)
+}
+
+fn restrict_sidecars(path: &Path) -> Result<()> {
+    for suffix in ["-wal", "-shm"] {
+        let mut p = path.as_os_str().to_owned();
+        p.push(suffix);
+        let p = PathBuf::from(p);
+        if let Ok(file) = fs::File::open(&p) {
+            restrict(&file, &p)?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(unix)]
+fn restrict(file: &fs::File, path: &Path) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let meta = file.metadata().map_err(|source| StoreError::Permissions {
+        path: path.to_owned(),
+        source,
+    })?;
+    if meta.permissions().mode() & 0o777 != 0o600 {
+        file.set_permissions(fs::Permissions::from_mode(0o600))
+            .map_err(|source| StoreError::Permissions {
+                path: path.to_owned(),
+                source,
+            })?;
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn restrict(_file: &fs::File, _path: &Path) -> Result<()> {
+    Ok(())
+}
+
+#[cfg(test)]
+#[path = "open_tests.rs"]
+mod tests;

@@ -1,0 +1,131 @@
+//! Schema migrations, applied in order; `PRAGMA user_version` = how many have been applied.
+//! Never edit a released migration: append a new one.
+
+/// The schema version this build writes (the number of migrations).
+pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
+
+pub(crate) const MIGRATIONS: &[&str] = &[M1_ANOMALIES_AND_LINKS, M2_OUTBOX, M3_AUDIT];
+
+/// Anomalies as last read, local status and its history, comments, links.
+const M1_ANOMALIES_AND_LINKS: &str = r#"
+CREATE TABLE anomalies (
+    source            TEXT NOT NULL,
+    id                TEXT NOT NULL,
+    title             TEXT NOT NULL,
+    severity          TEXT,
+    kind              TEXT,
+    source_status     TEXT NOT NULL,
+    detected_at       INTEGER,
+    datastore         TEXT,
+    container         TEXT,
+    field             TEXT,
+    url               TEXT,
+    raw               TEXT NOT NULL,
+    status            TEXT NOT NULL,
+    status_changed_at INTEGER,
+    status_changed_by TEXT,
+    first_seen_at     INTEGER NOT NULL,
+    last_seen_at      INTEGER NOT NULL,
+    PRIMARY KEY (source, id)
+);
+CREATE INDEX anomalies_by_id ON anomalies (id);
+CREATE INDEX anomalies_by_status ON anomalies (status);
+
+CREATE TABLE status_history (
+    seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+    source      TEXT NOT NULL,
+    anomaly_id  TEXT NOT NULL,
+    at          INTEGER NOT NULL,
+    user        TEXT NOT NULL,
+    from_status TEXT NOT NULL,
+    to_status   TEXT NOT NULL,
+    reason      TEXT,
+    FOREIGN KEY (source, anomaly_id) REFERENCES anomalies (source, id)
+);
+CREATE INDEX status_history_by_anomaly ON status_history (source, anomaly_id, seq);
+
+CREATE TABLE comments (
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    source     TEXT NOT NULL,
+    anomaly_id TEXT NOT NULL,
+    author     TEXT NOT NULL,
+    text       TEXT NOT NULL,
+    at         INTEGER NOT NULL,
+    FOREIGN KEY (source, anomaly_id) REFERENCES anomalies (source, id)
+);
+CREATE INDEX comments_by_anomaly ON comments (source, anomaly_id, id);
+
+CREATE TABLE links (
+    source           TEXT NOT NULL,
+    anomaly_id       TEXT NOT NULL,
+    instance         TEXT NOT NULL,
+    tbl              TEXT NOT NULL,
+    sys_id           TEXT NOT NULL,
+    number           TEXT NOT NULL,
+    state            TEXT,
+    priority         TEXT,
+    assignment_group TEXT,
+    assigned_to      TEXT,
+    read_at          INTEGER,
+    read_error       TEXT,
+    broken           INTEGER NOT NULL DEFAULT 0,
+    linked_at        INTEGER NOT NULL,
+    linked_by        TEXT NOT NULL,
+    PRIMARY KEY (source, anomaly_id, instance, sys_id),
+    FOREIGN KEY (source, anomaly_id) REFERENCES anomalies (source, id)
+);
+CREATE INDEX links_by_incident ON links (instance, sys_id);
+"#;
+
+/// The outbox: one row per delivery, FIFO per `queue` (one queue per target incident).
+const M2_OUTBOX: &str = r#"
+CREATE TABLE outbox (
+    id              INTEGER PRIMARY KEY AUTOINCREMENT,
+    queue           TEXT NOT NULL,
+    seq             INTEGER NOT NULL,
+    instance        TEXT NOT NULL,
+    tbl             TEXT NOT NULL,
+    sys_id          TEXT,
+    number          TEXT,
+    kind            TEXT NOT NULL,
+    payload         TEXT NOT NULL,
+    anomaly_source  TEXT,
+    anomaly_id      TEXT,
+    created_at      INTEGER NOT NULL,
+    state           TEXT NOT NULL CHECK (state IN
+                        ('pending','in_flight','delivered','failed','dead','paused','dropped')),
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at INTEGER NOT NULL,
+    last_error      TEXT,
+    lease_owner     TEXT,
+    lease_until     INTEGER,
+    outcome_unknown INTEGER NOT NULL DEFAULT 0,
+    delivered_at    INTEGER,
+    UNIQUE (queue, seq)
+);
+CREATE INDEX outbox_by_state ON outbox (state, next_attempt_at);
+CREATE INDEX outbox_by_anomaly ON outbox (anomaly_source, anomaly_id);
+
+CREATE TABLE paused_instances (
+    instance  TEXT PRIMARY KEY,
+    reason    TEXT NOT NULL,
+    paused_at INTEGER NOT NULL
+);
+"#;
+
+/// Every write made to ServiceNow (and local link/unlink), for humans and `export --json`.
+const M3_AUDIT: &str = r#"
+CREATE TABLE audit (
+    id        INTEGER PRIMARY KEY AUTOINCREMENT,
+    at        INTEGER NOT NULL,
+    instance  TEXT NOT NULL,
+    tbl       TEXT NOT NULL,
+    sys_id    TEXT,
+    number    TEXT,
+    action    TEXT NOT NULL,
+    summary   TEXT NOT NULL,
+    outcome   TEXT NOT NULL,
+    outbox_id INTEGER
+);
+CREATE INDEX audit_by_at ON audit (at);
+"#;

@@ -1,0 +1,166 @@
+//! Local triage status: the change, its history, and the notes it queues — all in one
+//! transaction, so a status change is never recorded without its deliveries or vice versa.
+
+use jiff::Timestamp;
+use rusqlite::{OptionalExtension, Transaction, params};
+use serde::Serialize;
+
+use crate::domain::{AnomalyKey, IncidentRef, Status, status_note};
+
+use super::anomalies::parse_status;
+use super::outbox::{DeliveryKind, NewDelivery, OutboxId, enqueue_tx};
+use super::{Result, Store, StoreError, from_ms, ms};
+
+/// What [`Store::record_status_change`] did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StatusChange {
+    pub previous: Status,
+    /// False when the anomaly already had this status (nothing was written or queued).
+    pub changed: bool,
+    /// One work note per linked, non-broken incident.
+    pub outbox: Vec<OutboxId>,
+}
+
+/// One entry of an anomaly's status history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StatusHistoryEntry {
+    pub seq: i64,
+    pub at: Timestamp,
+    pub user: String,
+    pub from: Status,
+    pub to: Status,
+    /// The archive reason code for archive changes.
+    pub reason: Option<String>,
+}
+
+impl Store {
+    /// Sets the local status, appends to the history and queues the status note for every
+    /// linked incident (links marked broken are skipped), atomically.
+    pub fn record_status_change(
+        &mut self,
+        key: &AnomalyKey,
+        new_status: Status,
+        user: &str,
+        at: Timestamp,
+    ) -> Result<StatusChange> {
+        let tx = self.write_tx()?;
+        let previous = current_status(&tx, key)?;
+        if previous == new_status {
+            return Ok(StatusChange {
+                previous,
+                changed: false,
+                outbox: Vec::new(),
+            });
+        }
+        tx.execute(
+            "UPDATE anomalies SET status = ?3, status_changed_at = ?4, status_changed_by = ?5 \
+             WHERE source = ?1 AND id = ?2",
+            params![key.source, key.id, new_status.code(), ms(at), user],
+        )?;
+        let reason = match new_status {
+            Status::Archived(r) => Some(r.code()),
+            _ => None,
+        };
+        tx.execute(
+            "INSERT INTO status_history (source, anomaly_id, at, user, from_status, to_status, reason) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![
+                key.source,
+                key.id,
+                ms(at),
+                user,
+                previous.code(),
+                new_status.code(),
+                reason
+            ],
+        )?;
+        let note = status_note(&key.id, new_status, at);
+        let outbox = enqueue_for_links(&tx, key, DeliveryKind::WorkNote, &note, at)?;
+        tx.commit()?;
+        Ok(StatusChange {
+            previous,
+            changed: true,
+            outbox,
+        })
+    }
+
+    /// The status history of an anomaly, oldest first.
+    pub fn status_history(&self, key: &AnomalyKey) -> Result<Vec<StatusHistoryEntry>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT seq, at, user, from_status, to_status, reason FROM status_history \
+             WHERE source = ?1 AND anomaly_id = ?2 ORDER BY seq",
+        )?;
+        let rows = stmt.query_map(params![key.source, key.id], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, String>(4)?,
+                r.get::<_, Option<String>>(5)?,
+            ))
+        })?;
+        rows.map(|r| {
+            let (seq, at, user, from, to, reason) = r?;
+            Ok(StatusHistoryEntry {
+                seq,
+                at: from_ms(at)?,
+                user,
+                from: parse_status(&from)?,
+                to: parse_status(&to)?,
+                reason,
+            })
+        })
+        .collect()
+    }
+}
+
+pub(super) fn current_status(tx: &Transaction<'_>, key: &AnomalyKey) -> Result<Status> {
+    let code: Option<String> = tx
+        .query_row(
+            "SELECT status FROM anomalies WHERE source = ?1 AND id = ?2",
+            params![key.source, key.id],
+            |r| r.get(0),
+        )
+        .optional()?;
+    parse_status(&code.ok_or_else(|| StoreError::AnomalyNotFound(key.to_string()))?)
+}
+
+/// Queues `payload` for every non-broken incident linked to `key`, in link order.
+pub(super) fn enqueue_for_links(
+    tx: &Transaction<'_>,
+    key: &AnomalyKey,
+    kind: DeliveryKind,
+    payload: &str,
+    at: Timestamp,
+) -> Result<Vec<OutboxId>> {
+    let targets: Vec<IncidentRef> = {
+        let mut stmt = tx.prepare_cached(
+            "SELECT instance, tbl, sys_id, number FROM links \
+             WHERE source = ?1 AND anomaly_id = ?2 AND broken = 0 ORDER BY linked_at, instance, sys_id",
+        )?;
+        stmt.query_map(params![key.source, key.id], |r| {
+            Ok(IncidentRef {
+                instance: r.get(0)?,
+                table: r.get(1)?,
+                sys_id: r.get(2)?,
+                number: r.get(3)?,
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?
+    };
+    targets
+        .iter()
+        .map(|t| {
+            enqueue_tx(
+                tx,
+                &NewDelivery::to_incident(t, kind, payload, Some(key)),
+                at,
+            )
+        })
+        .collect()
+}
+
+#[cfg(test)]
+#[path = "status_tests.rs"]
+mod tests;

@@ -1,0 +1,138 @@
+//! `snowlink doctor` tells the failure classes apart, one actionable line each.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::{TestEnv, exit_code, stdout};
+use reqwest::Method;
+use serde_json::json;
+
+fn messages(v: &serde_json::Value) -> String {
+    v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            format!(
+                "{}: {}",
+                f["level"].as_str().unwrap(),
+                f["message"].as_str().unwrap()
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn point_config_at(env: &TestEnv, url: &str) {
+    let text = std::fs::read_to_string(env.config_path())
+        .unwrap()
+        .replace(&env.url, url);
+    std::fs::write(env.config_path(), text).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn healthy_instance_with_itil() {
+    let env = TestEnv::start().await;
+    let (out, v) = env.json(&["doctor"]).await;
+    assert_eq!(exit_code(&out), 0, "{}", messages(&v));
+    let m = messages(&v);
+    assert!(
+        m.contains("answers as ServiceNow; signed in as itil"),
+        "{m}"
+    );
+    assert!(m.contains("roles: itil"), "{m}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn missing_itil_role_is_named() {
+    let env = TestEnv::start().await;
+    env.write_config("guest", "guest");
+    let (out, v) = env.json(&["doctor"]).await;
+    assert_eq!(exit_code(&out), 3);
+    let m = messages(&v);
+    assert!(m.contains("no roles but not itil"), "{m}");
+    assert!(m.contains("grant the itil role"), "{m}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn wrong_password() {
+    let env = TestEnv::start().await;
+    env.write_config("itil", "nope");
+    let (out, v) = env.json(&["doctor"]).await;
+    assert_eq!(exit_code(&out), 3);
+    assert!(
+        messages(&v).contains("check username/password"),
+        "{}",
+        messages(&v)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn hibernating_instance() {
+    let env = TestEnv::start().await;
+    env.control(
+        Method::POST,
+        "/__emulator/faults",
+        Some(json!({"spec": "hibernate"})),
+    )
+    .await;
+    let (out, v) = env.json(&["doctor"]).await;
+    assert_eq!(exit_code(&out), 4);
+    assert!(
+        messages(&v).to_lowercase().contains("hibernat"),
+        "{}",
+        messages(&v)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn wrong_port_is_connection_refused() {
+    let env = TestEnv::start().await;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    point_config_at(&env, &format!("http://127.0.0.1:{port}"));
+    let (out, v) = env.json(&["doctor"]).await;
+    assert_eq!(exit_code(&out), 4);
+    assert!(
+        messages(&v).to_lowercase().contains("refused"),
+        "{}",
+        messages(&v)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_web_server_that_is_not_servicenow() {
+    use axum::{Router, routing::get};
+    let env = TestEnv::start().await;
+    let app = Router::new().fallback(get(|| async {
+        axum::response::Html("<html><body><h1>Welcome to nginx!</h1></body></html>")
+    }));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    point_config_at(&env, &format!("http://{addr}"));
+    let (out, v) = env.json(&["doctor"]).await;
+    assert_eq!(exit_code(&out), 4, "{}", messages(&v));
+    let m = messages(&v).to_lowercase();
+    assert!(m.contains("not") && m.contains("servicenow"), "{m}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bad_config_is_reported_without_contacting_anyone() {
+    let env = TestEnv::start().await;
+    std::fs::write(
+        env.config_path(),
+        "[instances.default]\nurl = \"https://x.service-now.com\"\npasword = \"x\"\n",
+    )
+    .unwrap();
+    let out = env.run(&["doctor"]).await;
+    assert_eq!(exit_code(&out), 2);
+    assert!(
+        stdout(&out).contains("did you mean `password`"),
+        "{}",
+        stdout(&out)
+    );
+}
