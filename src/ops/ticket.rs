@@ -75,9 +75,10 @@ pub fn load_anomaly(session: &Session, id: &str) -> OpsResult<StoredAnomaly> {
 }
 
 pub fn load_anomaly_by_key(session: &Session, key: &AnomalyKey) -> OpsResult<StoredAnomaly> {
-    session.open_store()?.get_anomaly(key)?.ok_or_else(|| {
-        OpsError::NotFound(format!("anomaly {} not found in the store", key.id))
-    })
+    session
+        .open_store()?
+        .get_anomaly(key)?
+        .ok_or_else(|| OpsError::NotFound(format!("anomaly {} not found in the store", key.id)))
 }
 
 /// Checks the draft against the instance (choices, names) and builds the exact request.

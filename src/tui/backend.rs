@@ -123,8 +123,10 @@ pub struct BackendInfo {
 pub trait Backend: Send + Sync + 'static {
     /// All rows for the list.
     fn anomalies(&self) -> impl Future<Output = Result<Vec<AnomalyRow>, String>> + Send;
-    fn detail(&self, key: &AnomalyKey)
-    -> impl Future<Output = Result<AnomalyDetail, String>> + Send;
+    fn detail(
+        &self,
+        key: &AnomalyKey,
+    ) -> impl Future<Output = Result<AnomalyDetail, String>> + Send;
     /// Pending, failed, dead, paused reason.
     fn outbox_counts(&self) -> impl Future<Output = Result<OutboxCounts, String>> + Send;
     /// Choice list of `incident.<element>`; `dependent` is the parent value (subcategory by category).
@@ -133,9 +135,14 @@ pub trait Backend: Send + Sync + 'static {
         element: &str,
         dependent: Option<&str>,
     ) -> impl Future<Output = Result<Vec<ChoiceItem>, String>> + Send;
-    fn search_groups(&self, text: &str)
-    -> impl Future<Output = Result<Vec<NamedRef>, String>> + Send;
-    fn search_users(&self, text: &str) -> impl Future<Output = Result<Vec<NamedRef>, String>> + Send;
+    fn search_groups(
+        &self,
+        text: &str,
+    ) -> impl Future<Output = Result<Vec<NamedRef>, String>> + Send;
+    fn search_users(
+        &self,
+        text: &str,
+    ) -> impl Future<Output = Result<Vec<NamedRef>, String>> + Send;
     /// By number or by text.
     fn search_incidents(
         &self,
@@ -164,8 +171,11 @@ pub trait Backend: Send + Sync + 'static {
         keys: &[AnomalyKey],
         status: Status,
     ) -> impl Future<Output = Result<usize, String>> + Send;
-    fn comment(&self, key: &AnomalyKey, text: &str)
-    -> impl Future<Output = Result<(), String>> + Send;
+    fn comment(
+        &self,
+        key: &AnomalyKey,
+        text: &str,
+    ) -> impl Future<Output = Result<(), String>> + Send;
     /// Re-reads linked incidents; returns how many were refreshed.
     fn refresh_links(&self) -> impl Future<Output = Result<usize, String>> + Send;
     fn connection(&self) -> impl Future<Output = ConnectionStatus> + Send;

@@ -7,18 +7,36 @@ use super::msg::ReqId;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
-    LoadAnomalies { req: ReqId },
-    LoadDetail { req: ReqId, id: AnomalyKey },
-    LoadOutbox { req: ReqId },
-    CheckConnection { req: ReqId },
+    LoadAnomalies {
+        req: ReqId,
+    },
+    LoadDetail {
+        req: ReqId,
+        id: AnomalyKey,
+    },
+    LoadOutbox {
+        req: ReqId,
+    },
+    CheckConnection {
+        req: ReqId,
+    },
     LoadChoices {
         req: ReqId,
         element: String,
         dependent: Option<String>,
     },
-    SearchGroups { req: ReqId, text: String },
-    SearchUsers { req: ReqId, text: String },
-    SearchIncidents { req: ReqId, text: String },
+    SearchGroups {
+        req: ReqId,
+        text: String,
+    },
+    SearchUsers {
+        req: ReqId,
+        text: String,
+    },
+    SearchIncidents {
+        req: ReqId,
+        text: String,
+    },
     CreateTicket {
         req: ReqId,
         anomaly: AnomalyKey,
@@ -35,7 +53,10 @@ pub enum Effect {
         anomaly: AnomalyKey,
         incident: IncidentRef,
     },
-    Ack { req: ReqId, ids: Vec<AnomalyKey> },
+    Ack {
+        req: ReqId,
+        ids: Vec<AnomalyKey>,
+    },
     Archive {
         req: ReqId,
         ids: Vec<AnomalyKey>,
@@ -46,13 +67,22 @@ pub enum Effect {
         id: AnomalyKey,
         text: String,
     },
-    RefreshLinks { req: ReqId },
+    RefreshLinks {
+        req: ReqId,
+    },
     /// OSC 52, wrapped for tmux passthrough when `$TMUX` is set.
-    CopyToClipboard { text: String },
+    CopyToClipboard {
+        text: String,
+    },
     /// Only emitted when `$BROWSER` is set.
-    OpenBrowser { url: String },
+    OpenBrowser {
+        url: String,
+    },
     /// Suspend the terminal, run `$EDITOR` on a temp file holding `text`, resume.
-    OpenEditor { req: ReqId, text: String },
+    OpenEditor {
+        req: ReqId,
+        text: String,
+    },
 }
 
 impl Effect {

@@ -3,18 +3,17 @@
 
 use ratatui_textarea::TextArea;
 
-use crate::domain::{
-    AnomalyKey, SHORT_DESCRIPTION_MAX, TicketDraft, default_short_description,
-};
+use crate::domain::{AnomalyKey, SHORT_DESCRIPTION_MAX, TicketDraft, default_short_description};
 
 use super::backend::{AnomalyDetail, ChoiceItem, NamedRef};
 use super::msg::ReqId;
 
-/// Tables offered; only `incident` can be created today (the others are shown, marked).
-pub const TABLES: [(&str, bool); 3] = [
-    ("incident", true),
-    ("problem", false),
-    ("change_request", false),
+/// Tables offered (ServiceNow table, shown name, supported); only `incident` can be created
+/// today, the others are shown and marked.
+pub const TABLES: [(&str, &str, bool); 3] = [
+    ("incident", "incident", true),
+    ("problem", "problem", false),
+    ("change_request", "change", false),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,7 +62,11 @@ impl Field {
     pub fn step(self, forward: bool) -> Field {
         let i = Field::ALL.iter().position(|f| *f == self).unwrap_or(0);
         let n = Field::ALL.len();
-        Field::ALL[if forward { (i + 1) % n } else { (i + n - 1) % n }]
+        Field::ALL[if forward {
+            (i + 1) % n
+        } else {
+            (i + n - 1) % n
+        }]
     }
 }
 
@@ -202,7 +205,7 @@ impl TicketForm {
                 format!("{n}/{SHORT_DESCRIPTION_MAX} characters: shorten it"),
             ));
         }
-        if let Some((name, false)) = TABLES.get(self.table) {
+        if let Some((_, name, false)) = TABLES.get(self.table) {
             out.push((
                 Field::Table,
                 format!("{name} is not supported yet: choose incident"),

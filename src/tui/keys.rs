@@ -103,8 +103,7 @@ impl KeySpec {
                 let lower = rest.to_ascii_lowercase();
                 if lower == "space" {
                     KeyCode2::Char(' ')
-                } else if let Some(n) = lower.strip_prefix('f').and_then(|n| n.parse::<u8>().ok())
-                {
+                } else if let Some(n) = lower.strip_prefix('f').and_then(|n| n.parse::<u8>().ok()) {
                     if !(1..=24).contains(&n) {
                         return Err(bad());
                     }
@@ -193,21 +192,51 @@ mod tests {
 
     #[test]
     fn parses_the_grammar() {
-        assert_eq!(KeySpec::parse("j").unwrap(), ev(KeyCode::Char('j'), KeyModifiers::NONE));
-        assert_eq!(KeySpec::parse("G").unwrap(), ev(KeyCode::Char('G'), KeyModifiers::SHIFT));
-        assert_eq!(KeySpec::parse("shift-g").unwrap(), KeySpec::parse("G").unwrap());
+        assert_eq!(
+            KeySpec::parse("j").unwrap(),
+            ev(KeyCode::Char('j'), KeyModifiers::NONE)
+        );
+        assert_eq!(
+            KeySpec::parse("G").unwrap(),
+            ev(KeyCode::Char('G'), KeyModifiers::SHIFT)
+        );
+        assert_eq!(
+            KeySpec::parse("shift-g").unwrap(),
+            KeySpec::parse("G").unwrap()
+        );
         assert_eq!(
             KeySpec::parse("ctrl-s").unwrap(),
             ev(KeyCode::Char('s'), KeyModifiers::CONTROL)
         );
-        assert_eq!(KeySpec::parse("Ctrl-S").unwrap(), KeySpec::parse("ctrl-s").unwrap());
-        assert_eq!(KeySpec::parse("space").unwrap(), ev(KeyCode::Char(' '), KeyModifiers::NONE));
-        assert_eq!(KeySpec::parse("-").unwrap(), ev(KeyCode::Char('-'), KeyModifiers::NONE));
+        assert_eq!(
+            KeySpec::parse("Ctrl-S").unwrap(),
+            KeySpec::parse("ctrl-s").unwrap()
+        );
+        assert_eq!(
+            KeySpec::parse("space").unwrap(),
+            ev(KeyCode::Char(' '), KeyModifiers::NONE)
+        );
+        assert_eq!(
+            KeySpec::parse("-").unwrap(),
+            ev(KeyCode::Char('-'), KeyModifiers::NONE)
+        );
         assert_eq!(KeySpec::parse("alt--").unwrap().to_string(), "alt--");
-        assert_eq!(KeySpec::parse("shift-tab").unwrap(), ev(KeyCode::BackTab, KeyModifiers::SHIFT));
-        assert_eq!(KeySpec::parse("shift-tab").unwrap(), ev(KeyCode::Tab, KeyModifiers::SHIFT));
-        assert_eq!(KeySpec::parse("f5").unwrap(), ev(KeyCode::F(5), KeyModifiers::NONE));
-        assert_eq!(KeySpec::parse("pgdn").unwrap(), KeySpec::parse("pagedown").unwrap());
+        assert_eq!(
+            KeySpec::parse("shift-tab").unwrap(),
+            ev(KeyCode::BackTab, KeyModifiers::SHIFT)
+        );
+        assert_eq!(
+            KeySpec::parse("shift-tab").unwrap(),
+            ev(KeyCode::Tab, KeyModifiers::SHIFT)
+        );
+        assert_eq!(
+            KeySpec::parse("f5").unwrap(),
+            ev(KeyCode::F(5), KeyModifiers::NONE)
+        );
+        assert_eq!(
+            KeySpec::parse("pgdn").unwrap(),
+            KeySpec::parse("pagedown").unwrap()
+        );
         for bad in ["", "ctrl-", "hyper-x", "f99", "enterr"] {
             assert!(KeySpec::parse(bad).is_err(), "{bad}");
         }
@@ -215,7 +244,9 @@ mod tests {
 
     #[test]
     fn displays_in_the_grammar() {
-        for s in ["j", "G", "ctrl-s", "space", "backtab", "f5", "pagedown", "?", ":"] {
+        for s in [
+            "j", "G", "ctrl-s", "space", "backtab", "f5", "pagedown", "?", ":",
+        ] {
             assert_eq!(KeySpec::parse(s).unwrap().to_string(), s);
         }
     }

@@ -218,9 +218,7 @@ impl ListModel {
     }
 
     pub fn selected(&self) -> Option<&AnomalyRow> {
-        self.view
-            .get(self.cursor)
-            .map(|&i| &self.rows[i as usize])
+        self.view.get(self.cursor).map(|&i| &self.rows[i as usize])
     }
 
     pub fn row(&self, key: &AnomalyKey) -> Option<&AnomalyRow> {

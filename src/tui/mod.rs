@@ -18,11 +18,21 @@ pub mod list;
 pub mod msg;
 pub mod palette;
 pub mod popup;
+pub mod runtime;
 pub mod state;
 pub mod text;
 pub mod theme;
 pub mod ui;
 pub mod update;
+
+#[cfg(test)]
+mod fake;
+#[cfg(test)]
+mod snapshot_tests;
+#[cfg(test)]
+mod test_support;
+#[cfg(test)]
+mod update_tests;
 
 pub use action::{Action, Context};
 pub use backend::{

@@ -13,6 +13,8 @@ use super::backend::{
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct ReqId(pub u64);
 
+// Messages are moved a few times each; boxing the big replies would cost an allocation each.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub enum Msg {
     Key(KeyEvent),
@@ -23,12 +25,16 @@ pub enum Msg {
     /// Text pasted into the terminal (bracketed paste).
     Paste(String),
     /// The result of an effect.
-    Reply { req: ReqId, reply: Reply },
+    Reply {
+        req: ReqId,
+        reply: Reply,
+    },
     /// A local operation (clipboard, browser, editor) failed.
     LocalError(String),
 }
 
 /// Results of background work, one variant per effect.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub enum Reply {
     Anomalies(Result<Vec<AnomalyRow>, String>),
@@ -72,6 +78,7 @@ pub enum Reply {
     LinksRefreshed(Result<usize, String>),
     /// Text back from `$EDITOR`.
     Edited(Result<String, String>),
-    /// The runtime refused a write because the profile is read-only.
-    Refused(String),
+    /// The effect produced no result of its own: a write refused on a read-only profile, or a
+    /// request that timed out.
+    Failed(String),
 }

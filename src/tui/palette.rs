@@ -26,7 +26,7 @@ pub fn matches(keymap: &Keymap, query: &str) -> Vec<Action> {
     let texts: Vec<&str> = candidates.iter().map(|(_, t)| t.as_str()).collect();
     let mut scored = pattern.match_list(texts, &mut matcher);
     // Stable order for equal scores, so the list does not jitter while typing.
-    scored.sort_by(|a, b| b.1.cmp(&a.1));
+    scored.sort_by_key(|m| std::cmp::Reverse(m.1));
     scored
         .into_iter()
         .filter_map(|(text, _)| {

@@ -9,6 +9,8 @@ use super::backend::IncidentSummary;
 use super::form::TicketForm;
 use super::msg::ReqId;
 
+// At most one popup exists at a time; boxing the small ones gains nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub enum Popup {
     Help { scroll: u16 },

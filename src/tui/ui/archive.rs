@@ -35,9 +35,14 @@ pub fn render(state: &State, f: &mut Frame, screen: Rect, a: &ArchivePicker) {
             .style(if sel { t.selected } else { t.text })
         })
         .collect();
-    lines.push(Line::styled("enter archives · 1-4 pick · esc cancels", t.dim));
+    lines.push(Line::styled(
+        "enter archives · 1-4 pick · esc cancels",
+        t.dim,
+    ));
     f.render_widget(
-        Paragraph::new(lines).block(popup_block(title, t)).style(t.text),
+        Paragraph::new(lines)
+            .block(popup_block(title, t))
+            .style(t.text),
         area,
     );
 }

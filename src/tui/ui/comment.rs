@@ -17,8 +17,7 @@ pub fn render(state: &State, f: &mut Frame, screen: Rect, c: &CommentComposer) {
     let block = popup_block(format!(" Comment on {} ", c.target.id), t);
     let inner = block.inner(area);
     f.render_widget(block, area);
-    let [text, help] =
-        Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(inner);
+    let [text, help] = Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(inner);
     if c.editing.is_some() {
         f.render_widget(Paragraph::new("editing in $EDITOR…").style(t.dim), text);
     } else {

@@ -58,7 +58,11 @@ fn detail_lines<'a>(d: &'a AnomalyDetail, state: &State) -> Vec<Line<'a>> {
             ),
             state,
         ),
-        field("Detected", format!("{} UTC", short_time(a.detected_at)), state),
+        field(
+            "Detected",
+            format!("{} UTC", short_time(a.detected_at)),
+            state,
+        ),
         field("URL", or_dash(d.url.as_deref()), state),
     ];
     if !a.tags.is_empty() {
@@ -84,7 +88,10 @@ fn detail_lines<'a>(d: &'a AnomalyDetail, state: &State) -> Vec<Line<'a>> {
     for (k, v) in &a.rest {
         out.push(field(k, v.to_string(), state));
     }
-    out.push(Line::styled(format!("Comments ({}):", d.comments.len()), t.dim));
+    out.push(Line::styled(
+        format!("Comments ({}):", d.comments.len()),
+        t.dim,
+    ));
     for c in &d.comments {
         out.push(Line::raw(format!(
             "  {} {}: {}",
@@ -93,7 +100,10 @@ fn detail_lines<'a>(d: &'a AnomalyDetail, state: &State) -> Vec<Line<'a>> {
             c.text
         )));
     }
-    out.push(Line::styled(format!("History ({}):", d.history.len()), t.dim));
+    out.push(Line::styled(
+        format!("History ({}):", d.history.len()),
+        t.dim,
+    ));
     for h in &d.history {
         out.push(Line::raw(format!(
             "  {} {} → {} by {}",

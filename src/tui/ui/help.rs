@@ -13,7 +13,10 @@ use super::widgets::{centered, popup_block};
 pub fn lines(state: &State) -> Vec<Line<'static>> {
     let t = &state.theme;
     let mut out = Vec::new();
-    for (ctx, heading) in [(Context::Main, "Dashboard"), (Context::Form, "Forms and dialogs")] {
+    for (ctx, heading) in [
+        (Context::Main, "Dashboard"),
+        (Context::Form, "Forms and dialogs"),
+    ] {
         out.push(Line::styled(heading, t.title));
         for a in Action::ALL.into_iter().filter(|a| a.context() == ctx) {
             out.push(Line::from(vec![
@@ -25,9 +28,13 @@ pub fn lines(state: &State) -> Vec<Line<'static>> {
         out.push(Line::raw(""));
     }
     out.push(Line::styled("Legend", t.title));
-    out.push(Line::raw("● ACT active   ◐ ACK acknowledged   ○ ARC archived"));
+    out.push(Line::raw(
+        "● ACT active   ◐ ACK acknowledged   ○ ARC archived",
+    ));
     out.push(Line::raw("* marked row   ▌ selected row   ▶ focused pane"));
-    out.push(Line::raw("Rebind in config [keys], e.g. move_down = [\"j\", \"ctrl-n\"]"));
+    out.push(Line::raw(
+        "Rebind in config [keys], e.g. move_down = [\"j\", \"ctrl-n\"]",
+    ));
     out
 }
 
@@ -38,7 +45,10 @@ pub fn render(state: &State, f: &mut Frame, screen: Rect, scroll: u16) {
     f.render_widget(Clear, area);
     f.render_widget(
         Paragraph::new(body)
-            .block(popup_block(" Keys · j/k scroll · any other key closes ", &state.theme))
+            .block(popup_block(
+                " Keys · j/k scroll · any other key closes ",
+                &state.theme,
+            ))
             .scroll((scroll, 0))
             .style(state.theme.text),
         area,

@@ -25,7 +25,8 @@ pub fn areas(screen: Rect) -> Areas {
         Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(screen);
     if screen.width >= WIDE {
         let [list, right] =
-            Layout::horizontal([Constraint::Percentage(60), Constraint::Percentage(40)]).areas(main);
+            Layout::horizontal([Constraint::Percentage(60), Constraint::Percentage(40)])
+                .areas(main);
         let [detail, links] =
             Layout::vertical([Constraint::Percentage(60), Constraint::Percentage(40)]).areas(right);
         Areas {

@@ -32,7 +32,14 @@ pub fn render(state: &State, f: &mut Frame, screen: Rect, d: &LinkDialog) {
             Span::styled("search: ", t.dim),
             Span::raw(d.query.clone()),
             Span::styled("█", t.accent()),
-            Span::styled(if d.req.is_some() { "  searching…" } else { "" }, t.dim),
+            Span::styled(
+                if d.req.is_some() {
+                    "  searching…"
+                } else {
+                    ""
+                },
+                t.dim,
+            ),
         ]),
         Line::styled(
             "⚠ Linking appends the anomaly block to the incident's description and adds a work note.",
@@ -101,6 +108,11 @@ pub fn render(state: &State, f: &mut Frame, screen: Rect, d: &LinkDialog) {
         " ↑↓ choose · enter links · esc cancels ",
         t.dim,
     )]);
-    let foot = Rect::new(area.x + 2, area.y + area.height - 1, area.width.saturating_sub(4), 1);
+    let foot = Rect::new(
+        area.x + 2,
+        area.y + area.height - 1,
+        area.width.saturating_sub(4),
+        1,
+    );
     f.render_widget(Paragraph::new(hints), foot);
 }

@@ -25,7 +25,10 @@ fn link_lines(l: &Link, selected: bool, state: &State, width: usize) -> [Line<'s
         t.border_focused.remove_modifier(Modifier::REVERSED),
     );
     let row = if selected { t.selected } else { t.text };
-    let number = Span::styled(format!("{:<11}", l.incident.number), row.add_modifier(Modifier::BOLD));
+    let number = Span::styled(
+        format!("{:<11}", l.incident.number),
+        row.add_modifier(Modifier::BOLD),
+    );
     let first = if l.broken {
         Line::from(vec![
             marker,
@@ -75,12 +78,11 @@ fn link_lines(l: &Link, selected: bool, state: &State, width: usize) -> [Line<'s
         ),
         None => ("never read".to_owned(), true),
     };
+    let room = width.saturating_sub(3 + 3 + super::super::text::width(&age));
     let mut second = vec![
         Span::raw("   "),
-        Span::styled(
-            fit(&format!("{group} · {who} · "), width.saturating_sub(3 + age.len())).into_owned(),
-            t.dim,
-        ),
+        Span::styled(fit(&format!("{group} · {who}"), room).into_owned(), t.dim),
+        Span::styled(" · ", t.dim),
         Span::styled(age, if stale { t.warn } else { t.dim }),
     ];
     if l.read_error.is_some() && l.read_at.is_some() && !l.broken {
@@ -106,7 +108,9 @@ pub fn render(state: &State, f: &mut Frame, area: Rect) {
             Some(d) if d.data.is_none() => "loading…".to_owned(),
             Some(_) => format!(
                 "no incident linked ({} creates, {} links)",
-                state.keymap.first_key(super::super::action::Action::CreateTicket),
+                state
+                    .keymap
+                    .first_key(super::super::action::Action::CreateTicket),
                 state.keymap.first_key(super::super::action::Action::Link)
             ),
             None => String::new(),

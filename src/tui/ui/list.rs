@@ -29,8 +29,8 @@ struct Cols {
 }
 
 fn columns(inner: usize) -> Cols {
-    // marker + mark + status(5) + sev(4) + links(2) and the single-space gaps.
-    let fixed = 1 + 1 + 5 + 1 + 4 + 1 + 1 + 1 + 1 + 2;
+    // marker + mark + status(6) + sev(4) + links(2) and the single-space gaps.
+    let fixed = 1 + 1 + 6 + 1 + 4 + 1 + 1 + 1 + 1 + 2;
     let long_dates = inner >= 110;
     let detected = if long_dates { 16 } else { 11 };
     let id = if inner >= 100 { 14 } else { 10 };
@@ -69,7 +69,10 @@ fn title_line(state: &State) -> Line<'static> {
         None => {}
     }
     if l.marked_count() > 0 {
-        spans.push(Span::styled(format!(" · {} marked", l.marked_count()), t.marked));
+        spans.push(Span::styled(
+            format!(" · {} marked", l.marked_count()),
+            t.marked,
+        ));
     }
     if state.loading.is_some()
         && let Some(s) = spinner(state)
@@ -92,7 +95,7 @@ pub fn render(state: &State, f: &mut Frame, area: Rect) {
     let c = columns(w);
     let header = format!(
         "  {} {} {} {} {} {} {}",
-        pad("STATUS", 5),
+        pad("STATUS", 6),
         pad("SEV", 4),
         pad("ID", c.id),
         pad("TITLE", c.title),
@@ -136,7 +139,7 @@ pub fn render(state: &State, f: &mut Frame, area: Rect) {
                 t.border_focused.remove_modifier(Modifier::REVERSED),
             ),
             Span::styled(if marked { "*" } else { " " }, t.marked),
-            Span::styled(status_label(r.status), t.status(r.status)),
+            Span::styled(pad(status_label(r.status), 6), t.status(r.status)),
             Span::raw(" "),
             Span::styled(pad(severity_label(r.severity), 4), t.severity(r.severity)),
             Span::raw(" "),

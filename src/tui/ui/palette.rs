@@ -16,8 +16,12 @@ pub fn render(state: &State, f: &mut Frame, screen: Rect, p: &Palette) {
     let t = &state.theme;
     let found = matches(&state.keymap, &p.query);
     let w = screen.width.saturating_sub(4).min(70);
-    let rows = found.len().min(usize::from(screen.height.saturating_sub(6)).max(1));
-    let h = u16::try_from(rows + 4).unwrap_or(screen.height).min(screen.height);
+    let rows = found
+        .len()
+        .min(usize::from(screen.height.saturating_sub(6)).max(1));
+    let h = u16::try_from(rows + 4)
+        .unwrap_or(screen.height)
+        .min(screen.height);
     let area = Rect::new(screen.x + (screen.width - w) / 2, screen.y + 1, w, h);
     f.render_widget(Clear, area);
     let mut lines = vec![

@@ -68,7 +68,10 @@ pub fn render(state: &State, f: &mut Frame, area: Rect) {
         && let Some(at) = state.loaded_at
     {
         parts.push(sep());
-        parts.push(Span::styled(format!("list updated {}", ago(at, state.now)), alert));
+        parts.push(Span::styled(
+            format!("list updated {}", ago(at, state.now)),
+            alert,
+        ));
     }
     if let Some(e) = &state.last_error {
         parts.push(sep());

@@ -116,8 +116,7 @@ pub fn render(state: &State, f: &mut Frame, screen: Rect, form: &TicketForm) {
     ])
     .split(inner);
     let split = |r: Rect| {
-        let [l, v] =
-            Layout::horizontal([Constraint::Length(LABEL_W), Constraint::Min(1)]).areas(r);
+        let [l, v] = Layout::horizontal([Constraint::Length(LABEL_W), Constraint::Min(1)]).areas(r);
         (l, v)
     };
     let problems = form.problems();
@@ -132,7 +131,7 @@ pub fn render(state: &State, f: &mut Frame, screen: Rect, form: &TicketForm) {
     let (l, v) = split(rows[0]);
     f.render_widget(label(state, form, Field::Table), l);
     let mut spans = Vec::new();
-    for (i, (name, supported)) in TABLES.iter().enumerate() {
+    for (i, (_, name, supported)) in TABLES.iter().enumerate() {
         let chosen = i == form.table;
         let text = if *supported {
             format!("{}{name}", if chosen { "▸" } else { " " })
@@ -159,7 +158,10 @@ pub fn render(state: &State, f: &mut Frame, screen: Rect, form: &TicketForm) {
         Constraint::Length(u16::try_from(counter.len()).unwrap_or(8)),
     ])
     .areas(v);
-    f.render_widget(&textarea(&form.short, form.focus == Field::Short, state), sv);
+    f.render_widget(
+        &textarea(&form.short, form.focus == Field::Short, state),
+        sv,
+    );
     let over = n > SHORT_DESCRIPTION_MAX;
     f.render_widget(
         Paragraph::new(counter).style(if over { t.error } else { t.dim }),
@@ -225,7 +227,10 @@ pub fn render(state: &State, f: &mut Frame, screen: Rect, form: &TicketForm) {
     }
     let (l, v) = split(rows[10]);
     f.render_widget(label(state, form, Field::Caller), l);
-    f.render_widget(&textarea(&form.caller, form.focus == Field::Caller, state), v);
+    f.render_widget(
+        &textarea(&form.caller, form.focus == Field::Caller, state),
+        v,
+    );
 
     if let Some(e) = &form.error {
         f.render_widget(Paragraph::new(format!("✗ {e}")).style(t.error), rows[11]);
@@ -235,7 +240,6 @@ pub fn render(state: &State, f: &mut Frame, screen: Rect, form: &TicketForm) {
     hints.extend(hint(k.first_key(Action::NextField), "next", t));
     hints.extend(hint(k.first_key(Action::Editor), "$EDITOR", t));
     hints.extend(hint(k.first_key(Action::Cancel), "cancel", t));
-    hints.push(Span::styled("◂ ▸ change choices", t.dim));
     f.render_widget(Paragraph::new(Line::from(hints)), rows[12]);
 
     // Suggestions for the focused lookup, drawn over the rows below it.

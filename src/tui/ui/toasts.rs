@@ -25,7 +25,10 @@ pub fn render(state: &State, f: &mut Frame, screen: Rect) {
                 Level::Success => ("✓ ", t.ok),
                 Level::Error => ("✗ ", t.error),
             };
-            Line::from(vec![Span::styled(sym, style), Span::styled(toast.text.clone(), style)])
+            Line::from(vec![
+                Span::styled(sym, style),
+                Span::styled(toast.text.clone(), style),
+            ])
         })
         .collect();
     let inner_w = lines

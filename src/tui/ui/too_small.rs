@@ -13,11 +13,10 @@ pub fn render(state: &State, f: &mut Frame) {
     let (w, h) = state.size;
     let lines = vec![
         Line::from(format!("snowlink needs more room ({w}x{h})")),
-        Line::from(format!("at least {MIN_WIDTH}x{MIN_HEIGHT}; 80x24 or more is best")),
         Line::from(format!(
-            "{} quits",
-            state.keymap.first_key(Action::Quit)
+            "at least {MIN_WIDTH}x{MIN_HEIGHT}; 80x24 or more is best"
         )),
+        Line::from(format!("{} quits", state.keymap.first_key(Action::Quit))),
     ];
     let top = area.height.saturating_sub(3) / 2;
     let mut inner = area;

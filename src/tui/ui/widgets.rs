@@ -20,7 +20,9 @@ pub fn spinner(state: &State) -> Option<&'static str> {
 pub fn pane_block<'a>(title: Line<'a>, focused: bool, theme: &Theme) -> Block<'a> {
     let mut title = title;
     if focused {
-        title.spans.insert(0, Span::styled("▶", theme.border_focused));
+        title
+            .spans
+            .insert(0, Span::styled("▶", theme.border_focused));
     }
     Block::new()
         .borders(Borders::ALL)

@@ -70,7 +70,11 @@ pub fn apply_action(state: &mut State, action: Action) -> Vec<Effect> {
         Action::Help => state.popup = Some(Popup::Help { scroll: 0 }),
         Action::Quit => state.quit = true,
         // Form actions have no meaning outside a form.
-        Action::Submit | Action::Cancel | Action::NextField | Action::PrevField | Action::Editor => {
+        Action::Submit
+        | Action::Cancel
+        | Action::NextField
+        | Action::PrevField
+        | Action::Editor => {
             state.dirty = false;
         }
     }
@@ -78,24 +82,22 @@ pub fn apply_action(state: &mut State, action: Action) -> Vec<Effect> {
 }
 
 /// Moves within the focused pane.
-fn step(state: &mut State, delta: isize) -> Vec<Effect> {
+fn step(state: &mut State, delta: isize) {
     match state.focus {
         Pane::List => {
             state.list.move_by(delta);
         }
         Pane::Detail => {
             let d = i32::try_from(delta.clamp(-10_000, 10_000)).unwrap_or(0);
-            state.detail_scroll = u16::try_from(
-                (i32::from(state.detail_scroll) + d).clamp(0, i32::from(u16::MAX)),
-            )
-            .unwrap_or(0);
+            state.detail_scroll =
+                u16::try_from((i32::from(state.detail_scroll) + d).clamp(0, i32::from(u16::MAX)))
+                    .unwrap_or(0);
         }
         Pane::Links => {
             let last = state.links().len().saturating_sub(1);
             state.link_cursor = state.link_cursor.saturating_add_signed(delta).min(last);
         }
     }
-    Vec::new()
 }
 
 fn open_ticket_form(state: &mut State) -> Vec<Effect> {
@@ -147,7 +149,10 @@ fn open_link_dialog(state: &mut State) {
 
 fn unlink(state: &mut State) {
     let Some(link) = state.selected_link().cloned() else {
-        state.toast(Level::Info, "no linked incident selected (Tab to the links pane)");
+        state.toast(
+            Level::Info,
+            "no linked incident selected (Tab to the links pane)",
+        );
         return;
     };
     state.popup = Some(Popup::Confirm(Confirm {

@@ -14,7 +14,7 @@ pub fn on_reply(state: &mut State, req: ReqId, reply: Reply) -> Vec<Effect> {
     // Assume a visible change; the quiet cases below clear it again.
     let dirty_before = state.dirty;
     state.dirty = true;
-    let effects = match reply {
+    match reply {
         Reply::Anomalies(result) => {
             if state.loading != Some(req) {
                 state.dirty = dirty_before || was_busy;
@@ -242,32 +242,27 @@ pub fn on_reply(state: &mut State, req: ReqId, reply: Reply) -> Vec<Effect> {
                 }
                 (Ok(text), Some(Popup::Comment(c))) if c.editing == Some(req) => {
                     c.editing = None;
-                    c.text = ratatui_textarea::TextArea::new(
-                        text.lines().map(str::to_owned).collect(),
-                    );
+                    c.text =
+                        ratatui_textarea::TextArea::new(text.lines().map(str::to_owned).collect());
                 }
                 (Err(e), _) => state.toast(Level::Error, format!("editor: {e}")),
                 _ => {}
             }
             Vec::new()
         }
-        Reply::Refused(e) => {
-            if let Some(Popup::Ticket(f)) = state.popup.as_mut()
-                && f.submitting == Some(req)
-            {
-                f.submitting = None;
-                f.error = Some(e.clone());
-            }
+        Reply::Failed(e) => {
+            failed(state, req, &e);
             state.toast(Level::Error, e);
             Vec::new()
         }
-    };
-    effects
+    }
 }
 
 fn bump_links(state: &mut State, key: &AnomalyKey, delta: isize) {
     if let Some(n) = state.list.row(key).map(|r| r.link_count) {
-        state.list.set_link_count(key, n.saturating_add_signed(delta));
+        state
+            .list
+            .set_link_count(key, n.saturating_add_signed(delta));
     }
 }
 
@@ -284,4 +279,47 @@ fn after_write(state: &mut State, keys: &[AnomalyKey]) -> Vec<Effect> {
     state.polls.insert(req);
     out.push(Effect::LoadOutbox { req });
     out
+}
+
+/// A request that never produced its own reply (refused as a write on a read-only profile, or
+/// timed out): whatever waits for it stops waiting and shows the error.
+fn failed(state: &mut State, req: ReqId, e: &str) {
+    if state.loading == Some(req) {
+        state.loading = None;
+        state.load_failed = true;
+    }
+    if let Some(d) = state.detail.as_mut()
+        && d.req == req
+    {
+        d.error = Some(e.to_owned());
+    }
+    match state.popup.as_mut() {
+        Some(Popup::Ticket(f)) => {
+            if f.submitting == Some(req) {
+                f.submitting = None;
+                f.error = Some(e.to_owned());
+            }
+            if f.editing == Some(req) {
+                f.editing = None;
+            }
+            for p in [&mut f.category, &mut f.subcategory] {
+                if p.req == Some(req) {
+                    p.req = None;
+                    p.error = Some(e.to_owned());
+                }
+            }
+            for l in [&mut f.group, &mut f.assignee] {
+                if l.req == Some(req) {
+                    l.req = None;
+                    l.error = Some(e.to_owned());
+                }
+            }
+        }
+        Some(Popup::Link(d)) if d.req == Some(req) => {
+            d.req = None;
+            d.error = Some(e.to_owned());
+        }
+        Some(Popup::Comment(c)) if c.editing == Some(req) => c.editing = None,
+        _ => {}
+    }
 }

@@ -23,9 +23,9 @@ pub fn on_tick(state: &mut State) -> Vec<Effect> {
         state.drawn_ages = labels;
         state.dirty = true;
     }
-    let due = state.last_poll.is_none_or(|t| {
-        now.duration_since(t) >= SignedDuration::from_secs(POLL_SECS)
-    });
+    let due = state
+        .last_poll
+        .is_none_or(|t| now.duration_since(t) >= SignedDuration::from_secs(POLL_SECS));
     if due && state.polls.is_empty() {
         state.last_poll = Some(now);
         let outbox = state.req();
