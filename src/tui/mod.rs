@@ -9,17 +9,21 @@
 //! Only this module imports ratatui and crossterm.
 
 pub mod action;
+mod app;
 pub mod backend;
 pub mod effect;
+mod error;
 pub mod form;
 pub mod keymap;
 pub mod keys;
 pub mod list;
+mod local;
 pub mod msg;
 pub mod palette;
 pub mod popup;
 pub mod runtime;
 pub mod state;
+mod terminal;
 pub mod text;
 pub mod theme;
 pub mod ui;
@@ -35,12 +39,15 @@ mod test_support;
 mod update_tests;
 
 pub use action::{Action, Context};
+pub use app::{DashboardOptions, initial_state, run_dashboard};
 pub use backend::{
     AnomalyDetail, AnomalyRow, Backend, BackendInfo, ChoiceItem, Comment, ConnectionStatus,
     IncidentSummary, NamedRef, OutboxCounts, StatusChange,
 };
 pub use effect::Effect;
+pub use error::TuiError;
 pub use keymap::{Keymap, KeymapError, KeymapErrors};
 pub use msg::{Msg, Reply, ReqId};
 pub use state::State;
+pub use terminal::{install_panic_hook, restore as restore_terminal};
 pub use update::update;
