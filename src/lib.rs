@@ -11,3 +11,4 @@ pub mod ops;
 pub mod source;
 pub mod store;
 pub mod sync;
+pub mod tui;

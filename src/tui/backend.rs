@@ -1,0 +1,185 @@
+//! The dashboard's view of the rest of snowlink. The lead implements [`Backend`] over the store, the
+//! ServiceNow client and the sync worker; the dashboard only ever sees the plain data below.
+//! Every method may be slow: the runtime calls them on tokio tasks, never from `update` or render.
+//! Errors are display strings that already name the cause and the fix.
+
+use std::future::Future;
+
+use jiff::Timestamp;
+
+use crate::domain::{Anomaly, AnomalyKey, IncidentRef, Link, Severity, Status, TicketDraft};
+
+/// One line of the anomaly list: just what the list shows and sorts on.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AnomalyRow {
+    pub key: AnomalyKey,
+    pub id: String,
+    pub title: String,
+    /// Local triage status (from the store, not the source).
+    pub status: Status,
+    pub severity: Option<Severity>,
+    /// The configured source name.
+    pub source: String,
+    pub datastore: Option<String>,
+    pub detected_at: Option<Timestamp>,
+    pub link_count: usize,
+}
+
+/// One local status change.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StatusChange {
+    pub from: Status,
+    pub to: Status,
+    pub by: String,
+    pub at: Timestamp,
+}
+
+/// One local comment.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Comment {
+    pub author: String,
+    pub text: String,
+    pub at: Timestamp,
+}
+
+/// Everything the detail and links panes show for one anomaly.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AnomalyDetail {
+    pub anomaly: Anomaly,
+    /// Local triage status (the anomaly's own `status` is what the source said).
+    pub status: Status,
+    /// The anomaly's hyperlink (its own `url`, else the configured template), used in the
+    /// description block the ticket form prefills.
+    pub url: Option<String>,
+    pub history: Vec<StatusChange>,
+    pub comments: Vec<Comment>,
+    pub links: Vec<Link>,
+}
+
+/// Outbox progress for the status bar.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OutboxCounts {
+    pub pending: usize,
+    pub failed: usize,
+    pub dead: usize,
+    /// Why deliveries are paused (auth error, instance unreachable, …), if they are.
+    pub paused: Option<String>,
+}
+
+/// Health of the ServiceNow instance as the sync worker last saw it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConnectionStatus {
+    Ok,
+    /// Not checked yet.
+    Unknown,
+    Unreachable(String),
+    RateLimited(String),
+    Hibernating(String),
+    AuthError(String),
+}
+
+/// An incident found by search (display values).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IncidentSummary {
+    pub sys_id: String,
+    pub number: String,
+    pub short_description: String,
+    pub state: String,
+    pub priority: String,
+    pub assignment_group: String,
+    pub assigned_to: String,
+    pub active: bool,
+}
+
+/// A group or user found by name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NamedRef {
+    pub sys_id: String,
+    pub name: String,
+}
+
+/// One entry of a choice list (`sys_choice`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChoiceItem {
+    pub value: String,
+    pub label: String,
+}
+
+/// Static facts about the backend, read once at start.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BackendInfo {
+    /// Instance profile name.
+    pub instance: String,
+    pub url: String,
+    /// The configured user (default caller on the ticket form, author of comments).
+    pub user: String,
+    /// Writes are refused by the runtime when set.
+    pub read_only: bool,
+    /// The demo (emulator) instance.
+    pub demo: bool,
+}
+
+/// What the dashboard needs from the store, the ServiceNow client and the sync worker.
+pub trait Backend: Send + Sync + 'static {
+    /// All rows for the list.
+    fn anomalies(&self) -> impl Future<Output = Result<Vec<AnomalyRow>, String>> + Send;
+    fn detail(
+        &self,
+        key: &AnomalyKey,
+    ) -> impl Future<Output = Result<AnomalyDetail, String>> + Send;
+    /// Pending, failed, dead, paused reason.
+    fn outbox_counts(&self) -> impl Future<Output = Result<OutboxCounts, String>> + Send;
+    /// Choice list of `incident.<element>`; `dependent` is the parent value (subcategory by category).
+    fn choices(
+        &self,
+        element: &str,
+        dependent: Option<&str>,
+    ) -> impl Future<Output = Result<Vec<ChoiceItem>, String>> + Send;
+    fn search_groups(
+        &self,
+        text: &str,
+    ) -> impl Future<Output = Result<Vec<NamedRef>, String>> + Send;
+    fn search_users(
+        &self,
+        text: &str,
+    ) -> impl Future<Output = Result<Vec<NamedRef>, String>> + Send;
+    /// By number or by text.
+    fn search_incidents(
+        &self,
+        text: &str,
+    ) -> impl Future<Output = Result<Vec<IncidentSummary>, String>> + Send;
+    /// Creates and links an incident. The draft's description may already carry the anomaly block
+    /// (the form prefills it; see `domain::has_block`), in which case it must not be appended again.
+    fn create_ticket(
+        &self,
+        key: &AnomalyKey,
+        draft: &TicketDraft,
+    ) -> impl Future<Output = Result<IncidentRef, String>> + Send;
+    fn link(
+        &self,
+        key: &AnomalyKey,
+        sys_id_or_number: &str,
+    ) -> impl Future<Output = Result<IncidentRef, String>> + Send;
+    fn unlink(
+        &self,
+        key: &AnomalyKey,
+        incident: &IncidentRef,
+    ) -> impl Future<Output = Result<(), String>> + Send;
+    /// Ack/archive: records locally and queues notes; returns how many anomalies changed.
+    fn set_status(
+        &self,
+        keys: &[AnomalyKey],
+        status: Status,
+    ) -> impl Future<Output = Result<usize, String>> + Send;
+    fn comment(
+        &self,
+        key: &AnomalyKey,
+        text: &str,
+    ) -> impl Future<Output = Result<(), String>> + Send;
+    /// Re-reads linked incidents; returns how many were refreshed.
+    fn refresh_links(&self) -> impl Future<Output = Result<usize, String>> + Send;
+    fn connection(&self) -> impl Future<Output = ConnectionStatus> + Send;
+    /// `nav_to.do` URL of an incident.
+    fn incident_url(&self, incident: &IncidentRef) -> String;
+    fn info(&self) -> BackendInfo;
+}

@@ -1,0 +1,132 @@
+//! What `update` asks the outside world to do. The runtime performs each effect and answers with
+//! a `Msg::Reply` carrying the same request id.
+
+use crate::domain::{AnomalyKey, ArchiveReason, IncidentRef, TicketDraft};
+
+use super::msg::ReqId;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    LoadAnomalies {
+        req: ReqId,
+    },
+    LoadDetail {
+        req: ReqId,
+        id: AnomalyKey,
+    },
+    LoadOutbox {
+        req: ReqId,
+    },
+    CheckConnection {
+        req: ReqId,
+    },
+    LoadChoices {
+        req: ReqId,
+        element: String,
+        dependent: Option<String>,
+    },
+    SearchGroups {
+        req: ReqId,
+        text: String,
+    },
+    SearchUsers {
+        req: ReqId,
+        text: String,
+    },
+    SearchIncidents {
+        req: ReqId,
+        text: String,
+    },
+    CreateTicket {
+        req: ReqId,
+        anomaly: AnomalyKey,
+        draft: TicketDraft,
+    },
+    Link {
+        req: ReqId,
+        anomaly: AnomalyKey,
+        /// sys_id or number.
+        incident: String,
+    },
+    Unlink {
+        req: ReqId,
+        anomaly: AnomalyKey,
+        incident: IncidentRef,
+    },
+    Ack {
+        req: ReqId,
+        ids: Vec<AnomalyKey>,
+    },
+    Archive {
+        req: ReqId,
+        ids: Vec<AnomalyKey>,
+        reason: ArchiveReason,
+    },
+    Comment {
+        req: ReqId,
+        id: AnomalyKey,
+        text: String,
+    },
+    RefreshLinks {
+        req: ReqId,
+    },
+    /// OSC 52, wrapped for tmux passthrough when `$TMUX` is set.
+    CopyToClipboard {
+        text: String,
+    },
+    /// Only emitted when `$BROWSER` is set.
+    OpenBrowser {
+        url: String,
+    },
+    /// Suspend the terminal, run `$EDITOR` on a temp file holding `text`, resume.
+    OpenEditor {
+        req: ReqId,
+        text: String,
+    },
+}
+
+impl Effect {
+    /// Whether the effect changes anything in ServiceNow (directly or through the outbox);
+    /// the runtime refuses these on a read-only profile.
+    pub fn is_write(&self) -> bool {
+        matches!(
+            self,
+            Effect::CreateTicket { .. }
+                | Effect::Link { .. }
+                | Effect::Unlink { .. }
+                | Effect::Ack { .. }
+                | Effect::Archive { .. }
+                | Effect::Comment { .. }
+        )
+    }
+
+    /// Effects the event loop performs itself because they need the terminal.
+    pub fn is_local(&self) -> bool {
+        matches!(
+            self,
+            Effect::CopyToClipboard { .. } | Effect::OpenBrowser { .. } | Effect::OpenEditor { .. }
+        )
+    }
+
+    pub fn req(&self) -> Option<ReqId> {
+        match self {
+            Effect::LoadAnomalies { req }
+            | Effect::LoadDetail { req, .. }
+            | Effect::LoadOutbox { req }
+            | Effect::CheckConnection { req }
+            | Effect::LoadChoices { req, .. }
+            | Effect::SearchGroups { req, .. }
+            | Effect::SearchUsers { req, .. }
+            | Effect::SearchIncidents { req, .. }
+            | Effect::CreateTicket { req, .. }
+            | Effect::Link { req, .. }
+            | Effect::Unlink { req, .. }
+            | Effect::Ack { req, .. }
+            | Effect::Archive { req, .. }
+            | Effect::Comment { req, .. }
+            | Effect::RefreshLinks { req }
+            | Effect::OpenEditor { req, .. } => Some(*req),
+            Effect::CopyToClipboard { .. } | Effect::OpenBrowser { .. } => None,
+        }
+    }
+}

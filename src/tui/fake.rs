@@ -1,0 +1,150 @@
+//! An in-memory [`Backend`] for unit and snapshot tests: fixed data, every call recorded.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use crate::domain::{AnomalyKey, IncidentRef, Status, TicketDraft};
+
+use super::backend::{
+    AnomalyDetail, AnomalyRow, Backend, BackendInfo, ChoiceItem, ConnectionStatus, IncidentSummary,
+    NamedRef, OutboxCounts,
+};
+
+#[derive(Debug, Default)]
+pub struct FakeBackend {
+    pub info: Option<BackendInfo>,
+    pub rows: Vec<AnomalyRow>,
+    pub details: HashMap<AnomalyKey, AnomalyDetail>,
+    pub incidents: Vec<IncidentSummary>,
+    pub calls: Mutex<Vec<String>>,
+}
+
+impl FakeBackend {
+    pub fn calls(&self) -> Vec<String> {
+        self.calls.lock().unwrap().clone()
+    }
+
+    fn record(&self, call: String) {
+        self.calls.lock().unwrap().push(call);
+    }
+
+    fn incident(number: &str) -> IncidentRef {
+        IncidentRef {
+            instance: "default".into(),
+            table: "incident".into(),
+            sys_id: format!("sys-{number}"),
+            number: number.into(),
+        }
+    }
+}
+
+impl Backend for FakeBackend {
+    async fn anomalies(&self) -> Result<Vec<AnomalyRow>, String> {
+        self.record("anomalies".into());
+        Ok(self.rows.clone())
+    }
+
+    async fn detail(&self, key: &AnomalyKey) -> Result<AnomalyDetail, String> {
+        self.record(format!("detail {key}"));
+        self.details
+            .get(key)
+            .cloned()
+            .ok_or_else(|| format!("{key} not found"))
+    }
+
+    async fn outbox_counts(&self) -> Result<OutboxCounts, String> {
+        self.record("outbox".into());
+        Ok(OutboxCounts::default())
+    }
+
+    async fn choices(
+        &self,
+        element: &str,
+        dependent: Option<&str>,
+    ) -> Result<Vec<ChoiceItem>, String> {
+        self.record(format!("choices {element} {dependent:?}"));
+        Ok(vec![ChoiceItem {
+            value: format!("{element}-1"),
+            label: format!("{element} one"),
+        }])
+    }
+
+    async fn search_groups(&self, text: &str) -> Result<Vec<NamedRef>, String> {
+        self.record(format!("groups {text}"));
+        Ok(vec![NamedRef {
+            sys_id: "g1".into(),
+            name: format!("{text} group"),
+        }])
+    }
+
+    async fn search_users(&self, text: &str) -> Result<Vec<NamedRef>, String> {
+        self.record(format!("users {text}"));
+        Ok(Vec::new())
+    }
+
+    async fn search_incidents(&self, text: &str) -> Result<Vec<IncidentSummary>, String> {
+        self.record(format!("incidents {text}"));
+        Ok(self
+            .incidents
+            .iter()
+            .filter(|i| i.number.contains(text) || i.short_description.contains(text))
+            .cloned()
+            .collect())
+    }
+
+    async fn create_ticket(
+        &self,
+        key: &AnomalyKey,
+        draft: &TicketDraft,
+    ) -> Result<IncidentRef, String> {
+        self.record(format!("create {key} {}", draft.short_description));
+        Ok(Self::incident("INC0010099"))
+    }
+
+    async fn link(&self, key: &AnomalyKey, sys_id_or_number: &str) -> Result<IncidentRef, String> {
+        self.record(format!("link {key} {sys_id_or_number}"));
+        Ok(Self::incident(sys_id_or_number))
+    }
+
+    async fn unlink(&self, key: &AnomalyKey, incident: &IncidentRef) -> Result<(), String> {
+        self.record(format!("unlink {key} {}", incident.number));
+        Ok(())
+    }
+
+    async fn set_status(&self, keys: &[AnomalyKey], status: Status) -> Result<usize, String> {
+        self.record(format!("status {} {}", keys.len(), status.code()));
+        Ok(keys.len())
+    }
+
+    async fn comment(&self, key: &AnomalyKey, text: &str) -> Result<(), String> {
+        self.record(format!("comment {key} {text}"));
+        Ok(())
+    }
+
+    async fn refresh_links(&self) -> Result<usize, String> {
+        self.record("refresh_links".into());
+        Ok(0)
+    }
+
+    async fn connection(&self) -> ConnectionStatus {
+        ConnectionStatus::Ok
+    }
+
+    fn incident_url(&self, incident: &IncidentRef) -> String {
+        format!(
+            "https://acme.example/nav_to.do?uri=incident.do?sys_id={}",
+            incident.sys_id
+        )
+    }
+
+    fn info(&self) -> BackendInfo {
+        self.info.clone().unwrap_or_else(|| BackendInfo {
+            instance: "default".into(),
+            url: "https://acme.example".into(),
+            user: "ann".into(),
+            read_only: false,
+            demo: false,
+        })
+    }
+}

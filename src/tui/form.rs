@@ -1,0 +1,274 @@
+//! The ticket form's state, validation and the draft it produces. Keys: `update/form_keys.rs`;
+//! drawing: `ui/ticket_form.rs`.
+
+use ratatui_textarea::TextArea;
+
+use crate::domain::{AnomalyKey, SHORT_DESCRIPTION_MAX, TicketDraft, default_short_description};
+
+use super::backend::{AnomalyDetail, ChoiceItem, NamedRef};
+use super::msg::ReqId;
+
+/// Tables offered (ServiceNow table, shown name, supported); only `incident` can be created
+/// today, the others are shown and marked.
+pub const TABLES: [(&str, &str, bool); 3] = [
+    ("incident", "incident", true),
+    ("problem", "problem", false),
+    ("change_request", "change", false),
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    Table,
+    Short,
+    Description,
+    Category,
+    Subcategory,
+    Impact,
+    Urgency,
+    Group,
+    Assignee,
+    Caller,
+}
+
+impl Field {
+    pub const ALL: [Field; 10] = [
+        Field::Table,
+        Field::Short,
+        Field::Description,
+        Field::Category,
+        Field::Subcategory,
+        Field::Impact,
+        Field::Urgency,
+        Field::Group,
+        Field::Assignee,
+        Field::Caller,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Field::Table => "Table",
+            Field::Short => "Short descr.",
+            Field::Description => "Description",
+            Field::Category => "Category",
+            Field::Subcategory => "Subcategory",
+            Field::Impact => "Impact",
+            Field::Urgency => "Urgency",
+            Field::Group => "Assign. group",
+            Field::Assignee => "Assigned to",
+            Field::Caller => "Caller",
+        }
+    }
+
+    pub fn step(self, forward: bool) -> Field {
+        let i = Field::ALL.iter().position(|f| *f == self).unwrap_or(0);
+        let n = Field::ALL.len();
+        Field::ALL[if forward {
+            (i + 1) % n
+        } else {
+            (i + n - 1) % n
+        }]
+    }
+}
+
+/// A choice list filled from the backend.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Picker {
+    pub items: Vec<ChoiceItem>,
+    /// `None` = not set.
+    pub selected: Option<usize>,
+    pub req: Option<ReqId>,
+    pub error: Option<String>,
+}
+
+impl Picker {
+    pub fn value(&self) -> Option<&ChoiceItem> {
+        self.selected.and_then(|i| self.items.get(i))
+    }
+
+    /// Cycles through "(none)" and the items; returns whether the choice changed.
+    pub fn step(&mut self, forward: bool) -> bool {
+        if self.items.is_empty() {
+            return false;
+        }
+        let n = self.items.len();
+        self.selected = match (self.selected, forward) {
+            (None, true) => Some(0),
+            (None, false) => Some(n - 1),
+            (Some(i), true) if i + 1 < n => Some(i + 1),
+            (Some(i), false) if i > 0 => Some(i - 1),
+            _ => None,
+        };
+        true
+    }
+}
+
+/// A name typed by the user, searched as they type, and the record they picked.
+#[derive(Debug, Clone, Default)]
+pub struct Lookup {
+    pub input: TextArea<'static>,
+    pub results: Vec<NamedRef>,
+    pub highlight: usize,
+    pub chosen: Option<NamedRef>,
+    pub req: Option<ReqId>,
+    pub error: Option<String>,
+}
+
+impl Lookup {
+    pub fn text(&self) -> String {
+        self.input.lines().join(" ")
+    }
+
+    /// What goes into the draft: the picked record's sys_id, else the typed name (ServiceNow
+    /// resolves a display value on write).
+    pub fn draft_value(&self) -> Option<String> {
+        match &self.chosen {
+            Some(r) => Some(r.sys_id.clone()),
+            None => Some(self.text().trim().to_owned()).filter(|s| !s.is_empty()),
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct TicketForm {
+    pub key: AnomalyKey,
+    pub anomaly_id: String,
+    pub focus: Field,
+    pub table: usize,
+    pub short: TextArea<'static>,
+    pub description: TextArea<'static>,
+    pub category: Picker,
+    pub subcategory: Picker,
+    pub impact: u8,
+    pub urgency: u8,
+    pub group: Lookup,
+    pub assignee: Lookup,
+    pub caller: TextArea<'static>,
+    pub submitting: Option<ReqId>,
+    /// Waiting for `$EDITOR` on the description.
+    pub editing: Option<ReqId>,
+    /// The last submit error from the backend.
+    pub error: Option<String>,
+}
+
+fn area(text: &str) -> TextArea<'static> {
+    TextArea::new(text.lines().map(str::to_owned).collect())
+}
+
+impl TicketForm {
+    /// Prefilled from the anomaly: the default short description, the anomaly's own description
+    /// followed by its block, impact and urgency 3 (ServiceNow's defaults), caller = the user.
+    pub fn new(key: AnomalyKey, detail: &AnomalyDetail, user: &str) -> TicketForm {
+        let draft = TicketDraft::for_anomaly(&detail.anomaly);
+        let description = draft.full_description(&detail.anomaly, detail.url.as_deref());
+        TicketForm {
+            key,
+            anomaly_id: detail.anomaly.id.clone(),
+            focus: Field::Short,
+            table: 0,
+            short: area(&default_short_description(&detail.anomaly)),
+            description: area(&description),
+            category: Picker::default(),
+            subcategory: Picker::default(),
+            impact: 3,
+            urgency: 3,
+            group: Lookup::default(),
+            assignee: Lookup::default(),
+            caller: area(user),
+            submitting: None,
+            editing: None,
+            error: None,
+        }
+    }
+
+    pub fn short_text(&self) -> String {
+        self.short.lines().join(" ")
+    }
+
+    pub fn description_text(&self) -> String {
+        self.description.lines().join("\n")
+    }
+
+    pub fn set_description(&mut self, text: &str) {
+        self.description = area(text);
+    }
+
+    /// Inline validation: every problem, tied to its field.
+    pub fn problems(&self) -> Vec<(Field, String)> {
+        let mut out = Vec::new();
+        let short = self.short_text();
+        let n = short.trim().chars().count();
+        if n == 0 {
+            out.push((Field::Short, "required".to_owned()));
+        } else if n > SHORT_DESCRIPTION_MAX {
+            out.push((
+                Field::Short,
+                format!("{n}/{SHORT_DESCRIPTION_MAX} characters: shorten it"),
+            ));
+        }
+        if let Some((_, name, false)) = TABLES.get(self.table) {
+            out.push((
+                Field::Table,
+                format!("{name} is not supported yet: choose incident"),
+            ));
+        }
+        out
+    }
+
+    pub fn draft(&self) -> TicketDraft {
+        let table = TABLES.get(self.table).map_or("incident", |t| t.0);
+        let caller = self.caller.lines().join(" ").trim().to_owned();
+        TicketDraft {
+            table: table.to_owned(),
+            short_description: self.short_text().trim().to_owned(),
+            description: Some(self.description_text()).filter(|d| !d.trim().is_empty()),
+            category: self.category.value().map(|c| c.value.clone()),
+            subcategory: self.subcategory.value().map(|c| c.value.clone()),
+            impact: Some(self.impact),
+            urgency: Some(self.urgency),
+            assignment_group: self.group.draft_value(),
+            assigned_to: self.assignee.draft_value(),
+            caller: Some(caller).filter(|c| !c.is_empty()),
+        }
+    }
+}
+
+/// ServiceNow's default priority matrix (impact × urgency → priority), with its label.
+pub fn priority(impact: u8, urgency: u8) -> (u8, &'static str) {
+    let p = (impact.clamp(1, 3) + urgency.clamp(1, 3)).saturating_sub(1);
+    let label = match p {
+        1 => "Critical",
+        2 => "High",
+        3 => "Moderate",
+        4 => "Low",
+        _ => "Planning",
+    };
+    (p, label)
+}
+
+/// `1 - High` style label for impact and urgency values.
+pub fn level_label(v: u8) -> &'static str {
+    match v {
+        1 => "1 - High",
+        2 => "2 - Medium",
+        _ => "3 - Low",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn priority_matrix_matches_servicenow() {
+        let expect = [
+            [(1, "Critical"), (2, "High"), (3, "Moderate")],
+            [(2, "High"), (3, "Moderate"), (4, "Low")],
+            [(3, "Moderate"), (4, "Low"), (5, "Planning")],
+        ];
+        for (i, row) in expect.iter().enumerate() {
+            for (u, want) in row.iter().enumerate() {
+                assert_eq!(priority(i as u8 + 1, u as u8 + 1), *want);
+            }
+        }
+    }
+}

@@ -1,0 +1,84 @@
+//! Everything that can happen to the dashboard, as one message type.
+
+use crossterm::event::KeyEvent;
+
+use crate::domain::{AnomalyKey, IncidentRef, Status};
+
+use super::backend::{
+    AnomalyDetail, AnomalyRow, ChoiceItem, ConnectionStatus, IncidentSummary, NamedRef,
+    OutboxCounts,
+};
+
+/// Identifies one background request, so a result for a superseded request can be dropped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub struct ReqId(pub u64);
+
+// Messages are moved a few times each; boxing the big replies would cost an allocation each.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug)]
+pub enum Msg {
+    Key(KeyEvent),
+    /// New terminal size (columns, rows).
+    Resize(u16, u16),
+    /// Time passed (`State::now` is set by the loop before each batch).
+    Tick,
+    /// Text pasted into the terminal (bracketed paste).
+    Paste(String),
+    /// The result of an effect.
+    Reply {
+        req: ReqId,
+        reply: Reply,
+    },
+    /// A local operation (clipboard, browser, editor) failed.
+    LocalError(String),
+}
+
+/// Results of background work, one variant per effect.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug)]
+pub enum Reply {
+    Anomalies(Result<Vec<AnomalyRow>, String>),
+    Detail {
+        key: AnomalyKey,
+        result: Result<AnomalyDetail, String>,
+        /// `Backend::incident_url` of each link, in order.
+        urls: Vec<String>,
+    },
+    Outbox(Result<OutboxCounts, String>),
+    Connection(ConnectionStatus),
+    Choices {
+        element: String,
+        result: Result<Vec<ChoiceItem>, String>,
+    },
+    Groups(Result<Vec<NamedRef>, String>),
+    Users(Result<Vec<NamedRef>, String>),
+    Incidents(Result<Vec<IncidentSummary>, String>),
+    Created {
+        anomaly: AnomalyKey,
+        result: Result<IncidentRef, String>,
+    },
+    Linked {
+        anomaly: AnomalyKey,
+        result: Result<IncidentRef, String>,
+    },
+    Unlinked {
+        anomaly: AnomalyKey,
+        incident: IncidentRef,
+        result: Result<(), String>,
+    },
+    StatusSet {
+        ids: Vec<AnomalyKey>,
+        status: Status,
+        result: Result<usize, String>,
+    },
+    Commented {
+        anomaly: AnomalyKey,
+        result: Result<(), String>,
+    },
+    LinksRefreshed(Result<usize, String>),
+    /// Text back from `$EDITOR`.
+    Edited(Result<String, String>),
+    /// The effect produced no result of its own: a write refused on a read-only profile, or a
+    /// request that timed out.
+    Failed(String),
+}

@@ -1,0 +1,76 @@
+//! Popups and their state. Each popup's keys are handled in `update/popups.rs` (ticket form:
+//! `form.rs`); each is drawn by one file under `ui/`.
+
+use ratatui_textarea::TextArea;
+
+use crate::domain::{AnomalyKey, ArchiveReason, IncidentRef};
+
+use super::backend::IncidentSummary;
+use super::form::TicketForm;
+use super::msg::ReqId;
+
+// At most one popup exists at a time; boxing the small ones gains nothing.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug)]
+pub enum Popup {
+    Help { scroll: u16 },
+    Palette(Palette),
+    Ticket(Box<TicketForm>),
+    Link(LinkDialog),
+    Confirm(Confirm),
+    Archive(ArchivePicker),
+    Comment(CommentComposer),
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Palette {
+    pub query: String,
+    pub selected: usize,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct LinkDialog {
+    /// Anomalies to link (the marked rows, else the selected one).
+    pub targets: Vec<AnomalyKey>,
+    pub query: String,
+    pub results: Vec<IncidentSummary>,
+    pub selected: usize,
+    /// The search whose results we are waiting for; older replies are dropped.
+    pub req: Option<ReqId>,
+    pub error: Option<String>,
+}
+
+/// What a yes/no question does on "y".
+#[derive(Debug, Clone, PartialEq)]
+pub enum Pending {
+    Unlink {
+        anomaly: AnomalyKey,
+        incident: IncidentRef,
+    },
+    Ack(Vec<AnomalyKey>),
+    Archive(Vec<AnomalyKey>, ArchiveReason),
+    Link {
+        targets: Vec<AnomalyKey>,
+        incident: String,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Confirm {
+    pub question: String,
+    pub then: Pending,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ArchivePicker {
+    pub targets: Vec<AnomalyKey>,
+    pub selected: usize,
+}
+
+#[derive(Debug)]
+pub struct CommentComposer {
+    pub target: AnomalyKey,
+    pub text: TextArea<'static>,
+    /// Waiting for `$EDITOR`.
+    pub editing: Option<ReqId>,
+}

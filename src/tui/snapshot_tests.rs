@@ -1,0 +1,316 @@
+//! Snapshots of every pane and popup at 80×24 and 120×40, plus the too-small notice, NO_COLOR,
+//! wide characters and cell-level checks of the selection marker.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use crossterm::event::KeyCode;
+use ratatui::style::{Color, Modifier};
+
+use crate::config::Theme as ThemeName;
+
+use super::backend::{ConnectionStatus, IncidentSummary, OutboxCounts};
+use super::msg::{Msg, Reply};
+use super::popup::Popup;
+use super::state::{Level, Pane, State};
+use super::test_support::*;
+use super::theme::Theme;
+use super::update;
+
+const SIZES: [(u16, u16); 2] = [(80, 24), (120, 40)];
+
+fn both(name: &str, build: impl Fn((u16, u16)) -> State) {
+    for size in SIZES {
+        let s = build(size);
+        insta::assert_snapshot!(format!("{name}_{}x{}", size.0, size.1), draw(&s).backend());
+    }
+}
+
+#[test]
+fn main_screen() {
+    both("main", |size| {
+        let mut s = loaded(40, size);
+        press(&mut s, [ch(' '), ch('j')]);
+        s.outbox = Some(OutboxCounts {
+            pending: 3,
+            failed: 1,
+            dead: 0,
+            paused: None,
+        });
+        s.connection = ConnectionStatus::Ok;
+        s
+    });
+}
+
+#[test]
+fn links_pane_focused_with_unknown_and_broken_links() {
+    both("links_focused", |size| {
+        let mut s = loaded(5, size);
+        press(&mut s, [key(KeyCode::Tab), key(KeyCode::Tab), ch('j')]);
+        assert_eq!(s.focus, Pane::Links);
+        s
+    });
+}
+
+#[test]
+fn empty_and_loading() {
+    both("loading", |size| {
+        let mut s = state_with(0, size);
+        s.loading = Some(s.busy_req());
+        s
+    });
+}
+
+#[test]
+fn filter_being_typed() {
+    both("filter", |size| {
+        let mut s = loaded(40, size);
+        press(&mut s, [ch('/'), ch('n'), ch('u'), ch('l'), ch('l')]);
+        s
+    });
+}
+
+#[test]
+fn unreachable_instance_and_stale_list() {
+    both("unreachable", |size| {
+        let mut s = loaded(10, size);
+        s.connection =
+            ConnectionStatus::Unreachable("(connect timeout; actions are queued)".into());
+        s.outbox = Some(OutboxCounts {
+            pending: 12,
+            failed: 0,
+            dead: 0,
+            paused: Some("instance unreachable".into()),
+        });
+        s.loaded_at = Some(ago(600));
+        s.load_failed = true;
+        s
+    });
+}
+
+#[test]
+fn help_overlay() {
+    both("help", |size| {
+        let mut s = loaded(10, size);
+        press(&mut s, [ch('?')]);
+        s
+    });
+}
+
+#[test]
+fn palette() {
+    both("palette", |size| {
+        let mut s = loaded(10, size);
+        press(&mut s, [ch(':'), ch('a'), ch('r')]);
+        s
+    });
+}
+
+fn form(size: (u16, u16)) -> State {
+    let mut s = loaded(10, size);
+    let effects = press(&mut s, [ch('c')]);
+    // Answer the category load.
+    for e in effects {
+        if let super::effect::Effect::LoadChoices { req, element, .. } = e {
+            update(
+                &mut s,
+                Msg::Reply {
+                    req,
+                    reply: Reply::Choices {
+                        element,
+                        result: Ok(vec![super::backend::ChoiceItem {
+                            value: "database".into(),
+                            label: "Database".into(),
+                        }]),
+                    },
+                },
+            );
+        }
+    }
+    s
+}
+
+#[test]
+fn ticket_form() {
+    both("ticket_form", form);
+}
+
+#[test]
+fn ticket_form_with_validation_error_and_lookup() {
+    both("ticket_form_invalid", |size| {
+        let mut s = form(size);
+        // Clear the short description, then try to submit.
+        let mut msgs = vec![ctrl('a'), ctrl('k')];
+        msgs.push(ctrl('s'));
+        press(&mut s, msgs);
+        // Move to the assignment group and type a name; answer the search.
+        let effects = press(
+            &mut s,
+            [
+                key(KeyCode::Tab),
+                key(KeyCode::Tab),
+                key(KeyCode::Tab),
+                key(KeyCode::Tab),
+                key(KeyCode::Tab),
+                key(KeyCode::Tab),
+                ch('d'),
+                ch('b'),
+            ],
+        );
+        let req = effects.iter().rev().find_map(|e| match e {
+            super::effect::Effect::SearchGroups { req, .. } => Some(*req),
+            _ => None,
+        });
+        update(
+            &mut s,
+            Msg::Reply {
+                req: req.unwrap(),
+                reply: Reply::Groups(Ok(vec![
+                    super::backend::NamedRef {
+                        sys_id: "g1".into(),
+                        name: "Database".into(),
+                    },
+                    super::backend::NamedRef {
+                        sys_id: "g2".into(),
+                        name: "Database Admins".into(),
+                    },
+                ])),
+            },
+        );
+        s
+    });
+}
+
+#[test]
+fn link_dialog() {
+    both("link_dialog", |size| {
+        let mut s = loaded(10, size);
+        let effects = press(&mut s, [ch('l'), ch('I'), ch('N'), ch('C')]);
+        let req = effects.last().and_then(|e| e.req()).unwrap();
+        let inc = |n: &str, st: &str, active| IncidentSummary {
+            sys_id: format!("sys-{n}"),
+            number: n.into(),
+            short_description: "Orders load failing since 02:00 — 顧客 data missing".into(),
+            state: st.into(),
+            priority: "2 - High".into(),
+            assignment_group: "Database".into(),
+            assigned_to: "Beth Anglin".into(),
+            active,
+        };
+        update(
+            &mut s,
+            Msg::Reply {
+                req,
+                reply: Reply::Incidents(Ok(vec![
+                    inc("INC0010001", "In Progress", true),
+                    inc("INC0010002", "Closed", false),
+                ])),
+            },
+        );
+        s
+    });
+}
+
+#[test]
+fn confirm_unlink() {
+    both("confirm_unlink", |size| {
+        let mut s = loaded(10, size);
+        press(&mut s, [key(KeyCode::Tab), key(KeyCode::Tab), ch('u')]);
+        assert!(matches!(s.popup, Some(Popup::Confirm(_))));
+        s
+    });
+}
+
+#[test]
+fn bulk_archive_picker() {
+    both("archive_bulk", |size| {
+        let mut s = loaded(10, size);
+        press(&mut s, [ch(' '), ch(' '), ch(' '), ch('x'), ch('j')]);
+        s
+    });
+}
+
+#[test]
+fn comment_composer() {
+    both("comment", |size| {
+        let mut s = loaded(10, size);
+        press(&mut s, [ch('m'), ch('o'), ch('k')]);
+        s
+    });
+}
+
+#[test]
+fn toasts() {
+    both("toasts", |size| {
+        let mut s = loaded(10, size);
+        s.toast(Level::Success, "created INC0010099 for A-1000");
+        s.toast(
+            Level::Error,
+            "401 from https://acme.service-now.com: check username/password; account locked?",
+        );
+        s
+    });
+}
+
+#[test]
+fn too_small_notice() {
+    let s = state_with(10, (50, 12));
+    insta::assert_snapshot!("too_small_50x12", draw(&s).backend());
+}
+
+#[test]
+fn wide_characters_are_cut_by_display_width() {
+    let mut s = loaded(6, (80, 24));
+    s.list.set_filter("顧客");
+    let screen = text(&s);
+    let line = screen.lines().find(|l| l.contains("A-1002")).unwrap();
+    // Every screen line is exactly 80 cells wide, so nothing spilled over.
+    assert_eq!(super::text::width(line), 80, "{line}");
+    assert!(line.contains("顧客名が空です"), "{line}");
+    assert!(line.contains('…'), "{line}");
+    insta::assert_snapshot!("wide_chars_80x24", draw(&s).backend());
+}
+
+#[test]
+fn no_color_uses_no_colour_at_all() {
+    let mut s = loaded(20, (80, 24));
+    s.theme = Theme::new(ThemeName::Dark, true);
+    s.toast(Level::Error, "something failed");
+    press(&mut s, [ch(' ')]);
+    let b = buffer(&s);
+    for cell in b.content() {
+        assert!(
+            matches!(cell.fg, Color::Reset) && matches!(cell.bg, Color::Reset),
+            "coloured cell {cell:?}"
+        );
+    }
+    insta::assert_snapshot!("no_color_80x24", draw(&s).backend());
+}
+
+#[test]
+fn light_theme_renders() {
+    let mut s = loaded(20, (80, 24));
+    s.theme = Theme::new(ThemeName::Light, false);
+    insta::assert_snapshot!("light_80x24", draw(&s).backend());
+}
+
+#[test]
+fn selection_marker_cells() {
+    for no_color in [false, true] {
+        let mut s = loaded(20, (80, 24));
+        s.theme = Theme::new(ThemeName::Dark, no_color);
+        press(&mut s, [ch('j')]);
+        let b = buffer(&s);
+        // List block starts at row 0; header is row 1; data rows from 2; cursor is on the second.
+        let y = 2 + 1;
+        assert_eq!(b[(1, y)].symbol(), "▌");
+        assert!(!b[(1, y)].modifier.contains(Modifier::REVERSED));
+        // The rest of the selected row is reversed, the rows around it are not.
+        for x in 3..70 {
+            assert!(b[(x, y)].modifier.contains(Modifier::REVERSED), "x={x}");
+            assert!(!b[(x, y - 1)].modifier.contains(Modifier::REVERSED));
+        }
+        assert_eq!(b[(1, y - 1)].symbol(), " ");
+        // Status is text, not only colour.
+        let row: String = (0..80).map(|x| b[(x, y)].symbol().to_owned()).collect();
+        assert!(row.contains("ACK") && row.contains("HIGH"), "{row}");
+    }
+}

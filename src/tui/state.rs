@@ -1,0 +1,205 @@
+//! The whole dashboard state. `update` is the only writer; rendering only reads it.
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use jiff::{SignedDuration, Timestamp};
+
+use crate::domain::AnomalyKey;
+
+use super::backend::{AnomalyDetail, BackendInfo, ConnectionStatus, OutboxCounts};
+use super::keymap::Keymap;
+use super::list::ListModel;
+use super::msg::ReqId;
+use super::popup::Popup;
+use super::theme::Theme;
+
+/// Below this the dashboard shows a "needs more room" notice and ignores every key but quit.
+pub const MIN_WIDTH: u16 = 60;
+pub const MIN_HEIGHT: u16 = 15;
+/// How often the status bar asks for outbox counts and the connection state.
+pub const POLL_SECS: i64 = 5;
+const TOAST_SECS: i64 = 6;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Pane {
+    #[default]
+    List,
+    Detail,
+    Links,
+}
+
+impl Pane {
+    pub fn next(self) -> Pane {
+        match self {
+            Pane::List => Pane::Detail,
+            Pane::Detail => Pane::Links,
+            Pane::Links => Pane::List,
+        }
+    }
+
+    pub fn prev(self) -> Pane {
+        self.next().next()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    Info,
+    Success,
+    Error,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Toast {
+    pub text: String,
+    pub level: Level,
+    pub until: Timestamp,
+}
+
+/// The detail of the selected anomaly, as far as it has loaded.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DetailView {
+    pub key: AnomalyKey,
+    pub req: ReqId,
+    pub data: Option<AnomalyDetail>,
+    /// `nav_to.do` URL of each link, in `data.links` order (filled by the runtime).
+    pub urls: Vec<String>,
+    pub error: Option<String>,
+}
+
+/// Filter being typed in the list header.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct FilterInput {
+    pub text: String,
+}
+
+#[derive(Debug)]
+pub struct State {
+    pub info: BackendInfo,
+    pub keymap: Keymap,
+    pub theme: Theme,
+    pub banner: Option<String>,
+    /// `$BROWSER` is set, so `open_browser` may run.
+    pub browser: bool,
+    pub now: Timestamp,
+    pub size: (u16, u16),
+    pub list: ListModel,
+    pub focus: Pane,
+    pub filter_input: Option<FilterInput>,
+    pub detail: Option<DetailView>,
+    pub detail_scroll: u16,
+    pub link_cursor: usize,
+    pub popup: Option<Popup>,
+    pub toasts: Vec<Toast>,
+    pub connection: ConnectionStatus,
+    pub outbox: Option<OutboxCounts>,
+    pub last_error: Option<String>,
+    /// When the anomaly list was last loaded, and whether the last reload failed.
+    pub loaded_at: Option<Timestamp>,
+    pub load_failed: bool,
+    pub loading: Option<ReqId>,
+    /// User-visible requests in flight (the spinner turns while this is non-empty).
+    pub busy: HashSet<ReqId>,
+    pub spinner: usize,
+    pub last_poll: Option<Timestamp>,
+    pub polls: HashSet<ReqId>,
+    /// Age labels last drawn, so a tick only redraws when one of them changed.
+    pub drawn_ages: Vec<String>,
+    pub next_req: u64,
+    pub quit: bool,
+    /// Something visible changed since the last draw.
+    pub dirty: bool,
+}
+
+impl State {
+    pub fn new(info: BackendInfo, keymap: Keymap, theme: Theme, now: Timestamp) -> State {
+        State {
+            info,
+            keymap,
+            theme,
+            banner: None,
+            browser: false,
+            now,
+            size: (80, 24),
+            list: ListModel::default(),
+            focus: Pane::List,
+            filter_input: None,
+            detail: None,
+            detail_scroll: 0,
+            link_cursor: 0,
+            popup: None,
+            toasts: Vec::new(),
+            connection: ConnectionStatus::Unknown,
+            outbox: None,
+            last_error: None,
+            loaded_at: None,
+            load_failed: false,
+            loading: None,
+            busy: HashSet::new(),
+            spinner: 0,
+            last_poll: None,
+            polls: HashSet::new(),
+            drawn_ages: Vec::new(),
+            next_req: 0,
+            quit: false,
+            dirty: true,
+        }
+    }
+
+    pub fn req(&mut self) -> ReqId {
+        self.next_req += 1;
+        ReqId(self.next_req)
+    }
+
+    /// A request the user waits for: the spinner turns until its reply arrives.
+    pub fn busy_req(&mut self) -> ReqId {
+        let r = self.req();
+        self.busy.insert(r);
+        r
+    }
+
+    pub fn too_small(&self) -> bool {
+        self.size.0 < MIN_WIDTH || self.size.1 < MIN_HEIGHT
+    }
+
+    pub fn toast(&mut self, level: Level, text: impl Into<String>) {
+        let text = text.into();
+        if level == Level::Error {
+            self.last_error = Some(text.clone());
+        }
+        let until = self
+            .now
+            .checked_add(SignedDuration::from_secs(TOAST_SECS))
+            .unwrap_or(self.now);
+        self.toasts.push(Toast { text, level, until });
+        // Keep the stack short: the status bar keeps the last error anyway.
+        if self.toasts.len() > 4 {
+            self.toasts.remove(0);
+        }
+    }
+
+    /// The selected anomaly's links, as loaded.
+    pub fn links(&self) -> &[crate::domain::Link] {
+        match &self.detail {
+            Some(DetailView {
+                data: Some(d), key, ..
+            }) if Some(key) == self.list.selected().map(|r| &r.key) => &d.links,
+            _ => &[],
+        }
+    }
+
+    pub fn selected_link(&self) -> Option<&crate::domain::Link> {
+        self.links().get(self.link_cursor)
+    }
+
+    /// How long the loop may sleep before the next `Tick`: fast while the spinner turns, once a
+    /// second otherwise (the tick only redraws when something visible changed).
+    pub fn tick_period(&self) -> Duration {
+        if self.busy.is_empty() {
+            Duration::from_secs(1)
+        } else {
+            Duration::from_millis(100)
+        }
+    }
+}

@@ -1,0 +1,37 @@
+//! A yes/no question (unlink, bulk actions).
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::Line;
+use ratatui::widgets::{Clear, Paragraph, Wrap};
+
+use super::super::popup::Confirm;
+use super::super::state::State;
+use super::super::text::width;
+use super::widgets::{centered, hint, popup_block};
+
+pub fn render(state: &State, f: &mut Frame, screen: Rect, c: &Confirm) {
+    let t = &state.theme;
+    let w = u16::try_from(width(&c.question) + 4)
+        .unwrap_or(u16::MAX)
+        .clamp(30, 64);
+    let inner = usize::from(w - 2);
+    let rows = width(&c.question).div_ceil(inner).max(1);
+    let h = u16::try_from(rows + 4).unwrap_or(8);
+    let area = centered(screen, w, h);
+    f.render_widget(Clear, area);
+    let mut hints = hint("y".to_owned(), "yes", t);
+    hints.extend(hint("n".to_owned(), "no", t));
+    let lines = vec![
+        Line::raw(c.question.clone()),
+        Line::raw(""),
+        Line::from(hints),
+    ];
+    f.render_widget(
+        Paragraph::new(lines)
+            .block(popup_block(" Confirm ", t))
+            .wrap(Wrap { trim: false })
+            .style(t.text),
+        area,
+    );
+}

@@ -1,0 +1,132 @@
+//! Linked incidents of the selected anomaly, two lines each:
+//!
+//! ```text
+//! ▌INC0010001  In Progress  2 - High
+//!    Database · Ann Admin · updated 5m ago
+//! ```
+//! A link that could not be read says "unknown" and why; a broken one (404) says so in text.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Modifier;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use crate::domain::Link;
+
+use super::super::state::{Pane, State};
+use super::super::text::{FRESH_SECS, ago, fit};
+use super::widgets::pane_block;
+
+fn link_lines(l: &Link, selected: bool, state: &State, width: usize) -> [Line<'static>; 2] {
+    let t = &state.theme;
+    let marker = Span::styled(
+        if selected { "▌" } else { " " },
+        t.border_focused.remove_modifier(Modifier::REVERSED),
+    );
+    let row = if selected { t.selected } else { t.text };
+    let number = Span::styled(
+        format!("{:<11}", l.incident.number),
+        row.add_modifier(Modifier::BOLD),
+    );
+    let first = if l.broken {
+        Line::from(vec![
+            marker,
+            number,
+            Span::styled(
+                fit(
+                    &format!(
+                        "✗ BROKEN: {}",
+                        l.read_error
+                            .as_deref()
+                            .unwrap_or("not found (deleted or hidden)")
+                    ),
+                    width.saturating_sub(12),
+                )
+                .into_owned(),
+                t.error,
+            ),
+        ])
+    } else if l.read_at.is_none() || (l.last.state.is_none() && l.read_error.is_some()) {
+        let why = l.read_error.as_deref().unwrap_or("not read yet");
+        Line::from(vec![
+            marker,
+            number,
+            Span::styled(
+                fit(&format!("? unknown: {why}"), width.saturating_sub(12)).into_owned(),
+                t.warn,
+            ),
+        ])
+    } else {
+        let state_txt = l.last.state.clone().unwrap_or_else(|| "-".to_owned());
+        let prio = l.last.priority.clone().unwrap_or_else(|| "-".to_owned());
+        Line::from(vec![
+            marker,
+            number,
+            Span::styled(
+                fit(&format!("{state_txt}  {prio}"), width.saturating_sub(12)).into_owned(),
+                row,
+            ),
+        ])
+    };
+    let group = l.last.assignment_group.as_deref().unwrap_or("no group");
+    let who = l.last.assigned_to.as_deref().unwrap_or("unassigned");
+    let (age, stale) = match l.read_at {
+        Some(at) => (
+            format!("updated {}", ago(at, state.now)),
+            state.now.as_second() - at.as_second() >= FRESH_SECS,
+        ),
+        None => ("never read".to_owned(), true),
+    };
+    let room = width.saturating_sub(3 + 3 + super::super::text::width(&age));
+    let mut second = vec![
+        Span::raw("   "),
+        Span::styled(fit(&format!("{group} · {who}"), room).into_owned(), t.dim),
+        Span::styled(" · ", t.dim),
+        Span::styled(age, if stale { t.warn } else { t.dim }),
+    ];
+    if l.read_error.is_some() && l.read_at.is_some() && !l.broken {
+        second.push(Span::styled(" (last read failed)", t.warn));
+    }
+    [first, Line::from(second)]
+}
+
+pub fn render(state: &State, f: &mut Frame, area: Rect) {
+    let t = &state.theme;
+    let links = state.links();
+    let title = Line::from(vec![
+        Span::styled(format!("Links ({})", links.len()), t.title),
+        Span::raw(" "),
+    ]);
+    let block = pane_block(title, state.focus == Pane::Links, t);
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+    let width = usize::from(inner.width);
+    let height = usize::from(inner.height);
+    if links.is_empty() {
+        let msg = match state.detail.as_ref() {
+            Some(d) if d.data.is_none() => "loading…".to_owned(),
+            Some(_) => format!(
+                "no incident linked ({} creates, {} links)",
+                state
+                    .keymap
+                    .first_key(super::super::action::Action::CreateTicket),
+                state.keymap.first_key(super::super::action::Action::Link)
+            ),
+            None => String::new(),
+        };
+        f.render_widget(Paragraph::new(Line::styled(msg, t.dim)), inner);
+        return;
+    }
+    // Two lines per link; scroll so the selected one is visible.
+    let per_page = (height / 2).max(1);
+    let first = state.link_cursor.saturating_sub(per_page - 1);
+    let lines: Vec<Line> = links
+        .iter()
+        .enumerate()
+        .skip(first)
+        .take(per_page)
+        .flat_map(|(i, l)| link_lines(l, i == state.link_cursor, state, width))
+        .collect();
+    f.render_widget(Paragraph::new(lines).style(t.text), inner);
+}

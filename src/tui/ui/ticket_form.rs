@@ -1,0 +1,284 @@
+//! The create-ticket form.
+//!
+//! ```text
+//! ╭ Create incident for A-1042 ───────────────────────────────╮
+//! │ Table         ▸incident  problem (unsupported)  change_…  │
+//! │▶Short descr.  [high] Null customer ids in orders   34/160 │
+//! │ Description   (multi-line, ctrl-e opens $EDITOR)          │
+//! │ Category      ◂ Database ▸                                │
+//! │ …                                                         │
+//! │ [ctrl-s] create  [ctrl-e] $EDITOR  [esc] cancel           │
+//! ╰───────────────────────────────────────────────────────────╯
+//! ```
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+use ratatui_textarea::TextArea;
+
+use crate::domain::SHORT_DESCRIPTION_MAX;
+
+use super::super::action::Action;
+use super::super::form::{Field, Lookup, Picker, TABLES, TicketForm, level_label, priority};
+use super::super::state::State;
+use super::widgets::{hint, popup_block, spinner};
+
+const LABEL_W: u16 = 15;
+
+fn label(state: &State, form: &TicketForm, field: Field) -> Paragraph<'static> {
+    let t = &state.theme;
+    let focused = form.focus == field;
+    let text = format!("{}{}", if focused { "▶" } else { " " }, field.label());
+    Paragraph::new(text).style(if focused { t.title } else { t.dim })
+}
+
+fn textarea(area: &TextArea<'static>, focused: bool, state: &State) -> TextArea<'static> {
+    let mut ta = area.clone();
+    ta.set_cursor_line_style(Style::new());
+    if !focused {
+        // Only the focused field shows a cursor.
+        ta.set_cursor_style(Style::new());
+    } else {
+        ta.set_cursor_style(Style::new().add_modifier(Modifier::REVERSED));
+        ta.set_style(state.theme.text.add_modifier(Modifier::UNDERLINED));
+    }
+    ta
+}
+
+fn picker_line(p: &Picker, state: &State) -> Line<'static> {
+    let t = &state.theme;
+    if p.req.is_some() {
+        return Line::styled("loading…", t.dim);
+    }
+    if let Some(e) = &p.error {
+        return Line::styled(format!("✗ {e}"), t.error);
+    }
+    if p.items.is_empty() {
+        return Line::styled("(no choices)", t.dim);
+    }
+    let v = p.value().map_or("(none)", |c| c.label.as_str()).to_owned();
+    Line::from(vec![
+        Span::styled("◂ ", t.key),
+        Span::raw(v),
+        Span::styled(" ▸", t.key),
+    ])
+}
+
+fn lookup_status(l: &Lookup, state: &State) -> Span<'static> {
+    let t = &state.theme;
+    if l.req.is_some() {
+        Span::styled(" searching…", t.dim)
+    } else if let Some(e) = &l.error {
+        Span::styled(format!(" ✗ {e}"), t.error)
+    } else if let Some(c) = &l.chosen {
+        Span::styled(format!(" ✓ {}", c.name), t.ok)
+    } else if !l.text().trim().is_empty() && l.results.is_empty() {
+        Span::styled(" no match (sent as typed)", t.warn)
+    } else {
+        Span::raw("")
+    }
+}
+
+pub fn render(state: &State, f: &mut Frame, screen: Rect, form: &TicketForm) {
+    let t = &state.theme;
+    let area = Rect::new(
+        screen.x + 1,
+        screen.y,
+        screen.width.saturating_sub(2),
+        screen.height.saturating_sub(1),
+    );
+    f.render_widget(Clear, area);
+    let mut title = format!(" Create incident for {} ", form.anomaly_id);
+    if form.submitting.is_some() {
+        title.push_str(&format!("· {} creating… ", spinner(state).unwrap_or("…")));
+    }
+    let block = popup_block(title, t);
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+    let fixed = [1u16; 12].iter().sum::<u16>();
+    let desc_h = inner.height.saturating_sub(fixed).max(1);
+    let rows = Layout::vertical([
+        Constraint::Length(1),      // table
+        Constraint::Length(1),      // short
+        Constraint::Length(1),      // short problem
+        Constraint::Length(desc_h), // description
+        Constraint::Length(1),      // category
+        Constraint::Length(1),      // subcategory
+        Constraint::Length(1),      // impact
+        Constraint::Length(1),      // urgency
+        Constraint::Length(1),      // group
+        Constraint::Length(1),      // assignee
+        Constraint::Length(1),      // caller
+        Constraint::Length(1),      // error
+        Constraint::Length(1),      // hints
+    ])
+    .split(inner);
+    let split = |r: Rect| {
+        let [l, v] = Layout::horizontal([Constraint::Length(LABEL_W), Constraint::Min(1)]).areas(r);
+        (l, v)
+    };
+    let problems = form.problems();
+    let problem = |field: Field| {
+        problems
+            .iter()
+            .find(|(f, _)| *f == field)
+            .map(|(_, m)| m.clone())
+    };
+
+    // Table.
+    let (l, v) = split(rows[0]);
+    f.render_widget(label(state, form, Field::Table), l);
+    let mut spans = Vec::new();
+    for (i, (_, name, supported)) in TABLES.iter().enumerate() {
+        let chosen = i == form.table;
+        let text = if *supported {
+            format!("{}{name}", if chosen { "▸" } else { " " })
+        } else {
+            format!("{}{name} (unsupported)", if chosen { "▸" } else { " " })
+        };
+        let style = match (chosen, *supported) {
+            (true, _) => t.text.add_modifier(Modifier::BOLD),
+            (false, true) => t.text,
+            (false, false) => t.dim,
+        };
+        spans.push(Span::styled(text, style));
+        spans.push(Span::raw("  "));
+    }
+    f.render_widget(Paragraph::new(Line::from(spans)), v);
+
+    // Short description with its counter and inline problem.
+    let (l, v) = split(rows[1]);
+    f.render_widget(label(state, form, Field::Short), l);
+    let n = form.short_text().chars().count();
+    let counter = format!(" {n}/{SHORT_DESCRIPTION_MAX}");
+    let [sv, cv] = Layout::horizontal([
+        Constraint::Min(1),
+        Constraint::Length(u16::try_from(counter.len()).unwrap_or(8)),
+    ])
+    .areas(v);
+    f.render_widget(
+        &textarea(&form.short, form.focus == Field::Short, state),
+        sv,
+    );
+    let over = n > SHORT_DESCRIPTION_MAX;
+    f.render_widget(
+        Paragraph::new(counter).style(if over { t.error } else { t.dim }),
+        cv,
+    );
+    let (_, v) = split(rows[2]);
+    let mut msgs: Vec<Span> = Vec::new();
+    for field in [Field::Short, Field::Table] {
+        if let Some(p) = problem(field) {
+            msgs.push(Span::styled(format!("✗ {}: {p}  ", field.label()), t.error));
+        }
+    }
+    f.render_widget(Paragraph::new(Line::from(msgs)), v);
+
+    // Description.
+    let (l, v) = split(rows[3]);
+    f.render_widget(label(state, form, Field::Description), l);
+    if form.editing.is_some() {
+        f.render_widget(Paragraph::new("editing in $EDITOR…").style(t.dim), v);
+    } else {
+        let ta = textarea(&form.description, form.focus == Field::Description, state);
+        let framed = Block::new().borders(Borders::LEFT).border_style(t.border);
+        let inner_v = framed.inner(v);
+        f.render_widget(framed, v);
+        f.render_widget(&ta, inner_v);
+    }
+
+    for (row, field, picker) in [
+        (rows[4], Field::Category, &form.category),
+        (rows[5], Field::Subcategory, &form.subcategory),
+    ] {
+        let (l, v) = split(row);
+        f.render_widget(label(state, form, field), l);
+        f.render_widget(Paragraph::new(picker_line(picker, state)), v);
+    }
+    for (row, field, value) in [
+        (rows[6], Field::Impact, form.impact),
+        (rows[7], Field::Urgency, form.urgency),
+    ] {
+        let (l, v) = split(row);
+        f.render_widget(label(state, form, field), l);
+        let mut spans = vec![
+            Span::styled("◂ ", t.key),
+            Span::raw(level_label(value)),
+            Span::styled(" ▸", t.key),
+        ];
+        if field == Field::Urgency {
+            let (p, name) = priority(form.impact, form.urgency);
+            spans.push(Span::styled(format!("   → Priority {p} - {name}"), t.title));
+        }
+        f.render_widget(Paragraph::new(Line::from(spans)), v);
+    }
+    for (row, field, lookup) in [
+        (rows[8], Field::Group, &form.group),
+        (rows[9], Field::Assignee, &form.assignee),
+    ] {
+        let (l, v) = split(row);
+        f.render_widget(label(state, form, field), l);
+        let [iv, sv] =
+            Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(v);
+        f.render_widget(&textarea(&lookup.input, form.focus == field, state), iv);
+        f.render_widget(Paragraph::new(Line::from(lookup_status(lookup, state))), sv);
+    }
+    let (l, v) = split(rows[10]);
+    f.render_widget(label(state, form, Field::Caller), l);
+    f.render_widget(
+        &textarea(&form.caller, form.focus == Field::Caller, state),
+        v,
+    );
+
+    if let Some(e) = &form.error {
+        f.render_widget(Paragraph::new(format!("✗ {e}")).style(t.error), rows[11]);
+    }
+    let k = &state.keymap;
+    let mut hints = hint(k.first_key(Action::Submit), "create", t);
+    hints.extend(hint(k.first_key(Action::NextField), "next", t));
+    hints.extend(hint(k.first_key(Action::Editor), "$EDITOR", t));
+    hints.extend(hint(k.first_key(Action::Cancel), "cancel", t));
+    f.render_widget(Paragraph::new(Line::from(hints)), rows[12]);
+
+    // Suggestions for the focused lookup, drawn over the rows below it.
+    let (row, lookup) = match form.focus {
+        Field::Group => (rows[8], &form.group),
+        Field::Assignee => (rows[9], &form.assignee),
+        _ => return,
+    };
+    if lookup.results.is_empty() {
+        return;
+    }
+    let n = u16::try_from(lookup.results.len().min(5)).unwrap_or(5);
+    let top = row.y + 1;
+    let bottom = area.y + area.height;
+    let h = (n + 2).min(bottom.saturating_sub(top));
+    let x = row.x + LABEL_W;
+    let drop = Rect::new(x, top, row.width.saturating_sub(LABEL_W).min(50), h);
+    f.render_widget(Clear, drop);
+    let first = lookup.highlight.saturating_sub(usize::from(n) - 1);
+    let lines: Vec<Line> = lookup
+        .results
+        .iter()
+        .enumerate()
+        .skip(first)
+        .take(usize::from(n))
+        .map(|(i, r)| {
+            let sel = i == lookup.highlight;
+            Line::from(vec![
+                Span::styled(
+                    if sel { "▌" } else { " " },
+                    t.border_focused.remove_modifier(Modifier::REVERSED),
+                ),
+                Span::raw(r.name.clone()),
+            ])
+            .style(if sel { t.selected } else { t.text })
+        })
+        .collect();
+    f.render_widget(
+        Paragraph::new(lines).block(popup_block(" ↑↓ enter picks ", t)),
+        drop,
+    );
+}

@@ -1,0 +1,68 @@
+//! Small drawing helpers shared by panes and popups.
+
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Borders};
+
+use super::super::state::State;
+use super::super::theme::Theme;
+
+const SPINNER: [&str; 8] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧"];
+
+/// The spinner glyph while anything the user waits for is in flight, else nothing.
+pub fn spinner(state: &State) -> Option<&'static str> {
+    (!state.busy.is_empty()).then(|| SPINNER[state.spinner % SPINNER.len()])
+}
+
+/// A pane's frame. The focused pane has a thick, accented border and a `▶` before its title,
+/// so focus shows without colour.
+pub fn pane_block<'a>(title: Line<'a>, focused: bool, theme: &Theme) -> Block<'a> {
+    let mut title = title;
+    if focused {
+        title
+            .spans
+            .insert(0, Span::styled("▶", theme.border_focused));
+    }
+    Block::new()
+        .borders(Borders::ALL)
+        .border_type(if focused {
+            BorderType::Thick
+        } else {
+            BorderType::Plain
+        })
+        .border_style(if focused {
+            theme.border_focused
+        } else {
+            theme.border
+        })
+        .title(title)
+}
+
+pub fn popup_block<'a>(title: impl Into<Line<'a>>, theme: &Theme) -> Block<'a> {
+    Block::new()
+        .borders(Borders::ALL)
+        .border_type(BorderType::Rounded)
+        .border_style(theme.border_focused)
+        .title(title.into().style(theme.title))
+}
+
+/// A `w`×`h` rectangle centred in `area` (clipped to it).
+pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
+    let w = w.min(area.width);
+    let h = h.min(area.height);
+    Rect::new(
+        area.x + (area.width - w) / 2,
+        area.y + (area.height - h) / 2,
+        w,
+        h,
+    )
+}
+
+/// `text` as a key hint: `[ctrl-s] submit`.
+pub fn hint<'a>(key: String, what: &'a str, theme: &Theme) -> Vec<Span<'a>> {
+    vec![
+        Span::styled(format!("[{key}]"), theme.key),
+        Span::styled(format!(" {what}  "), Style::new()),
+    ]
+}

@@ -1,0 +1,235 @@
+//! What each main-context action does. Also reached from the `:` palette.
+
+use super::super::action::Action;
+use super::super::effect::Effect;
+use super::super::form::TicketForm;
+use super::super::popup::{
+    ArchivePicker, CommentComposer, Confirm, LinkDialog, Palette, Pending, Popup,
+};
+use super::super::state::{DetailView, FilterInput, Level, Pane, State};
+use super::super::ui::layout;
+use super::load_detail;
+
+pub fn apply_action(state: &mut State, action: Action) -> Vec<Effect> {
+    let page = layout::list_rows(state.size).max(1) as isize;
+    match action {
+        Action::MoveDown => step(state, 1),
+        Action::MoveUp => step(state, -1),
+        Action::PageDown => step(state, page),
+        Action::PageUp => step(state, -page),
+        Action::Top => step(state, isize::MIN / 2),
+        Action::Bottom => step(state, isize::MAX / 2),
+        Action::NextPane => state.focus = state.focus.next(),
+        Action::PrevPane => state.focus = state.focus.prev(),
+        Action::Filter => {
+            state.focus = Pane::List;
+            state.filter_input = Some(FilterInput {
+                text: state.list.filter().to_owned(),
+            });
+        }
+        Action::Sort => state.list.cycle_sort(),
+        Action::Mark => {
+            if state.list.toggle_mark() {
+                state.list.move_by(1);
+            }
+        }
+        Action::ClearMarks => {
+            state.list.clear_marks();
+        }
+        Action::CreateTicket => return open_ticket_form(state),
+        Action::Link => open_link_dialog(state),
+        Action::Unlink => unlink(state),
+        Action::Acknowledge => return acknowledge(state),
+        Action::Archive => {
+            let targets = state.list.targets();
+            if targets.is_empty() {
+                state.toast(Level::Info, "no anomaly selected");
+            } else {
+                state.popup = Some(Popup::Archive(ArchivePicker {
+                    targets,
+                    selected: 0,
+                }));
+            }
+        }
+        Action::Comment => match state.list.selected() {
+            Some(r) => {
+                let mut text = ratatui_textarea::TextArea::default();
+                text.set_placeholder_text("what happened, what you did…");
+                state.popup = Some(Popup::Comment(CommentComposer {
+                    target: r.key.clone(),
+                    text,
+                    editing: None,
+                }));
+            }
+            None => state.toast(Level::Info, "no anomaly selected"),
+        },
+        Action::CopyUrl => return copy_url(state),
+        Action::OpenBrowser => return open_browser(state),
+        Action::Refresh => return refresh(state),
+        Action::Palette => state.popup = Some(Popup::Palette(Palette::default())),
+        Action::Help => state.popup = Some(Popup::Help { scroll: 0 }),
+        Action::Quit => state.quit = true,
+        // Form actions have no meaning outside a form.
+        Action::Submit
+        | Action::Cancel
+        | Action::NextField
+        | Action::PrevField
+        | Action::Editor => {
+            state.dirty = false;
+        }
+    }
+    Vec::new()
+}
+
+/// Moves within the focused pane.
+fn step(state: &mut State, delta: isize) {
+    match state.focus {
+        Pane::List => {
+            state.list.move_by(delta);
+        }
+        Pane::Detail => {
+            let d = i32::try_from(delta.clamp(-10_000, 10_000)).unwrap_or(0);
+            state.detail_scroll =
+                u16::try_from((i32::from(state.detail_scroll) + d).clamp(0, i32::from(u16::MAX)))
+                    .unwrap_or(0);
+        }
+        Pane::Links => {
+            let last = state.links().len().saturating_sub(1);
+            state.link_cursor = state.link_cursor.saturating_add_signed(delta).min(last);
+        }
+    }
+}
+
+fn open_ticket_form(state: &mut State) -> Vec<Effect> {
+    let Some(row) = state.list.selected() else {
+        state.toast(Level::Info, "no anomaly selected");
+        return Vec::new();
+    };
+    let key = row.key.clone();
+    let detail = match &state.detail {
+        Some(DetailView {
+            key: k,
+            data: Some(d),
+            ..
+        }) if *k == key => d,
+        _ => {
+            state.toast(
+                Level::Info,
+                format!("still loading {}; try again in a moment", row.id),
+            );
+            return Vec::new();
+        }
+    };
+    let mut form = TicketForm::new(key, detail, &state.info.user);
+    let req = state.req();
+    form.category.req = Some(req);
+    state.popup = Some(Popup::Ticket(Box::new(form)));
+    vec![Effect::LoadChoices {
+        req,
+        element: "category".to_owned(),
+        dependent: None,
+    }]
+}
+
+fn open_link_dialog(state: &mut State) {
+    let targets = state.list.targets();
+    if targets.is_empty() {
+        state.toast(Level::Info, "no anomaly selected");
+        return;
+    }
+    state.popup = Some(Popup::Link(LinkDialog {
+        targets,
+        query: String::new(),
+        results: Vec::new(),
+        selected: 0,
+        req: None,
+        error: None,
+    }));
+}
+
+fn unlink(state: &mut State) {
+    let Some(link) = state.selected_link().cloned() else {
+        state.toast(
+            Level::Info,
+            "no linked incident selected (Tab to the links pane)",
+        );
+        return;
+    };
+    state.popup = Some(Popup::Confirm(Confirm {
+        question: format!(
+            "Unlink {} from {}? The incident itself is not changed.",
+            link.incident.number, link.anomaly.id
+        ),
+        then: Pending::Unlink {
+            anomaly: link.anomaly,
+            incident: link.incident,
+        },
+    }));
+}
+
+fn acknowledge(state: &mut State) -> Vec<Effect> {
+    let ids = state.list.targets();
+    match ids.len() {
+        0 => {
+            state.toast(Level::Info, "no anomaly selected");
+            Vec::new()
+        }
+        1 => {
+            let req = state.busy_req();
+            vec![Effect::Ack { req, ids }]
+        }
+        n => {
+            state.popup = Some(Popup::Confirm(Confirm {
+                question: format!("Acknowledge {n} marked anomalies?"),
+                then: Pending::Ack(ids),
+            }));
+            Vec::new()
+        }
+    }
+}
+
+fn selected_url(state: &mut State) -> Option<(String, String)> {
+    let (Some(link), Some(view)) = (state.selected_link(), state.detail.as_ref()) else {
+        state.toast(Level::Info, "no linked incident selected");
+        return None;
+    };
+    let url = view.urls.get(state.link_cursor).cloned()?;
+    Some((link.incident.number.clone(), url))
+}
+
+fn copy_url(state: &mut State) -> Vec<Effect> {
+    let Some((number, url)) = selected_url(state) else {
+        return Vec::new();
+    };
+    // Shown as well as copied: OSC 52 is silently ignored by some terminals.
+    state.toast(Level::Info, format!("copied {number}: {url}"));
+    vec![Effect::CopyToClipboard { text: url }]
+}
+
+fn open_browser(state: &mut State) -> Vec<Effect> {
+    if !state.browser {
+        state.toast(
+            Level::Info,
+            "set $BROWSER to open incidents; o copies the URL instead",
+        );
+        return Vec::new();
+    }
+    match selected_url(state) {
+        Some((_, url)) => vec![Effect::OpenBrowser { url }],
+        None => Vec::new(),
+    }
+}
+
+pub(super) fn refresh(state: &mut State) -> Vec<Effect> {
+    let req = state.busy_req();
+    state.loading = Some(req);
+    let links = state.busy_req();
+    let mut out = vec![
+        Effect::LoadAnomalies { req },
+        Effect::RefreshLinks { req: links },
+    ];
+    if let Some(key) = state.list.selected().map(|r| r.key.clone()) {
+        out.push(load_detail(state, key));
+    }
+    out
+}

@@ -1,0 +1,264 @@
+//! Keys inside popups (the ticket form is in `form_keys.rs`).
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use crate::domain::ArchiveReason;
+
+use super::super::action::Action;
+use super::super::effect::Effect;
+use super::super::palette;
+use super::super::popup::{Confirm, Pending, Popup};
+use super::super::state::{Level, State};
+use super::{actions, form_keys};
+
+pub fn on_key(state: &mut State, key: KeyEvent, form_action: Option<Action>) -> Vec<Effect> {
+    let Some(popup) = state.popup.take() else {
+        return Vec::new();
+    };
+    match popup {
+        Popup::Help { scroll } => {
+            match key.code {
+                KeyCode::Char('j') | KeyCode::Down => {
+                    state.popup = Some(Popup::Help {
+                        scroll: scroll.saturating_add(1),
+                    })
+                }
+                KeyCode::Char('k') | KeyCode::Up => {
+                    state.popup = Some(Popup::Help {
+                        scroll: scroll.saturating_sub(1),
+                    })
+                }
+                // Any other key closes help.
+                _ => {}
+            }
+            Vec::new()
+        }
+        Popup::Palette(mut p) => {
+            let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+            match key.code {
+                KeyCode::Esc => return Vec::new(),
+                KeyCode::Enter => {
+                    let found = palette::matches(&state.keymap, &p.query);
+                    return match found.get(p.selected) {
+                        Some(a) => actions::apply_action(state, *a),
+                        None => Vec::new(),
+                    };
+                }
+                KeyCode::Down | KeyCode::Tab => p.selected = p.selected.saturating_add(1),
+                KeyCode::Char('n') if ctrl => p.selected = p.selected.saturating_add(1),
+                KeyCode::Up | KeyCode::BackTab => p.selected = p.selected.saturating_sub(1),
+                KeyCode::Char('p') if ctrl => p.selected = p.selected.saturating_sub(1),
+                KeyCode::Backspace => {
+                    p.query.pop();
+                    p.selected = 0;
+                }
+                KeyCode::Char(c) if !ctrl => {
+                    p.query.push(c);
+                    p.selected = 0;
+                }
+                _ => {}
+            }
+            let n = palette::matches(&state.keymap, &p.query).len();
+            p.selected = p.selected.min(n.saturating_sub(1));
+            state.popup = Some(Popup::Palette(p));
+            Vec::new()
+        }
+        Popup::Ticket(form) => {
+            state.popup = Some(Popup::Ticket(form));
+            form_keys::on_key(state, key, form_action)
+        }
+        Popup::Link(d) => {
+            state.popup = Some(Popup::Link(d));
+            link_key(state, key)
+        }
+        Popup::Confirm(c) => match key.code {
+            KeyCode::Char('y' | 'Y') | KeyCode::Enter => run_pending(state, c.then),
+            KeyCode::Char('n' | 'N') | KeyCode::Esc => Vec::new(),
+            _ => {
+                state.popup = Some(Popup::Confirm(c));
+                state.dirty = false;
+                Vec::new()
+            }
+        },
+        Popup::Archive(mut a) => {
+            let n = ArchiveReason::ALL.len();
+            match key.code {
+                KeyCode::Esc => return Vec::new(),
+                KeyCode::Char('j') | KeyCode::Down => a.selected = (a.selected + 1) % n,
+                KeyCode::Char('k') | KeyCode::Up => a.selected = (a.selected + n - 1) % n,
+                KeyCode::Char(c @ '1'..='4') => {
+                    a.selected = usize::from(c as u8 - b'1');
+                    return archive(state, a.targets, a.selected);
+                }
+                KeyCode::Enter => return archive(state, a.targets, a.selected),
+                _ => {}
+            }
+            state.popup = Some(Popup::Archive(a));
+            Vec::new()
+        }
+        Popup::Comment(mut c) => match form_action {
+            Some(Action::Cancel) => Vec::new(),
+            Some(Action::Submit) => {
+                let text = c.text.lines().join("\n");
+                if text.trim().is_empty() {
+                    state.popup = Some(Popup::Comment(c));
+                    state.toast(Level::Info, "the comment is empty");
+                    return Vec::new();
+                }
+                let req = state.busy_req();
+                vec![Effect::Comment {
+                    req,
+                    id: c.target,
+                    text: text.trim_end().to_owned(),
+                }]
+            }
+            Some(Action::Editor) => {
+                let req = state.req();
+                c.editing = Some(req);
+                let text = c.text.lines().join("\n");
+                state.popup = Some(Popup::Comment(c));
+                vec![Effect::OpenEditor { req, text }]
+            }
+            _ => {
+                c.text.input(key);
+                state.popup = Some(Popup::Comment(c));
+                Vec::new()
+            }
+        },
+    }
+}
+
+fn archive(
+    state: &mut State,
+    targets: Vec<crate::domain::AnomalyKey>,
+    selected: usize,
+) -> Vec<Effect> {
+    let reason = ArchiveReason::ALL
+        .get(selected)
+        .copied()
+        .unwrap_or(ArchiveReason::Resolved);
+    if targets.len() > 1 {
+        state.popup = Some(Popup::Confirm(Confirm {
+            question: format!("Archive {} marked anomalies as {reason}?", targets.len()),
+            then: Pending::Archive(targets, reason),
+        }));
+        return Vec::new();
+    }
+    run_pending(state, Pending::Archive(targets, reason))
+}
+
+/// Performs a confirmed operation.
+pub fn run_pending(state: &mut State, pending: Pending) -> Vec<Effect> {
+    match pending {
+        Pending::Unlink { anomaly, incident } => {
+            let req = state.busy_req();
+            vec![Effect::Unlink {
+                req,
+                anomaly,
+                incident,
+            }]
+        }
+        Pending::Ack(ids) => {
+            let req = state.busy_req();
+            vec![Effect::Ack { req, ids }]
+        }
+        Pending::Archive(ids, reason) => {
+            let req = state.busy_req();
+            vec![Effect::Archive { req, ids, reason }]
+        }
+        Pending::Link { targets, incident } => targets
+            .into_iter()
+            .map(|anomaly| Effect::Link {
+                req: state.busy_req(),
+                anomaly,
+                incident: incident.clone(),
+            })
+            .collect(),
+    }
+}
+
+fn link_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
+    let Some(Popup::Link(d)) = state.popup.as_mut() else {
+        return Vec::new();
+    };
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    match key.code {
+        KeyCode::Esc => {
+            state.popup = None;
+            Vec::new()
+        }
+        KeyCode::Down | KeyCode::Tab => {
+            d.selected = (d.selected + 1).min(d.results.len().saturating_sub(1));
+            Vec::new()
+        }
+        KeyCode::Up | KeyCode::BackTab => {
+            d.selected = d.selected.saturating_sub(1);
+            Vec::new()
+        }
+        KeyCode::Enter => {
+            let incident = match d.results.get(d.selected) {
+                Some(r) => r.sys_id.clone(),
+                None => d.query.trim().to_owned(),
+            };
+            if incident.is_empty() {
+                state.dirty = false;
+                return Vec::new();
+            }
+            let targets = d.targets.clone();
+            let label = d
+                .results
+                .get(d.selected)
+                .map_or_else(|| incident.clone(), |r| r.number.clone());
+            if targets.len() > 1 {
+                state.popup = Some(Popup::Confirm(Confirm {
+                    question: format!(
+                        "Link {label} to {} marked anomalies? Each adds its block to the \
+                         description and a work note.",
+                        targets.len()
+                    ),
+                    then: Pending::Link { targets, incident },
+                }));
+                return Vec::new();
+            }
+            state.popup = None;
+            run_pending(state, Pending::Link { targets, incident })
+        }
+        KeyCode::Backspace => {
+            d.query.pop();
+            search(state)
+        }
+        KeyCode::Char('u') if ctrl => {
+            d.query.clear();
+            search(state)
+        }
+        KeyCode::Char(c) if !ctrl => {
+            d.query.push(c);
+            search(state)
+        }
+        _ => Vec::new(),
+    }
+}
+
+pub fn link_query_paste(state: &mut State, text: &str) -> Vec<Effect> {
+    if let Some(Popup::Link(d)) = state.popup.as_mut() {
+        d.query.push_str(text);
+    }
+    search(state)
+}
+
+/// Searches as the user types; each keystroke supersedes the previous search.
+fn search(state: &mut State) -> Vec<Effect> {
+    let req = state.req();
+    let Some(Popup::Link(d)) = state.popup.as_mut() else {
+        return Vec::new();
+    };
+    d.selected = 0;
+    let text = d.query.trim().to_owned();
+    if text.is_empty() {
+        d.req = None;
+        d.results.clear();
+        return Vec::new();
+    }
+    d.req = Some(req);
+    vec![Effect::SearchIncidents { req, text }]
+}

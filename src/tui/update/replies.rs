@@ -1,0 +1,325 @@
+//! Results of background work. Replies to superseded requests are dropped here.
+
+use crate::domain::{AnomalyKey, Status};
+
+use super::super::effect::Effect;
+use super::super::msg::{Reply, ReqId};
+use super::super::popup::Popup;
+use super::super::state::{Level, State};
+use super::load_detail;
+
+pub fn on_reply(state: &mut State, req: ReqId, reply: Reply) -> Vec<Effect> {
+    let was_busy = state.busy.remove(&req);
+    state.polls.remove(&req);
+    // Assume a visible change; the quiet cases below clear it again.
+    let dirty_before = state.dirty;
+    state.dirty = true;
+    match reply {
+        Reply::Anomalies(result) => {
+            if state.loading != Some(req) {
+                state.dirty = dirty_before || was_busy;
+                return Vec::new();
+            }
+            state.loading = None;
+            match result {
+                Ok(rows) => {
+                    state.list.replace_rows(rows);
+                    state.loaded_at = Some(state.now);
+                    state.load_failed = false;
+                }
+                Err(e) => {
+                    state.load_failed = true;
+                    state.toast(Level::Error, format!("could not load anomalies: {e}"));
+                }
+            }
+            Vec::new()
+        }
+        Reply::Detail { key, result, urls } => {
+            match state.detail.as_mut() {
+                Some(d) if d.req == req && d.key == key => match result {
+                    Ok(data) => {
+                        d.data = Some(data);
+                        d.urls = urls;
+                        d.error = None;
+                    }
+                    Err(e) => d.error = Some(e),
+                },
+                _ => state.dirty = dirty_before || was_busy,
+            }
+            let last = state.links().len().saturating_sub(1);
+            state.link_cursor = state.link_cursor.min(last);
+            Vec::new()
+        }
+        Reply::Outbox(result) => {
+            match result {
+                Ok(c) if state.outbox.as_ref() != Some(&c) => state.outbox = Some(c),
+                Ok(_) => state.dirty = dirty_before,
+                Err(e) if state.last_error.as_ref() != Some(&e) => state.last_error = Some(e),
+                Err(_) => state.dirty = dirty_before,
+            }
+            Vec::new()
+        }
+        Reply::Connection(c) => {
+            if state.connection == c {
+                state.dirty = dirty_before;
+            } else {
+                state.connection = c;
+            }
+            Vec::new()
+        }
+        Reply::Choices { element, result } => {
+            if let Some(Popup::Ticket(form)) = state.popup.as_mut() {
+                let picker = if element == "category" {
+                    &mut form.category
+                } else {
+                    &mut form.subcategory
+                };
+                if picker.req == Some(req) {
+                    picker.req = None;
+                    match result {
+                        Ok(items) => {
+                            picker.items = items;
+                            picker.selected = None;
+                            picker.error = None;
+                        }
+                        Err(e) => picker.error = Some(e),
+                    }
+                    return Vec::new();
+                }
+            }
+            state.dirty = dirty_before || was_busy;
+            Vec::new()
+        }
+        Reply::Groups(result) | Reply::Users(result) => {
+            if let Some(Popup::Ticket(form)) = state.popup.as_mut() {
+                for l in [&mut form.group, &mut form.assignee] {
+                    if l.req == Some(req) {
+                        l.req = None;
+                        match result {
+                            Ok(items) => {
+                                l.results = items;
+                                l.highlight = 0;
+                            }
+                            Err(e) => l.error = Some(e),
+                        }
+                        return Vec::new();
+                    }
+                }
+            }
+            state.dirty = dirty_before || was_busy;
+            Vec::new()
+        }
+        Reply::Incidents(result) => {
+            match state.popup.as_mut() {
+                Some(Popup::Link(d)) if d.req == Some(req) => {
+                    d.req = None;
+                    match result {
+                        Ok(items) => {
+                            d.results = items;
+                            d.selected = 0;
+                            d.error = None;
+                        }
+                        Err(e) => d.error = Some(e),
+                    }
+                }
+                _ => state.dirty = dirty_before || was_busy,
+            }
+            Vec::new()
+        }
+        Reply::Created { anomaly, result } => {
+            let form_waiting = matches!(
+                state.popup.as_ref(),
+                Some(Popup::Ticket(f)) if f.submitting == Some(req)
+            );
+            match result {
+                Ok(inc) => {
+                    if form_waiting {
+                        state.popup = None;
+                    }
+                    state.toast(
+                        Level::Success,
+                        format!("created {} for {}", inc.number, anomaly.id),
+                    );
+                    bump_links(state, &anomaly, 1);
+                    after_write(state, &[anomaly])
+                }
+                Err(e) => {
+                    if let Some(Popup::Ticket(f)) = state.popup.as_mut()
+                        && f.submitting == Some(req)
+                    {
+                        f.submitting = None;
+                        f.error = Some(e.clone());
+                    }
+                    state.toast(Level::Error, format!("create failed: {e}"));
+                    Vec::new()
+                }
+            }
+        }
+        Reply::Linked { anomaly, result } => match result {
+            Ok(inc) => {
+                state.toast(
+                    Level::Success,
+                    format!("linked {} to {}", inc.number, anomaly.id),
+                );
+                bump_links(state, &anomaly, 1);
+                after_write(state, &[anomaly])
+            }
+            Err(e) => {
+                state.toast(Level::Error, format!("link {} failed: {e}", anomaly.id));
+                Vec::new()
+            }
+        },
+        Reply::Unlinked {
+            anomaly,
+            incident,
+            result,
+        } => match result {
+            Ok(()) => {
+                state.toast(
+                    Level::Success,
+                    format!("unlinked {} from {}", incident.number, anomaly.id),
+                );
+                bump_links(state, &anomaly, -1);
+                after_write(state, &[anomaly])
+            }
+            Err(e) => {
+                state.toast(Level::Error, format!("unlink failed: {e}"));
+                Vec::new()
+            }
+        },
+        Reply::StatusSet {
+            ids,
+            status,
+            result,
+        } => match result {
+            Ok(n) => {
+                state.list.set_status(&ids, status);
+                if ids.len() > 1 || state.list.targets() == ids {
+                    state.list.clear_marks();
+                }
+                let what = match status {
+                    Status::Archived(r) => format!("archived ({r})"),
+                    s => s.to_string().to_lowercase(),
+                };
+                let noun = if n == 1 { "anomaly" } else { "anomalies" };
+                state.toast(Level::Success, format!("{n} {noun} {what}; notes queued"));
+                after_write(state, &ids)
+            }
+            Err(e) => {
+                state.toast(Level::Error, format!("status change failed: {e}"));
+                Vec::new()
+            }
+        },
+        Reply::Commented { anomaly, result } => match result {
+            Ok(()) => {
+                state.toast(
+                    Level::Success,
+                    format!("comment on {} saved; notes queued", anomaly.id),
+                );
+                after_write(state, &[anomaly])
+            }
+            Err(e) => {
+                state.toast(Level::Error, format!("comment failed: {e}"));
+                Vec::new()
+            }
+        },
+        Reply::LinksRefreshed(result) => {
+            match result {
+                Ok(n) => state.toast(Level::Info, format!("refreshed {n} linked incidents")),
+                Err(e) => state.toast(Level::Error, format!("link refresh failed: {e}")),
+            }
+            // The detail pane shows link states: reload it.
+            match state.list.selected().map(|r| r.key.clone()) {
+                Some(key) => vec![load_detail(state, key)],
+                None => Vec::new(),
+            }
+        }
+        Reply::Edited(result) => {
+            match (result, state.popup.as_mut()) {
+                (Ok(text), Some(Popup::Ticket(f))) if f.editing == Some(req) => {
+                    f.editing = None;
+                    f.set_description(&text);
+                }
+                (Ok(text), Some(Popup::Comment(c))) if c.editing == Some(req) => {
+                    c.editing = None;
+                    c.text =
+                        ratatui_textarea::TextArea::new(text.lines().map(str::to_owned).collect());
+                }
+                (Err(e), _) => state.toast(Level::Error, format!("editor: {e}")),
+                _ => {}
+            }
+            Vec::new()
+        }
+        Reply::Failed(e) => {
+            failed(state, req, &e);
+            state.toast(Level::Error, e);
+            Vec::new()
+        }
+    }
+}
+
+fn bump_links(state: &mut State, key: &AnomalyKey, delta: isize) {
+    if let Some(n) = state.list.row(key).map(|r| r.link_count) {
+        state
+            .list
+            .set_link_count(key, n.saturating_add_signed(delta));
+    }
+}
+
+/// After a write: reload the detail if it shows one of `keys`, and ask for outbox counts now
+/// (the new notes are pending).
+fn after_write(state: &mut State, keys: &[AnomalyKey]) -> Vec<Effect> {
+    let mut out = Vec::new();
+    if let Some(sel) = state.list.selected().map(|r| r.key.clone())
+        && keys.contains(&sel)
+    {
+        out.push(load_detail(state, sel));
+    }
+    let req = state.req();
+    state.polls.insert(req);
+    out.push(Effect::LoadOutbox { req });
+    out
+}
+
+/// A request that never produced its own reply (refused as a write on a read-only profile, or
+/// timed out): whatever waits for it stops waiting and shows the error.
+fn failed(state: &mut State, req: ReqId, e: &str) {
+    if state.loading == Some(req) {
+        state.loading = None;
+        state.load_failed = true;
+    }
+    if let Some(d) = state.detail.as_mut()
+        && d.req == req
+    {
+        d.error = Some(e.to_owned());
+    }
+    match state.popup.as_mut() {
+        Some(Popup::Ticket(f)) => {
+            if f.submitting == Some(req) {
+                f.submitting = None;
+                f.error = Some(e.to_owned());
+            }
+            if f.editing == Some(req) {
+                f.editing = None;
+            }
+            for p in [&mut f.category, &mut f.subcategory] {
+                if p.req == Some(req) {
+                    p.req = None;
+                    p.error = Some(e.to_owned());
+                }
+            }
+            for l in [&mut f.group, &mut f.assignee] {
+                if l.req == Some(req) {
+                    l.req = None;
+                    l.error = Some(e.to_owned());
+                }
+            }
+        }
+        Some(Popup::Link(d)) if d.req == Some(req) => {
+            d.req = None;
+            d.error = Some(e.to_owned());
+        }
+        Some(Popup::Comment(c)) if c.editing == Some(req) => c.editing = None,
+        _ => {}
+    }
+}

@@ -1,0 +1,55 @@
+//! Time passing: spinner frames, toast expiry, status polling and age labels. A tick only marks
+//! the screen dirty when something visible changed, so an idle dashboard does not redraw.
+
+use jiff::SignedDuration;
+
+use super::super::effect::Effect;
+use super::super::state::{POLL_SECS, State};
+use super::super::text;
+
+pub fn on_tick(state: &mut State) -> Vec<Effect> {
+    if !state.busy.is_empty() {
+        state.spinner = state.spinner.wrapping_add(1);
+        state.dirty = true;
+    }
+    let now = state.now;
+    let before = state.toasts.len();
+    state.toasts.retain(|t| t.until > now);
+    if state.toasts.len() != before {
+        state.dirty = true;
+    }
+    let labels = age_labels(state);
+    if labels != state.drawn_ages {
+        state.drawn_ages = labels;
+        state.dirty = true;
+    }
+    let due = state
+        .last_poll
+        .is_none_or(|t| now.duration_since(t) >= SignedDuration::from_secs(POLL_SECS));
+    if due && state.polls.is_empty() {
+        state.last_poll = Some(now);
+        let outbox = state.req();
+        let conn = state.req();
+        state.polls.extend([outbox, conn]);
+        return vec![
+            Effect::LoadOutbox { req: outbox },
+            Effect::CheckConnection { req: conn },
+        ];
+    }
+    Vec::new()
+}
+
+/// Every relative time currently on screen, as drawn.
+pub fn age_labels(state: &State) -> Vec<String> {
+    let mut out: Vec<String> = state
+        .links()
+        .iter()
+        .filter_map(|l| l.read_at.map(|t| text::ago(t, state.now)))
+        .collect();
+    if state.load_failed
+        && let Some(t) = state.loaded_at
+    {
+        out.push(text::ago(t, state.now));
+    }
+    out
+}

@@ -1,0 +1,651 @@
+//! Unit tests of `update`: navigation, filter, marks, form validation, stale results, read-only
+//! refusal, too-small key handling, idle ticks.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::BTreeMap;
+
+use crossterm::event::KeyCode;
+
+use crate::config::KeyList;
+use crate::domain::{ArchiveReason, IncidentRef, Status};
+
+use super::backend::{ChoiceItem, IncidentSummary};
+use super::effect::Effect;
+use super::form::Field;
+use super::keymap::Keymap;
+use super::msg::{Msg, Reply, ReqId};
+use super::popup::Popup;
+use super::state::{Pane, State};
+use super::test_support::*;
+use super::update;
+
+fn selected_id(s: &State) -> String {
+    s.list.selected().unwrap().id.clone()
+}
+
+fn reply(s: &mut State, req: ReqId, reply: Reply) -> Vec<Effect> {
+    update(s, Msg::Reply { req, reply })
+}
+
+fn form(s: &State) -> &super::form::TicketForm {
+    match &s.popup {
+        Some(Popup::Ticket(f)) => f,
+        other => panic!("no form: {other:?}"),
+    }
+}
+
+#[test]
+fn navigation_moves_and_clamps() {
+    let mut s = loaded(50, (80, 24));
+    assert_eq!(selected_id(&s), "A-1000");
+    press(&mut s, [ch('j'), ch('j'), key(KeyCode::Down)]);
+    assert_eq!(selected_id(&s), "A-1003");
+    press(&mut s, [ch('k')]);
+    assert_eq!(selected_id(&s), "A-1002");
+    press(&mut s, [ch('G')]);
+    assert_eq!(selected_id(&s), "A-1049");
+    press(&mut s, [ch('j')]);
+    assert_eq!(selected_id(&s), "A-1049");
+    // The window scrolled so the cursor is visible.
+    let rows = super::ui::layout::list_rows(s.size);
+    assert_eq!(s.list.offset(), 50 - rows);
+    press(&mut s, [ch('g'), ctrl('d')]);
+    assert_eq!(s.list.cursor(), rows);
+    press(&mut s, [ch('k'), ch('k')]);
+    assert!(s.list.offset() <= s.list.cursor());
+}
+
+#[test]
+fn moving_loads_the_new_detail_once() {
+    let mut s = loaded(5, (80, 24));
+    let effects = update(&mut s, ch('j'));
+    let loads: Vec<_> = effects
+        .iter()
+        .filter(|e| matches!(e, Effect::LoadDetail { .. }))
+        .collect();
+    assert_eq!(loads.len(), 1);
+    // Not moving (already at top after k k) loads nothing new.
+    press(&mut s, [ch('k')]);
+    let effects = update(&mut s, ch('k'));
+    assert!(effects.is_empty(), "{effects:?}");
+}
+
+#[test]
+fn tab_cycles_panes_and_keys_act_on_the_focused_one() {
+    let mut s = loaded(5, (80, 24));
+    press(&mut s, [key(KeyCode::Tab)]);
+    assert_eq!(s.focus, Pane::Detail);
+    press(&mut s, [ch('j'), ch('j')]);
+    assert_eq!(s.detail_scroll, 2);
+    assert_eq!(selected_id(&s), "A-1000");
+    press(
+        &mut s,
+        [key(KeyCode::Tab), ch('j'), ch('j'), ch('j'), ch('j')],
+    );
+    assert_eq!(s.focus, Pane::Links);
+    assert_eq!(s.link_cursor, 3, "clamped to the last of 4 links");
+    press(&mut s, [key(KeyCode::BackTab)]);
+    assert_eq!(s.focus, Pane::Detail);
+}
+
+#[test]
+fn filter_narrows_incrementally_and_esc_clears() {
+    let mut s = loaded(60, (80, 24));
+    press(&mut s, [ch('/'), ch('n'), ch('u'), ch('l')]);
+    let narrowed = s.list.shown();
+    assert!(narrowed > 0 && narrowed < 60);
+    // The same filter applied from scratch gives the same rows.
+    let mut fresh = state_with(60, (80, 24));
+    fresh.list.set_filter("nul");
+    assert_eq!(fresh.list.shown(), narrowed);
+    // Keys go to the filter while it is open: 'q' does not quit.
+    press(&mut s, [ch('q')]);
+    assert!(!s.quit);
+    assert_eq!(s.list.shown(), 0);
+    press(&mut s, [key(KeyCode::Backspace)]);
+    assert_eq!(s.list.shown(), narrowed);
+    press(&mut s, [key(KeyCode::Enter)]);
+    assert!(s.filter_input.is_none());
+    assert_eq!(s.list.filter(), "nul");
+    press(&mut s, [ch('/'), key(KeyCode::Esc)]);
+    assert_eq!(s.list.shown(), 60);
+    // Terms are ANDed, case-insensitive, across id, title, source and datastore.
+    s.list.set_filter("A-1003 POSTGRES");
+    assert_eq!(s.list.shown(), 1);
+}
+
+#[test]
+fn sort_cycles_and_keeps_the_selection() {
+    let mut s = loaded(20, (80, 24));
+    press(&mut s, [ch('j'), ch('j')]);
+    let before = selected_id(&s);
+    press(&mut s, [ch('s')]);
+    assert_eq!(s.list.sort(), super::list::SortKey::Severity);
+    assert_eq!(selected_id(&s), before);
+    let first = s.list.window(1).next().unwrap().1.severity;
+    assert_eq!(first, Some(crate::domain::Severity::Critical));
+}
+
+#[test]
+fn bulk_ack_asks_once_and_sends_one_effect() {
+    let mut s = loaded(10, (80, 24));
+    press(&mut s, [ch(' '), ch(' '), ch('j'), ch(' ')]);
+    assert_eq!(s.list.marked_count(), 3);
+    let effects = press(&mut s, [ch('a')]);
+    assert!(effects.iter().all(|e| !e.is_write()));
+    assert!(matches!(s.popup, Some(Popup::Confirm(_))));
+    let effects = press(&mut s, [ch('y')]);
+    let acks: Vec<_> = effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Ack { req, ids } => Some((*req, ids.clone())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(acks.len(), 1);
+    let (req, ids) = acks[0].clone();
+    let got: Vec<_> = ids.iter().map(|k| k.id.as_str()).collect();
+    assert_eq!(got, ["A-1000", "A-1001", "A-1003"]);
+    assert!(s.busy.contains(&req));
+    reply(
+        &mut s,
+        req,
+        Reply::StatusSet {
+            ids: ids.clone(),
+            status: Status::Acknowledged,
+            result: Ok(3),
+        },
+    );
+    assert!(s.busy.is_empty());
+    assert_eq!(s.list.marked_count(), 0);
+    assert_eq!(s.list.row(&ids[2]).unwrap().status, Status::Acknowledged);
+    assert!(
+        s.toasts
+            .last()
+            .unwrap()
+            .text
+            .contains("3 anomalies acknowledged")
+    );
+}
+
+#[test]
+fn bulk_ack_can_be_declined() {
+    let mut s = loaded(10, (80, 24));
+    press(&mut s, [ch(' '), ch(' '), ch('a')]);
+    let effects = press(&mut s, [ch('n')]);
+    assert!(effects.iter().all(|e| !e.is_write()));
+    assert!(s.popup.is_none());
+    assert_eq!(s.list.marked_count(), 2);
+}
+
+#[test]
+fn single_archive_picks_a_reason_without_extra_confirmation() {
+    let mut s = loaded(10, (80, 24));
+    let effects = press(&mut s, [ch('x'), ch('j'), key(KeyCode::Enter)]);
+    assert!(effects.iter().any(|e| matches!(
+        e,
+        Effect::Archive { ids, reason: ArchiveReason::Invalid, .. } if ids.len() == 1
+    )));
+    let mut s = loaded(10, (80, 24));
+    press(&mut s, [ch(' '), ch(' '), ch('x'), ch('3')]);
+    assert!(matches!(s.popup, Some(Popup::Confirm(_))));
+    let effects = press(&mut s, [ch('y')]);
+    assert!(effects.iter().any(|e| matches!(
+        e,
+        Effect::Archive { ids, reason: ArchiveReason::Duplicate, .. } if ids.len() == 2
+    )));
+}
+
+#[test]
+fn ticket_form_validates_inline_and_submits() {
+    let mut s = loaded(3, (80, 24));
+    let effects = press(&mut s, [ch('c')]);
+    assert!(effects.iter().any(
+        |e| matches!(e, Effect::LoadChoices { element, dependent: None, .. } if element == "category")
+    ));
+    assert_eq!(form(&s).focus, Field::Short);
+    assert!(
+        form(&s)
+            .short_text()
+            .starts_with("[critical] Null customer ids")
+    );
+    assert!(
+        form(&s)
+            .description_text()
+            .contains("--- snowlink anomaly A-1000 ---")
+    );
+    assert_eq!(form(&s).caller.lines(), ["ann"]);
+    // Empty short description: no effect, focus stays on the field, problem listed.
+    let effects = press(&mut s, [ctrl('a'), ctrl('k'), ctrl('s')]);
+    assert!(effects.iter().all(|e| !e.is_write()), "{effects:?}");
+    assert_eq!(form(&s).focus, Field::Short);
+    assert_eq!(form(&s).problems()[0].0, Field::Short);
+    // Too long.
+    let long: Vec<Msg> = (0..161).map(|_| ch('x')).collect();
+    press(&mut s, long);
+    assert!(form(&s).problems()[0].1.contains("161/160"));
+    assert!(press(&mut s, [ctrl('s')]).is_empty());
+    press(&mut s, [key(KeyCode::Backspace)]);
+    assert!(form(&s).problems().is_empty());
+    // An unsupported table is refused inline.
+    press(&mut s, [key(KeyCode::BackTab), key(KeyCode::Right)]);
+    assert_eq!(form(&s).focus, Field::Table);
+    assert!(press(&mut s, [ctrl('s')]).is_empty());
+    assert!(
+        form(&s).problems()[0]
+            .1
+            .contains("problem is not supported")
+    );
+    press(&mut s, [key(KeyCode::Left)]);
+    // Impact 1, urgency 2: priority 2.
+    press(&mut s, (0..5).map(|_| key(KeyCode::Tab)));
+    assert_eq!(form(&s).focus, Field::Impact);
+    press(&mut s, [ch('1'), key(KeyCode::Tab), ch('2')]);
+    assert_eq!(
+        super::form::priority(form(&s).impact, form(&s).urgency),
+        (2, "High")
+    );
+    let effects = press(&mut s, [ctrl('s')]);
+    let Some(Effect::CreateTicket {
+        req,
+        anomaly,
+        draft,
+    }) = effects.first().cloned()
+    else {
+        panic!("no create: {effects:?}");
+    };
+    assert_eq!(anomaly.id, "A-1000");
+    assert_eq!(draft.short_description.chars().count(), 160);
+    assert_eq!((draft.impact, draft.urgency), (Some(1), Some(2)));
+    assert_eq!(draft.caller.as_deref(), Some("ann"));
+    assert!(crate::domain::has_block(
+        draft.description.as_deref().unwrap(),
+        "A-1000"
+    ));
+    assert_eq!(form(&s).submitting, Some(req));
+    // Keys are ignored while it is in flight; a second ctrl-s sends nothing.
+    assert!(press(&mut s, [ctrl('s'), ch('z')]).is_empty());
+    // Success: the form closes, a toast names the number, the detail reloads.
+    let before = s.list.row(&anomaly).unwrap().link_count;
+    let effects = reply(
+        &mut s,
+        req,
+        Reply::Created {
+            anomaly: anomaly.clone(),
+            result: Ok(IncidentRef {
+                instance: "default".into(),
+                table: "incident".into(),
+                sys_id: "s1".into(),
+                number: "INC0010099".into(),
+            }),
+        },
+    );
+    assert!(s.popup.is_none());
+    assert!(s.toasts.last().unwrap().text.contains("INC0010099"));
+    assert_eq!(s.list.row(&anomaly).unwrap().link_count, before + 1);
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::LoadDetail { .. }))
+    );
+    assert!(s.busy.is_empty());
+}
+
+#[test]
+fn create_error_keeps_the_form_open_with_the_message() {
+    let mut s = loaded(3, (80, 24));
+    let effects = press(&mut s, [ch('c'), ctrl('s')]);
+    let req = effects.iter().find_map(|e| match e {
+        Effect::CreateTicket { req, .. } => Some(*req),
+        _ => None,
+    });
+    let anomaly = s.list.selected().unwrap().key.clone();
+    reply(
+        &mut s,
+        req.unwrap(),
+        Reply::Created {
+            anomaly,
+            result: Err("400 from instance: Invalid category".into()),
+        },
+    );
+    assert_eq!(
+        form(&s).error.as_deref(),
+        Some("400 from instance: Invalid category")
+    );
+    assert!(form(&s).submitting.is_none());
+}
+
+#[test]
+fn read_only_refusal_reaches_the_form() {
+    let mut s = loaded(3, (80, 24));
+    let effects = press(&mut s, [ch('c'), ctrl('s')]);
+    let req = effects
+        .iter()
+        .find_map(|e| match e {
+            Effect::CreateTicket { req, .. } => Some(*req),
+            _ => None,
+        })
+        .unwrap();
+    let text = super::runtime::read_only_refusal("prod", "create ticket");
+    reply(&mut s, req, Reply::Failed(text.clone()));
+    assert_eq!(form(&s).error.as_deref(), Some(text.as_str()));
+    assert!(form(&s).submitting.is_none());
+    assert!(s.busy.is_empty());
+    assert_eq!(s.last_error.as_deref(), Some(text.as_str()));
+}
+
+#[test]
+fn category_change_reloads_subcategories_and_stale_choices_are_dropped() {
+    let mut s = loaded(3, (80, 24));
+    let effects = press(&mut s, [ch('c')]);
+    let Some(Effect::LoadChoices { req, .. }) = effects.first().cloned() else {
+        panic!()
+    };
+    let items = |p: &str| {
+        Ok(vec![
+            ChoiceItem {
+                value: format!("{p}1"),
+                label: format!("{p} one"),
+            },
+            ChoiceItem {
+                value: format!("{p}2"),
+                label: format!("{p} two"),
+            },
+        ])
+    };
+    reply(
+        &mut s,
+        req,
+        Reply::Choices {
+            element: "category".into(),
+            result: items("cat"),
+        },
+    );
+    assert_eq!(form(&s).category.items.len(), 2);
+    press(&mut s, [key(KeyCode::Tab), key(KeyCode::Tab)]);
+    assert_eq!(form(&s).focus, Field::Category);
+    let first = press(&mut s, [key(KeyCode::Right)]);
+    let second = press(&mut s, [key(KeyCode::Right)]);
+    let sub = |e: &[Effect]| match e.first() {
+        Some(Effect::LoadChoices {
+            req,
+            element,
+            dependent,
+        }) if element == "subcategory" => (*req, dependent.clone()),
+        other => panic!("{other:?}"),
+    };
+    let (old, dep1) = sub(&first);
+    let (new, dep2) = sub(&second);
+    assert_eq!(dep1.as_deref(), Some("cat1"));
+    assert_eq!(dep2.as_deref(), Some("cat2"));
+    // The reply for cat1 arrives late: dropped.
+    reply(
+        &mut s,
+        old,
+        Reply::Choices {
+            element: "subcategory".into(),
+            result: items("old"),
+        },
+    );
+    assert!(form(&s).subcategory.items.is_empty());
+    reply(
+        &mut s,
+        new,
+        Reply::Choices {
+            element: "subcategory".into(),
+            result: items("sub"),
+        },
+    );
+    assert_eq!(form(&s).subcategory.items[0].value, "sub1");
+    assert_eq!(form(&s).draft().category.as_deref(), Some("cat2"));
+}
+
+fn summary(n: &str) -> IncidentSummary {
+    IncidentSummary {
+        sys_id: format!("sys-{n}"),
+        number: n.into(),
+        short_description: "x".into(),
+        state: "New".into(),
+        priority: "3 - Moderate".into(),
+        assignment_group: String::new(),
+        assigned_to: String::new(),
+        active: true,
+    }
+}
+
+#[test]
+fn link_search_drops_superseded_results_and_links_the_choice() {
+    let mut s = loaded(3, (80, 24));
+    let a = press(&mut s, [ch('l'), ch('I')]);
+    let b = press(&mut s, [ch('N')]);
+    let (ra, rb) = (a.last().unwrap().req().unwrap(), b[0].req().unwrap());
+    assert!(matches!(&b[0], Effect::SearchIncidents { text, .. } if text == "IN"));
+    reply(
+        &mut s,
+        rb,
+        Reply::Incidents(Ok(vec![summary("INC0010007")])),
+    );
+    reply(
+        &mut s,
+        ra,
+        Reply::Incidents(Ok(vec![summary("INC0000001")])),
+    );
+    let Some(Popup::Link(d)) = &s.popup else {
+        panic!()
+    };
+    assert_eq!(d.results[0].number, "INC0010007");
+    let effects = press(&mut s, [key(KeyCode::Enter)]);
+    assert!(matches!(
+        &effects[0],
+        Effect::Link { incident, anomaly, .. } if incident == "sys-INC0010007" && anomaly.id == "A-1000"
+    ));
+    assert!(s.popup.is_none());
+}
+
+#[test]
+fn stale_detail_and_list_replies_are_dropped() {
+    let mut s = state_with(5, (80, 24));
+    let first = update(&mut s, Msg::Tick);
+    let old = first
+        .iter()
+        .find_map(|e| match e {
+            Effect::LoadDetail { req, id } => Some((*req, id.clone())),
+            _ => None,
+        })
+        .unwrap();
+    update(&mut s, ch('j'));
+    let r0 = s.list.row(&old.1).unwrap().clone();
+    reply(
+        &mut s,
+        old.0,
+        Reply::Detail {
+            key: old.1.clone(),
+            result: Ok(detail(&r0)),
+            urls: vec![],
+        },
+    );
+    assert!(
+        s.detail.as_ref().unwrap().data.is_none(),
+        "stale detail shown"
+    );
+    // Two reloads: the first answer is stale.
+    let r1 = super::update::apply_action(&mut s, super::action::Action::Refresh);
+    let r2 = super::update::apply_action(&mut s, super::action::Action::Refresh);
+    let load = |e: &[Effect]| {
+        e.iter()
+            .find_map(|e| match e {
+                Effect::LoadAnomalies { req } => Some(*req),
+                _ => None,
+            })
+            .unwrap()
+    };
+    reply(&mut s, load(&r1), Reply::Anomalies(Ok(rows(1))));
+    assert_eq!(s.list.total(), 5);
+    reply(&mut s, load(&r2), Reply::Anomalies(Ok(rows(7))));
+    assert_eq!(s.list.total(), 7);
+}
+
+#[test]
+fn too_small_ignores_everything_but_quit() {
+    let mut s = loaded(10, (80, 24));
+    update(&mut s, Msg::Resize(50, 12));
+    assert!(s.too_small());
+    for m in [ch('j'), ch('c'), ch('?'), ch(':'), ch(' '), ch('a')] {
+        assert!(update(&mut s, m).is_empty());
+    }
+    assert!(s.popup.is_none());
+    assert_eq!(s.list.cursor(), 0);
+    assert_eq!(s.list.marked_count(), 0);
+    update(&mut s, ch('q'));
+    assert!(s.quit);
+}
+
+#[test]
+fn resize_back_restores_the_dashboard() {
+    let mut s = loaded(10, (80, 24));
+    update(&mut s, Msg::Resize(40, 10));
+    update(&mut s, Msg::Resize(120, 40));
+    assert!(!s.too_small());
+    press(&mut s, [ch('j')]);
+    assert_eq!(s.list.cursor(), 1);
+}
+
+#[test]
+fn idle_ticks_do_not_redraw() {
+    let mut s = loaded(10, (80, 24));
+    // Settle: the first tick records the age labels.
+    update(&mut s, Msg::Tick);
+    let mut redraws = 0;
+    for _ in 0..20 {
+        s.dirty = false;
+        s.now = s
+            .now
+            .checked_add(jiff::SignedDuration::from_secs(1))
+            .unwrap();
+        for e in update(&mut s, Msg::Tick) {
+            // Answer polls with unchanged values.
+            match e {
+                Effect::LoadOutbox { req } => {
+                    reply(&mut s, req, Reply::Outbox(Ok(Default::default())));
+                }
+                Effect::CheckConnection { req } => {
+                    let c = s.connection.clone();
+                    reply(&mut s, req, Reply::Connection(c));
+                }
+                _ => {}
+            }
+        }
+        // The first poll reply changes the outbox from unknown to zero: one redraw.
+        if s.dirty {
+            redraws += 1;
+        }
+    }
+    assert!(redraws <= 2, "{redraws} redraws in 20 idle seconds");
+    // A stale label crossing a minute boundary is a visible change.
+    s.dirty = false;
+    s.now = s
+        .now
+        .checked_add(jiff::SignedDuration::from_secs(60))
+        .unwrap();
+    update(&mut s, Msg::Tick);
+    assert!(s.dirty);
+}
+
+#[test]
+fn spinner_turns_only_while_busy() {
+    let mut s = loaded(3, (80, 24));
+    update(&mut s, Msg::Tick);
+    s.dirty = false;
+    let effects = press(&mut s, [ch('a')]);
+    let req = effects[0].req().unwrap();
+    s.dirty = false;
+    update(&mut s, Msg::Tick);
+    assert!(s.dirty);
+    assert_eq!(s.tick_period().as_millis(), 100);
+    reply(
+        &mut s,
+        req,
+        Reply::StatusSet {
+            ids: vec![],
+            status: Status::Acknowledged,
+            result: Ok(0),
+        },
+    );
+    assert_eq!(s.tick_period().as_secs(), 1);
+}
+
+#[test]
+fn copy_url_emits_osc52_effect_and_shows_the_url() {
+    let mut s = loaded(3, (80, 24));
+    press(&mut s, [key(KeyCode::Tab), key(KeyCode::Tab), ch('j')]);
+    let effects = press(&mut s, [ch('o')]);
+    let [Effect::CopyToClipboard { text }] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    assert!(text.ends_with("sys_id=sys-INC0010002"));
+    assert!(s.toasts.last().unwrap().text.contains(text.as_str()));
+    // No $BROWSER: no browser effect, a hint instead.
+    assert!(press(&mut s, [ch('O')]).is_empty());
+    assert!(s.toasts.last().unwrap().text.contains("$BROWSER"));
+}
+
+#[test]
+fn unlink_asks_first() {
+    let mut s = loaded(3, (80, 24));
+    press(&mut s, [key(KeyCode::Tab), key(KeyCode::Tab)]);
+    assert!(press(&mut s, [ch('u')]).is_empty());
+    let effects = press(&mut s, [ch('y')]);
+    assert!(matches!(
+        &effects[0],
+        Effect::Unlink { incident, .. } if incident.number == "INC0010001"
+    ));
+}
+
+#[test]
+fn comment_composer_submits_text() {
+    let mut s = loaded(3, (80, 24));
+    press(&mut s, [ch('m')]);
+    assert!(press(&mut s, [ctrl('s')]).is_empty(), "empty comment sent");
+    let effects = press(
+        &mut s,
+        [ch('h'), ch('i'), key(KeyCode::Enter), ch('x'), ctrl('s')],
+    );
+    assert!(matches!(&effects[0], Effect::Comment { text, .. } if text == "hi\nx"));
+    assert!(s.popup.is_none());
+    // ctrl-e hands the text to $EDITOR and takes it back.
+    press(&mut s, [ch('m'), ch('a')]);
+    let effects = press(&mut s, [ctrl('e')]);
+    let Effect::OpenEditor { req, text } = &effects[0] else {
+        panic!()
+    };
+    assert_eq!(text, "a");
+    reply(
+        &mut s,
+        *req,
+        Reply::Edited(Ok("from editor\nline 2".into())),
+    );
+    let Some(Popup::Comment(c)) = &s.popup else {
+        panic!()
+    };
+    assert_eq!(c.text.lines(), ["from editor", "line 2"]);
+}
+
+#[test]
+fn palette_runs_the_chosen_action() {
+    let mut s = loaded(3, (80, 24));
+    press(&mut s, [ch(':'), ch('h'), ch('e'), ch('l'), ch('p')]);
+    press(&mut s, [key(KeyCode::Enter)]);
+    assert!(matches!(s.popup, Some(Popup::Help { .. })));
+}
+
+#[test]
+fn rebound_keys_drive_update() {
+    let mut overrides = BTreeMap::new();
+    overrides.insert("move_down".to_owned(), KeyList(vec!["n".into()]));
+    let mut s = loaded(5, (80, 24));
+    s.keymap = Keymap::from_config(&overrides).unwrap();
+    press(&mut s, [ch('j')]);
+    assert_eq!(s.list.cursor(), 0);
+    press(&mut s, [ch('n')]);
+    assert_eq!(s.list.cursor(), 1);
+}
