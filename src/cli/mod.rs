@@ -5,6 +5,7 @@ mod anomalies_cmd;
 pub mod args;
 mod config_cmd;
 pub mod context;
+mod dashboard;
 mod deliver;
 mod doctor_cmd;
 mod emulator;
@@ -49,8 +50,7 @@ pub async fn run(cli: Cli) -> CliResult<Exit> {
         Some(Command::Sync(args)) => sync_cmd::run(args, &globals).await,
         Some(Command::Outbox(args)) => outbox_cmd::run(args, &globals),
         Some(Command::Links { action }) => links_cmd::run(action, &globals).await,
-        Some(Command::Demo) | None => Err(CliError::usage(
-            "the dashboard is not in this build yet; see `snowlink --help` for the commands",
-        )),
+        Some(Command::Demo) => dashboard::demo(&globals).await,
+        None => dashboard::open(&globals).await,
     }
 }

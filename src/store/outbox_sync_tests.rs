@@ -132,6 +132,9 @@ fn a_long_lived_connection_sees_rows_other_connections_add() {
     a.delivered_before_with_same_payload(got[0].id).unwrap();
     note(&mut b, &inc, "two");
     assert_eq!(a.outbox_counts(now).unwrap().pending, 1, "stale snapshot");
-    assert_eq!(a.claim_next_for("prod", "w", now, lease, 4).unwrap().len(), 1);
+    assert_eq!(
+        a.claim_next_for("prod", "w", now, lease, 4).unwrap().len(),
+        1
+    );
     drop(dir);
 }

@@ -155,7 +155,11 @@ impl Backend for LiveBackend {
         .await
     }
 
-    async fn choices(&self, element: &str, dependent: Option<&str>) -> Result<Vec<ChoiceItem>, String> {
+    async fn choices(
+        &self,
+        element: &str,
+        dependent: Option<&str>,
+    ) -> Result<Vec<ChoiceItem>, String> {
         let client = self.session.client().map_err(msg)?;
         let rows = client
             .choices(&self.session.profile.table, element, dependent)
@@ -211,10 +215,16 @@ impl Backend for LiveBackend {
             .collect())
     }
 
-    async fn create_ticket(&self, key: &AnomalyKey, draft: &TicketDraft) -> Result<IncidentRef, String> {
+    async fn create_ticket(
+        &self,
+        key: &AnomalyKey,
+        draft: &TicketDraft,
+    ) -> Result<IncidentRef, String> {
         let session = &self.session;
         let stored = ops::load_anomaly_by_key(session, key).map_err(msg)?;
-        let plan = ops::plan_create(session, &stored, draft).await.map_err(msg)?;
+        let plan = ops::plan_create(session, &stored, draft)
+            .await
+            .map_err(msg)?;
         let id = ops::enqueue_create(session, &draft.table, &plan).map_err(msg)?;
         self.queued();
         super::super::deliver::deliver_one_create(session, id).await
@@ -232,7 +242,12 @@ impl Backend for LiveBackend {
         let session = self.session.clone();
         let key = key.clone();
         let sys_id = incident.sys_id.clone();
-        blocking(move || ops::unlink_key(&session, &key, &sys_id).map(|_| ()).map_err(msg)).await
+        blocking(move || {
+            ops::unlink_key(&session, &key, &sys_id)
+                .map(|_| ())
+                .map_err(msg)
+        })
+        .await
     }
 
     async fn set_status(&self, keys: &[AnomalyKey], status: Status) -> Result<usize, String> {
@@ -252,7 +267,12 @@ impl Backend for LiveBackend {
         let session = self.session.clone();
         let key = key.clone();
         let text = text.to_string();
-        blocking(move || ops::comment_for(&session, &key, &text).map(|_| ()).map_err(msg)).await?;
+        blocking(move || {
+            ops::comment_for(&session, &key, &text)
+                .map(|_| ())
+                .map_err(msg)
+        })
+        .await?;
         self.queued();
         Ok(())
     }
@@ -289,7 +309,14 @@ impl Backend for LiveBackend {
         BackendInfo {
             instance: self.session.profile.name.clone(),
             url: self.session.profile.base_url(),
-            user: self.session.user.clone(),
+            // The form's default caller: a ServiceNow user_name, not the display name in notes.
+            user: self
+                .session
+                .profile
+                .caller
+                .clone()
+                .or_else(|| self.session.profile.username.clone())
+                .unwrap_or_else(|| self.session.user.clone()),
             read_only: self.session.profile.read_only,
             demo: self.demo,
         }

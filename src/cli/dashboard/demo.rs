@@ -1,0 +1,81 @@
+//! `snowlink demo`: the emulator on a free loopback port, the sample anomalies in a throwaway data
+//! dir, and the dashboard on top, signed in as the demo `itil` user.
+
+use std::path::PathBuf;
+
+use servicenow_emulator::EmulatorConfig;
+
+use crate::config::{Config, MapEnv};
+use crate::ops::Session;
+
+use super::super::context::{Globals, client_for, load_sources};
+use super::super::error::{CliError, CliResult};
+use super::super::exit::Exit;
+
+/// The sample anomalies shipped with snowlink.
+const SAMPLE: &str = include_str!("../../../assets/anomalies.ndjson");
+
+pub async fn run(globals: &Globals) -> CliResult<Exit> {
+    super::refuse_without_terminal()?;
+    let emulator = servicenow_emulator::start(EmulatorConfig::default())
+        .await
+        .map_err(|e| CliError::other(format!("could not start the demo emulator: {e}")))?;
+    let url = emulator.base_url();
+    let dir = throwaway_dir()?;
+    let result = run_in(globals, &url, &dir).await;
+    emulator.shutdown().await;
+    let _ = std::fs::remove_dir_all(&dir);
+    result
+}
+
+async fn run_in(globals: &Globals, url: &str, dir: &std::path::Path) -> CliResult<Exit> {
+    let sample = dir.join("anomalies.ndjson");
+    std::fs::write(&sample, SAMPLE)?;
+    let config_path = dir.join("config.toml");
+    let text = format!(
+        r#"user = "Demo Engineer"
+anomaly_url_template = "https://dq.example.com/anomalies/{{id}}"
+
+[instances.default]
+url = "{url}"
+username = "itil"
+password = "itil"
+poll_interval_secs = 30
+
+[[sources]]
+name = "warehouse-dq"
+kind = "file"
+path = "{}"
+"#,
+        sample.display()
+    );
+    // The file is ours, private and throwaway: parse it as a 0600 file.
+    let config = Config::from_str_at(&text, &config_path, Some(0o600))?;
+    let profile = config.profile(None, &MapEnv::new())?;
+    let client = client_for(&profile).await?;
+    let session = Session {
+        store_path: dir.join("snowlink.db"),
+        user: "Demo Engineer".into(),
+        url_template: config.file.anomaly_url_template.clone(),
+        profile,
+        client: Some(client),
+    };
+    load_sources(&session, &config, globals)?;
+    let banner = format!("DEMO · emulator {url} · user itil");
+    super::run(session, &config, globals, Some(banner), true).await
+}
+
+fn throwaway_dir() -> CliResult<PathBuf> {
+    let dir = std::env::temp_dir().join(format!(
+        "snowlink-demo-{}-{}",
+        std::process::id(),
+        jiff::Timestamp::now().as_millisecond()
+    ));
+    std::fs::create_dir_all(&dir)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700))?;
+    }
+    Ok(dir)
+}
