@@ -12,6 +12,7 @@ mod emulator;
 pub mod error;
 pub mod exit;
 mod links_cmd;
+mod logging;
 mod outbox_cmd;
 mod output;
 mod store_cmd;
@@ -35,6 +36,10 @@ pub async fn run(cli: Cli) -> CliResult<Exit> {
         no_color: cli.no_color || std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
         verbose: cli.verbose,
     };
+    let _log_guard = globals
+        .paths()
+        .ok()
+        .and_then(|p| logging::init(&p, globals.verbose));
     match cli.command {
         Some(Command::Emulator(args)) => emulator::run(args, globals.json).await,
         Some(Command::Config(cmd)) => config_cmd::run(cmd, &globals),
