@@ -1,0 +1,188 @@
+//! End to end in a real terminal: `snowlink demo` in tmux, driven by keys; what ServiceNow ends up
+//! holding is then checked through the emulator's Table API (the URL is read off the banner).
+//! Waiting is by polling the pane for text (bounded, generous); nothing asserts on speed.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+struct Tmux {
+    socket: String,
+    _home: tempfile::TempDir,
+}
+
+impl Tmux {
+    fn available() -> bool {
+        Command::new("tmux").arg("-V").output().is_ok_and(|o| o.status.success())
+    }
+
+    fn start(cmd: &str) -> Tmux {
+        let home = tempfile::tempdir().unwrap();
+        let socket = format!("snowlink-e2e-{}", std::process::id());
+        let h = home.path().display().to_string();
+        let line = format!(
+            "env -i PATH=\"$PATH\" HOME={h} XDG_CONFIG_HOME={h}/c XDG_DATA_HOME={h}/d XDG_STATE_HOME={h}/s TERM=xterm-256color {cmd}"
+        );
+        let ok = Command::new("tmux")
+            .args(["-L", &socket, "new-session", "-d", "-x", "120", "-y", "40", &line])
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "tmux starts");
+        Tmux {
+            socket,
+            _home: home,
+        }
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        for k in keys {
+            Command::new("tmux")
+                .args(["-L", &self.socket, "send-keys", "-t", "0", k])
+                .status()
+                .unwrap();
+            std::thread::sleep(Duration::from_millis(60));
+        }
+    }
+
+    fn text(&self, text: &str) {
+        Command::new("tmux")
+            .args(["-L", &self.socket, "send-keys", "-t", "0", "-l", text])
+            .status()
+            .unwrap();
+    }
+
+    fn pane(&self) -> String {
+        let out = Command::new("tmux")
+            .args(["-L", &self.socket, "capture-pane", "-p", "-t", "0"])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).to_string()
+    }
+
+    /// Polls until the pane shows `needle` (bounded: 60 s, for slow CI machines).
+    fn wait_for(&self, needle: &str) -> String {
+        let until = Instant::now() + Duration::from_secs(60);
+        loop {
+            let pane = self.pane();
+            if pane.contains(needle) {
+                return pane;
+            }
+            assert!(Instant::now() < until, "waited for {needle:?}; pane:\n{pane}");
+            std::thread::sleep(Duration::from_millis(150));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["-L", &self.socket, "kill-server"])
+            .status();
+    }
+}
+
+async fn get(url: &str) -> Value {
+    reqwest::Client::new()
+        .get(url)
+        .basic_auth("admin", Some("admin"))
+        .header("Accept", "application/json")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+async fn notes(base: &str, sys_id: &str) -> Vec<String> {
+    let v = get(&format!(
+        "{base}/api/now/table/sys_journal_field?sysparm_query=element_id={sys_id}^element=work_notes^ORDERBYsys_created_on"
+    ))
+    .await;
+    v["result"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["value"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn demo_create_link_ack_comment_reach_servicenow() {
+    if !Tmux::available() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "tmux is required in CI (scripts/test installs it)"
+        );
+        eprintln!("skipping: tmux not installed (scripts/test installs it)");
+        return;
+    }
+    let tmux = Tmux::start(&format!("{} demo", env!("CARGO_BIN_EXE_snowlink")));
+    let pane = tmux.wait_for("DEMO · emulator http://127.0.0.1:");
+    let base = pane
+        .split("DEMO · emulator ")
+        .nth(1)
+        .and_then(|s| s.split_whitespace().next())
+        .unwrap()
+        .to_string();
+    tmux.wait_for("A-1042");
+
+    // Create a ticket for the selected (newest) anomaly through the form.
+    tmux.keys(&["c"]);
+    tmux.wait_for("Create incident for A-1042");
+    tmux.keys(&["C-s"]);
+    let pane = tmux.wait_for("created INC");
+    let number = pane
+        .split("created ")
+        .nth(1)
+        .and_then(|s| s.split_whitespace().next())
+        .unwrap()
+        .to_string();
+    let created = get(&format!("{base}/api/now/table/incident?sysparm_query=number={number}")).await;
+    let inc = &created["result"][0];
+    assert!(inc["description"].as_str().unwrap().contains("--- snowlink anomaly A-1042 ---"));
+    assert!(inc["correlation_id"].as_str().unwrap().starts_with("snowlink:warehouse-dq/A-1042#"));
+    let created_id = inc["sys_id"].as_str().unwrap().to_string();
+
+    // Link an existing incident to the same anomaly through search.
+    tmux.keys(&["l"]);
+    tmux.text("Orders database");
+    tmux.wait_for("INC0000005");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("linked INC0000005");
+
+    // Acknowledge and comment.
+    tmux.keys(&["a"]);
+    tmux.wait_for("acknowledged");
+    tmux.keys(&["m"]);
+    tmux.text("loader restarted from tmux");
+    tmux.keys(&["C-s"]);
+    tmux.wait_for("comment");
+
+    // Wait until the outbox is empty, then check ServiceNow.
+    let existing = get(&format!("{base}/api/now/table/incident?sysparm_query=number=INC0000005")).await;
+    let existing_id = existing["result"][0]["sys_id"].as_str().unwrap().to_string();
+    assert!(existing["result"][0]["description"]
+        .as_str()
+        .unwrap()
+        .contains("--- snowlink anomaly A-1042 ---"));
+    let until = Instant::now() + Duration::from_secs(60);
+    loop {
+        let a = notes(&base, &created_id).await;
+        let b = notes(&base, &existing_id).await;
+        let done = |n: &[String]| {
+            n.iter().any(|t| t.ends_with("Anomaly A-1042 status: Acknowledged"))
+                && n.iter().any(|t| t.contains("Comment on anomaly A-1042 from Demo Engineer: loader restarted from tmux"))
+        };
+        if done(&a) && done(&b) {
+            assert!(b.iter().any(|t| t.contains("Linked to anomaly A-1042")), "{b:?}");
+            break;
+        }
+        assert!(Instant::now() < until, "notes never arrived: {a:?} {b:?}\n{}", tmux.pane());
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    tmux.keys(&["q"]);
+}
