@@ -127,3 +127,40 @@ async fn long_retry_after_leaves_items_waiting_with_exit_6() {
     // One request, then the whole instance waits (no hammering the rate limit).
     assert_eq!(patches(&requests(&env).await), 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_timeout_after_sending_is_reconciled_without_duplicates() {
+    let env = TestEnv::start().await;
+    write_config(&env, "itil", "itil", "timeout_secs = 1");
+    let incidents = create_incidents(&env, 2).await;
+    let mut store = open_store(&env);
+    let expected = enqueue_notes(&mut store, &incidents, 2, "slow");
+    // The first PATCH answers after the client gave up: it may or may not have applied.
+    add_fault(&env, &format!("latency-ms=1500,count=1,{PATCH_INCIDENT}")).await;
+    let (out, report) = env.json(&["sync", "--once"]).await;
+    assert_eq!(exit_code(&out), 0, "{report}\n{}", stderr(&out));
+    assert!(report["retried"].as_u64().unwrap() >= 1, "{report}");
+    assert_exactly_once_in_order(&env, &incidents, &expected).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_url_that_is_not_servicenow_pauses_with_exit_4() {
+    let env = TestEnv::start().await;
+    write_config(&env, "itil", "itil", "");
+    let incidents = create_incidents(&env, 1).await;
+    let mut store = open_store(&env);
+    enqueue_notes(&mut store, &incidents, 2, "wrong-url");
+    // An HTML 404 (a proxy or a wrong path), not ServiceNow's JSON 404.
+    add_fault(&env, "status=404,html").await;
+    let (out, report) = env.json(&["sync", "--once"]).await;
+    assert_eq!(exit_code(&out), 4, "{report}");
+    assert_eq!(report["paused"]["cause"], "unreachable", "{report}");
+    assert_eq!(
+        report["failed"].as_array().unwrap().len(),
+        0,
+        "not a broken link"
+    );
+    clear_faults(&env).await;
+    let (out, report) = env.json(&["sync", "--once"]).await;
+    assert_eq!(exit_code(&out), 0, "resumed after a good probe: {report}");
+}

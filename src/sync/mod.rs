@@ -21,6 +21,7 @@ mod options;
 mod reconcile;
 mod remaining;
 mod report;
+mod run_state;
 mod store_handle;
 mod task;
 mod worker;

@@ -17,9 +17,10 @@ use crate::store::{Delivery, DeliveryState, OutboxId};
 use super::action::{Action, PauseCause, classify};
 use super::error::{Result, SyncError};
 use super::options::WorkerOptions;
-use super::report::{Created, PausedInfo, SyncEvent, SyncReport};
+use super::report::{PausedInfo, SyncEvent, SyncReport};
+use super::run_state::Run;
 use super::store_handle::StoreHandle;
-use super::task::{self, Outcome, TaskCtx, TaskResult};
+use super::task::{self, TaskCtx};
 use super::{remaining, sleep_until, ts_add};
 
 /// Delivers one instance's outbox. Cheap to share (`&self` everywhere); runs may overlap (the
@@ -41,28 +42,6 @@ enum Mode<'a> {
     Watch {
         shutdown: watch::Receiver<bool>,
     },
-}
-
-/// State of one run.
-struct Run {
-    report: SyncReport,
-    tasks: JoinSet<Result<TaskResult>>,
-    /// Send nothing to the instance before this (rate limit, unreachable, overloaded).
-    hold_until: Option<Timestamp>,
-    /// The last "nothing answered" error of this run; cleared by a success.
-    unreachable: Option<String>,
-    paused: Option<PausedInfo>,
-    /// No more claims; finish what is running.
-    stopping: bool,
-    events: Option<mpsc::UnboundedSender<SyncEvent>>,
-}
-
-impl Run {
-    fn emit(&self, event: SyncEvent) {
-        if let Some(tx) = &self.events {
-            let _ = tx.send(event);
-        }
-    }
 }
 
 impl Worker {
@@ -210,8 +189,11 @@ impl Worker {
         }
         if !run.tasks.is_empty() {
             let free = self.opts.max_in_flight.saturating_sub(run.tasks.len());
-            // With slots free, also wake when the next delivery becomes due.
-            let wake = if may_claim && free > 0 {
+            // With slots free, also wake when the next delivery becomes due. Not for `deliver`:
+            // its claims are scoped to the targets' queues, and a due row elsewhere would wake
+            // it over and over.
+            let scoped = matches!(mode, Mode::Until { .. });
+            let wake = if may_claim && free > 0 && !scoped {
                 self.wake_at(run).await?
             } else {
                 None
@@ -223,7 +205,7 @@ impl Worker {
             tokio::select! {
                 Some(joined) = run.tasks.join_next() => {
                     let result = joined.map_err(|e| SyncError::Task(e.to_string()))??;
-                    self.absorb(result, run);
+                    run.absorb(result);
                 }
                 _ = sleep_until(wake), if wake.is_some() => {}
                 _ = changed(shutdown) => {}
@@ -372,85 +354,6 @@ impl Worker {
             }
         }
         Ok(())
-    }
-
-    /// Folds one finished delivery into the run.
-    fn absorb(&self, r: TaskResult, run: &mut Run) {
-        let d = r.delivery;
-        match r.outcome {
-            Outcome::Delivered(landed) => {
-                run.unreachable = None;
-                if landed.sent {
-                    run.report.delivered.push(d.id);
-                } else {
-                    run.report.reconciled.push(d.id);
-                }
-                if let Some(inc) = landed.created {
-                    run.report.created.push(Created {
-                        id: d.id,
-                        number: inc.number.clone(),
-                        sys_id: inc.sys_id.clone(),
-                        found_existing: !landed.sent,
-                    });
-                    run.emit(SyncEvent::Created {
-                        id: d.id,
-                        incident: inc,
-                    });
-                }
-                run.emit(SyncEvent::Delivered {
-                    id: d.id,
-                    kind: d.kind,
-                    number: d.number,
-                    reconciled: !landed.sent,
-                });
-            }
-            Outcome::Retry {
-                next_attempt_at,
-                error,
-                instance_wide,
-                unreachable,
-            } => {
-                run.report.retried += 1;
-                if instance_wide {
-                    run.hold_until = Some(
-                        run.hold_until
-                            .map_or(next_attempt_at, |h| h.max(next_attempt_at)),
-                    );
-                }
-                if unreachable {
-                    run.unreachable = Some(error.clone());
-                }
-                run.emit(SyncEvent::Retrying {
-                    id: d.id,
-                    number: d.number,
-                    next_attempt_at,
-                    error,
-                });
-            }
-            Outcome::Paused { cause, reason } => {
-                run.emit(SyncEvent::Paused {
-                    instance: d.instance.clone(),
-                    cause,
-                    reason: reason.clone(),
-                });
-                run.paused = Some(PausedInfo {
-                    instance: d.instance,
-                    cause,
-                    reason,
-                });
-            }
-            Outcome::Failed(error) => run.emit(SyncEvent::Failed {
-                id: d.id,
-                number: d.number,
-                error,
-            }),
-            Outcome::Dead(error) => run.emit(SyncEvent::Dead {
-                id: d.id,
-                number: d.number,
-                error,
-            }),
-            Outcome::LeaseLost => {}
-        }
     }
 }
 
