@@ -649,3 +649,15 @@ fn rebound_keys_drive_update() {
     press(&mut s, [ch('n')]);
     assert_eq!(s.list.cursor(), 1);
 }
+
+#[test]
+fn an_unbound_key_does_not_hide_an_earlier_change_in_the_batch() {
+    let mut s = loaded(5, (80, 24));
+    s.dirty = false;
+    update(&mut s, ch('j'));
+    update(&mut s, ch('Z'));
+    assert!(s.dirty, "the move must still be drawn");
+    s.dirty = false;
+    update(&mut s, ch('Z'));
+    assert!(!s.dirty, "a key that changes nothing must not redraw");
+}
