@@ -6,7 +6,10 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use crossterm::event::{Event, EventStream};
-use futures::{FutureExt, StreamExt};
+use std::future::poll_fn;
+use std::task::Poll;
+
+use futures::StreamExt;
 use jiff::Timestamp;
 use tokio::sync::mpsc;
 
@@ -104,8 +107,15 @@ pub async fn run_dashboard<B: Backend>(
             Some(msg) = rx.recv() => batch.push(msg),
             () = tokio::time::sleep(state.tick_period()) => batch.push(Msg::Tick),
         }
-        // Drain everything else that is ready, so a burst costs one draw.
-        while let Some(Some(Ok(ev))) = events.next().now_or_never() {
+        // Drain everything else that is ready, so a burst costs one draw. The stream is polled
+        // with this task's own waker: polling it with a throw-away waker (`now_or_never`) would
+        // leave crossterm's wake-up thread holding a waker nobody listens to, delaying keys.
+        while let Some(Some(Ok(ev))) = poll_fn(|cx| match events.poll_next_unpin(cx) {
+            Poll::Ready(x) => Poll::Ready(Some(x)),
+            Poll::Pending => Poll::Ready(None),
+        })
+        .await
+        {
             batch.extend(event_msg(ev));
         }
         while let Ok(msg) = rx.try_recv() {

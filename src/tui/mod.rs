@@ -32,6 +32,8 @@ pub mod update;
 #[cfg(test)]
 mod fake;
 #[cfg(test)]
+mod form_tests;
+#[cfg(test)]
 mod snapshot_tests;
 #[cfg(test)]
 mod test_support;

@@ -43,6 +43,8 @@ pub fn fit(s: &str, max: usize) -> Cow<'_, str> {
         used += w;
         out.push(if c.is_control() { ' ' } else { c });
     }
+    // "Beth …" reads worse than "Beth…".
+    out.truncate(out.trim_end().len());
     out.push('…');
     Cow::Owned(out)
 }
@@ -100,6 +102,7 @@ mod tests {
         assert_eq!(pad("顧客", 6), "顧客  ");
         assert_eq!(width(&pad("顧客名が空です", 7)), 7);
         assert_eq!(fit("abc", 0), "");
+        assert_eq!(fit("Beth Anglin", 6), "Beth…");
     }
 
     #[test]

@@ -75,11 +75,7 @@ pub fn render(state: &State, f: &mut Frame, screen: Rect, d: &LinkDialog) {
     let first = d.selected.saturating_sub(room.saturating_sub(1));
     for (i, r) in d.results.iter().enumerate().skip(first).take(room) {
         let sel = i == d.selected;
-        let state_txt = if r.active {
-            r.state.clone()
-        } else {
-            format!("{} (closed)", r.state)
-        };
+        let state_txt = r.state.clone();
         let desc_w = inner_w.saturating_sub(2 + 12 + 13 + 14);
         lines.push(
             Line::from(vec![

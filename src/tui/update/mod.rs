@@ -17,9 +17,14 @@ pub use actions::apply_action;
 
 pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
     let mut effects = match msg {
+        // A handler clears `dirty` when the key changed nothing; keep what earlier messages of
+        // the same batch already changed.
         Msg::Key(key) => {
+            let before = state.dirty;
             state.dirty = true;
-            keys::on_key(state, key)
+            let effects = keys::on_key(state, key);
+            state.dirty |= before;
+            effects
         }
         Msg::Paste(text) => {
             state.dirty = true;
