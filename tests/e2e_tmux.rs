@@ -15,7 +15,10 @@ struct Tmux {
 
 impl Tmux {
     fn available() -> bool {
-        Command::new("tmux").arg("-V").output().is_ok_and(|o| o.status.success())
+        Command::new("tmux")
+            .arg("-V")
+            .output()
+            .is_ok_and(|o| o.status.success())
     }
 
     fn start(cmd: &str) -> Tmux {
@@ -26,7 +29,17 @@ impl Tmux {
             "env -i PATH=\"$PATH\" HOME={h} XDG_CONFIG_HOME={h}/c XDG_DATA_HOME={h}/d XDG_STATE_HOME={h}/s TERM=xterm-256color {cmd}"
         );
         let ok = Command::new("tmux")
-            .args(["-L", &socket, "new-session", "-d", "-x", "120", "-y", "40", &line])
+            .args([
+                "-L",
+                &socket,
+                "new-session",
+                "-d",
+                "-x",
+                "120",
+                "-y",
+                "40",
+                &line,
+            ])
             .status()
             .unwrap()
             .success();
@@ -70,7 +83,10 @@ impl Tmux {
             if pane.contains(needle) {
                 return pane;
             }
-            assert!(Instant::now() < until, "waited for {needle:?}; pane:\n{pane}");
+            assert!(
+                Instant::now() < until,
+                "waited for {needle:?}; pane:\n{pane}"
+            );
             std::thread::sleep(Duration::from_millis(150));
         }
     }
@@ -141,10 +157,23 @@ async fn demo_create_link_ack_comment_reach_servicenow() {
         .and_then(|s| s.split_whitespace().next())
         .unwrap()
         .to_string();
-    let created = get(&format!("{base}/api/now/table/incident?sysparm_query=number={number}")).await;
+    let created = get(&format!(
+        "{base}/api/now/table/incident?sysparm_query=number={number}"
+    ))
+    .await;
     let inc = &created["result"][0];
-    assert!(inc["description"].as_str().unwrap().contains("--- snowlink anomaly A-1042 ---"));
-    assert!(inc["correlation_id"].as_str().unwrap().starts_with("snowlink:warehouse-dq/A-1042#"));
+    assert!(
+        inc["description"]
+            .as_str()
+            .unwrap()
+            .contains("--- snowlink anomaly A-1042 ---")
+    );
+    assert!(
+        inc["correlation_id"]
+            .as_str()
+            .unwrap()
+            .starts_with("snowlink:warehouse-dq/A-1042#")
+    );
     let created_id = inc["sys_id"].as_str().unwrap().to_string();
 
     // Link an existing incident to the same anomaly through search.
@@ -163,25 +192,45 @@ async fn demo_create_link_ack_comment_reach_servicenow() {
     tmux.wait_for("comment");
 
     // Wait until the outbox is empty, then check ServiceNow.
-    let existing = get(&format!("{base}/api/now/table/incident?sysparm_query=number=INC0000005")).await;
-    let existing_id = existing["result"][0]["sys_id"].as_str().unwrap().to_string();
-    assert!(existing["result"][0]["description"]
+    let existing = get(&format!(
+        "{base}/api/now/table/incident?sysparm_query=number=INC0000005"
+    ))
+    .await;
+    let existing_id = existing["result"][0]["sys_id"]
         .as_str()
         .unwrap()
-        .contains("--- snowlink anomaly A-1042 ---"));
+        .to_string();
+    assert!(
+        existing["result"][0]["description"]
+            .as_str()
+            .unwrap()
+            .contains("--- snowlink anomaly A-1042 ---")
+    );
     let until = Instant::now() + Duration::from_secs(60);
     loop {
         let a = notes(&base, &created_id).await;
         let b = notes(&base, &existing_id).await;
         let done = |n: &[String]| {
-            n.iter().any(|t| t.ends_with("Anomaly A-1042 status: Acknowledged"))
-                && n.iter().any(|t| t.contains("Comment on anomaly A-1042 from Demo Engineer: loader restarted from tmux"))
+            n.iter()
+                .any(|t| t.ends_with("Anomaly A-1042 status: Acknowledged"))
+                && n.iter().any(|t| {
+                    t.contains(
+                        "Comment on anomaly A-1042 from Demo Engineer: loader restarted from tmux",
+                    )
+                })
         };
         if done(&a) && done(&b) {
-            assert!(b.iter().any(|t| t.contains("Linked to anomaly A-1042")), "{b:?}");
+            assert!(
+                b.iter().any(|t| t.contains("Linked to anomaly A-1042")),
+                "{b:?}"
+            );
             break;
         }
-        assert!(Instant::now() < until, "notes never arrived: {a:?} {b:?}\n{}", tmux.pane());
+        assert!(
+            Instant::now() < until,
+            "notes never arrived: {a:?} {b:?}\n{}",
+            tmux.pane()
+        );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     tmux.keys(&["q"]);
