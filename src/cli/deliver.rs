@@ -157,18 +157,52 @@ fn summarise(session: &Session, ids: &[OutboxId], report: &SyncReport) -> Delive
     }
 }
 
-/// For the dashboard: deliver one create and return the incident, or the reason it is not there.
-pub async fn deliver_one_create(session: &Session, id: OutboxId) -> Result<IncidentRef, String> {
-    let d = deliver(session, &[id]).await.map_err(|e| e.message)?;
-    if let Some(created) = d.created.into_iter().next() {
-        return Ok(created);
+/// For the dashboard: wait until the embedded sync worker (already woken) has made the incident
+/// for create delivery `id`, or say why it is not there yet. The dashboard must not run a second
+/// worker on the same item: the two would race for its lease.
+pub async fn await_create(session: &Session, id: OutboxId) -> Result<IncidentRef, String> {
+    use crate::store::DeliveryState as S;
+    let deadline = Instant::now() + DEADLINE;
+    loop {
+        let d = session
+            .open_store()
+            .and_then(|s| Ok(s.outbox_get(id)?))
+            .map_err(|e| e.to_string())?
+            .ok_or_else(|| format!("create #{id} is no longer in the outbox"))?;
+        let queued = |why: &str| {
+            format!(
+                "incident not created yet ({why}); it stays queued as #{id} and is created as soon as ServiceNow accepts it"
+            )
+        };
+        match d.state {
+            S::Delivered => {
+                if let (Some(sys_id), Some(number)) = (d.sys_id, d.number) {
+                    return Ok(IncidentRef {
+                        instance: d.instance,
+                        table: d.table,
+                        sys_id,
+                        number,
+                    });
+                }
+            }
+            S::Failed | S::Dead => {
+                return Err(format!(
+                    "create failed: {}",
+                    d.last_error.unwrap_or_else(|| d.state.to_string())
+                ));
+            }
+            S::Dropped => return Err(format!("create #{id} was dropped")),
+            S::Paused => return Err(queued(d.last_error.as_deref().unwrap_or("instance paused"))),
+            S::Pending if d.attempts > 0 => {
+                return Err(queued(d.last_error.as_deref().unwrap_or("retrying")));
+            }
+            S::Pending | S::InFlight => {}
+        }
+        if Instant::now() > deadline {
+            return Err(queued("ServiceNow is slow to answer"));
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    Err(d
-        .pending
-        .first()
-        .and_then(|p| p.reason.clone())
-        .map(|r| format!("the incident is queued, not created yet: {r}"))
-        .unwrap_or_else(|| "the incident is queued, not created yet".to_string()))
 }
 
 /// For the dashboard: re-read every linked incident's state.

@@ -227,7 +227,7 @@ impl Backend for LiveBackend {
             .map_err(msg)?;
         let id = ops::enqueue_create(session, &draft.table, &plan).map_err(msg)?;
         self.queued();
-        super::super::deliver::deliver_one_create(session, id).await
+        super::super::deliver::await_create(session, id).await
     }
 
     async fn link(&self, key: &AnomalyKey, sys_id_or_number: &str) -> Result<IncidentRef, String> {
