@@ -146,3 +146,20 @@ async fn unknown_flag_is_a_usage_error() {
     let out = env.run(&["anomalies", "--bogus"]).await;
     assert_eq!(exit_code(&out), 2);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn config_check_reports_key_clashes_and_unknown_actions() {
+    let env = TestEnv::start().await;
+    let mut text = std::fs::read_to_string(env.config_path()).unwrap();
+    text = text.replacen(
+        "[instances.default]",
+        "[keys]\nacknowledge = \"q\"\nacknowlege = \"z\"\n\n[instances.default]",
+        1,
+    );
+    std::fs::write(env.config_path(), text).unwrap();
+    let out = env.run(&["config", "check"]).await;
+    assert_eq!(exit_code(&out), 2, "{}", stdout(&out));
+    let text = stdout(&out);
+    assert!(text.contains("keys:"), "{text}");
+    assert!(text.contains("acknowlege"), "{text}");
+}

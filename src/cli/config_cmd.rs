@@ -51,7 +51,8 @@ pub fn run(cmd: ConfigCommand, globals: &Globals) -> CliResult<Exit> {
             Ok(Exit::Ok)
         }
         ConfigCommand::Check => {
-            let report = config::check(&paths, globals.instance.as_deref(), &ProcessEnv);
+            let mut report = config::check(&paths, globals.instance.as_deref(), &ProcessEnv);
+            keymap_findings(&paths, &mut report);
             if globals.json {
                 output::json(&report);
             } else {
@@ -72,4 +73,23 @@ pub fn run(cmd: ConfigCommand, globals: &Globals) -> CliResult<Exit> {
             })
         }
     }
+}
+
+/// The `[keys]` table is validated by the dashboard's keymap (unknown actions, bad keys, clashes).
+fn keymap_findings(paths: &config::Paths, report: &mut config::CheckReport) {
+    let Ok(cfg) = config::Config::load(paths) else {
+        return; // the parse error is already a finding
+    };
+    if cfg.file.keys.is_empty() {
+        return;
+    }
+    let (level, message) = match crate::tui::Keymap::from_config(&cfg.file.keys) {
+        Ok(_) => (Level::Ok, "[keys] bindings are valid".to_string()),
+        Err(errors) => (Level::Error, errors.to_string().replace('\n', "; ")),
+    };
+    report.findings.push(config::Finding {
+        level,
+        subject: "keys".into(),
+        message,
+    });
 }
