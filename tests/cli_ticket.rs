@@ -145,6 +145,12 @@ async fn link_appends_block_and_note_and_unlink_is_local() {
     assert_eq!(exit_code(&out), 0, "{}", stderr(&out));
     let (_, shown) = env.json(&["show", "A-1003"]).await;
     assert_eq!(shown["links"][0]["also_linked"][0], "warehouse-dq/A-1004");
+    let links = env.run(&["links"]).await;
+    assert!(
+        stdout(&links).contains("INC0000005 is linked to 2 anomalies: A-1003, A-1004"),
+        "{}",
+        stdout(&links)
+    );
 
     let out = env.run(&["ticket", "unlink", "A-1003", "INC0000005"]).await;
     assert_eq!(exit_code(&out), 0, "{}", stderr(&out));

@@ -114,7 +114,44 @@ pub async fn run(action: Option<LinksCommand>, globals: &Globals) -> CliResult<E
                 .map_or_else(|| "never".to_string(), |t| t.to_string())
         );
     }
+    for line in sharing_summary(rows.iter().map(|r| r.link)) {
+        println!("{line}");
+    }
     Ok(exit)
+}
+
+/// "INC0000005 is linked to 2 anomalies: …" and "A-1001 is linked to 2 incidents: …", so
+/// many-to-many links are said, not left to be spotted in the table.
+fn sharing_summary<'a>(links: impl Iterator<Item = &'a Link>) -> Vec<String> {
+    use std::collections::BTreeMap;
+    let mut by_incident: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    let mut by_anomaly: BTreeMap<String, Vec<&str>> = BTreeMap::new();
+    for l in links {
+        by_incident
+            .entry(l.incident.number.as_str())
+            .or_default()
+            .push(l.anomaly.id.clone());
+        by_anomaly
+            .entry(l.anomaly.id.clone())
+            .or_default()
+            .push(l.incident.number.as_str());
+    }
+    let mut out = Vec::new();
+    for (number, anomalies) in by_incident.iter().filter(|(_, a)| a.len() > 1) {
+        out.push(format!(
+            "{number} is linked to {} anomalies: {}",
+            anomalies.len(),
+            anomalies.join(", ")
+        ));
+    }
+    for (id, incidents) in by_anomaly.iter().filter(|(_, i)| i.len() > 1) {
+        out.push(format!(
+            "{id} is linked to {} incidents: {}",
+            incidents.len(),
+            incidents.join(", ")
+        ));
+    }
+    out
 }
 
 fn shown_state(l: &Link) -> String {
