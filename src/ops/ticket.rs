@@ -27,7 +27,7 @@ pub struct CreatePlan {
 }
 
 /// A summary of one incident, from a display-value read.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct IncidentSummary {
     pub sys_id: String,
     pub number: String,

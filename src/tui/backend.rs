@@ -78,25 +78,9 @@ pub enum ConnectionStatus {
     AuthError(String),
 }
 
-/// An incident found by search (display values).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct IncidentSummary {
-    pub sys_id: String,
-    pub number: String,
-    pub short_description: String,
-    pub state: String,
-    pub priority: String,
-    pub assignment_group: String,
-    pub assigned_to: String,
-    pub active: bool,
-}
-
-/// A group or user found by name.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NamedRef {
-    pub sys_id: String,
-    pub name: String,
-}
+/// An incident found by search (display values), and a group or user found by name: the ops
+/// layer's own types, so the backend passes them through unchanged.
+pub use crate::ops::{IncidentSummary, NamedRef};
 
 /// One entry of a choice list (`sys_choice`).
 #[derive(Debug, Clone, PartialEq, Eq)]

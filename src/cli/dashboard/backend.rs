@@ -176,43 +176,16 @@ impl Backend for LiveBackend {
 
     async fn search_groups(&self, text: &str) -> Result<Vec<NamedRef>, String> {
         let client = self.session.client().map_err(msg)?;
-        let found = ops::search_groups(client, text).await.map_err(msg)?;
-        Ok(found
-            .into_iter()
-            .map(|n| NamedRef {
-                sys_id: n.sys_id,
-                name: n.name,
-            })
-            .collect())
+        ops::search_groups(client, text).await.map_err(msg)
     }
 
     async fn search_users(&self, text: &str) -> Result<Vec<NamedRef>, String> {
         let client = self.session.client().map_err(msg)?;
-        let found = ops::search_users(client, text).await.map_err(msg)?;
-        Ok(found
-            .into_iter()
-            .map(|n| NamedRef {
-                sys_id: n.sys_id,
-                name: n.name,
-            })
-            .collect())
+        ops::search_users(client, text).await.map_err(msg)
     }
 
     async fn search_incidents(&self, text: &str) -> Result<Vec<IncidentSummary>, String> {
-        let found = ops::search(&self.session, text, 20).await.map_err(msg)?;
-        Ok(found
-            .into_iter()
-            .map(|i| IncidentSummary {
-                sys_id: i.sys_id,
-                number: i.number,
-                short_description: i.short_description,
-                state: i.state,
-                priority: i.priority,
-                assignment_group: i.assignment_group,
-                assigned_to: i.assigned_to,
-                active: i.active,
-            })
-            .collect())
+        ops::search(&self.session, text, 20).await.map_err(msg)
     }
 
     async fn create_ticket(
