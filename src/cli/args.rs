@@ -128,6 +128,10 @@ pub enum TicketCommand {
 #[derive(Debug, Args)]
 pub struct TicketCreateArgs {
     pub id: String,
+    /// ServiceNow table (default: the profile's `table`, normally incident; only incident is
+    /// supported for now).
+    #[arg(long)]
+    pub table: Option<String>,
     #[arg(long)]
     pub short_description: Option<String>,
     #[arg(long)]

@@ -33,7 +33,16 @@ async fn create(args: TicketCreateArgs, globals: &Globals) -> CliResult<Exit> {
     let session = session(globals, true).await?;
     let stored = ops::load_anomaly(&session, &args.id)?;
     let mut draft = TicketDraft::for_anomaly(&stored.anomaly);
-    draft.table = session.profile.table.clone();
+    draft.table = args
+        .table
+        .clone()
+        .unwrap_or_else(|| session.profile.table.clone());
+    if draft.table != "incident" {
+        return Err(CliError::usage(format!(
+            "table {:?} is not supported yet: snowlink creates incidents (use --table incident, or leave it out)",
+            draft.table
+        )));
+    }
     if let Some(s) = args.short_description {
         draft.short_description = s;
     }
