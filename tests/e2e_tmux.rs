@@ -137,13 +137,14 @@ async fn demo_create_link_ack_comment_reach_servicenow() {
         return;
     }
     let tmux = Tmux::start(&format!("{} demo", env!("CARGO_BIN_EXE_snowlink")));
-    let pane = tmux.wait_for("DEMO · emulator http://127.0.0.1:");
-    let base = pane
-        .split("DEMO · emulator ")
-        .nth(1)
-        .and_then(|s| s.split_whitespace().next())
-        .unwrap()
-        .to_string();
+    let pane = tmux.wait_for("DEMO 127.0.0.1:");
+    let base = format!(
+        "http://{}",
+        pane.split("DEMO ")
+            .nth(1)
+            .and_then(|s| s.split_whitespace().next())
+            .unwrap()
+    );
     tmux.wait_for("A-1042");
 
     // Create a ticket for the selected (newest) anomaly through the form.

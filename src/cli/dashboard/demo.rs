@@ -61,7 +61,8 @@ path = "{}"
         client: Some(client),
     };
     load_sources(&session, &config, globals)?;
-    let banner = format!("DEMO · emulator {url} · user itil");
+    // Short, so the status bar keeps connection and outbox visible at 80 columns.
+    let banner = format!("DEMO {}", url.trim_start_matches("http://"));
     super::run(session, &config, globals, Some(banner), true).await
 }
 
