@@ -184,3 +184,35 @@ async fn search_by_text_and_number() {
     let out = env.run(&["ticket", "search", "zzzz-no-such-thing"]).await;
     assert_eq!(exit_code(&out), 5);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn oauth_profiles_work_end_to_end() {
+    let env = TestEnv::start().await;
+    for grant in ["password", "client_credentials"] {
+        let text = std::fs::read_to_string(env.config_path()).unwrap();
+        let base = text
+            .split("\n[instances.default]")
+            .next()
+            .unwrap()
+            .to_string();
+        let rest = format!(
+            "\n[instances.default]\nurl = \"{}\"\nusername = \"itil\"\npassword_env = \"SNOWLINK_TEST_PASSWORD\"\nauth = \"oauth\"\nclient_id = \"snowlink\"\nclient_secret_command = \"echo snowlink-secret\"\ngrant = \"{grant}\"\n\n[[sources]]\nname = \"warehouse-dq\"\nkind = \"file\"\npath = \"{}\"\n",
+            env.url,
+            common::SAMPLE
+        );
+        std::fs::write(env.config_path(), base + &rest).unwrap();
+        let (out, v) = env.json(&["ticket", "search", "INC0000005"]).await;
+        assert_eq!(exit_code(&out), 0, "{grant}: {}", stderr(&out));
+        assert_eq!(v["incidents"][0]["number"], "INC0000005");
+        let out = env.run(&["ticket", "link", "A-1040", "INC0000005"]).await;
+        let _ = env.run(&["ticket", "unlink", "A-1040", "INC0000005"]).await;
+        assert_eq!(exit_code(&out), 0, "{grant}: {}", stderr(&out));
+    }
+    let log = env
+        .control(reqwest::Method::GET, "/__emulator/requests", None)
+        .await;
+    assert!(
+        log.to_string().contains("/oauth_token.do"),
+        "tokens came from the OAuth endpoint"
+    );
+}
