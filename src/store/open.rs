@@ -23,7 +23,15 @@ pub(crate) fn open(path: &Path, migrations: &[&str]) -> Result<Store> {
         source,
     })?;
     conn.busy_timeout(BUSY_TIMEOUT)?;
-    let mode: String = conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))?;
+    // Switching to WAL needs an exclusive lock, and SQLite answers BUSY at once (without its busy
+    // handler) when several processes open a brand-new file together: retry for a while.
+    let mode: String = retry_busy(|| {
+        let current: String = conn.pragma_query_value(None, "journal_mode", |r| r.get(0))?;
+        if current.eq_ignore_ascii_case("wal") {
+            return Ok(current);
+        }
+        conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))
+    })?;
     if !mode.eq_ignore_ascii_case("wal") {
         return Err(StoreError::Corrupt(format!(
             "{}: cannot switch to WAL mode (got {mode}); is it on a network filesystem?",
@@ -34,11 +42,44 @@ pub(crate) fn open(path: &Path, migrations: &[&str]) -> Result<Store> {
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     restrict_sidecars(path)?;
-    migrate(&mut conn, path, migrations)?;
+    retry_busy_store(|| migrate(&mut conn, path, migrations))?;
     Ok(Store {
         conn,
         path: path.to_owned(),
     })
+}
+
+fn is_busy(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+    )
+}
+
+/// Retries `f` while SQLite says the database is busy, up to [`BUSY_TIMEOUT`].
+fn retry_busy<T>(mut f: impl FnMut() -> rusqlite::Result<T>) -> rusqlite::Result<T> {
+    let until = std::time::Instant::now() + BUSY_TIMEOUT;
+    loop {
+        match f() {
+            Err(e) if is_busy(&e) && std::time::Instant::now() < until => {
+                std::thread::sleep(std::time::Duration::from_millis(25));
+            }
+            other => return other,
+        }
+    }
+}
+
+/// [`retry_busy`] for steps that return the store's error type.
+fn retry_busy_store<T>(mut f: impl FnMut() -> Result<T>) -> Result<T> {
+    let until = std::time::Instant::now() + BUSY_TIMEOUT;
+    loop {
+        match f() {
+            Err(StoreError::Sqlite(e)) if is_busy(&e) && std::time::Instant::now() < until => {
+                std::thread::sleep(std::time::Duration::from_millis(25));
+            }
+            other => return other,
+        }
+    }
 }
 
 /// Applies the migrations not yet applied, each run under one write lock so two processes
