@@ -136,3 +136,53 @@ async fn bad_config_is_reported_without_contacting_anyone() {
         stdout(&out)
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn data_policy_rules_are_reported_and_enforced_on_create() {
+    let dir = tempfile::tempdir().unwrap();
+    let seed = dir.path().join("seed.json");
+    std::fs::write(
+        &seed,
+        serde_json::to_vec(&json!({"tables": {
+            "sys_data_policy2": [{"sys_id": "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbb01", "short_description": "Group required",
+                                  "model_table": "incident", "conditions": "", "active": "true"}],
+            "sys_data_policy_rule": [{"sys_id": "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbb02", "sys_data_policy": "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbb01",
+                                      "table": "incident", "field": "assignment_group", "mandatory": "true"}]
+        }}))
+        .unwrap(),
+    )
+    .unwrap();
+    let env = TestEnv::start_with(servicenow_emulator::EmulatorConfig {
+        seed: Some(seed),
+        ..Default::default()
+    })
+    .await;
+    let (out, v) = env.json(&["doctor"]).await;
+    assert_eq!(exit_code(&out), 0, "{}", messages(&v));
+    let m = messages(&v);
+    assert!(
+        m.contains("\"Group required\" makes assignment_group mandatory on every incident"),
+        "{m}"
+    );
+    assert!(
+        m.contains("when stateIN6,7"),
+        "the base resolution policy too: {m}"
+    );
+
+    // A create without a group is refused by the instance, with its message; nothing is lost.
+    let out = env.run(&["ticket", "create", "A-1001"]).await;
+    assert_ne!(exit_code(&out), 0);
+    let text = stdout(&out);
+    assert!(text.contains("Data Policy Exception"), "{text}");
+    assert!(text.contains("Assignment group"), "{text}");
+    let out = env
+        .run(&[
+            "ticket",
+            "create",
+            "A-1001",
+            "--assignment-group",
+            "Database",
+        ])
+        .await;
+    assert_eq!(exit_code(&out), 0, "{}", stdout(&out));
+}

@@ -83,7 +83,7 @@ pub async fn run(globals: &Globals) -> CliResult<Exit> {
                     if code != Exit::Ok {
                         exit = code;
                     }
-                    findings.push(data_policy_finding(&client, &subject).await);
+                    findings.extend(data_policy_findings(&client, &subject).await);
                 }
             }
         }
@@ -141,22 +141,46 @@ async fn roles_finding(client: &servicenow_client::Client, subject: &str) -> (Fi
     }
 }
 
-/// Mandatory incident fields enforced by data policies: a create or resolve missing them is
-/// refused with a 403 "Data Policy Exception". Reads `sys_data_policy2`/`sys_data_policy_rule`
-/// where the instance lets us; otherwise says what is known to be required.
-async fn data_policy_finding(client: &servicenow_client::Client, subject: &str) -> Finding {
-    let fields = crate::ops::mandatory_incident_fields(client).await;
-    let message = match fields {
-        Ok(Some(list)) if !list.is_empty() => format!(
-            "data policies make these incident fields mandatory: {} (snowlink fills short_description and description; set the others with ticket create flags)",
-            list.join(", ")
-        ),
-        Ok(Some(_)) => "no active data policy makes incident fields mandatory on create".to_string(),
-        Ok(None) | Err(_) => "data policies not readable by this user; resolving incidents always needs close_code and close_notes (snowlink never changes incident state)".to_string(),
-    };
-    Finding {
-        level: Level::Info,
+/// Data policies on incident: a create or resolve missing a mandatory field is refused with a
+/// 403 "Data Policy Exception". Reads `sys_data_policy2`/`sys_data_policy_rule` where the
+/// instance lets this user; otherwise says what is known to be required.
+async fn data_policy_findings(client: &servicenow_client::Client, subject: &str) -> Vec<Finding> {
+    let finding = |level, message: String| Finding {
+        level,
         subject: subject.to_string(),
         message,
+    };
+    match crate::ops::incident_data_policies(client).await {
+        Ok(Some(policies)) if policies.is_empty() => vec![finding(
+            Level::Ok,
+            "no active data policy makes incident fields mandatory".into(),
+        )],
+        Ok(Some(policies)) => policies
+            .into_iter()
+            .map(|p| {
+                let fields = p.mandatory.join(", ");
+                if p.conditions.trim().is_empty() {
+                    finding(
+                        Level::Warn,
+                        format!(
+                            "data policy {:?} makes {fields} mandatory on every incident: give them on `ticket create` (e.g. --category) or creates are refused with 403",
+                            p.name
+                        ),
+                    )
+                } else {
+                    finding(
+                        Level::Info,
+                        format!(
+                            "data policy {:?} makes {fields} mandatory when {}; snowlink never changes incident state, so its notes are not affected",
+                            p.name, p.conditions
+                        ),
+                    )
+                }
+            })
+            .collect(),
+        Ok(None) | Err(_) => vec![finding(
+            Level::Info,
+            "data policies are not readable by this user; resolving incidents usually needs close_code and close_notes (snowlink never changes incident state)".into(),
+        )],
     }
 }

@@ -15,7 +15,7 @@ mod triage;
 pub use error::{OpsError, OpsResult};
 pub use load::{SourceLoad, load_file};
 pub use lookup::{NamedRef, search_groups, search_users};
-pub use policy::mandatory_incident_fields;
+pub use policy::{DataPolicy, incident_data_policies};
 pub use session::Session;
 pub use ticket::{
     CreatePlan, IncidentSummary, Linked, enqueue_create, find_incident, link, link_key,

@@ -374,6 +374,49 @@ pub static SYS_USER_HAS_ROLE: TableDef = TableDef {
     defaults: &[("state", "active"), ("inherited", "false")],
 };
 
+/// Data policies: when `conditions` (an encoded query) match a record of `model_table`, the
+/// policy's rules with `mandatory = true` must be filled (enforced on Table API writes too).
+pub static SYS_DATA_POLICY2: TableDef = TableDef {
+    name: "sys_data_policy2",
+    label: "Data Policy",
+    display_field: "short_description",
+    fields: &[
+        f("sys_id", S, "Sys ID"),
+        f("short_description", S, "Short description"),
+        f("model_table", S, "Table"),
+        f("conditions", S, "Conditions"),
+        f("active", B, "Active"),
+        f("apply_import_set", B, "Use as UI Policy on client"),
+        f("sys_created_on", D, "Created"),
+        f("sys_created_by", S, "Created by"),
+        f("sys_updated_on", D, "Updated"),
+        f("sys_updated_by", S, "Updated by"),
+        f("sys_mod_count", I, "Updates"),
+    ],
+    defaults: &[("active", "true"), ("apply_import_set", "true")],
+};
+
+pub static SYS_DATA_POLICY_RULE: TableDef = TableDef {
+    name: "sys_data_policy_rule",
+    label: "Data Policy Rule",
+    display_field: "field",
+    fields: &[
+        f("sys_id", S, "Sys ID"),
+        r("sys_data_policy", "sys_data_policy2", "Data policy"),
+        f("table", S, "Table"),
+        f("field", S, "Field name"),
+        // "true" | "false" | "ignore" (leave alone), as on real instances.
+        f("mandatory", S, "Mandatory"),
+        f("disabled", S, "Read only"),
+        f("sys_created_on", D, "Created"),
+        f("sys_created_by", S, "Created by"),
+        f("sys_updated_on", D, "Updated"),
+        f("sys_updated_by", S, "Updated by"),
+        f("sys_mod_count", I, "Updates"),
+    ],
+    defaults: &[("mandatory", "ignore"), ("disabled", "ignore")],
+};
+
 /// Every emulated table, in a fixed order.
 pub static TABLES: &[&TableDef] = &[
     &INCIDENT,
@@ -387,6 +430,8 @@ pub static TABLES: &[&TableDef] = &[
     &SYS_ATTACHMENT,
     &SYS_USER_ROLE,
     &SYS_USER_HAS_ROLE,
+    &SYS_DATA_POLICY2,
+    &SYS_DATA_POLICY_RULE,
 ];
 
 pub fn table(name: &str) -> Option<&'static TableDef> {

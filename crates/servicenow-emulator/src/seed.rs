@@ -24,6 +24,8 @@ const ORDER: &[&str] = &[
     "sys_choice",
     "incident",
     "sys_journal_field",
+    "sys_data_policy2",
+    "sys_data_policy_rule",
 ];
 
 #[derive(serde::Deserialize)]

@@ -22,10 +22,6 @@ pub fn priority(impact: &str, urgency: &str) -> &'static str {
     }
 }
 
-fn label(field: &str) -> &'static str {
-    INCIDENT.field(field).map(|f| f.label).unwrap_or("")
-}
-
 fn get<'a>(r: &'a Record, f: &str) -> &'a str {
     r.get(f).map(String::as_str).unwrap_or("")
 }
@@ -59,18 +55,9 @@ pub fn apply(
     if entering("7") && !p.can_close_incidents() {
         return Err(ApiError::acl(op));
     }
-    if matches!(new_state.as_str(), "6" | "7") {
-        let mut missing = Vec::new();
-        if get(rec, "close_code").trim().is_empty() {
-            missing.push(label("close_code"));
-        }
-        if get(rec, "close_notes").trim().is_empty() {
-            missing.push(label("close_notes"));
-        }
-        if !missing.is_empty() {
-            return Err(ApiError::data_policy(&missing));
-        }
-    }
+    // The resolution rule (close code and notes when resolved or closed) is a seeded data
+    // policy like any other: see `data_policy`.
+    super::data_policy::check(store, &INCIDENT, rec)?;
 
     let prio = priority(get(rec, "impact"), get(rec, "urgency"));
     set(rec, "priority", prio);
