@@ -154,3 +154,11 @@ async fn plain_http_to_a_remote_host_is_refused_before_sending() {
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("https"), "{err}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_503_names_the_wait_the_server_asked_for() {
+    let env = with_fault("status=503,html,retry-after=9").await;
+    let (code, err) = search(&env).await;
+    assert_eq!(code, 4, "{err}");
+    assert!(err.contains("retry after 9s"), "{err}");
+}

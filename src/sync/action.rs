@@ -74,10 +74,13 @@ pub fn classify(e: &Error, attempt: u32, backoff: &Backoff, rng: &mut impl Rng) 
                 .unwrap_or_else(backoff_delay);
             retry(after, true, false)
         }
-        Error::Server { status, .. } => retry(backoff_delay(), *status == 503, false),
-        Error::Unavailable { kind, .. } if e.is_retryable() => {
-            retry(backoff_delay(), true, *kind == UnavailableKind::Hibernating)
-        }
+        // A 503 may say how long to wait (maintenance, overload): honour it like a 429's.
+        Error::Server { status, .. } => retry(server_wait(e, backoff_delay), *status == 503, false),
+        Error::Unavailable { kind, .. } if e.is_retryable() => retry(
+            server_wait(e, backoff_delay),
+            true,
+            *kind == UnavailableKind::Hibernating,
+        ),
         Error::Unavailable { .. } | Error::InsecureUrl { .. } | Error::Config { .. } => {
             Action::Pause(PauseCause::Unreachable)
         }
@@ -93,6 +96,13 @@ pub fn classify(e: &Error, attempt: u32, backoff: &Backoff, rng: &mut impl Rng) 
         // A variant added to the client later: never lose the delivery, back off.
         _ => retry(backoff_delay(), false, false),
     }
+}
+
+/// The server's `Retry-After` (capped) when it sent one, else the backoff delay.
+fn server_wait(e: &Error, backoff_delay: impl FnOnce() -> Duration) -> Duration {
+    e.retry_after()
+        .map(|d| d.min(MAX_SERVER_WAIT))
+        .unwrap_or_else(backoff_delay)
 }
 
 #[cfg(test)]

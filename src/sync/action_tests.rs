@@ -42,6 +42,7 @@ fn sn_error(status: u16) -> Error {
             message,
             detail,
             write: true,
+            retry_after: None,
         },
     }
 }
@@ -65,6 +66,7 @@ fn unavailable(kind: UnavailableKind, status: u16) -> Error {
         status,
         write: true,
         snippet: String::new(),
+        retry_after: None,
     }
 }
 
@@ -273,4 +275,32 @@ fn server_errors_back_off_exponentially_up_to_the_cap() {
         late >= Duration::from_secs(30) && late <= Duration::from_secs(60),
         "{late:?}"
     );
+}
+
+#[test]
+fn a_503_with_retry_after_waits_as_asked() {
+    let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+    let backoff = Backoff::default();
+    let json_503 = Error::Server {
+        url: URL.into(),
+        status: 503,
+        message: "m".into(),
+        detail: None,
+        write: true,
+        retry_after: Some(Duration::from_secs(42)),
+    };
+    let html_503 = Error::Unavailable {
+        kind: UnavailableKind::Html,
+        url: URL.into(),
+        status: 503,
+        write: true,
+        snippet: "down for maintenance".into(),
+        retry_after: Some(Duration::from_secs(42)),
+    };
+    for e in [json_503, html_503] {
+        match classify(&e, 1, &backoff, &mut rng) {
+            Action::Retry { after, .. } => assert_eq!(after, Duration::from_secs(42), "{e}"),
+            other => panic!("{other:?}"),
+        }
+    }
 }

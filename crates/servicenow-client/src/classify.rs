@@ -105,6 +105,7 @@ fn unavailable(ctx: &Ctx, status: u16, kind: UnavailableKind, snippet: String) -
         status,
         write: ctx.write,
         snippet,
+        retry_after: None,
     }
 }
 
@@ -214,6 +215,7 @@ pub(crate) fn classify(
             message,
             detail,
             write: ctx.write,
+            retry_after: retry_after(headers),
         }),
         500..=599 => {
             let kind = if body.is_empty() {
@@ -223,7 +225,11 @@ pub(crate) fn classify(
             } else {
                 UnavailableKind::NonJson
             };
-            Err(unavailable(ctx, code, kind, snippet(body)))
+            let mut e = unavailable(ctx, code, kind, snippet(body));
+            if let Error::Unavailable { retry_after: r, .. } = &mut e {
+                *r = retry_after(headers);
+            }
+            Err(e)
         }
         _ => Err(Error::InvalidRequest {
             url,

@@ -127,6 +127,8 @@ pub enum Error {
         write: bool,
         /// A short, single-line excerpt of what came back (or the redirect target).
         snippet: String,
+        /// `Retry-After` on a 503 (maintenance, overload), when the server sent one.
+        retry_after: Option<Duration>,
     },
     Server {
         url: String,
@@ -134,6 +136,8 @@ pub enum Error {
         message: String,
         detail: Option<String>,
         write: bool,
+        /// `Retry-After` on a 503, when the server sent one.
+        retry_after: Option<Duration>,
     },
     Timeout {
         url: String,
@@ -195,6 +199,9 @@ impl Error {
                 let now = jiff::Timestamp::now().as_second();
                 reset_at.map(|r| Duration::from_secs(u64::try_from(r - now).unwrap_or(0)))
             }),
+            Error::Server { retry_after, .. } | Error::Unavailable { retry_after, .. } => {
+                *retry_after
+            }
             _ => None,
         }
     }

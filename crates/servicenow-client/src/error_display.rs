@@ -113,58 +113,71 @@ impl fmt::Display for Error {
                 status,
                 snippet,
                 ..
-            } => match kind {
-                UnavailableKind::Hibernating => write!(
-                    f,
-                    "{status} from {url}: the instance is hibernating; wake it from the developer \
+            } => {
+                let res = match kind {
+                    UnavailableKind::Hibernating => write!(
+                        f,
+                        "{status} from {url}: the instance is hibernating; wake it from the developer \
                      portal (developer.servicenow.com) and retry"
-                ),
-                UnavailableKind::Html => write!(
-                    f,
-                    "{status} from {url}: HTML instead of JSON ({snippet}); wrong instance url, \
+                    ),
+                    UnavailableKind::Html => write!(
+                        f,
+                        "{status} from {url}: HTML instead of JSON ({snippet}); wrong instance url, \
                      an SSO login page, or a proxy/load-balancer error page?"
-                ),
-                UnavailableKind::NonJson => write!(
-                    f,
-                    "{status} from {url}: response is not JSON ({snippet}); wrong instance url or \
+                    ),
+                    UnavailableKind::NonJson => write!(
+                        f,
+                        "{status} from {url}: response is not JSON ({snippet}); wrong instance url or \
                      a proxy in the way?"
-                ),
-                UnavailableKind::Empty202 => write!(
-                    f,
-                    "202 with an empty body from {url}: ServiceNow queued the request (session \
+                    ),
+                    UnavailableKind::Empty202 => write!(
+                        f,
+                        "202 with an empty body from {url}: ServiceNow queued the request (session \
                      overloaded); retry later"
-                ),
-                UnavailableKind::EmptyBody => write!(
-                    f,
-                    "{status} with an empty body from {url}: instance unavailable; retry later"
-                ),
-                UnavailableKind::MissingResult => write!(
-                    f,
-                    "{status} from {url}: JSON without a usable \"result\" ({snippet}); not the \
+                    ),
+                    UnavailableKind::EmptyBody => write!(
+                        f,
+                        "{status} with an empty body from {url}: instance unavailable; retry later"
+                    ),
+                    UnavailableKind::MissingResult => write!(
+                        f,
+                        "{status} from {url}: JSON without a usable \"result\" ({snippet}); not the \
                      ServiceNow Table API? check the instance url"
-                ),
-                UnavailableKind::Redirect => write!(
-                    f,
-                    "{status} redirect from {url} to {snippet}: SSO login or wrong url; use the \
+                    ),
+                    UnavailableKind::Redirect => write!(
+                        f,
+                        "{status} redirect from {url} to {snippet}: SSO login or wrong url; use the \
                      instance's direct https url and an API-enabled account"
-                ),
-                UnavailableKind::NotServiceNow => write!(
-                    f,
-                    "{status} from {url} without ServiceNow's JSON error ({snippet}): not a \
+                    ),
+                    UnavailableKind::NotServiceNow => write!(
+                        f,
+                        "{status} from {url} without ServiceNow's JSON error ({snippet}): not a \
                      ServiceNow instance or a wrong path; check the instance url"
-                ),
-            },
+                    ),
+                };
+                res?;
+                match self.retry_after() {
+                    Some(d) => write!(f, " (the server asks to retry after {}s)", d.as_secs()),
+                    None => Ok(()),
+                }
+            }
             Error::Server {
                 url,
                 status,
                 message,
                 detail,
                 ..
-            } => write!(
-                f,
-                "{status} from {url}: {}; ServiceNow server error, retry later",
-                sn(message, detail)
-            ),
+            } => {
+                write!(
+                    f,
+                    "{status} from {url}: {}; ServiceNow server error, retry later",
+                    sn(message, detail)
+                )?;
+                match self.retry_after() {
+                    Some(d) => write!(f, " (the server asks to retry after {}s)", d.as_secs()),
+                    None => Ok(()),
+                }
+            }
             Error::Timeout { url, after, .. } => write!(
                 f,
                 "no response from {url} within {}s: instance slow or unreachable; retry later or \

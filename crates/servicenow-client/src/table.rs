@@ -168,6 +168,7 @@ fn object_result(reply: Reply, url: String, write: bool) -> Result<Record, Error
                 "result is {}",
                 other.map(|v| kind_of(&v)).unwrap_or("absent")
             ),
+            retry_after: None,
         }),
     }
 }
@@ -237,6 +238,7 @@ impl Client {
                         "result is {}",
                         other.map(|v| kind_of(&v)).unwrap_or("absent")
                     ),
+                    retry_after: None,
                 });
             }
         };
