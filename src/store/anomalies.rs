@@ -247,6 +247,39 @@ impl Store {
     }
 }
 
+impl Store {
+    /// A cheap fingerprint of what the dashboard lists: anomalies (count, last load, last status
+    /// change), links, comments and link reads. Another process changing any of them changes it,
+    /// so a dashboard can reload only when something did change.
+    pub fn change_fingerprint(&self) -> Result<u64> {
+        let parts: [i64; 6] = self.conn.query_row(
+            "SELECT (SELECT COUNT(*) FROM anomalies), \
+                    (SELECT COALESCE(MAX(last_seen_at), 0) FROM anomalies), \
+                    (SELECT COALESCE(MAX(status_changed_at), 0) FROM anomalies), \
+                    (SELECT COUNT(*) FROM links), \
+                    (SELECT COALESCE(MAX(read_at), 0) FROM links), \
+                    (SELECT COUNT(*) FROM comments)",
+            [],
+            |r| {
+                Ok([
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                ])
+            },
+        )?;
+        // FNV-1a over the parts: stable across runs, no dependency.
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        for b in parts.iter().flat_map(|p| p.to_le_bytes()) {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+        Ok(h)
+    }
+}
+
 pub(super) fn parse_status(code: &str) -> Result<Status> {
     Status::from_code(code).ok_or_else(|| StoreError::Corrupt(format!("unknown status {code:?}")))
 }

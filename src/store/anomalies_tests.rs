@@ -213,3 +213,27 @@ fn anomaly_without_raw_round_trips_through_its_serialization() {
     assert_eq!(got.anomaly, expected);
     assert_eq!(got.status, Status::Archived(ArchiveReason::Discarded));
 }
+
+#[test]
+fn change_fingerprint_moves_with_status_comments_and_links_only() {
+    let (_d, mut store) = open_temp();
+    seed(&mut store, &["A-1"]);
+    let f0 = store.change_fingerprint().unwrap();
+    assert_eq!(
+        f0,
+        store.change_fingerprint().unwrap(),
+        "stable while nothing changes"
+    );
+    store
+        .record_status_change(&key("A-1"), Status::Acknowledged, "ann", t(10))
+        .unwrap();
+    let f1 = store.change_fingerprint().unwrap();
+    assert_ne!(f0, f1);
+    store
+        .record_comment(&key("A-1"), "ann", "hi", t(11))
+        .unwrap();
+    let f2 = store.change_fingerprint().unwrap();
+    assert_ne!(f1, f2);
+    link(&mut store, "A-1", "s1");
+    assert_ne!(f2, store.change_fingerprint().unwrap());
+}

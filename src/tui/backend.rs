@@ -64,6 +64,9 @@ pub struct OutboxCounts {
     pub dead: usize,
     /// Why deliveries are paused (auth error, instance unreachable, …), if they are.
     pub paused: Option<String>,
+    /// Fingerprint of the store's anomalies, links and comments, read with the counts: when it
+    /// changes without an action of ours (another process, the link poller), the list reloads.
+    pub store_version: u64,
 }
 
 /// Health of the ServiceNow instance as the sync worker last saw it.

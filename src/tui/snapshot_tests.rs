@@ -34,6 +34,7 @@ fn main_screen() {
             failed: 1,
             dead: 0,
             paused: None,
+            store_version: 0,
         });
         s.connection = ConnectionStatus::Ok;
         s
@@ -79,6 +80,7 @@ fn unreachable_instance_and_stale_list() {
             failed: 0,
             dead: 0,
             paused: Some("instance unreachable".into()),
+            store_version: 0,
         });
         s.loaded_at = Some(ago(600));
         s.load_failed = true;

@@ -9,6 +9,7 @@ use crossterm::event::KeyCode;
 use crate::config::KeyList;
 use crate::domain::{ArchiveReason, Status};
 
+use super::backend::OutboxCounts;
 use super::effect::Effect;
 use super::keymap::Keymap;
 use super::msg::{Msg, Reply, ReqId};
@@ -341,4 +342,32 @@ fn an_unbound_key_does_not_hide_an_earlier_change_in_the_batch() {
     s.dirty = false;
     update(&mut s, ch('Z'));
     assert!(!s.dirty, "a key that changes nothing must not redraw");
+}
+
+#[test]
+fn a_store_changed_by_another_process_reloads_the_list_once() {
+    let mut s = loaded(10, (80, 24));
+    let poll = |s: &mut State, version: u64| {
+        let req = s.req();
+        reply(
+            s,
+            req,
+            Reply::Outbox(Ok(OutboxCounts {
+                store_version: version,
+                ..Default::default()
+            })),
+        )
+    };
+    assert!(
+        poll(&mut s, 7).is_empty(),
+        "the first reading only records the version"
+    );
+    assert!(poll(&mut s, 7).is_empty(), "unchanged: nothing to reload");
+    let effects = poll(&mut s, 8);
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::LoadAnomalies { .. })),
+        "{effects:?}"
+    );
 }

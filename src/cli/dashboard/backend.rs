@@ -150,6 +150,7 @@ impl Backend for LiveBackend {
                 failed: counts.failed,
                 dead: counts.dead,
                 paused: paused.or(waiting_error),
+                store_version: store.change_fingerprint().map_err(|e| e.to_string())?,
             })
         })
         .await

@@ -220,6 +220,17 @@ fn open_browser(state: &mut State) -> Vec<Effect> {
     }
 }
 
+/// Reloads the list and the selected anomaly's detail from the store (no ServiceNow reads).
+pub(super) fn reload(state: &mut State) -> Vec<Effect> {
+    let req = state.busy_req();
+    state.loading = Some(req);
+    let mut out = vec![Effect::LoadAnomalies { req }];
+    if let Some(key) = state.list.selected().map(|r| r.key.clone()) {
+        out.push(load_detail(state, key));
+    }
+    out
+}
+
 pub(super) fn refresh(state: &mut State) -> Vec<Effect> {
     let req = state.busy_req();
     state.loading = Some(req);

@@ -51,11 +51,20 @@ pub fn on_reply(state: &mut State, req: ReqId, reply: Reply) -> Vec<Effect> {
             Vec::new()
         }
         Reply::Outbox(result) => {
+            let changed_elsewhere = match (&result, &state.outbox) {
+                (Ok(new), Some(old)) => new.store_version != old.store_version,
+                _ => false,
+            };
             match result {
                 Ok(c) if state.outbox.as_ref() != Some(&c) => state.outbox = Some(c),
                 Ok(_) => state.dirty = dirty_before,
                 Err(e) if state.last_error.as_ref() != Some(&e) => state.last_error = Some(e),
                 Err(_) => state.dirty = dirty_before,
+            }
+            // Reload what the list shows when the store changed (another dashboard, a CLI
+            // command, the link poller), unless a load is already under way.
+            if changed_elsewhere && state.loading.is_none() {
+                return super::actions::reload(state);
             }
             Vec::new()
         }
