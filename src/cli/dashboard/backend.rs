@@ -2,7 +2,8 @@
 //! action goes through `ops` (the same code as the CLI) and the outbox; the embedded sync worker
 //! delivers. Errors become one display line naming the cause and the fix.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use servicenow_client::ProbeFinding;
 use tokio::sync::Notify;
@@ -15,10 +16,17 @@ use crate::tui::backend::{
     IncidentSummary, NamedRef, OutboxCounts, StatusChange,
 };
 
+/// How long a connection probe result is reused. The dashboard asks every few seconds; an
+/// instance with an hourly rate-limit rule should not pay a request for each: healthy results are
+/// kept for two minutes, failures for fifteen seconds (so recovery shows quickly).
+const PROBE_OK_FOR: Duration = Duration::from_secs(120);
+const PROBE_FAILED_FOR: Duration = Duration::from_secs(15);
+
 /// Shared by the dashboard's tasks: cheap to clone.
 #[derive(Clone)]
 pub struct LiveBackend {
     session: Arc<Session>,
+    last_probe: Arc<Mutex<Option<(Instant, ConnectionStatus)>>>,
     /// Wakes the embedded sync worker when something was queued.
     wake_sync: Arc<Notify>,
     demo: bool,
@@ -28,6 +36,7 @@ impl LiveBackend {
     pub fn new(session: Session, wake_sync: Arc<Notify>, demo: bool) -> Self {
         Self {
             session: Arc::new(session),
+            last_probe: Arc::new(Mutex::new(None)),
             wake_sync,
             demo,
         }
@@ -256,6 +265,39 @@ impl Backend for LiveBackend {
     }
 
     async fn connection(&self) -> ConnectionStatus {
+        if let Ok(guard) = self.last_probe.lock()
+            && let Some((at, status)) = guard.as_ref()
+        {
+            let keep = if *status == ConnectionStatus::Ok {
+                PROBE_OK_FOR
+            } else {
+                PROBE_FAILED_FOR
+            };
+            if at.elapsed() < keep {
+                return status.clone();
+            }
+        }
+        let status = self.probe().await;
+        if let Ok(mut guard) = self.last_probe.lock() {
+            *guard = Some((Instant::now(), status.clone()));
+        }
+        status
+    }
+
+    fn incident_url(&self, incident: &IncidentRef) -> String {
+        match self.session.client.as_ref() {
+            Some(c) => c.record_ui_url(&incident.table, &incident.sys_id),
+            None => String::new(),
+        }
+    }
+
+    fn info(&self) -> BackendInfo {
+        self.info_now()
+    }
+}
+
+impl LiveBackend {
+    async fn probe(&self) -> ConnectionStatus {
         let Ok(client) = self.session.client() else {
             return ConnectionStatus::Unknown;
         };
@@ -272,14 +314,7 @@ impl Backend for LiveBackend {
         }
     }
 
-    fn incident_url(&self, incident: &IncidentRef) -> String {
-        match self.session.client.as_ref() {
-            Some(c) => c.record_ui_url(&incident.table, &incident.sys_id),
-            None => String::new(),
-        }
-    }
-
-    fn info(&self) -> BackendInfo {
+    fn info_now(&self) -> BackendInfo {
         BackendInfo {
             instance: self.session.profile.name.clone(),
             url: self.session.profile.base_url(),
