@@ -14,6 +14,10 @@ use super::super::error::{CliError, CliResult};
 
 /// How often the worker looks again without being woken (retries, other processes' items).
 const SYNC_TICK: Duration = Duration::from_secs(5);
+/// While the instance is paused (401/403), each run starts with one probe request: probe rarely,
+/// so bad credentials are not retried every few seconds (an account could get locked). A user
+/// action still wakes the worker at once.
+const PAUSED_TICK: Duration = Duration::from_secs(120);
 
 pub struct Background {
     stop: watch::Sender<bool>,
@@ -42,12 +46,17 @@ pub fn start(session: &Session, wake: Arc<Notify>) -> CliResult<Background> {
     tasks.push(tokio::spawn(async move {
         loop {
             // Failures are recorded on the deliveries themselves and shown by the status bar.
-            if let Err(e) = worker.run_once().await {
-                tracing::warn!(error = %e, "sync run failed");
-            }
+            let next = match worker.run_once().await {
+                Ok(report) if report.paused.is_some() => PAUSED_TICK,
+                Ok(_) => SYNC_TICK,
+                Err(e) => {
+                    tracing::warn!(error = %e, "sync run failed");
+                    SYNC_TICK
+                }
+            };
             tokio::select! {
                 _ = wake.notified() => {}
-                _ = tokio::time::sleep(SYNC_TICK) => {}
+                _ = tokio::time::sleep(next) => {}
                 _ = rx.changed() => break,
             }
         }
