@@ -97,6 +97,16 @@ impl From<servicenow_client::Error> for CliError {
 /// command talks to ServiceNow. Configured sources are (re)read into the store first, so every
 /// command sees anomalies as their source last described them; skipped records are reported.
 pub async fn session(globals: &Globals, needs_client: bool) -> CliResult<crate::ops::Session> {
+    let (session, config) = session_only(globals, needs_client).await?;
+    load_sources(&session, &config)?;
+    Ok(session)
+}
+
+/// [`session`] without reading the sources (for `snowlink load`, which reads them itself).
+pub async fn session_only(
+    globals: &Globals,
+    needs_client: bool,
+) -> CliResult<(crate::ops::Session, Config)> {
     let (paths, config) = globals.load_config()?;
     let profile = globals.profile(&config)?;
     let client = if needs_client {
@@ -111,8 +121,7 @@ pub async fn session(globals: &Globals, needs_client: bool) -> CliResult<crate::
         url_template: config.file.anomaly_url_template.clone(),
         client,
     };
-    load_sources(&session, &config, globals)?;
-    Ok(session)
+    Ok((session, config))
 }
 
 /// Reads every configured source into the store; problems go to stderr (never stdout, which may
@@ -120,7 +129,6 @@ pub async fn session(globals: &Globals, needs_client: bool) -> CliResult<crate::
 pub fn load_sources(
     session: &crate::ops::Session,
     config: &Config,
-    globals: &Globals,
 ) -> CliResult<Vec<crate::ops::SourceLoad>> {
     let sources = config.sources(&ProcessEnv);
     if sources.is_empty() {
@@ -131,7 +139,7 @@ pub fn load_sources(
     for source in sources {
         match crate::ops::load_file(&mut store, &source.name, &source.path) {
             Ok(load) => {
-                report_problems(&load, globals);
+                report_problems(&load);
                 loads.push(load);
             }
             Err(e) => eprintln!(
@@ -143,9 +151,8 @@ pub fn load_sources(
 }
 
 /// One stderr line per skipped record (capped), naming the file and line.
-pub fn report_problems(load: &crate::ops::SourceLoad, globals: &Globals) {
+pub fn report_problems(load: &crate::ops::SourceLoad) {
     const SHOWN: usize = 20;
-    let _ = globals;
     for p in load.problems.iter().take(SHOWN) {
         eprintln!("snowlink: warning: {}: {p} (record skipped)", load.path);
     }

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use jiff::Timestamp;
 
-use super::context::{Globals, load_sources, report_problems, session};
+use super::context::{Globals, load_sources, report_problems, session, session_only};
 use super::error::{CliError, CliResult};
 use super::exit::Exit;
 use super::output;
@@ -12,19 +12,15 @@ use super::output;
 pub async fn load(file: Option<PathBuf>, source: &str, globals: &Globals) -> CliResult<Exit> {
     let loads = match file {
         Some(path) => {
-            let (paths, config) = globals.load_config()?;
-            let _ = config;
-            let store_path = paths.db_path;
-            let mut store = crate::store::Store::open(&store_path)?;
+            let paths = globals.paths()?;
+            let mut store = crate::store::Store::open(&paths.db_path)?;
             let load = crate::ops::load_file(&mut store, source, &path)?;
-            report_problems(&load, globals);
+            report_problems(&load);
             vec![load]
         }
         None => {
-            // `session` already loads every configured source; load them explicitly to report.
-            let (_, config) = globals.load_config()?;
-            let session = session_without_autoload(globals).await?;
-            let loads = load_sources(&session, &config, globals)?;
+            let (session, config) = session_only(globals, false).await?;
+            let loads = load_sources(&session, &config)?;
             if loads.is_empty() {
                 return Err(CliError::usage(
                     "no [[sources]] in the config: add one, or give a file: `snowlink load FILE`",
@@ -50,18 +46,6 @@ pub async fn load(file: Option<PathBuf>, source: &str, globals: &Globals) -> Cli
         }
     }
     Ok(Exit::Ok)
-}
-
-async fn session_without_autoload(globals: &Globals) -> CliResult<crate::ops::Session> {
-    let (paths, config) = globals.load_config()?;
-    let profile = globals.profile(&config)?;
-    Ok(crate::ops::Session {
-        store_path: paths.db_path,
-        profile,
-        user: config.user(&crate::config::ProcessEnv),
-        url_template: config.file.anomaly_url_template.clone(),
-        client: None,
-    })
 }
 
 pub async fn export(globals: &Globals) -> CliResult<Exit> {

@@ -238,7 +238,7 @@ pub fn unlink_key(
         .remove_link(
             key,
             session.instance(),
-            &incident.trim().to_uppercase_if_number(),
+            &normalise_incident_id(incident.trim()),
             &session.user,
             Timestamp::now(),
         )?
@@ -251,17 +251,11 @@ pub fn unlink_key(
 }
 
 /// Numbers are matched upper-case (INC0010001); sys_ids are lower-case hex and kept as given.
-trait UpperIfNumber {
-    fn to_uppercase_if_number(&self) -> String;
-}
-
-impl UpperIfNumber for str {
-    fn to_uppercase_if_number(&self) -> String {
-        if looks_like_sys_id(self) {
-            self.to_string()
-        } else {
-            self.to_uppercase()
-        }
+fn normalise_incident_id(s: &str) -> String {
+    if looks_like_sys_id(s) {
+        s.to_string()
+    } else {
+        s.to_uppercase()
     }
 }
 

@@ -60,7 +60,7 @@ path = "{}"
         profile,
         client: Some(client),
     };
-    load_sources(&session, &config, globals)?;
+    load_sources(&session, &config)?;
     // Short, so the status bar keeps connection and outbox visible at 80 columns.
     let banner = format!("DEMO {}", url.trim_start_matches("http://"));
     super::run(session, &config, globals, Some(banner), true).await
