@@ -23,13 +23,6 @@ fn messages(v: &serde_json::Value) -> String {
         .join("\n")
 }
 
-fn point_config_at(env: &TestEnv, url: &str) {
-    let text = std::fs::read_to_string(env.config_path())
-        .unwrap()
-        .replace(&env.url, url);
-    std::fs::write(env.config_path(), text).unwrap();
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn healthy_instance_with_itil() {
     let env = TestEnv::start().await;
@@ -88,12 +81,8 @@ async fn hibernating_instance() {
 #[tokio::test(flavor = "multi_thread")]
 async fn wrong_port_is_connection_refused() {
     let env = TestEnv::start().await;
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    point_config_at(&env, &format!("http://127.0.0.1:{port}"));
+    let port = common::free_port();
+    env.point_config_at(&format!("http://127.0.0.1:{port}"));
     let (out, v) = env.json(&["doctor"]).await;
     assert_eq!(exit_code(&out), 4);
     assert!(
@@ -113,7 +102,7 @@ async fn a_web_server_that_is_not_servicenow() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, app).await });
-    point_config_at(&env, &format!("http://{addr}"));
+    env.point_config_at(&format!("http://{addr}"));
     let (out, v) = env.json(&["doctor"]).await;
     assert_eq!(exit_code(&out), 4, "{}", messages(&v));
     let m = messages(&v).to_lowercase();

@@ -128,16 +128,8 @@ async fn missing_incident_is_not_found() {
 #[tokio::test(flavor = "multi_thread")]
 async fn nothing_listening_is_unreachable() {
     let env = TestEnv::start().await;
-    // A port that was free a moment ago: bind, read it, close.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let text = std::fs::read_to_string(env.config_path())
-        .unwrap()
-        .replace(&env.url, &format!("http://127.0.0.1:{port}"));
-    std::fs::write(env.config_path(), text).unwrap();
+    let port = common::free_port();
+    env.point_config_at(&format!("http://127.0.0.1:{port}"));
     let (code, err) = search(&env).await;
     assert_eq!(code, 4, "{err}");
     assert!(err.to_lowercase().contains("refused"), "{err}");
@@ -146,10 +138,7 @@ async fn nothing_listening_is_unreachable() {
 #[tokio::test(flavor = "multi_thread")]
 async fn plain_http_to_a_remote_host_is_refused_before_sending() {
     let env = TestEnv::start().await;
-    let text = std::fs::read_to_string(env.config_path())
-        .unwrap()
-        .replace(&env.url, "http://acme.service-now.com");
-    std::fs::write(env.config_path(), text).unwrap();
+    env.point_config_at("http://acme.service-now.com");
     let (code, err) = search(&env).await;
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("https"), "{err}");

@@ -54,8 +54,8 @@ async fn tls_front(target: std::net::SocketAddr) -> u16 {
 }
 
 fn point_at(env: &TestEnv, url: &str, ca_file: Option<&str>) {
+    env.point_config_at(url);
     let mut text = std::fs::read_to_string(env.config_path()).unwrap();
-    text = text.replace(&env.url, url);
     if let Some(ca) = ca_file {
         text = text.replace(
             "timeout_secs = 10",

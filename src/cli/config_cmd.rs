@@ -57,13 +57,7 @@ pub fn run(cmd: ConfigCommand, globals: &Globals) -> CliResult<Exit> {
                 output::json(&report);
             } else {
                 for f in &report.findings {
-                    let tag = match f.level {
-                        Level::Ok => "ok   ",
-                        Level::Info => "info ",
-                        Level::Warn => "warn ",
-                        Level::Error => "ERROR",
-                    };
-                    println!("{tag} {}: {}", f.subject, f.message);
+                    output::finding(f.level, &f.subject, &f.message);
                 }
             }
             Ok(if report.has_errors() {

@@ -92,13 +92,7 @@ pub async fn run(globals: &Globals) -> CliResult<Exit> {
         output::json(&serde_json::json!({"findings": findings, "ok": exit == Exit::Ok}));
     } else {
         for f in &findings {
-            let tag = match f.level {
-                Level::Ok => "ok   ",
-                Level::Info => "info ",
-                Level::Warn => "warn ",
-                Level::Error => "ERROR",
-            };
-            println!("{tag} {}: {}", f.subject, f.message);
+            output::finding(f.level, &f.subject, &f.message);
         }
     }
     Ok(exit)

@@ -10,3 +10,16 @@ pub fn json<T: Serialize + ?Sized>(value: &T) {
         Err(e) => eprintln!("snowlink: cannot encode JSON output: {e}"),
     }
 }
+
+/// One `config check` / `doctor` line: a fixed-width level tag (text, never colour alone), the
+/// subject, the message.
+pub fn finding(level: crate::config::Level, subject: &str, message: &str) {
+    use crate::config::Level;
+    let tag = match level {
+        Level::Ok => "ok   ",
+        Level::Info => "info ",
+        Level::Warn => "warn ",
+        Level::Error => "ERROR",
+    };
+    println!("{tag} {subject}: {message}");
+}

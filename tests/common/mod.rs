@@ -40,6 +40,14 @@ impl TestEnv {
         env
     }
 
+    /// Points the default instance at `url` instead of the emulator.
+    pub fn point_config_at(&self, url: &str) {
+        let text = std::fs::read_to_string(self.config_path())
+            .unwrap()
+            .replace(&self.url, url);
+        std::fs::write(self.config_path(), text).unwrap();
+    }
+
     pub fn config_path(&self) -> PathBuf {
         self.dir.path().join("config.toml")
     }
@@ -187,4 +195,13 @@ pub fn exit_code(out: &Output) -> i32 {
 
 pub fn path_str(p: &Path) -> String {
     p.to_string_lossy().to_string()
+}
+
+/// A loopback port that was free a moment ago (bound, read, closed): nothing listens on it.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }

@@ -14,12 +14,12 @@ pub fn router(state: Arc<AppState>) -> Router {
     // The server reads bodies itself (with ServiceNow's size error); the
     // multipart extractor would otherwise apply axum's 2 MB default.
     Router::new()
-        .route("/api/now/table/{table}", any(table::collection))
-        .route("/api/now/table/{table}/{sys_id}", any(table::single))
-        .route("/api/now/{version}/table/{table}", any(table::collection_v))
+        .route("/api/now/table/{table}", any(table::handle))
+        .route("/api/now/table/{table}/{sys_id}", any(table::handle))
+        .route("/api/now/{version}/table/{table}", any(table::handle))
         .route(
             "/api/now/{version}/table/{table}/{sys_id}",
-            any(table::single_v),
+            any(table::handle),
         )
         .route("/oauth_token.do", any(auth::oauth::token))
         .merge(attachment::router())

@@ -7,6 +7,7 @@ pub mod read;
 pub mod render;
 mod write;
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::body::Body;
@@ -52,97 +53,26 @@ pub struct Call {
     pub sys_id: Option<String>,
 }
 
-pub async fn collection(
+/// Every Table API route (`/api/now[/{version}]/table/{table}[/{sys_id}]`): the route's named
+/// parameters say which of the four shapes this is.
+pub async fn handle(
     State(state): State<Arc<AppState>>,
-    Path(table): Path<String>,
+    Path(mut params): Path<HashMap<String, String>>,
     method: Method,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
     session: Option<axum::Extension<SessionId>>,
     body: Body,
 ) -> Response {
-    let session = session.map(|s| s.0.0);
     let call = Call {
         state,
         method,
         headers,
         query,
-        session,
-        version: None,
-        table,
-        sys_id: None,
-    };
-    dispatch(call, body).await
-}
-
-pub async fn collection_v(
-    State(state): State<Arc<AppState>>,
-    Path((version, table)): Path<(String, String)>,
-    method: Method,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
-    session: Option<axum::Extension<SessionId>>,
-    body: Body,
-) -> Response {
-    let session = session.map(|s| s.0.0);
-    let version = Some(version);
-    let call = Call {
-        state,
-        method,
-        headers,
-        query,
-        session,
-        version,
-        table,
-        sys_id: None,
-    };
-    dispatch(call, body).await
-}
-
-pub async fn single(
-    State(state): State<Arc<AppState>>,
-    Path((table, sys_id)): Path<(String, String)>,
-    method: Method,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
-    session: Option<axum::Extension<SessionId>>,
-    body: Body,
-) -> Response {
-    let session = session.map(|s| s.0.0);
-    let sys_id = Some(sys_id);
-    let call = Call {
-        state,
-        method,
-        headers,
-        query,
-        session,
-        version: None,
-        table,
-        sys_id,
-    };
-    dispatch(call, body).await
-}
-
-pub async fn single_v(
-    State(state): State<Arc<AppState>>,
-    Path((version, table, sys_id)): Path<(String, String, String)>,
-    method: Method,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
-    session: Option<axum::Extension<SessionId>>,
-    body: Body,
-) -> Response {
-    let session = session.map(|s| s.0.0);
-    let (version, sys_id) = (Some(version), Some(sys_id));
-    let call = Call {
-        state,
-        method,
-        headers,
-        query,
-        session,
-        version,
-        table,
-        sys_id,
+        session: session.map(|s| s.0.0),
+        version: params.remove("version"),
+        table: params.remove("table").unwrap_or_default(),
+        sys_id: params.remove("sys_id"),
     };
     dispatch(call, body).await
 }
