@@ -26,7 +26,7 @@ fn client(url: &str) -> Client {
     .unwrap()
 }
 
-fn worker(env: &TestEnv, url: &str, read_only: bool) -> Worker {
+async fn worker(env: &TestEnv, url: &str, read_only: bool) -> Worker {
     let mut opts = WorkerOptions::new(4, Duration::from_secs(5));
     opts.read_only = read_only;
     opts.poll_interval = Duration::from_millis(200);
@@ -36,6 +36,7 @@ fn worker(env: &TestEnv, url: &str, read_only: bool) -> Worker {
         client(url),
         opts,
     )
+    .await
     .unwrap()
 }
 
@@ -51,7 +52,7 @@ async fn deliver_sends_the_targets_and_their_predecessors_only() {
         "[2026-11-23 10:00:09 UTC] target",
     );
     enqueue_notes(&mut store, &incidents[1..], 3, "backlog");
-    let w = worker(&env, &env.url, false);
+    let w = worker(&env, &env.url, false).await;
     let report = w
         .deliver(&[target], Instant::now() + Duration::from_secs(30))
         .await
@@ -85,7 +86,7 @@ async fn deliver_returns_pending_with_reasons_when_unreachable_or_read_only() {
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         format!("http://{}", l.local_addr().unwrap())
     };
-    let report = worker(&env, &down, false)
+    let report = worker(&env, &down, false).await
         .deliver(&[id], Instant::now() + Duration::from_secs(30))
         .await
         .unwrap();
@@ -93,14 +94,14 @@ async fn deliver_returns_pending_with_reasons_when_unreachable_or_read_only() {
     assert!(report.unreachable.is_some());
     assert!(report.waiting[0].why.starts_with("retry at"), "{report:?}");
 
-    let report = worker(&env, &env.url, true)
+    let report = worker(&env, &env.url, true).await
         .deliver(&[id], Instant::now() + Duration::from_secs(30))
         .await
         .unwrap();
     assert!(report.read_only);
     assert!(report.is_waiting(id));
     assert!(env.work_notes(&incidents[0].sys_id).await.is_empty());
-    let report = worker(&env, &env.url, true).run_once().await.unwrap();
+    let report = worker(&env, &env.url, true).await.run_once().await.unwrap();
     assert_eq!(report.waiting.len(), 1);
     assert!(report.delivered.is_empty());
 }
@@ -109,7 +110,7 @@ async fn deliver_returns_pending_with_reasons_when_unreachable_or_read_only() {
 async fn watch_delivers_what_others_enqueue_and_stops_on_request() {
     let env = TestEnv::start().await;
     let incidents = create_incidents(&env, 2).await;
-    let w = worker(&env, &env.url, false);
+    let w = worker(&env, &env.url, false).await;
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let running = tokio::spawn(async move { w.watch(stop_rx, Some(tx)).await });

@@ -156,6 +156,9 @@ pub struct TicketCreateArgs {
     /// Print the exact payload and send nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// Create a second incident although the anomaly already has an open one.
+    #[arg(long)]
+    pub another: bool,
 }
 
 #[derive(Debug, Args)]

@@ -79,7 +79,7 @@ impl Delivered {
     }
 }
 
-fn worker_for(session: &Session) -> CliResult<Worker> {
+async fn worker_for(session: &Session) -> CliResult<Worker> {
     let client = session
         .client()
         .map_err(|e| CliError::other(e.to_string()))?
@@ -91,11 +91,12 @@ fn worker_for(session: &Session) -> CliResult<Worker> {
         client,
         opts,
     )
+    .await
     .map_err(sync_error)
 }
 
 async fn run(session: &Session, ids: &[OutboxId]) -> CliResult<SyncReport> {
-    let worker = worker_for(session)?;
+    let worker = worker_for(session).await?;
     worker
         .deliver(ids, Instant::now() + DEADLINE)
         .await
@@ -157,58 +158,11 @@ fn summarise(session: &Session, ids: &[OutboxId], report: &SyncReport) -> Delive
     }
 }
 
-/// For the dashboard: wait until the embedded sync worker (already woken) has made the incident
-/// for create delivery `id`, or say why it is not there yet. The dashboard must not run a second
-/// worker on the same item: the two would race for its lease.
-pub async fn await_create(session: &Session, id: OutboxId) -> Result<IncidentRef, String> {
-    use crate::store::DeliveryState as S;
-    let deadline = Instant::now() + DEADLINE;
-    loop {
-        let d = session
-            .open_store()
-            .and_then(|s| Ok(s.outbox_get(id)?))
-            .map_err(|e| e.to_string())?
-            .ok_or_else(|| format!("create #{id} is no longer in the outbox"))?;
-        let queued = |why: &str| {
-            format!(
-                "incident not created yet ({why}); it stays queued as #{id} and is created as soon as ServiceNow accepts it"
-            )
-        };
-        match d.state {
-            S::Delivered => {
-                if let (Some(sys_id), Some(number)) = (d.sys_id, d.number) {
-                    return Ok(IncidentRef {
-                        instance: d.instance,
-                        table: d.table,
-                        sys_id,
-                        number,
-                    });
-                }
-            }
-            S::Failed | S::Dead => {
-                return Err(format!(
-                    "create failed: {}",
-                    d.last_error.unwrap_or_else(|| d.state.to_string())
-                ));
-            }
-            S::Dropped => return Err(format!("create #{id} was dropped")),
-            S::Paused => return Err(queued(d.last_error.as_deref().unwrap_or("instance paused"))),
-            S::Pending if d.attempts > 0 => {
-                return Err(queued(d.last_error.as_deref().unwrap_or("retrying")));
-            }
-            S::Pending | S::InFlight => {}
-        }
-        if Instant::now() > deadline {
-            return Err(queued("ServiceNow is slow to answer"));
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
 /// For the dashboard: re-read every linked incident's state.
 pub async fn refresh_links(session: &Session) -> Result<usize, String> {
     let client = session.client().map_err(|e| e.to_string())?.clone();
     let poller = LinkPoller::new(&session.store_path, session.profile.name.clone(), client)
+        .await
         .map_err(|e| e.to_string())?;
     let report = poller.refresh().await.map_err(|e| e.to_string())?;
     Ok(report.updated)

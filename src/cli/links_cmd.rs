@@ -36,7 +36,9 @@ pub async fn run(action: Option<LinksCommand>, globals: &Globals) -> CliResult<E
     if let Some(LinksCommand::Refresh) = action {
         let client = client_for(&profile).await?;
         let poller =
-            LinkPoller::new(&paths.db_path, profile.name.clone(), client).map_err(sync_error)?;
+            LinkPoller::new(&paths.db_path, profile.name.clone(), client)
+                .await
+                .map_err(sync_error)?;
         let report = poller.refresh().await.map_err(sync_error)?;
         if let Some(category) = report.error_category {
             exit = match category.exit_code() {

@@ -27,10 +27,13 @@ pub async fn run(args: SyncArgs, globals: &Globals) -> CliResult<Exit> {
     let client = client_for(&profile).await?;
     let opts = WorkerOptions::for_profile(&profile, &config.user(&ProcessEnv));
     let worker = Worker::new(&paths.db_path, profile.name.clone(), client.clone(), opts)
+        .await
         .map_err(sync_error)?;
     if args.watch {
         let poller =
-            LinkPoller::new(&paths.db_path, profile.name.clone(), client).map_err(sync_error)?;
+            LinkPoller::new(&paths.db_path, profile.name.clone(), client)
+            .await
+            .map_err(sync_error)?;
         return watch_until_signal(&worker, poller, &profile, globals.json).await;
     }
     let report = worker.run_once().await.map_err(sync_error)?;
@@ -265,6 +268,11 @@ fn describe(ev: &SyncEvent) -> String {
         }
         SyncEvent::Failed { id, number, error } => format!("#{id} {} FAILED: {error}", num(number)),
         SyncEvent::Dead { id, number, error } => format!("#{id} {} DEAD: {error}", num(number)),
+        SyncEvent::Down {
+            instance,
+            cause,
+            next_probe_at,
+        } => format!("{instance} is down ({cause}); next probe at {next_probe_at}"),
         SyncEvent::Paused {
             instance,
             cause,

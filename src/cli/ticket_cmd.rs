@@ -32,6 +32,20 @@ struct CreateOutput {
 async fn create(args: TicketCreateArgs, globals: &Globals) -> CliResult<Exit> {
     let session = session(globals, true).await?;
     let stored = ops::load_anomaly(&session, &args.id)?;
+    let start = if args.dry_run {
+        ops::CreateStart::New
+    } else {
+        ops::start_create(&session, &stored.key, args.another)?
+    };
+    if let ops::CreateStart::Resume(id) = start {
+        if !globals.json {
+            println!(
+                "anomaly {} has a create queued earlier (#{id}); resuming it instead of making another incident",
+                stored.key.id
+            );
+        }
+        return finish_create(&session, &stored.key.id, id, globals).await;
+    }
     let mut draft = TicketDraft::for_anomaly(&stored.anomaly);
     draft.table = args
         .table
@@ -73,7 +87,17 @@ async fn create(args: TicketCreateArgs, globals: &Globals) -> CliResult<Exit> {
         return Ok(Exit::Ok);
     }
     let id = ops::enqueue_create(&session, &draft.table, &plan)?;
-    let delivery = deliver(&session, &[id]).await?;
+    finish_create(&session, &stored.key.id, id, globals).await
+}
+
+/// Delivers create `id` (new or resumed) and prints what came of it.
+async fn finish_create(
+    session: &ops::Session,
+    anomaly: &str,
+    id: crate::store::OutboxId,
+    globals: &Globals,
+) -> CliResult<Exit> {
+    let delivery = deliver(session, &[id]).await?;
     let incident = delivery.created.first().cloned();
     let url = incident.as_ref().and_then(|i| {
         session
@@ -84,7 +108,7 @@ async fn create(args: TicketCreateArgs, globals: &Globals) -> CliResult<Exit> {
     let exit = delivery.exit();
     if globals.json {
         output::json(&CreateOutput {
-            anomaly: stored.key.id.clone(),
+            anomaly: anomaly.to_string(),
             incident,
             url,
             delivery,
@@ -92,10 +116,7 @@ async fn create(args: TicketCreateArgs, globals: &Globals) -> CliResult<Exit> {
     } else {
         match (&incident, &url) {
             (Some(i), Some(u)) => {
-                println!(
-                    "created {} for anomaly {} and linked it",
-                    i.number, stored.key.id
-                );
+                println!("created {} for anomaly {anomaly} and linked it", i.number);
                 println!("  {u}");
             }
             _ => delivery.print_human(),

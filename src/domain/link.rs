@@ -25,6 +25,20 @@ pub struct IncidentState {
     pub assigned_to: Option<String>,
 }
 
+impl Link {
+    /// Whether the linked record may still be worked on: not broken, and not in a final state
+    /// as last read (Resolved, Closed, Canceled). A state never read counts as open.
+    pub fn is_open(&self) -> bool {
+        if self.broken {
+            return false;
+        }
+        let state = self.last.state.as_deref().unwrap_or("").trim();
+        !["resolved", "closed", "canceled", "cancelled"]
+            .iter()
+            .any(|s| state.eq_ignore_ascii_case(s) || state.to_ascii_lowercase().starts_with(s))
+    }
+}
+
 /// An anomaly ↔ incident link with the last known incident state.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Link {

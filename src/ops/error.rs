@@ -23,6 +23,10 @@ pub enum OpsError {
         "instance {0} is read-only (read_only = true in its profile): nothing was sent; remove read_only to allow writes"
     )]
     ReadOnly(String),
+    /// The action would duplicate something that exists (a second incident for an anomaly
+    /// that has an open one); the message says how to go ahead anyway.
+    #[error("{0}")]
+    Exists(String),
     #[error("{0}")]
     Other(String),
 }

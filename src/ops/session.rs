@@ -44,6 +44,19 @@ impl Session {
             .or(self.url_template.as_deref())
     }
 
+    /// Runs blocking store work for an async action on the blocking pool, never on a tokio
+    /// worker (the dashboard's event loop shares them).
+    pub async fn off_runtime<T, F>(&self, f: F) -> OpsResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Session) -> OpsResult<T> + Send + 'static,
+    {
+        let session = self.clone();
+        tokio::task::spawn_blocking(move || f(&session))
+            .await
+            .map_err(|e| OpsError::Other(format!("internal: store task stopped: {e}")))?
+    }
+
     /// Refuses writes on a read-only profile before anything is recorded or sent.
     pub fn ensure_writable(&self) -> OpsResult<()> {
         if self.profile.read_only {

@@ -81,6 +81,46 @@ pub fn load_anomaly_by_key(session: &Session, key: &AnomalyKey) -> OpsResult<Sto
         .ok_or_else(|| OpsError::NotFound(format!("anomaly {} not found in the store", key.id)))
 }
 
+/// How `ticket create` (CLI or dashboard) starts for an anomaly.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CreateStart {
+    /// Nothing is queued: plan and queue a new create.
+    New,
+    /// An earlier create for this anomaly is still queued (interrupted, offline): deliver that
+    /// one, with its own correlation_id, instead of making a second incident.
+    Resume(OutboxId),
+}
+
+/// Decides how a create starts: resumes a create still queued for the anomaly, and refuses a
+/// second incident while one is open unless `another` is set (`--another`, or the dashboard's
+/// confirmation).
+pub fn start_create(session: &Session, key: &AnomalyKey, another: bool) -> OpsResult<CreateStart> {
+    let store = session.open_store()?;
+    if let Some(pending) = store.pending_create_for(session.instance(), key)? {
+        return Ok(CreateStart::Resume(pending.id));
+    }
+    if another {
+        return Ok(CreateStart::New);
+    }
+    let open: Vec<String> = store
+        .links_for_anomaly(key)?
+        .into_iter()
+        .filter(|l| l.incident.instance == session.instance() && l.is_open())
+        .map(|l| match &l.last.state {
+            Some(state) => format!("{} ({state})", l.incident.number),
+            None => l.incident.number.clone(),
+        })
+        .collect();
+    if open.is_empty() {
+        return Ok(CreateStart::New);
+    }
+    Err(OpsError::Exists(format!(
+        "anomaly {} already has an open incident: {}; add --another to create a second one, or comment on the existing one",
+        key.id,
+        open.join(", ")
+    )))
+}
+
 /// Checks the draft against the instance (choices, names) and builds the exact request.
 pub async fn plan_create(
     session: &Session,
@@ -166,7 +206,10 @@ pub async fn link(session: &Session, anomaly_id: &str, incident: &str) -> OpsRes
 /// [`link`] for an anomaly identified by key.
 pub async fn link_key(session: &Session, key: &AnomalyKey, incident: &str) -> OpsResult<Linked> {
     session.ensure_writable()?;
-    let stored = load_anomaly_by_key(session, key)?;
+    let k = key.clone();
+    let stored = session
+        .off_runtime(move |s| load_anomaly_by_key(s, &k))
+        .await?;
     let found = find_incident(session, incident).await?;
     let incident_ref = IncidentRef {
         instance: session.instance().to_string(),
@@ -206,8 +249,10 @@ pub async fn link_key(session: &Session, key: &AnomalyKey, incident: &str) -> Op
         linked_by: session.user.clone(),
         linked_at: now,
     };
-    let mut store = session.open_store()?;
-    let added = store.add_link(&new_link, &deliveries)?;
+    let link = new_link;
+    let added = session
+        .off_runtime(move |s| Ok(s.open_store()?.add_link(&link, &deliveries)?))
+        .await?;
     Ok(Linked {
         anomaly: stored.key,
         incident: incident_ref,

@@ -49,6 +49,9 @@ impl Store {
         let note = comment_note(&key.id, author, text, at);
         let outbox = enqueue_for_links(&tx, key, DeliveryKind::WorkNote, &note, at)?;
         tx.commit()?;
+        if !outbox.is_empty() {
+            self.wake_workers();
+        }
         Ok(CommentRecorded { comment_id, outbox })
     }
 

@@ -78,6 +78,9 @@ impl Store {
             )?;
         }
         tx.commit()?;
+        if !outbox.is_empty() {
+            self.wake_workers();
+        }
         Ok(LinkAdded { created, outbox })
     }
 

@@ -16,7 +16,10 @@ mod open;
 mod outbox;
 mod outbox_admin;
 mod outbox_sync;
+mod outages;
 mod outbox_types;
+mod owners;
+mod wakeup;
 mod schema;
 mod status;
 
@@ -31,7 +34,10 @@ pub use comments::{Comment, CommentRecorded};
 pub use error::StoreError;
 pub use links::{LinkAdded, NewLink};
 pub use outbox::{Delivery, DeliveryKind, DeliveryState, NewDelivery, OutboxId};
+pub use outages::Outage;
 pub use outbox_admin::{OutboxCounts, OutboxFilter, PausedInstance};
+pub use owners::{OwnerLock, lock_dir, new_owner_id, owner_is_gone, this_host};
+pub use wakeup::{wake_socket_path, wake_workers};
 pub use schema::SCHEMA_VERSION;
 pub use status::{StatusChange, StatusHistoryEntry};
 
@@ -76,6 +82,14 @@ impl Store {
         Ok(self
             .conn
             .pragma_query_value(None, "user_version", |r| r.get(0))?)
+    }
+
+    /// Tells every idle worker of this store (any process) that deliveries were committed or
+    /// became due (docs/store.md §Wake-ups).
+    fn wake_workers(&self) {
+        if self.path != Path::new(":memory:") {
+            wakeup::wake_workers(&self.path);
+        }
     }
 
     /// Starts a write transaction that holds the write lock from its first statement.

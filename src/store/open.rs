@@ -86,6 +86,12 @@ fn retry_busy_store<T>(mut f: impl FnMut() -> Result<T>) -> Result<T> {
 /// opening an old file at once do not both migrate it.
 pub(crate) fn migrate(conn: &mut Connection, path: &Path, migrations: &[&str]) -> Result<()> {
     let supported = u32::try_from(migrations.len()).unwrap_or(u32::MAX);
+    // A current file (the common case: every command, every dashboard start) is checked with a
+    // plain read, so opening never waits for, nor takes, the write lock.
+    let current: u32 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    if current == supported {
+        return Ok(());
+    }
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let found: u32 = tx.pragma_query_value(None, "user_version", |r| r.get(0))?;
     if found > supported {

@@ -118,3 +118,18 @@ fn unwritable_parent_is_a_clear_error() {
     assert!(matches!(err, StoreError::CreateDir { .. }), "{err:?}");
     assert!(err.to_string().starts_with("cannot create data directory"));
 }
+
+#[test]
+fn opening_a_current_store_takes_no_write_lock() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.db");
+    drop(Store::open(&path).unwrap());
+    // Another connection holds the write lock (as a long transaction of another process would).
+    let holder = rusqlite::Connection::open(&path).unwrap();
+    holder.execute_batch("BEGIN EXCLUSIVE").unwrap();
+    // With the write lock taken elsewhere, an open that wanted it would fail with BUSY.
+    let store = Store::open(&path).unwrap();
+    // Reads keep working while the lock is held (WAL).
+    assert_eq!(store.schema_version().unwrap(), crate::store::SCHEMA_VERSION);
+    holder.execute_batch("COMMIT").unwrap();
+}

@@ -81,6 +81,7 @@ impl Store {
         let tx = self.write_tx()?;
         let id = enqueue_tx(&tx, d, now)?;
         tx.commit()?;
+        self.wake_workers();
         Ok(id)
     }
 
@@ -95,7 +96,9 @@ impl Store {
     ) -> Result<Vec<Delivery>> {
         let now_ms = ms(now);
         let until = now_ms.saturating_add(i64::try_from(lease.as_millis()).unwrap_or(i64::MAX));
+        let gone = self.gone_owners(None, now_ms)?;
         let tx = self.write_tx()?;
+        super::outbox_sync::expire_leases_of(&tx, &gone, now_ms)?;
         let ids: Vec<OutboxId> = {
             let mut stmt = tx.prepare_cached(
                 "SELECT o.id FROM outbox o \
@@ -252,7 +255,7 @@ impl Store {
 }
 
 /// Applies `set` to a row only while `owner` still holds its lease (?1 = id, ?2 = owner).
-fn finish_tx(
+pub(super) fn finish_tx(
     tx: &Transaction<'_>,
     id: OutboxId,
     owner: &str,

@@ -157,6 +157,7 @@ impl Store {
             rusqlite::named_params! {":id": id, ":now": ms(now)},
         )?;
         tx.commit()?;
+        self.wake_workers();
         Ok(())
     }
 
@@ -171,6 +172,9 @@ impl Store {
             rusqlite::named_params! {":now": ms(now)},
         )?;
         tx.commit()?;
+        if n > 0 {
+            self.wake_workers();
+        }
         Ok(n)
     }
 
@@ -221,6 +225,9 @@ impl Store {
             params![instance, ms(now)],
         )?;
         tx.commit()?;
+        if was {
+            self.wake_workers();
+        }
         Ok(was)
     }
 

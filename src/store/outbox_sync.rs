@@ -12,6 +12,7 @@ use jiff::Timestamp;
 use rusqlite::{OptionalExtension, params};
 
 use super::outbox::{Delivery, OutboxId};
+use super::owners::owner_is_gone;
 use super::{Result, Store, StoreError, from_ms, ms};
 
 impl Store {
@@ -55,7 +56,9 @@ impl Store {
         }
         let now_ms = ms(now);
         let until = now_ms.saturating_add(i64::try_from(lease.as_millis()).unwrap_or(i64::MAX));
+        let gone = self.gone_owners(Some(instance), now_ms)?;
         let tx = self.write_tx()?;
+        expire_leases_of(&tx, &gone, now_ms)?;
         let ids: Vec<OutboxId> = {
             // Ids are integers, so listing them in the SQL text is safe.
             let scope = ids.map_or_else(String::new, |ids| {
@@ -101,6 +104,47 @@ impl Store {
         Ok(claimed)
     }
 
+    /// Owners of unexpired in-flight leases (of `instance`, or of any) whose process is gone
+    /// from this host (docs/store.md §Worker liveness). Checked outside the write lock: a gone
+    /// owner never comes back.
+    pub(crate) fn gone_owners(&self, instance: Option<&str>, now_ms: i64) -> Result<Vec<String>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT DISTINCT lease_owner FROM outbox WHERE state = 'in_flight' \
+             AND lease_until > ?1 AND lease_owner IS NOT NULL AND (?2 IS NULL OR instance = ?2)",
+        )?;
+        let owners: Vec<String> = stmt
+            .query_map(params![now_ms, instance], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(owners
+            .into_iter()
+            .filter(|o| owner_is_gone(&self.path, o))
+            .collect())
+    }
+
+    /// The create for `anomaly` on `instance` that is queued and not yet made (pending, in
+    /// flight, paused), if any: re-running an interrupted `ticket create` resumes it instead of
+    /// making a second incident.
+    pub fn pending_create_for(
+        &self,
+        instance: &str,
+        anomaly: &crate::domain::AnomalyKey,
+    ) -> Result<Option<Delivery>> {
+        let id: Option<OutboxId> = self
+            .conn
+            .query_row(
+                "SELECT id FROM outbox WHERE kind = 'create' AND instance = ?1 \
+                 AND anomaly_source = ?2 AND anomaly_id = ?3 \
+                 AND state IN ('pending', 'in_flight', 'paused') ORDER BY id LIMIT 1",
+                params![instance, anomaly.source, anomaly.id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        match id {
+            Some(id) => self.outbox_get(id),
+            None => Ok(None),
+        }
+    }
+
     /// [`Store::next_due_at`] restricted to `instance`.
     pub fn next_due_at_for(&self, instance: &str) -> Result<Option<Timestamp>> {
         let v: Option<i64> = self.conn.query_row(
@@ -132,6 +176,24 @@ impl Store {
         let n = n.ok_or(StoreError::DeliveryNotFound(id))?;
         Ok(usize::try_from(n).unwrap_or(0))
     }
+}
+
+/// Ends the leases of owners that are gone, so the claim that follows hands their rows out at
+/// once (with `outcome_unknown`, as for any expired lease: the next attempt reads back first).
+pub(crate) fn expire_leases_of(
+    tx: &rusqlite::Transaction<'_>,
+    owners: &[String],
+    now_ms: i64,
+) -> Result<()> {
+    let mut update = tx.prepare_cached(
+        "UPDATE outbox SET lease_until = ?2 WHERE state = 'in_flight' AND lease_owner = ?1 \
+         AND lease_until > ?2",
+    )?;
+    for owner in owners {
+        let n = update.execute(params![owner, now_ms])?;
+        tracing::info!(owner, deliveries = n, "took over the claims of a worker that is gone");
+    }
+    Ok(())
 }
 
 #[cfg(test)]

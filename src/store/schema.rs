@@ -4,7 +4,12 @@
 /// The schema version this build writes (the number of migrations).
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
 
-pub(crate) const MIGRATIONS: &[&str] = &[M1_ANOMALIES_AND_LINKS, M2_OUTBOX, M3_AUDIT];
+pub(crate) const MIGRATIONS: &[&str] = &[
+    M1_ANOMALIES_AND_LINKS,
+    M2_OUTBOX,
+    M3_AUDIT,
+    M4_OUTAGES,
+];
 
 /// Anomalies as last read, local status and its history, comments, links.
 const M1_ANOMALIES_AND_LINKS: &str = r#"
@@ -128,4 +133,16 @@ CREATE TABLE audit (
     outbox_id INTEGER
 );
 CREATE INDEX audit_by_at ON audit (at);
+"#;
+
+/// Instances that are down (unreachable, hibernating, failing everything), probed on a backoff
+/// instead of every delivery burning its retries (docs/sync.md §Outages).
+const M4_OUTAGES: &str = r#"
+CREATE TABLE instance_outages (
+    instance      TEXT PRIMARY KEY,
+    cause         TEXT NOT NULL,
+    since         INTEGER NOT NULL,
+    failed_probes INTEGER NOT NULL DEFAULT 0,
+    next_probe_at INTEGER NOT NULL
+);
 "#;

@@ -77,6 +77,9 @@ impl Store {
         let note = status_note(&key.id, new_status, at);
         let outbox = enqueue_for_links(&tx, key, DeliveryKind::WorkNote, &note, at)?;
         tx.commit()?;
+        if !outbox.is_empty() {
+            self.wake_workers();
+        }
         Ok(StatusChange {
             previous,
             changed: true,

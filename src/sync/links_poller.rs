@@ -63,13 +63,13 @@ pub struct LinkRefreshReport {
 }
 
 impl LinkPoller {
-    pub fn new(
+    pub async fn new(
         store_path: &Path,
         instance: impl Into<String>,
         client: Client,
     ) -> Result<LinkPoller> {
         Ok(LinkPoller {
-            store: StoreHandle::open(store_path)?,
+            store: StoreHandle::open(store_path).await?,
             instance: instance.into(),
             client,
         })

@@ -28,7 +28,14 @@ pub struct WorkerOptions {
     /// `run_once`: the longest it sleeps for a retry, a rate-limit window or another process's
     /// expired lease; anything due later is reported as waiting.
     pub once_max_wait: Duration,
+    /// `run_once`: the overall deadline. Past it nothing more is claimed, what is in flight
+    /// finishes (each request has its own deadline), and the report lists what is left.
+    pub once_deadline: Duration,
 }
+
+/// How long `sync --once` may run in all, unless configured (`once_deadline_secs`,
+/// `--deadline`).
+pub const DEFAULT_ONCE_DEADLINE: Duration = Duration::from_secs(300);
 
 /// The smallest lease: short leases mean quick takeover after a crash, but a lease must
 /// outlive a store write under contention.
@@ -47,6 +54,7 @@ impl WorkerOptions {
             user: "snowlink".into(),
             poll_interval: Duration::from_secs(60),
             once_max_wait: Duration::from_secs(30),
+            once_deadline: DEFAULT_ONCE_DEADLINE,
         }
     }
 
@@ -66,19 +74,10 @@ pub fn lease_for(timeout: Duration) -> Duration {
     timeout.saturating_mul(2).max(MIN_LEASE)
 }
 
-/// `<host>:<pid>:<random>`: unique per process, readable in `outbox list`.
+/// `<host>:<pid>:<random>`: unique per process, readable in `outbox list`; the host is the
+/// kernel's hostname, so a dead owner on this host is recognised (docs/store.md).
 pub fn new_owner_id() -> String {
-    let host = std::env::var("HOSTNAME").unwrap_or_default();
-    let host = if host.is_empty() {
-        "local".to_string()
-    } else {
-        host
-    };
-    format!(
-        "{host}:{}:{:08x}",
-        std::process::id(),
-        rand::random::<u32>()
-    )
+    crate::store::new_owner_id()
 }
 
 #[cfg(test)]

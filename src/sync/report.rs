@@ -86,6 +86,10 @@ pub struct SyncReport {
     pub read_only: bool,
     /// Set when the instance could not be reached during this run (the last such error).
     pub unreachable: Option<String>,
+    /// The instance is down (docs/sync.md §Outages): its cause and when it is probed next.
+    pub outage: Option<crate::store::Outage>,
+    /// `--once` stopped at its overall deadline; `waiting` lists what it left.
+    pub deadline_reached: bool,
 }
 
 impl SyncReport {
@@ -143,6 +147,12 @@ pub enum SyncEvent {
     },
     Resumed {
         instance: String,
+    },
+    /// The instance is down: nothing is sent but one probe at `next_probe_at`.
+    Down {
+        instance: String,
+        cause: String,
+        next_probe_at: Timestamp,
     },
     /// Nothing to send right now.
     Idle {

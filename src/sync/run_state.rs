@@ -17,6 +17,17 @@ pub(crate) struct Run {
     /// The last "nothing answered" error of this run; cleared by a success.
     pub(crate) unreachable: Option<String>,
     pub(crate) paused: Option<PausedInfo>,
+    /// The instance is down (this run noticed, or another process recorded it): nothing is
+    /// claimed until a probe succeeds (docs/sync.md §Outages).
+    pub(crate) outage: Option<crate::store::Outage>,
+    /// Instance-wide server failures (5xx, HTML error pages) in a row, across deliveries; at
+    /// [`super::outage::FAILURES_FOR_OUTAGE`] the instance is treated as down.
+    pub(crate) server_failures: u32,
+    pub(crate) last_server_error: Option<String>,
+    /// A probe was made in this run (`once`/`deliver` probe at most once).
+    pub(crate) probed: bool,
+    /// When the pause (401/403) was last probed.
+    pub(crate) paused_checked: std::time::Instant,
     /// No more claims; finish what is running.
     pub(crate) stopping: bool,
     pub(crate) events: Option<mpsc::UnboundedSender<SyncEvent>>,
@@ -35,6 +46,7 @@ impl Run {
         match r.outcome {
             Outcome::Delivered(landed) => {
                 self.unreachable = None;
+                self.server_failures = 0;
                 if landed.sent {
                     self.report.delivered.push(d.id);
                 } else {
@@ -66,6 +78,10 @@ impl Run {
                 unreachable,
             } => {
                 self.report.retried += 1;
+                if instance_wide && !unreachable {
+                    self.server_failures += 1;
+                    self.last_server_error = Some(error.clone());
+                }
                 if instance_wide {
                     self.hold_until = Some(
                         self.hold_until
@@ -92,6 +108,25 @@ impl Run {
                     instance: d.instance,
                     cause,
                     reason,
+                });
+            }
+            Outcome::Outage {
+                cause,
+                next_probe_at,
+            } => {
+                self.unreachable = Some(cause.clone());
+                self.emit(SyncEvent::Down {
+                    instance: d.instance.clone(),
+                    cause: cause.clone(),
+                    next_probe_at,
+                });
+                let now = jiff::Timestamp::now();
+                self.outage = Some(crate::store::Outage {
+                    instance: d.instance,
+                    cause,
+                    since: self.outage.as_ref().map_or(now, |o| o.since),
+                    failed_probes: 0,
+                    next_probe_at,
                 });
             }
             Outcome::Failed(error) => self.emit(SyncEvent::Failed {

@@ -21,6 +21,8 @@ use super::store_handle::StoreHandle;
 /// What a task needs; shared by every task of a worker.
 #[derive(Debug)]
 pub(crate) struct TaskCtx {
+    /// Held while any task of the worker may hold a lease (docs/store.md §Worker liveness).
+    pub _liveness: std::sync::Arc<crate::store::OwnerLock>,
     pub client: Client,
     pub store: StoreHandle,
     pub owner: String,
@@ -41,6 +43,12 @@ pub(crate) enum Outcome {
     Paused {
         cause: PauseCause,
         reason: String,
+    },
+    /// Nothing answered (refused, DNS, hibernating, connect timeout): the instance is recorded
+    /// as down and the delivery put back without counting the attempt (docs/sync.md §Outages).
+    Outage {
+        cause: String,
+        next_probe_at: Timestamp,
     },
     Failed(String),
     Dead(String),
@@ -164,6 +172,22 @@ async fn remote_failure(
     let action = classify(e, d.attempts, &ctx.backoff, &mut rand::rng());
     Ok(match action {
         Action::Retry {
+            outcome_unknown,
+            unreachable: true,
+            ..
+        } => {
+            let probe_at = now + ctx.backoff.delay(1, &mut rand::rng());
+            ctx.store
+                .call(move |s| {
+                    s.requeue_for_outage(id, &owner, &msg, outcome_unknown, now, probe_at)
+                })
+                .await?;
+            Outcome::Outage {
+                cause: error,
+                next_probe_at: probe_at,
+            }
+        }
+        Action::Retry {
             after,
             outcome_unknown,
             instance_wide,
@@ -218,6 +242,7 @@ async fn audit(ctx: &TaskCtx, d: &Delivery, outcome: &Outcome, at: Timestamp) {
         Outcome::Delivered(l) => ("already present".into(), l.created.as_ref()),
         Outcome::Retry { error, .. } => (format!("retry: {error}"), None),
         Outcome::Paused { reason, .. } => (format!("paused: {reason}"), None),
+        Outcome::Outage { cause, .. } => (format!("instance down: {cause}"), None),
         Outcome::Failed(e) => (format!("failed: {e}"), None),
         Outcome::Dead(e) => (format!("dead: {e}"), None),
         Outcome::LeaseLost => return,

@@ -9,32 +9,40 @@ use std::time::Duration;
 
 use jiff::Timestamp;
 use servicenow_client::Client;
-use tokio::sync::{mpsc, watch};
+use tokio::sync::{Notify, mpsc, watch};
 use tokio::task::JoinSet;
 
-use crate::store::{Delivery, DeliveryState, OutboxId};
+use crate::store::{Delivery, DeliveryState, OutboxId, OwnerLock};
 
 use super::action::{Action, PauseCause, classify};
 use super::error::{Result, SyncError};
 use super::options::WorkerOptions;
+use super::outage::Gate;
 use super::report::{PausedInfo, SyncEvent, SyncReport};
 use super::run_state::Run;
 use super::store_handle::StoreHandle;
 use super::task::{self, TaskCtx};
+use super::wake::Wake;
 use super::{remaining, sleep_until, ts_add};
 
 /// Delivers one instance's outbox. Cheap to share (`&self` everywhere); runs may overlap (the
 /// dashboard's `watch` and a `deliver` for an action): claims never hand a row out twice.
 #[derive(Debug)]
 pub struct Worker {
-    ctx: Arc<TaskCtx>,
-    instance: String,
-    opts: WorkerOptions,
+    pub(crate) ctx: Arc<TaskCtx>,
+    pub(crate) instance: String,
+    pub(crate) opts: WorkerOptions,
+    wake: Wake,
 }
+
+/// In `watch`, how often a paused (401/403) instance is probed without a user action.
+const PAUSED_PROBE_EVERY: Duration = Duration::from_secs(120);
 
 /// What ends a run.
 enum Mode<'a> {
-    Once,
+    Once {
+        deadline: tokio::time::Instant,
+    },
     Until {
         ids: &'a [OutboxId],
         deadline: tokio::time::Instant,
@@ -47,15 +55,25 @@ enum Mode<'a> {
 impl Worker {
     /// A worker for `instance` (the profile name deliveries carry), opening its own store
     /// connection at `store_path`.
-    pub fn new(
+    pub async fn new(
         store_path: &Path,
         instance: impl Into<String>,
         client: Client,
         opts: WorkerOptions,
     ) -> Result<Worker> {
-        let store = StoreHandle::open(store_path)?;
+        // Liveness first: no claim may exist under this owner without its lock held.
+        let liveness = OwnerLock::acquire(store_path, &opts.owner).map_err(|e| {
+            SyncError::Task(format!(
+                "cannot take the worker lock in {}: {e}",
+                crate::store::lock_dir(store_path).display()
+            ))
+        })?;
+        let wake = Wake::bind(store_path, &opts.owner);
+        let store = StoreHandle::open(store_path).await?;
         Ok(Worker {
+            wake,
             ctx: Arc::new(TaskCtx {
+                _liveness: liveness,
                 client,
                 store,
                 owner: opts.owner.clone(),
@@ -76,11 +94,18 @@ impl Worker {
         &self.instance
     }
 
+    /// Wakes this worker when it waits for work (the dashboard calls it after queueing; other
+    /// processes reach it through its wake-up socket).
+    pub fn waker(&self) -> Arc<Notify> {
+        self.wake.notifier()
+    }
+
     /// Delivers until the instance's outbox is empty or only items remain that are waiting
     /// beyond `once_max_wait`, paused, failed or dead (`snowlink sync --once`). Stops early when
     /// the instance is unreachable.
     pub async fn run_once(&self) -> Result<SyncReport> {
-        self.pump(Mode::Once, None).await
+        let deadline = tokio::time::Instant::now() + self.opts.once_deadline;
+        self.pump(Mode::Once { deadline }, None).await
     }
 
     /// Delivers `ids` and whatever precedes them in their incident queues (those queues first),
@@ -124,11 +149,17 @@ impl Worker {
             hold_until: None,
             unreachable: None,
             paused: None,
+            outage: None,
+            server_failures: 0,
+            last_server_error: None,
+            probed: false,
+            paused_checked: std::time::Instant::now(),
             stopping: false,
             events,
         };
         if !self.opts.read_only {
             self.check_paused(&mut run).await?;
+            self.load_outage(&mut run).await?;
         }
         loop {
             match self.step(&mut mode, &mut run).await {
@@ -158,7 +189,11 @@ impl Worker {
         };
         let paused = run.paused.take();
         let mut report = run.report;
-        report.unreachable = run.unreachable;
+        report.unreachable = match &run.outage {
+            Some(o) => Some(super::outage::describe(o, Timestamp::now())),
+            None => run.unreachable,
+        };
+        report.outage = run.outage;
         remaining::fill(&self.ctx.store, &self.instance, ids, paused, &mut report).await?;
         Ok(report)
     }
@@ -172,13 +207,26 @@ impl Worker {
                 }
             }
             Mode::Watch { shutdown } => run.stopping |= *shutdown.borrow(),
-            Mode::Once => {}
+            Mode::Once { deadline } => {
+                if tokio::time::Instant::now() >= *deadline && !run.stopping {
+                    run.stopping = true;
+                    run.report.deadline_reached = true;
+                }
+            }
         }
-        let now = Timestamp::now();
         let once_like = !matches!(mode, Mode::Watch { .. });
+        self.note_server_failures(run).await?;
+        let gate = if run.stopping || self.opts.read_only || run.paused.is_some() {
+            Gate::Open
+        } else {
+            // A `once`/`deliver` run probes a down instance once, right away: the user asked.
+            self.outage_gate(run, once_like && !run.probed).await?
+        };
+        let now = Timestamp::now();
         let may_claim = !run.stopping
             && !self.opts.read_only
             && run.paused.is_none()
+            && gate == Gate::Open
             && run.hold_until.is_none_or(|h| h <= now)
             && !(once_like && run.unreachable.is_some());
         let free = self.opts.max_in_flight.saturating_sub(run.tasks.len());
@@ -208,6 +256,7 @@ impl Worker {
                     run.absorb(result);
                 }
                 _ = sleep_until(wake), if wake.is_some() => {}
+                _ = self.wake.woken(), if may_claim && free > 0 && !scoped => {}
                 _ = changed(shutdown) => {}
             }
             return Ok(true);
@@ -217,13 +266,21 @@ impl Worker {
         }
         match mode {
             Mode::Until { .. } => Ok(false),
-            Mode::Once => {
-                if run.paused.is_some() || run.unreachable.is_some() || self.opts.read_only {
+            Mode::Once { deadline } => {
+                if run.paused.is_some()
+                    || run.unreachable.is_some()
+                    || run.outage.is_some()
+                    || self.opts.read_only
+                {
                     return Ok(false);
                 }
+                let latest = ts_add(now, self.opts.once_max_wait);
                 match self.wake_at(run).await? {
-                    Some(t) if t <= ts_add(now, self.opts.once_max_wait) => {
-                        sleep_until(Some(t)).await;
+                    Some(t) if t <= latest => {
+                        tokio::select! {
+                            _ = sleep_until(Some(t)) => {}
+                            _ = tokio::time::sleep_until(*deadline) => {}
+                        }
                         Ok(true)
                     }
                     _ => Ok(false),
@@ -241,17 +298,29 @@ impl Worker {
                     next_due_at: next,
                 });
                 let poll = ts_add(Timestamp::now(), self.opts.poll_interval);
-                let wake = next
-                    .filter(|_| run.paused.is_none())
-                    .map_or(poll, |n| n.min(poll));
-                tokio::select! {
-                    _ = sleep_until(Some(wake)) => {}
-                    _ = changed(Some(shutdown)) => {}
+                let due = match gate {
+                    Gate::Closed(probe_at) => Some(probe_at),
+                    Gate::Open => next.filter(|_| run.paused.is_none()),
+                };
+                let wake = due.map_or(poll, |n| n.min(poll));
+                let poked = tokio::select! {
+                    _ = sleep_until(Some(wake)) => false,
+                    _ = self.wake.woken() => true,
+                    _ = changed(Some(shutdown)) => false,
+                };
+                if *shutdown.borrow() {
+                    return Ok(true);
                 }
-                if run.paused.is_some() && !*shutdown.borrow() {
+                // A paused instance (401/403) is probed when someone acts (a poke), else
+                // rarely: repeated bad logins can lock an account.
+                if run.paused.is_some()
+                    && (poked || run.paused_checked.elapsed() >= PAUSED_PROBE_EVERY)
+                {
                     run.paused = None;
                     self.check_paused(run).await?;
                 }
+                // Another process may have recorded or cleared an outage meanwhile.
+                self.load_outage(run).await?;
                 Ok(true)
             }
         }
@@ -317,7 +386,8 @@ impl Worker {
 
     /// A paused instance is probed (one read); it resumes when the probe succeeds. Otherwise
     /// the run reports it paused with the probe's cause.
-    async fn check_paused(&self, run: &mut Run) -> Result<()> {
+    pub(crate) async fn check_paused(&self, run: &mut Run) -> Result<()> {
+        run.paused_checked = std::time::Instant::now();
         let paused = self.ctx.store.call(|s| s.paused_instances()).await?;
         let Some(p) = paused.into_iter().find(|p| p.instance == self.instance) else {
             return Ok(());

@@ -49,6 +49,8 @@ pub enum Pending {
     },
     Ack(Vec<AnomalyKey>),
     Archive(Vec<AnomalyKey>, ArchiveReason),
+    /// Open the ticket form although the selected anomaly has an open incident.
+    CreateAnother,
     Link {
         targets: Vec<AnomalyKey>,
         incident: String,

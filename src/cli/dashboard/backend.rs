@@ -6,7 +6,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use servicenow_client::ProbeFinding;
-use tokio::sync::Notify;
+use tokio::sync::{Notify, broadcast};
+
+use crate::sync::SyncEvent;
 
 use crate::domain::{AnomalyKey, IncidentRef, Status, TicketDraft, anomaly_url};
 use crate::ops::{self, OpsError, Session};
@@ -29,15 +31,23 @@ pub struct LiveBackend {
     last_probe: Arc<Mutex<Option<(Instant, ConnectionStatus)>>>,
     /// Wakes the embedded sync worker when something was queued.
     wake_sync: Arc<Notify>,
+    /// The embedded worker's progress: a create is awaited on it, not by polling the store.
+    sync_events: broadcast::Sender<SyncEvent>,
     demo: bool,
 }
 
 impl LiveBackend {
-    pub fn new(session: Session, wake_sync: Arc<Notify>, demo: bool) -> Self {
+    pub fn new(
+        session: Session,
+        wake_sync: Arc<Notify>,
+        sync_events: broadcast::Sender<SyncEvent>,
+        demo: bool,
+    ) -> Self {
         Self {
             session: Arc::new(session),
             last_probe: Arc::new(Mutex::new(None)),
             wake_sync,
+            sync_events,
             demo,
         }
     }
@@ -203,17 +213,32 @@ impl Backend for LiveBackend {
         key: &AnomalyKey,
         draft: &TicketDraft,
     ) -> Result<IncidentRef, String> {
-        let session = &self.session;
-        let stored = ops::load_anomaly_by_key(session, key).map_err(msg)?;
-        let plan = ops::plan_create(session, &stored, draft)
-            .await
-            .map_err(msg)?;
-        let id = ops::enqueue_create(session, &draft.table, &plan).map_err(msg)?;
+        // Subscribed before anything is queued, so no outcome can be missed.
+        let events = self.sync_events.subscribe();
+        let (session, k) = (self.session.clone(), key.clone());
+        // The user confirmed a second incident already (the form asks); a create still queued
+        // for this anomaly is resumed rather than doubled.
+        let start = blocking(move || ops::start_create(&session, &k, true).map_err(msg)).await?;
+        let id = match start {
+            ops::CreateStart::Resume(id) => id,
+            ops::CreateStart::New => {
+                let (session, k) = (self.session.clone(), key.clone());
+                let stored =
+                    blocking(move || ops::load_anomaly_by_key(&session, &k).map_err(msg)).await?;
+                let plan = ops::plan_create(&self.session, &stored, draft)
+                    .await
+                    .map_err(msg)?;
+                let (session, table) = (self.session.clone(), draft.table.clone());
+                blocking(move || ops::enqueue_create(&session, &table, &plan).map_err(msg)).await?
+            }
+        };
         self.queued();
-        super::super::deliver::await_create(session, id).await
+        super::create_wait::await_create(&self.session, id, events).await
     }
 
     async fn link(&self, key: &AnomalyKey, sys_id_or_number: &str) -> Result<IncidentRef, String> {
+        // The incident is looked up over the network first; the store writes then run off the
+        // async workers (`ops::link_key` keeps them to the end, after every await).
         let linked = ops::link_key(&self.session, key, sys_id_or_number)
             .await
             .map_err(msg)?;

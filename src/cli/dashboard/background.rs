@@ -1,64 +1,69 @@
-//! The dashboard's background work: the sync worker (woken when an action is queued, and on a
-//! timer for retries and other processes' deliveries) and the periodic link-state poller.
+//! The dashboard's background work: the sync worker in `watch` mode (woken at once when an
+//! action is queued, here or in another process, and on its own schedule for retries, probes of
+//! a down instance and other processes' deliveries) and the periodic link-state poller. The
+//! worker's progress is broadcast so the backend can wait for a create without polling.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::{Notify, watch};
+use tokio::sync::{Notify, broadcast, mpsc, watch};
 use tokio::task::JoinHandle;
 
 use crate::ops::Session;
-use crate::sync::{LinkPoller, Worker, WorkerOptions};
+use crate::sync::{LinkPoller, SyncEvent, Worker, WorkerOptions};
 
 use super::super::error::{CliError, CliResult};
 
-/// How often the worker looks again without being woken (retries, other processes' items).
+/// How often the worker looks again without being woken (other processes on hosts without
+/// wake-up sockets, clock-based retries are scheduled exactly anyway).
 const SYNC_TICK: Duration = Duration::from_secs(5);
-/// While the instance is paused (401/403), each run starts with one probe request: probe rarely,
-/// so bad credentials are not retried every few seconds (an account could get locked). A user
-/// action still wakes the worker at once.
-const PAUSED_TICK: Duration = Duration::from_secs(120);
 
 pub struct Background {
     stop: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
+    /// Wakes the worker (after the dashboard queued something).
+    pub wake: Arc<Notify>,
+    /// The worker's progress, for whoever waits on a delivery.
+    pub events: broadcast::Sender<SyncEvent>,
 }
 
-pub fn start(session: &Session, wake: Arc<Notify>) -> CliResult<Background> {
+pub async fn start(session: &Session) -> CliResult<Background> {
     let client = session
         .client()
         .map_err(|e| CliError::other(e.to_string()))?
         .clone();
-    let opts = WorkerOptions::for_profile(&session.profile, &session.user);
+    let mut opts = WorkerOptions::for_profile(&session.profile, &session.user);
+    opts.poll_interval = SYNC_TICK;
     let worker = Worker::new(
         &session.store_path,
         session.profile.name.clone(),
         client.clone(),
         opts,
     )
+    .await
     .map_err(|e| CliError::other(format!("sync worker: {e}")))?;
     let poller = LinkPoller::new(&session.store_path, session.profile.name.clone(), client)
+        .await
         .map_err(|e| CliError::other(format!("link poller: {e}")))?;
     let poll_every = session.profile.poll_interval;
     let (stop, stopped) = watch::channel(false);
+    let (events, _) = broadcast::channel(1024);
+    let wake = worker.waker();
     let mut tasks = Vec::new();
-    let mut rx = stopped.clone();
+    let (progress, mut progress_rx) = mpsc::unbounded_channel();
+    let relay = events.clone();
     tasks.push(tokio::spawn(async move {
-        loop {
-            // Failures are recorded on the deliveries themselves and shown by the status bar.
-            let next = match worker.run_once().await {
-                Ok(report) if report.paused.is_some() => PAUSED_TICK,
-                Ok(_) => SYNC_TICK,
-                Err(e) => {
-                    tracing::warn!(error = %e, "sync run failed");
-                    SYNC_TICK
-                }
-            };
-            tokio::select! {
-                _ = wake.notified() => {}
-                _ = tokio::time::sleep(next) => {}
-                _ = rx.changed() => break,
-            }
+        while let Some(ev) = progress_rx.recv().await {
+            // Nobody listening is fine: the store has the outcome anyway.
+            let _ = relay.send(ev);
+        }
+    }));
+    let shutdown = stopped.clone();
+    tasks.push(tokio::spawn(async move {
+        // Failures are recorded on the deliveries themselves and shown by the status bar;
+        // `watch` reports its own errors as events and keeps going.
+        if let Err(e) = worker.watch(shutdown, Some(progress)).await {
+            tracing::warn!(error = %e, "sync worker stopped");
         }
     }));
     if let Some(every) = poll_every {
@@ -75,11 +80,17 @@ pub fn start(session: &Session, wake: Arc<Notify>) -> CliResult<Background> {
             }
         }));
     }
-    Ok(Background { stop, tasks })
+    Ok(Background {
+        stop,
+        tasks,
+        wake,
+        events,
+    })
 }
 
 impl Background {
-    /// Stops both loops; a delivery in flight is abandoned and reconciled by the next run.
+    /// Stops the worker and the poller; a delivery in flight is abandoned and reconciled by
+    /// the next run (its owner lock goes with this process, so that is at once).
     pub async fn stop(self) {
         let _ = self.stop.send(true);
         for t in self.tasks {

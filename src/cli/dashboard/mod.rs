@@ -4,11 +4,10 @@
 
 mod backend;
 mod background;
+mod create_wait;
 mod demo;
 
-use std::sync::Arc;
 
-use tokio::sync::Notify;
 
 use crate::config::Config;
 use crate::ops::Session;
@@ -49,9 +48,13 @@ async fn run(
     banner: Option<String>,
     demo: bool,
 ) -> CliResult<Exit> {
-    let wake = Arc::new(Notify::new());
-    let background = background::start(&session, wake.clone())?;
-    let backend = LiveBackend::new(session, wake, demo);
+    let background = background::start(&session).await?;
+    let backend = LiveBackend::new(
+        session,
+        background.wake.clone(),
+        background.events.clone(),
+        demo,
+    );
     let options = DashboardOptions {
         theme: config.file.ui.theme,
         keys: config.file.keys.clone(),

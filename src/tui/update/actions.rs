@@ -36,7 +36,7 @@ pub fn apply_action(state: &mut State, action: Action) -> Vec<Effect> {
         Action::ClearMarks => {
             state.list.clear_marks();
         }
-        Action::CreateTicket => return open_ticket_form(state),
+        Action::CreateTicket => return open_ticket_form(state, false),
         Action::Link => open_link_dialog(state),
         Action::Unlink => unlink(state),
         Action::Acknowledge => return acknowledge(state),
@@ -100,7 +100,9 @@ fn step(state: &mut State, delta: isize) {
     }
 }
 
-fn open_ticket_form(state: &mut State) -> Vec<Effect> {
+/// Opens the ticket form for the selected anomaly. With an open incident already linked, it
+/// asks first (`confirmed` = the user said yes), so a second incident is never made by habit.
+pub(super) fn open_ticket_form(state: &mut State, confirmed: bool) -> Vec<Effect> {
     let Some(row) = state.list.selected() else {
         state.toast(Level::Info, "no anomaly selected");
         return Vec::new();
@@ -120,6 +122,23 @@ fn open_ticket_form(state: &mut State) -> Vec<Effect> {
             return Vec::new();
         }
     };
+    let open: Vec<String> = detail
+        .links
+        .iter()
+        .filter(|l| l.is_open())
+        .map(|l| l.incident.number.clone())
+        .collect();
+    if !confirmed && !open.is_empty() {
+        state.popup = Some(Popup::Confirm(Confirm {
+            question: format!(
+                "{} already has an open incident ({}). Create another one?",
+                row.id,
+                open.join(", ")
+            ),
+            then: Pending::CreateAnother,
+        }));
+        return Vec::new();
+    }
     let mut form = TicketForm::new(key, detail, &state.info.user);
     let req = state.req();
     form.category.req = Some(req);

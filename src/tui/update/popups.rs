@@ -162,6 +162,7 @@ pub fn run_pending(state: &mut State, pending: Pending) -> Vec<Effect> {
             let req = state.busy_req();
             vec![Effect::Ack { req, ids }]
         }
+        Pending::CreateAnother => super::actions::open_ticket_form(state, true),
         Pending::Archive(ids, reason) => {
             let req = state.busy_req();
             vec![Effect::Archive { req, ids, reason }]

@@ -1,0 +1,154 @@
+//! The outage gate of a worker run (docs/sync.md §Outages): while the instance is down, nothing
+//! is claimed; one probe is made when it is due (in `watch`) or once per run (`once`,
+//! `deliver`: the user just asked), and a successful probe makes every waiting delivery due at
+//! once. Consecutive instance-wide server failures (5xx, HTML error pages) across deliveries
+//! turn into an outage too, so "answering 500 to everything" is probed, not retried row by row.
+
+use jiff::Timestamp;
+
+use crate::store::Outage;
+
+use super::action::{Action, PauseCause, classify};
+use super::error::Result;
+use super::report::SyncEvent;
+use super::run_state::Run;
+use super::worker::Worker;
+
+/// Instance-wide server failures in a row, across deliveries, that mean "down".
+pub(crate) const FAILURES_FOR_OUTAGE: u32 = 3;
+
+/// What the gate decided.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Gate {
+    /// No outage (or a probe just ended it): claim.
+    Open,
+    /// Down; the next probe is due at this time.
+    Closed(Timestamp),
+}
+
+impl Worker {
+    /// Reads the instance's outage from the store (another process may have recorded or
+    /// cleared it).
+    pub(crate) async fn load_outage(&self, run: &mut Run) -> Result<()> {
+        let instance = self.instance.clone();
+        run.outage = self.ctx.store.call(move |s| s.outage(&instance)).await?;
+        Ok(())
+    }
+
+    /// Records an outage after [`FAILURES_FOR_OUTAGE`] server failures in a row.
+    pub(crate) async fn note_server_failures(&self, run: &mut Run) -> Result<()> {
+        if run.server_failures < FAILURES_FOR_OUTAGE || run.outage.is_some() {
+            return Ok(());
+        }
+        let now = Timestamp::now();
+        let cause = run
+            .last_server_error
+            .clone()
+            .unwrap_or_else(|| "the instance fails every request".into());
+        let next = now + self.opts.backoff.delay(1, &mut rand::rng());
+        let (instance, c) = (self.instance.clone(), cause.clone());
+        self.ctx
+            .store
+            .call(move |s| s.record_outage(&instance, &c, now, next))
+            .await?;
+        tracing::warn!(instance = %self.instance, %cause, "instance treated as down; probing on a backoff");
+        self.load_outage(run).await?;
+        if let Some(o) = &run.outage {
+            run.emit(SyncEvent::Down {
+                instance: self.instance.clone(),
+                cause: o.cause.clone(),
+                next_probe_at: o.next_probe_at,
+            });
+        }
+        Ok(())
+    }
+
+    /// Decides whether this run may claim. `probe_now`: probe even if the next probe is not
+    /// due yet (the first look of a `once`/`deliver` run).
+    pub(crate) async fn outage_gate(&self, run: &mut Run, probe_now: bool) -> Result<Gate> {
+        let Some(outage) = run.outage.clone() else {
+            return Ok(Gate::Open);
+        };
+        let now = Timestamp::now();
+        if !(probe_now || outage.next_probe_at <= now) {
+            return Ok(Gate::Closed(outage.next_probe_at));
+        }
+        run.probed = true;
+        let probe = self.ctx.client.probe().await;
+        match probe.error {
+            None => {
+                let (instance, now) = (self.instance.clone(), Timestamp::now());
+                self.ctx
+                    .store
+                    .call(move |s| s.clear_outage(&instance, now))
+                    .await?;
+                tracing::info!(instance = %self.instance, "probe succeeded; every waiting delivery is due");
+                run.outage = None;
+                run.unreachable = None;
+                run.server_failures = 0;
+                run.hold_until = None;
+                run.emit(SyncEvent::Resumed {
+                    instance: self.instance.clone(),
+                });
+                Ok(Gate::Open)
+            }
+            Some(e) => {
+                // Decided before any await: the thread-local RNG must not live across one.
+                let refused = matches!(
+                    classify(&e, 1, &self.opts.backoff, &mut rand::rng()),
+                    Action::Pause(PauseCause::Auth | PauseCause::Permission)
+                );
+                let delay = self
+                    .opts
+                    .backoff
+                    .delay(outage.failed_probes + 2, &mut rand::rng());
+                if refused {
+                    // It answers again, but refuses us: that is a pause, not an outage.
+                    let (instance, now, reason) =
+                        (self.instance.clone(), Timestamp::now(), e.to_string());
+                    self.ctx
+                        .store
+                        .call(move |s| {
+                            s.clear_outage(&instance, now)?;
+                            s.pause_instance(&instance, &reason, now)
+                        })
+                        .await?;
+                    run.outage = None;
+                    self.check_paused(run).await?;
+                    return Ok(Gate::Open);
+                }
+                let next = Timestamp::now() + delay;
+                let (instance, cause) = (self.instance.clone(), short_cause(&e.to_string()));
+                let c = cause.clone();
+                self.ctx
+                    .store
+                    .call(move |s| s.probe_failed(&instance, &c, next))
+                    .await?;
+                run.unreachable = Some(cause.clone());
+                run.outage = Some(Outage {
+                    cause: cause.clone(),
+                    failed_probes: outage.failed_probes + 1,
+                    next_probe_at: next,
+                    ..outage
+                });
+                run.emit(SyncEvent::Down {
+                    instance: self.instance.clone(),
+                    cause,
+                    next_probe_at: next,
+                });
+                Ok(Gate::Closed(next))
+            }
+        }
+    }
+}
+
+/// The first line of an error, for the status bar.
+fn short_cause(text: &str) -> String {
+    text.lines().next().unwrap_or(text).to_string()
+}
+
+/// "paused: <cause>, next probe in Ns" (the status bar's and the report's wording).
+pub fn describe(outage: &Outage, now: Timestamp) -> String {
+    let secs = (outage.next_probe_at.as_second() - now.as_second()).max(0);
+    format!("paused: {}, next probe in {secs}s", outage.cause)
+}
