@@ -179,6 +179,10 @@ pub struct SyncArgs {
     /// Keep delivering until Ctrl-C.
     #[arg(long)]
     pub watch: bool,
+    /// `--once`: stop claiming after this many seconds and report what is left (default: the
+    /// profile's `once_deadline_secs`, 300).
+    #[arg(long, value_name = "SECS", conflicts_with = "watch", value_parser = clap::value_parser!(u64).range(1..))]
+    pub deadline: Option<u64>,
 }
 
 #[derive(Debug, Args)]

@@ -25,7 +25,10 @@ pub async fn run(args: SyncArgs, globals: &Globals) -> CliResult<Exit> {
     let (paths, config) = globals.load_config()?;
     let profile = globals.profile(&config)?;
     let client = client_for(&profile).await?;
-    let opts = WorkerOptions::for_profile(&profile, &config.user(&ProcessEnv));
+    let mut opts = WorkerOptions::for_profile(&profile, &config.user(&ProcessEnv));
+    if let Some(secs) = args.deadline {
+        opts.once_deadline = Duration::from_secs(secs);
+    }
     let worker = Worker::new(&paths.db_path, profile.name.clone(), client.clone(), opts)
         .await
         .map_err(sync_error)?;

@@ -44,6 +44,8 @@ pub struct Profile {
     pub assignment_group: Option<String>,
     /// `None` when `poll_interval_secs = 0`.
     pub poll_interval: Option<Duration>,
+    /// `once_deadline_secs`: how long `sync --once` may run in all.
+    pub once_deadline: Duration,
     /// Which `SNOWLINK_*` variables changed this profile, for `config check` / `doctor`.
     pub env_overrides: Vec<&'static str>,
     password: SecretSources,
@@ -229,6 +231,7 @@ impl Config {
             assignment_group: ic.assignment_group.clone(),
             poll_interval: (ic.poll_interval_secs > 0)
                 .then(|| Duration::from_secs(ic.poll_interval_secs)),
+            once_deadline: Duration::from_secs(ic.once_deadline_secs.max(1)),
             env_overrides,
             password: SecretSources {
                 command: ic.password_command.clone(),

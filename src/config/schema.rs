@@ -71,6 +71,9 @@ pub struct InstanceConfig {
     /// Link-state poll period; 0 turns polling off.
     #[serde(default = "default_poll")]
     pub poll_interval_secs: u64,
+    /// The overall deadline of `snowlink sync --once` (`--deadline` overrides it).
+    #[serde(default = "default_once_deadline")]
+    pub once_deadline_secs: u64,
 }
 
 impl Default for InstanceConfig {
@@ -97,6 +100,7 @@ impl Default for InstanceConfig {
             caller: None,
             assignment_group: None,
             poll_interval_secs: default_poll(),
+            once_deadline_secs: default_once_deadline(),
         }
     }
 }
@@ -207,6 +211,10 @@ fn default_max_in_flight() -> u32 {
 fn default_table() -> String {
     "incident".to_owned()
 }
+fn default_once_deadline() -> u64 {
+    300
+}
+
 fn default_poll() -> u64 {
     60
 }

@@ -84,6 +84,22 @@ impl Store {
             .pragma_query_value(None, "user_version", |r| r.get(0))?)
     }
 
+    /// Runs `f` with commits that do not wait for the disk (`synchronous = NORMAL`; WAL keeps
+    /// them atomic and in order, a power loss may take the last ones back). Only for outcomes
+    /// of leased deliveries: losing one leaves the row `in_flight` under a dead owner, which is
+    /// reconciled by reading ServiceNow back before any resend (docs/store.md §Durability).
+    pub fn with_relaxed_sync<T>(&mut self, f: impl FnOnce(&mut Store) -> Result<T>) -> Result<T> {
+        if self.path == Path::new(":memory:") {
+            return f(self);
+        }
+        self.conn.pragma_update(None, "synchronous", "NORMAL")?;
+        let out = f(self);
+        let restored = self.conn.pragma_update(None, "synchronous", "FULL");
+        let out = out?;
+        restored?;
+        Ok(out)
+    }
+
     /// Tells every idle worker of this store (any process) that deliveries were committed or
     /// became due (docs/store.md §Wake-ups).
     fn wake_workers(&self) {

@@ -64,6 +64,7 @@ impl WorkerOptions {
             read_only: profile.read_only,
             user: user.to_string(),
             poll_interval: profile.poll_interval.unwrap_or(Duration::from_secs(60)),
+            once_deadline: profile.once_deadline,
             ..WorkerOptions::new(profile.max_in_flight, profile.timeout)
         }
     }

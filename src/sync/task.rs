@@ -125,13 +125,27 @@ async fn record(ctx: &TaskCtx, d: &Delivery, result: Result<Landed, StepError>) 
         Ok(landed) => {
             let created = landed.created.clone();
             let user = ctx.user.clone();
+            let outcome = Outcome::Delivered(landed);
+            let entry = audit_entry(d, &outcome, now);
+            // The outcome and its audit row in one transaction without waiting for the disk:
+            // if a power loss takes it back, the row is still `in_flight` under an owner that
+            // is gone, so it is reconciled (read back) before anything is resent. The claim
+            // that let it go out was durable (docs/store.md §Durability).
             ctx.store
-                .call(move |s| match &created {
-                    Some(inc) => s.complete_create(id, &owner, inc, &user, now),
-                    None => s.mark_delivered(id, &owner, now),
+                .call(move |s| {
+                    s.with_relaxed_sync(|s| {
+                        match &created {
+                            Some(inc) => s.complete_create(id, &owner, inc, &user, now)?,
+                            None => s.mark_delivered(id, &owner, now)?,
+                        }
+                        if let Some(entry) = &entry {
+                            s.record_audit(entry)?;
+                        }
+                        Ok(())
+                    })
                 })
                 .await?;
-            Outcome::Delivered(landed)
+            return Ok(outcome);
         }
         Err(StepError::Sync(e)) => {
             // The store failed mid-attempt: we cannot tell whether the write went out.
@@ -237,6 +251,17 @@ async fn remote_failure(
 /// One audit row per attempt. Losing an audit row must not undo a delivery, so a failure here
 /// is logged, not returned.
 async fn audit(ctx: &TaskCtx, d: &Delivery, outcome: &Outcome, at: Timestamp) {
+    let Some(entry) = audit_entry(d, outcome, at) else {
+        return;
+    };
+    if let Err(e) = ctx.store.call(move |s| s.record_audit(&entry)).await {
+        tracing::warn!(id = d.id, error = %e, "could not write the audit entry");
+    }
+}
+
+/// The audit row for an attempt's outcome (none when the lease was lost: the new owner
+/// records it).
+fn audit_entry(d: &Delivery, outcome: &Outcome, at: Timestamp) -> Option<NewAudit> {
     let (outcome_text, created): (String, Option<&IncidentRef>) = match outcome {
         Outcome::Delivered(l) if l.sent => ("ok".into(), l.created.as_ref()),
         Outcome::Delivered(l) => ("already present".into(), l.created.as_ref()),
@@ -245,9 +270,9 @@ async fn audit(ctx: &TaskCtx, d: &Delivery, outcome: &Outcome, at: Timestamp) {
         Outcome::Outage { cause, .. } => (format!("instance down: {cause}"), None),
         Outcome::Failed(e) => (format!("failed: {e}"), None),
         Outcome::Dead(e) => (format!("dead: {e}"), None),
-        Outcome::LeaseLost => return,
+        Outcome::LeaseLost => return None,
     };
-    let entry = NewAudit {
+    Some(NewAudit {
         at,
         instance: d.instance.clone(),
         table: d.table.clone(),
@@ -261,10 +286,7 @@ async fn audit(ctx: &TaskCtx, d: &Delivery, outcome: &Outcome, at: Timestamp) {
         summary: summary(&d.payload),
         outcome: outcome_text,
         outbox_id: Some(d.id),
-    };
-    if let Err(e) = ctx.store.call(move |s| s.record_audit(&entry)).await {
-        tracing::warn!(id = d.id, error = %e, "could not write the audit entry");
-    }
+    })
 }
 
 /// The first line of a payload, at most 120 characters.

@@ -254,6 +254,11 @@ impl Worker {
                 Some(joined) = run.tasks.join_next() => {
                     let result = joined.map_err(|e| SyncError::Task(e.to_string()))??;
                     run.absorb(result);
+                    // Others that finished meanwhile: their slots are refilled by one claim.
+                    while let Some(joined) = run.tasks.try_join_next() {
+                        let result = joined.map_err(|e| SyncError::Task(e.to_string()))??;
+                        run.absorb(result);
+                    }
                 }
                 _ = sleep_until(wake), if wake.is_some() => {}
                 _ = self.wake.woken(), if may_claim && free > 0 && !scoped => {}
