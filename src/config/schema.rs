@@ -288,11 +288,7 @@ fn max_record_bytes<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
 }
 
 /// A byte cap of 0 would refuse every file or record: say so instead.
-fn at_least_one<'de, D: Deserializer<'de>>(
-    d: D,
-    key: &str,
-    default: u64,
-) -> Result<u64, D::Error> {
+fn at_least_one<'de, D: Deserializer<'de>>(d: D, key: &str, default: u64) -> Result<u64, D::Error> {
     let v = u64::deserialize(d)?;
     if v == 0 {
         return Err(serde::de::Error::custom(format!(

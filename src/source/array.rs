@@ -193,8 +193,7 @@ impl Scanner<'_> {
                 ProblemKind::Structure("empty array element".into()),
             );
         } else {
-            self.collector
-                .record(anomaly_from_json(text), line, index);
+            self.collector.record(anomaly_from_json(text), line, index);
         }
         Ok(())
     }

@@ -72,7 +72,10 @@ mod tests {
         let mut buf = Vec::new();
         let mut out = Vec::new();
         while let Some(fit) = read_bounded_line(&mut r, &mut buf, cap).unwrap() {
-            assert!(buf.capacity() <= cap.max(buf_size) * 2, "buffer stays bounded");
+            assert!(
+                buf.capacity() <= cap.max(buf_size) * 2,
+                "buffer stays bounded"
+            );
             out.push((fit, buf.clone()));
         }
         out

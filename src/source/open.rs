@@ -125,7 +125,9 @@ impl<R: Read> Read for Capped<R> {
                 )),
             };
         }
-        let room = usize::try_from(self.left).unwrap_or(usize::MAX).min(buf.len());
+        let room = usize::try_from(self.left)
+            .unwrap_or(usize::MAX)
+            .min(buf.len());
         let n = self.inner.read(&mut buf[..room])?;
         self.left -= n as u64;
         Ok(n)
@@ -153,7 +155,13 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let e = open_regular(dir.path(), &SourceLimits::default()).unwrap_err();
         assert!(
-            matches!(e, SourceError::NotRegular { what: "a directory", .. }),
+            matches!(
+                e,
+                SourceError::NotRegular {
+                    what: "a directory",
+                    ..
+                }
+            ),
             "{e}"
         );
         let fifo = dir.path().join("pipe");
@@ -180,7 +188,14 @@ mod tests {
         };
         let e = open_regular(&path, &limits).unwrap_err();
         assert!(
-            matches!(e, SourceError::TooLarge { size: Some(2048), cap: 1024, .. }),
+            matches!(
+                e,
+                SourceError::TooLarge {
+                    size: Some(2048),
+                    cap: 1024,
+                    ..
+                }
+            ),
             "{e}"
         );
         let (_, size) = open_regular(&path, &SourceLimits::default()).unwrap();

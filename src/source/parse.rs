@@ -23,7 +23,9 @@ const BOM: &[u8] = b"\xEF\xBB\xBF";
 pub(crate) enum Failure {
     Io(io::Error),
     /// A JSON array file that is not UTF-8: it cannot be split into records safely.
-    BadArrayEncoding { line: usize },
+    BadArrayEncoding {
+        line: usize,
+    },
     /// The file is UTF-16; the value is the encoding as `iconv -f` names it.
     Utf16(&'static str),
     /// NDJSON with CR-only line endings.

@@ -138,7 +138,9 @@ fn later_duplicate_replaces_earlier_in_place_and_is_reported() {
     assert_eq!(ids(&r), ["7"]);
     assert_eq!(
         problems(&r),
-        ["line 1 (element 0): id \"7\" appears again at line 2 (element 1); the later record is used"]
+        [
+            "line 1 (element 0): id \"7\" appears again at line 2 (element 1); the later record is used"
+        ]
     );
 }
 
@@ -152,16 +154,23 @@ fn capped(record: u64) -> SourceLimits {
 #[test]
 fn ndjson_record_over_the_cap_is_skipped_with_its_line() {
     let long = format!("{{\"id\":\"A-2\",\"title\":\"{}\"}}", "x".repeat(100_000));
-    let text = format!("{{\"id\":\"A-1\",\"title\":\"t\"}}\r\n{long}\r\n{{\"id\":\"A-3\",\"title\":\"u\"}}\n");
+    let text = format!(
+        "{{\"id\":\"A-1\",\"title\":\"t\"}}\r\n{long}\r\n{{\"id\":\"A-3\",\"title\":\"u\"}}\n"
+    );
     let r = parse_reader(text.as_bytes(), &capped(1024)).unwrap();
     assert_eq!(ids(&r), ["A-1", "A-3"]);
     assert_eq!(
         problems(&r),
-        ["line 2: record is over the 1 KiB record cap; raise max_record_bytes in its [[sources]] table"]
+        [
+            "line 2: record is over the 1 KiB record cap; raise max_record_bytes in its [[sources]] table"
+        ]
     );
     assert!(matches!(
         r.problems[0].kind,
-        ProblemKind::RecordTooLarge { cap: 1024, inner_cr: false }
+        ProblemKind::RecordTooLarge {
+            cap: 1024,
+            inner_cr: false
+        }
     ));
     // Under the default cap the same record loads.
     let r = parse_reader(text.as_bytes(), &SourceLimits::default()).unwrap();
@@ -170,13 +179,20 @@ fn ndjson_record_over_the_cap_is_skipped_with_its_line() {
 
 #[test]
 fn array_element_over_the_cap_is_skipped_with_its_line_and_index() {
-    let long = format!("{{\"id\":\"A-2\",\"title\":\"{}\"}}", "[{,]}".repeat(20_000));
-    let text = format!("[\n{{\"id\":\"A-1\",\"title\":\"t\"}},\n{long},\n{{\"id\":\"A-3\",\"title\":\"u\"}}\n]\n");
+    let long = format!(
+        "{{\"id\":\"A-2\",\"title\":\"{}\"}}",
+        "[{,]}".repeat(20_000)
+    );
+    let text = format!(
+        "[\n{{\"id\":\"A-1\",\"title\":\"t\"}},\n{long},\n{{\"id\":\"A-3\",\"title\":\"u\"}}\n]\n"
+    );
     let r = parse_reader(text.as_bytes(), &capped(1000)).unwrap();
     assert_eq!(ids(&r), ["A-1", "A-3"]);
     assert_eq!(
         problems(&r),
-        ["line 3 (element 1): record is over the 1000 bytes record cap; raise max_record_bytes in its [[sources]] table"]
+        [
+            "line 3 (element 1): record is over the 1000 bytes record cap; raise max_record_bytes in its [[sources]] table"
+        ]
     );
 }
 
@@ -203,7 +219,8 @@ fn cr_only_file_is_refused_as_a_whole() {
     let e = parse_reader(text.as_bytes(), &SourceLimits::default()).unwrap_err();
     assert!(matches!(e, Failure::CrOnly), "{e}");
     // A JSON array does not care about line ends.
-    let r = parse_anomalies("[{\"id\":\"A-1\",\"title\":\"t\"},\r{\"id\":\"A-2\",\"title\":\"u\"}]\r");
+    let r =
+        parse_anomalies("[{\"id\":\"A-1\",\"title\":\"t\"},\r{\"id\":\"A-2\",\"title\":\"u\"}]\r");
     assert_eq!(ids(&r), ["A-1", "A-2"]);
     // One record ending in a CR is fine.
     let r = parse_anomalies("{\"id\":\"A-1\",\"title\":\"t\"}\r");
@@ -225,7 +242,10 @@ fn utf16_file_is_refused_as_a_whole() {
 #[test]
 fn leading_blank_lines_keep_line_numbers() {
     let r = parse_anomalies("\n\n  \n  {\"id\":\"A-1\"}\n");
-    assert_eq!(problems(&r), ["line 4: field \"title\": missing (required)"]);
+    assert_eq!(
+        problems(&r),
+        ["line 4: field \"title\": missing (required)"]
+    );
     let r = parse_anomalies("\u{feff}\n\n[\n{\"id\":\"A-1\"}]");
     assert_eq!(
         problems(&r),

@@ -21,7 +21,13 @@ pub(crate) fn utf16_encoding(head: &[u8]) -> Option<&'static str> {
         return None;
     }
     let lane = n / 2;
-    let nuls = |start: usize| head[start..n].iter().step_by(2).filter(|&&b| b == 0).count();
+    let nuls = |start: usize| {
+        head[start..n]
+            .iter()
+            .step_by(2)
+            .filter(|&&b| b == 0)
+            .count()
+    };
     if nuls(1) * 2 >= lane {
         Some("UTF-16LE")
     } else if nuls(0) * 2 >= lane {
