@@ -142,9 +142,7 @@ pub fn load_sources(
                 report_problems(&load);
                 loads.push(load);
             }
-            Err(e) => eprintln!(
-                "snowlink: warning: {e} (fix the path in [[sources]] of the config; anomalies already in the store are kept)"
-            ),
+            Err(e) => eprintln!("snowlink: warning: {e} (anomalies already in the store are kept)"),
         }
     }
     Ok(loads)

@@ -123,7 +123,9 @@ impl fmt::Display for RecordProblem {
 /// The source could not be read at all.
 #[derive(Debug, thiserror::Error)]
 pub enum SourceError {
-    #[error("cannot read anomaly file {path}: {source}")]
+    #[error(
+        "cannot read anomaly file {path}: {source}; check path in its [[sources]] table (and the file's permissions)"
+    )]
     Read {
         path: PathBuf,
         #[source]
