@@ -47,12 +47,11 @@ impl fmt::Display for Bytes {
         let n = self.0;
         for (unit, name) in [(GIB, "GiB"), (MIB, "MiB"), (KIB, "KiB")] {
             if n >= unit {
-                return if n % unit == 0 {
+                return if n.is_multiple_of(unit) {
                     write!(f, "{} {name}", n / unit)
                 } else {
                     // Lossy on purpose: a message needs the magnitude, the exact value is in
                     // the config.
-                    #[allow(clippy::cast_precision_loss)]
                     let v = n as f64 / unit as f64;
                     write!(f, "{v:.1} {name}")
                 };
