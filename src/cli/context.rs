@@ -137,14 +137,12 @@ pub fn load_sources(
     let mut store = session.open_store().map_err(CliError::from)?;
     let mut loads = Vec::new();
     for source in sources {
-        match crate::ops::load_file(&mut store, &source.name, &source.path) {
+        match crate::ops::load_source(&mut store, &source) {
             Ok(load) => {
                 report_problems(&load);
                 loads.push(load);
             }
-            Err(e) => eprintln!(
-                "snowlink: warning: {e} (fix the path in [[sources]] of the config; anomalies already in the store are kept)"
-            ),
+            Err(e) => eprintln!("snowlink: warning: {e} (anomalies already in the store are kept)"),
         }
     }
     Ok(loads)

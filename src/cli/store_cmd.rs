@@ -20,10 +20,15 @@ pub async fn load(file: Option<PathBuf>, source: &str, globals: &Globals) -> Cli
         }
         None => {
             let (session, config) = session_only(globals, false).await?;
+            if config.sources(&crate::config::ProcessEnv).is_empty() {
+                return Err(CliError::usage(
+                    "no [[sources]] in the config: add one, or give a file: `snowlink load FILE`",
+                ));
+            }
             let loads = load_sources(&session, &config)?;
             if loads.is_empty() {
                 return Err(CliError::usage(
-                    "no [[sources]] in the config: add one, or give a file: `snowlink load FILE`",
+                    "no configured source could be read (see the warnings above); fix their [[sources]] tables",
                 ));
             }
             loads

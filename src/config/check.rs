@@ -240,28 +240,27 @@ fn check_sources(cfg: &Config, env: &dyn Env, r: &mut CheckReport) {
                 "the name is used by more than one [[sources]] table; names must be unique",
             );
         }
-        match std::fs::File::open(&s.path) {
-            Ok(f) if f.metadata().is_ok_and(|m| m.is_dir()) => r.push(
-                Level::Error,
-                &subject,
-                format!(
-                    "{} is a directory; path must name a JSON or NDJSON file",
-                    s.path.display()
-                ),
-            ),
-            Ok(_) => r.push(
+        // The same checks a load makes, without parsing: never opens a FIFO for a blocking
+        // read, never reads more than the first 64 KiB.
+        match crate::source::probe_file(&s.path, &s.limits()) {
+            Ok(probe) => r.push(
                 Level::Ok,
                 &subject,
-                format!("{} is readable", s.path.display()),
+                format!(
+                    "{} is readable ({})",
+                    s.path.display(),
+                    crate::source::Bytes(probe.size)
+                ),
             ),
-            Err(e) => r.push(
+            Err(crate::source::SourceError::Read { source, .. }) => r.push(
                 Level::Error,
                 &subject,
                 format!(
-                    "{} cannot be read ({e}); fix path or create the file",
+                    "{} cannot be read ({source}); fix path or create the file",
                     s.path.display()
                 ),
             ),
+            Err(e) => r.push(Level::Error, &subject, e.to_string()),
         }
     }
 }

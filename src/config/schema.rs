@@ -10,6 +10,8 @@ use std::path::PathBuf;
 use secrecy::SecretString;
 use serde::{Deserialize, Deserializer};
 
+use crate::source::{DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_RECORD_BYTES, SourceLimits};
+
 /// Source kinds we know of but do not implement yet; named in the error so users know it is planned.
 const PLANNED_SOURCE_KINDS: &[&str] = &["qualytics", "alertmanager"];
 
@@ -131,6 +133,28 @@ pub struct SourceConfig {
     pub name: String,
     pub kind: SourceKind,
     pub path: PathBuf,
+    /// Reading stops with an error beyond this size (docs/config.md).
+    #[serde(
+        default = "default_max_file_bytes",
+        deserialize_with = "max_file_bytes"
+    )]
+    pub max_file_bytes: u64,
+    /// A longer record is reported with its line and skipped.
+    #[serde(
+        default = "default_max_record_bytes",
+        deserialize_with = "max_record_bytes"
+    )]
+    pub max_record_bytes: u64,
+}
+
+impl SourceConfig {
+    /// The caps this source is read under.
+    pub fn limits(&self) -> SourceLimits {
+        SourceLimits {
+            max_file_bytes: self.max_file_bytes,
+            max_record_bytes: self.max_record_bytes,
+        }
+    }
 }
 
 /// Implemented anomaly source kinds.
@@ -253,6 +277,32 @@ fn timeout_secs<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
         return Err(serde::de::Error::custom(
             "timeout_secs must be at least 1 (the default is 30)",
         ));
+    }
+    Ok(v)
+}
+
+fn default_max_file_bytes() -> u64 {
+    DEFAULT_MAX_FILE_BYTES
+}
+fn default_max_record_bytes() -> u64 {
+    DEFAULT_MAX_RECORD_BYTES
+}
+
+fn max_file_bytes<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+    at_least_one(d, "max_file_bytes", DEFAULT_MAX_FILE_BYTES)
+}
+fn max_record_bytes<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+    at_least_one(d, "max_record_bytes", DEFAULT_MAX_RECORD_BYTES)
+}
+
+/// A byte cap of 0 would refuse every file or record: say so instead.
+fn at_least_one<'de, D: Deserializer<'de>>(d: D, key: &str, default: u64) -> Result<u64, D::Error> {
+    let v = u64::deserialize(d)?;
+    if v == 0 {
+        return Err(serde::de::Error::custom(format!(
+            "{key} must be at least 1 (the default is {default}, {})",
+            crate::source::Bytes(default)
+        )));
     }
     Ok(v)
 }

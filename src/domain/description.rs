@@ -1,15 +1,36 @@
 //! The anomaly block appended to an incident's description on create and on link.
+//!
+//! The block has a size cap (docs/formats.md, "Description block"): ServiceNow's description
+//! field is limited and a record may carry any number of failed checks, so a block never grows
+//! past [`MAX_BLOCK_BYTES`]. The header (what `has_block` looks for) and the link are always there.
 
 use super::anomaly::Anomaly;
 use super::notes::format_timestamp;
 
+/// The whole block never exceeds this many bytes (so never this many characters either).
+pub const MAX_BLOCK_BYTES: usize = 32 * 1024;
+/// At most this many failed checks are listed; the rest are counted on one line.
+pub const MAX_CHECKS_LISTED: usize = 50;
+/// Every line but the link is cut to this many bytes (ending in `…`).
+pub const MAX_LINE_BYTES: usize = 1024;
+/// A link longer than this is not shown (a cut link would lead nowhere).
+pub const MAX_LINK_BYTES: usize = 4096;
+/// An anomaly id is cut to this many bytes in the header, the same way wherever the header is
+/// built, so `has_block` still finds the block of an absurdly long id.
+const MAX_HEADER_ID_BYTES: usize = 256;
+
 /// First line of the block for `anomaly_id`: `--- snowlink anomaly A-1042 ---`.
 pub fn block_header(anomaly_id: &str) -> String {
-    format!("--- snowlink anomaly {} ---", one_line(anomaly_id))
+    format!(
+        "--- snowlink anomaly {} ---",
+        cut(&one_line(anomaly_id), MAX_HEADER_ID_BYTES)
+    )
 }
 
 /// Renders the block. Every value sits on its own line; a value with line breaks is folded onto
-/// one line so the block stays one field per line. Missing values read `-`.
+/// one line so the block stays one field per line. Missing values read `-`. Long lines are cut,
+/// and failed checks beyond [`MAX_CHECKS_LISTED`] (or beyond what fits in [`MAX_BLOCK_BYTES`])
+/// are counted on a last line: `… and 999,950 more failed checks`.
 ///
 /// ```text
 /// --- snowlink anomaly A-1042 ---
@@ -29,43 +50,104 @@ pub fn description_block(anomaly: &Anomaly, url: Option<&str>) -> String {
             .map(one_line)
             .unwrap_or_else(|| "-".to_owned())
     };
-    let mut lines = vec![
+    let line = |s: String| cut(&s, MAX_LINE_BYTES);
+    let mut head = vec![
         block_header(&anomaly.id),
-        format!("Anomaly ID: {}", one_line(&anomaly.id)),
-        format!("Type: {}", dash(anomaly.kind.as_deref())),
-        format!("Status at detection: {}", anomaly.status),
-        format!("Severity: {}", anomaly.severity.map_or("-", |s| s.as_str())),
-        format!(
+        line(format!("Anomaly ID: {}", one_line(&anomaly.id))),
+        line(format!("Type: {}", dash(anomaly.kind.as_deref()))),
+        line(format!("Status at detection: {}", anomaly.status)),
+        line(format!(
+            "Severity: {}",
+            anomaly.severity.map_or("-", |s| s.as_str())
+        )),
+        line(format!(
             "Datastore / container / field: {} / {} / {}",
             dash(anomaly.datastore.as_deref()),
             dash(anomaly.container.as_deref()),
             dash(anomaly.field.as_deref())
-        ),
+        )),
+    ];
+    let link = dash(url);
+    let tail = [
+        line(format!(
+            "Detected: {}",
+            anomaly
+                .detected_at
+                .map_or_else(|| "-".to_owned(), format_timestamp)
+        )),
+        if link.len() <= MAX_LINK_BYTES {
+            format!("Link: {link}")
+        } else {
+            format!("Link: (longer than {MAX_LINK_BYTES} bytes, not shown)")
+        },
     ];
     if anomaly.failed_checks.is_empty() {
-        lines.push("Failed checks: none".to_owned());
+        head.push("Failed checks: none".to_owned());
     } else {
-        lines.push("Failed checks:".to_owned());
-        for check in &anomaly.failed_checks {
-            if check.message.trim().is_empty() {
-                lines.push(format!("- {}", one_line(&check.name)));
-            } else {
-                lines.push(format!(
-                    "- {}: {}",
-                    one_line(&check.name),
-                    one_line(&check.message)
-                ));
-            }
-        }
+        head.push("Failed checks:".to_owned());
+        push_checks(&mut head, anomaly, &tail);
     }
-    lines.push(format!(
-        "Detected: {}",
-        anomaly
-            .detected_at
-            .map_or_else(|| "-".to_owned(), format_timestamp)
-    ));
-    lines.push(format!("Link: {}", dash(url)));
-    lines.join("\n")
+    head.extend(tail);
+    head.join("\n")
+}
+
+/// Lists failed checks while they fit: at most [`MAX_CHECKS_LISTED`], and always leaving room
+/// for the tail and the "… and N more" line within [`MAX_BLOCK_BYTES`].
+fn push_checks(lines: &mut Vec<String>, anomaly: &Anomaly, tail: &[String]) {
+    let joined = |ls: &[String]| ls.iter().map(|l| l.len() + 1).sum::<usize>();
+    // The longest "more" line there can be (usize::MAX checks), so it always fits.
+    let more_room = more_line(usize::MAX).len() + 1;
+    let mut used = joined(lines) + joined(tail) + more_room;
+    let total = anomaly.failed_checks.len();
+    let mut listed = 0;
+    for check in anomaly.failed_checks.iter().take(MAX_CHECKS_LISTED) {
+        let l = if check.message.trim().is_empty() {
+            format!("- {}", one_line(&check.name))
+        } else {
+            format!("- {}: {}", one_line(&check.name), one_line(&check.message))
+        };
+        let l = cut(&l, MAX_LINE_BYTES);
+        if used + l.len() + 1 > MAX_BLOCK_BYTES {
+            break;
+        }
+        used += l.len() + 1;
+        lines.push(l);
+        listed += 1;
+    }
+    if listed < total {
+        lines.push(more_line(total - listed));
+    }
+}
+
+fn more_line(n: usize) -> String {
+    let noun = if n == 1 { "check" } else { "checks" };
+    format!("… and {} more failed {noun}", thousands(n))
+}
+
+/// `999950` → `999,950`.
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, d) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(d);
+    }
+    out
+}
+
+/// `s` cut to at most `max` bytes on a character boundary, ending in `…` when cut.
+fn cut(s: &str, max: usize) -> String {
+    if s.len() <= max {
+        return s.to_owned();
+    }
+    const ELLIPSIS: &str = "…";
+    let mut end = max.saturating_sub(ELLIPSIS.len());
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}{ELLIPSIS}", &s[..end])
 }
 
 /// Appends `block` to an existing description, keeping the existing text and separating the two
@@ -189,6 +271,81 @@ mod tests {
         );
         assert_eq!(append_block("Line 1\r\n\r\n", "B"), "Line 1\n\nB");
         assert_eq!(append_block("  indented", "B"), "  indented\n\nB");
+    }
+
+    fn with_checks(n: usize, message: &str) -> Anomaly {
+        let mut a = full();
+        a.failed_checks = (0..n)
+            .map(|i| FailedCheck {
+                name: format!("check{i}"),
+                message: message.to_owned(),
+            })
+            .collect();
+        a
+    }
+
+    #[test]
+    fn a_million_failed_checks_make_a_small_block() {
+        let link = "https://dq.example.com/anomalies/A-1042";
+        let got = description_block(
+            &with_checks(1_000_000, "33 bytes of explanation here!!"),
+            Some(link),
+        );
+        assert!(got.len() <= MAX_BLOCK_BYTES, "{} bytes", got.len());
+        let lines: Vec<&str> = got.lines().collect();
+        assert_eq!(lines[0], "--- snowlink anomaly A-1042 ---");
+        assert_eq!(lines[7], "- check0: 33 bytes of explanation here!!");
+        assert_eq!(
+            lines[7 + MAX_CHECKS_LISTED - 1],
+            "- check49: 33 bytes of explanation here!!"
+        );
+        assert_eq!(
+            lines[7 + MAX_CHECKS_LISTED],
+            "… and 999,950 more failed checks"
+        );
+        assert_eq!(lines[lines.len() - 1], format!("Link: {link}"));
+        assert!(has_block(&append_block("text", &got), "A-1042"));
+    }
+
+    #[test]
+    fn long_checks_stop_at_the_block_cap_and_keep_the_link() {
+        let long = "é".repeat(10_000);
+        let link = format!("https://dq.example.com/{}", "p".repeat(3000));
+        let got = description_block(&with_checks(200, &long), Some(&link));
+        assert!(got.len() <= MAX_BLOCK_BYTES, "{} bytes", got.len());
+        assert!(got.lines().all(|l| l.len() <= MAX_LINK_BYTES + 6));
+        let checks: Vec<&str> = got.lines().filter(|l| l.starts_with("- check")).collect();
+        assert!(
+            !checks.is_empty() && checks.len() < MAX_CHECKS_LISTED,
+            "{}",
+            checks.len()
+        );
+        assert!(
+            checks
+                .iter()
+                .all(|l| l.len() <= MAX_LINE_BYTES && l.ends_with('…'))
+        );
+        let more = format!("… and {} more failed checks", 200 - checks.len());
+        assert!(got.contains(&more), "{got}");
+        assert!(got.ends_with(&format!("\nLink: {link}")));
+    }
+
+    #[test]
+    fn one_more_check_is_singular_and_huge_values_are_cut() {
+        let mut a = with_checks(MAX_CHECKS_LISTED + 1, "");
+        a.datastore = Some("d".repeat(100_000));
+        a.id = "I".repeat(1000);
+        let got = description_block(&a, Some(&"u".repeat(MAX_LINK_BYTES + 1)));
+        assert!(got.contains("\n… and 1 more failed check\n"), "{got}");
+        assert!(got.ends_with(&format!(
+            "\nLink: (longer than {MAX_LINK_BYTES} bytes, not shown)"
+        )));
+        assert!(got.lines().all(|l| l.len() <= MAX_LINE_BYTES));
+        assert!(has_block(&got, &a.id));
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1000), "1,000");
+        assert_eq!(thousands(1_234_567), "1,234,567");
     }
 
     #[test]

@@ -1,12 +1,13 @@
 //! Reading anomaly sources into the store. A bad record is reported with its line and skipped;
-//! the rest loads.
+//! the rest loads. Every read is bounded by the source's caps (docs/formats.md, "Limits").
 
 use std::path::Path;
 
 use jiff::Timestamp;
 use serde::Serialize;
 
-use crate::source::{AnomalySource, FileSource};
+use crate::config::SourceConfig;
+use crate::source::{AnomalySource, FileSource, SourceLimits};
 use crate::store::{Store, UpsertReport};
 
 use super::error::{OpsError, OpsResult};
@@ -23,9 +24,24 @@ pub struct SourceLoad {
     pub problems: Vec<String>,
 }
 
-/// Loads one anomaly file under source name `source`.
+/// Loads one anomaly file under source name `source`, under the default caps (`snowlink load
+/// FILE`, which has no `[[sources]]` table).
 pub fn load_file(store: &mut Store, source: &str, path: &Path) -> OpsResult<SourceLoad> {
-    let file = FileSource::new(source, path);
+    load_with_limits(store, source, path, SourceLimits::default())
+}
+
+/// Loads a configured `[[sources]]` entry under its own caps.
+pub fn load_source(store: &mut Store, source: &SourceConfig) -> OpsResult<SourceLoad> {
+    load_with_limits(store, &source.name, &source.path, source.limits())
+}
+
+fn load_with_limits(
+    store: &mut Store,
+    source: &str,
+    path: &Path,
+    limits: SourceLimits,
+) -> OpsResult<SourceLoad> {
+    let file = FileSource::new(source, path).with_limits(limits);
     let report = file
         .load()
         .map_err(|e| OpsError::Invalid(format!("source {source}: {e}")))?;

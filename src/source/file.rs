@@ -1,8 +1,12 @@
-//! The file source: a JSON array or NDJSON file on disk.
+//! The file source: a JSON array or NDJSON file on disk, read under its caps.
 
+use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
-use super::parse::{ParseOutcome, parse_bytes};
+use super::limits::SourceLimits;
+use super::open::{Capped, open_regular};
+use super::parse::{Failure, parse_reader};
+use super::sniff::{SNIFF_BYTES, cr_only_lines, utf16_encoding};
 use super::{AnomalySource, LoadReport, SourceError};
 
 /// Reads anomalies from one file (format auto-detected, see [`super::parse_anomalies`]).
@@ -10,14 +14,23 @@ use super::{AnomalySource, LoadReport, SourceError};
 pub struct FileSource {
     name: String,
     path: PathBuf,
+    limits: SourceLimits,
 }
 
 impl FileSource {
+    /// A file source under the default caps.
     pub fn new(name: impl Into<String>, path: impl Into<PathBuf>) -> FileSource {
         FileSource {
             name: name.into(),
             path: path.into(),
+            limits: SourceLimits::default(),
         }
+    }
+
+    /// The same source under other caps (from its `[[sources]]` table).
+    pub fn with_limits(mut self, limits: SourceLimits) -> FileSource {
+        self.limits = limits;
+        self
     }
 
     pub fn path(&self) -> &Path {
@@ -31,17 +44,52 @@ impl AnomalySource for FileSource {
     }
 
     fn load(&self) -> Result<LoadReport, SourceError> {
-        let bytes = std::fs::read(&self.path).map_err(|source| SourceError::Read {
-            path: self.path.clone(),
+        let (file, _) = open_regular(&self.path, &self.limits)?;
+        parse_reader(Capped::new(file, self.limits.max_file_bytes), &self.limits)
+            .map_err(|f| file_error(&self.path, &self.limits, f))
+    }
+}
+
+/// What a quick look at a source file found (for `config check` and `doctor`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FileProbe {
+    pub size: u64,
+}
+
+/// Checks, without parsing it, that `path` can be loaded: a regular file under its cap, neither
+/// UTF-16 nor CR-only. Reads at most the first 64 KiB.
+pub fn probe_file(path: &Path, limits: &SourceLimits) -> Result<FileProbe, SourceError> {
+    let (file, size) = open_regular(path, limits)?;
+    let mut head = Vec::new();
+    file.take(SNIFF_BYTES as u64)
+        .read_to_end(&mut head)
+        .map_err(|source| SourceError::Read {
+            path: path.to_path_buf(),
             source,
         })?;
-        match parse_bytes(&bytes) {
-            ParseOutcome::Report(r) => Ok(r),
-            ParseOutcome::BadArrayEncoding { line } => Err(SourceError::Encoding {
-                path: self.path.clone(),
-                line,
-            }),
-        }
+    if let Some(encoding) = utf16_encoding(&head) {
+        return Err(file_error(path, limits, Failure::Utf16(encoding)));
+    }
+    let body = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&head);
+    let is_array = body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[');
+    if !is_array && cr_only_lines(body) {
+        return Err(file_error(path, limits, Failure::CrOnly));
+    }
+    Ok(FileProbe { size })
+}
+
+fn file_error(path: &Path, limits: &SourceLimits, f: Failure) -> SourceError {
+    let path = path.to_path_buf();
+    match f {
+        Failure::Io(e) if e.kind() == io::ErrorKind::FileTooLarge => SourceError::TooLarge {
+            path,
+            size: None,
+            cap: limits.max_file_bytes,
+        },
+        Failure::Io(source) => SourceError::Read { path, source },
+        Failure::BadArrayEncoding { line } => SourceError::Encoding { path, line },
+        Failure::Utf16(encoding) => SourceError::Utf16 { path, encoding },
+        Failure::CrOnly => SourceError::CrOnly { path },
     }
 }
 

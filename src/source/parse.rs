@@ -1,75 +1,176 @@
-//! Format detection and record splitting for anomaly files.
+//! Format detection and record splitting for anomaly files, reading as a stream.
 //!
-//! After an optional UTF-8 BOM and leading whitespace, `[` means a JSON array; anything else is
-//! NDJSON. NDJSON tolerates CRLF and skips blank lines. A JSON array is split into elements by a
-//! small scanner (strings, escapes and nesting aware) so that one malformed element is reported
-//! with its line and skipped instead of failing the whole file.
+//! The first bytes are checked for UTF-16 and CR-only line endings (see `sniff.rs`). After an
+//! optional UTF-8 BOM and leading whitespace, `[` means a JSON array (`array.rs`); anything else
+//! is NDJSON. NDJSON tolerates CRLF and skips blank lines. No record longer than the record cap
+//! is held in memory: it is reported with its line and skipped.
 
 use std::collections::HashMap;
+use std::fmt;
+use std::io::{self, BufRead, BufReader, Cursor, Read};
 
 use crate::domain::{Anomaly, RecordError, anomaly_from_json};
 
-use super::{LoadReport, ProblemKind, RecordProblem};
+use super::array::parse_array;
+use super::lines::{LineFit, read_bounded_line};
+use super::sniff::{SNIFF_BYTES, cr_only_lines, utf16_encoding};
+use super::{LoadReport, ProblemKind, RecordProblem, SourceLimits};
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 
-pub(crate) enum ParseOutcome {
-    Report(LoadReport),
+/// Why a whole file could not be read.
+#[derive(Debug)]
+pub(crate) enum Failure {
+    Io(io::Error),
     /// A JSON array file that is not UTF-8: it cannot be split into records safely.
     BadArrayEncoding {
         line: usize,
     },
+    /// The file is UTF-16; the value is the encoding as `iconv -f` names it.
+    Utf16(&'static str),
+    /// NDJSON with CR-only line endings.
+    CrOnly,
 }
 
-/// Parses file contents (JSON array or NDJSON, auto-detected).
-pub fn parse_anomalies(text: &str) -> LoadReport {
-    match parse_bytes(text.as_bytes()) {
-        ParseOutcome::Report(r) => r,
-        // A &str is UTF-8, so the array path cannot fail to decode.
-        ParseOutcome::BadArrayEncoding { .. } => LoadReport::default(),
+impl From<io::Error> for Failure {
+    fn from(e: io::Error) -> Self {
+        Failure::Io(e)
     }
 }
 
-pub(crate) fn parse_bytes(bytes: &[u8]) -> ParseOutcome {
-    let body = bytes.strip_prefix(BOM).unwrap_or(bytes);
-    let first = body.iter().find(|b| !b.is_ascii_whitespace());
-    if first == Some(&b'[') {
-        match std::str::from_utf8(body) {
-            Ok(text) => ParseOutcome::Report(parse_array(text)),
-            Err(e) => ParseOutcome::BadArrayEncoding {
-                line: line_at(body, e.valid_up_to()),
-            },
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Failure::Io(e) => write!(f, "read error: {e}"),
+            Failure::BadArrayEncoding { line } => write!(f, "not valid UTF-8 near line {line}"),
+            Failure::Utf16(enc) => write!(f, "the text is {enc}, not UTF-8"),
+            Failure::CrOnly => f.write_str("the text uses CR-only line endings"),
         }
-    } else {
-        ParseOutcome::Report(parse_ndjson(body))
     }
 }
 
-/// 1-based line number of byte offset `pos`.
-fn line_at(bytes: &[u8], pos: usize) -> usize {
-    1 + bytes[..pos.min(bytes.len())]
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count()
+/// Parses text (JSON array or NDJSON, auto-detected) under the default caps. A problem with the
+/// text as a whole (UTF-16, CR-only line endings) is the one problem of the report.
+pub fn parse_anomalies(text: &str) -> LoadReport {
+    match parse_reader(text.as_bytes(), &SourceLimits::default()) {
+        Ok(r) => r,
+        Err(f) => LoadReport {
+            anomalies: Vec::new(),
+            problems: vec![RecordProblem {
+                line: None,
+                index: None,
+                kind: ProblemKind::Structure(f.to_string()),
+            }],
+        },
+    }
 }
 
-/// Collects records, letting a later record with the same id replace the earlier one in place.
+/// Parses a stream under `limits` (the file cap is the caller's: see `open.rs`).
+pub(crate) fn parse_reader<R: Read>(
+    mut r: R,
+    limits: &SourceLimits,
+) -> Result<LoadReport, Failure> {
+    let mut head = Vec::new();
+    (&mut r).take(SNIFF_BYTES as u64).read_to_end(&mut head)?;
+    if let Some(enc) = utf16_encoding(&head) {
+        return Err(Failure::Utf16(enc));
+    }
+    let bom = if head.starts_with(BOM) { BOM.len() } else { 0 };
+    let first = head[bom..].iter().find(|b| !b.is_ascii_whitespace());
+    // CR is plain whitespace to JSON, so only NDJSON depends on line ends.
+    if first != Some(&b'[') && cr_only_lines(&head[bom..]) {
+        return Err(Failure::CrOnly);
+    }
+    let mut start = Cursor::new(head);
+    start.set_position(bom as u64);
+    let mut reader = BufReader::new(start.chain(r));
+    let (newlines, next) = skip_whitespace(&mut reader)?;
+    let mut c = Collector::default();
+    if next == Some(b'[') {
+        parse_array(&mut reader, newlines + 1, limits.max_record_bytes, &mut c)?;
+    } else {
+        parse_ndjson(&mut reader, newlines, limits, &mut c)?;
+    }
+    Ok(c.finish())
+}
+
+/// Consumes leading ASCII whitespace; returns how many line breaks it held and the next byte.
+fn skip_whitespace<R: BufRead>(r: &mut R) -> io::Result<(usize, Option<u8>)> {
+    let mut newlines = 0;
+    loop {
+        let chunk = match r.fill_buf() {
+            Ok(c) => c,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if chunk.is_empty() {
+            return Ok((newlines, None));
+        }
+        let blank = chunk.iter().take_while(|b| b.is_ascii_whitespace()).count();
+        newlines += chunk[..blank].iter().filter(|&&b| b == b'\n').count();
+        let next = chunk.get(blank).copied();
+        r.consume(blank);
+        if next.is_some() {
+            return Ok((newlines, next));
+        }
+    }
+}
+
+fn parse_ndjson<R: BufRead>(
+    r: &mut R,
+    lines_before: usize,
+    limits: &SourceLimits,
+    c: &mut Collector,
+) -> io::Result<()> {
+    let mut buf = Vec::new();
+    let mut line_no = lines_before;
+    while let Some(fit) = read_bounded_line(r, &mut buf, limits.record_cap())? {
+        line_no += 1;
+        if let LineFit::TooLong { inner_cr } = fit {
+            let cap = limits.max_record_bytes;
+            c.problem(
+                Some(line_no),
+                None,
+                ProblemKind::RecordTooLarge { cap, inner_cr },
+            );
+            continue;
+        }
+        let raw = buf.strip_suffix(b"\r").unwrap_or(&buf);
+        if raw.iter().all(|b| b.is_ascii_whitespace()) {
+            continue;
+        }
+        match std::str::from_utf8(raw) {
+            Ok(text) => c.record(anomaly_from_json(text.trim()), line_no, None),
+            Err(_) => c.problem(Some(line_no), None, ProblemKind::Encoding),
+        }
+    }
+    Ok(())
+}
+
+/// Where a kept record came from, to report a later duplicate against it.
+struct Seen {
+    slot: usize,
+    line: usize,
+    index: Option<usize>,
+}
+
+/// Collects records. A later record with an id already seen replaces the earlier one in place
+/// (a source that appends updates lists the newest last), and the earlier one is reported.
 #[derive(Default)]
-struct Collector {
+pub(crate) struct Collector {
     report: LoadReport,
-    seen: HashMap<String, usize>,
+    seen: HashMap<String, Seen>,
 }
 
 impl Collector {
-    fn record(&mut self, result: Result<Anomaly, RecordError>, line: usize, index: Option<usize>) {
+    pub(crate) fn record(
+        &mut self,
+        result: Result<Anomaly, RecordError>,
+        line: usize,
+        index: Option<usize>,
+    ) {
         match result {
-            Ok(a) => match self.seen.get(&a.id) {
-                Some(&i) => self.report.anomalies[i] = a,
-                None => {
-                    self.seen.insert(a.id.clone(), self.report.anomalies.len());
-                    self.report.anomalies.push(a);
-                }
-            },
+            Ok(a) => self.keep(a, line, index),
             Err(e) => {
                 // A syntax error's line is relative to the record; make it absolute.
                 let line = match &e {
@@ -81,119 +182,40 @@ impl Collector {
         }
     }
 
-    fn problem(&mut self, line: Option<usize>, index: Option<usize>, kind: ProblemKind) {
+    fn keep(&mut self, a: Anomaly, line: usize, index: Option<usize>) {
+        if let Some(seen) = self.seen.get_mut(&a.id) {
+            let (earlier_line, earlier_index) = (seen.line, seen.index);
+            seen.line = line;
+            seen.index = index;
+            let slot = seen.slot;
+            let kind = ProblemKind::Duplicate {
+                id: a.id.clone(),
+                later_line: line,
+                later_index: index,
+            };
+            self.report.anomalies[slot] = a;
+            self.problem(Some(earlier_line), earlier_index, kind);
+            return;
+        }
+        let slot = self.report.anomalies.len();
+        self.seen.insert(a.id.clone(), Seen { slot, line, index });
+        self.report.anomalies.push(a);
+    }
+
+    pub(crate) fn problem(&mut self, line: Option<usize>, index: Option<usize>, kind: ProblemKind) {
         self.report
             .problems
             .push(RecordProblem { line, index, kind });
     }
-}
 
-fn parse_ndjson(body: &[u8]) -> LoadReport {
-    let mut c = Collector::default();
-    for (i, raw_line) in body.split(|&b| b == b'\n').enumerate() {
-        let line_no = i + 1;
-        let raw_line = raw_line.strip_suffix(b"\r").unwrap_or(raw_line);
-        if raw_line.iter().all(|b| b.is_ascii_whitespace()) {
-            continue;
-        }
-        match std::str::from_utf8(raw_line) {
-            Ok(text) => c.record(anomaly_from_json(text.trim()), line_no, None),
-            Err(_) => c.problem(Some(line_no), None, ProblemKind::Encoding),
-        }
+    /// The report, problems in line order (a duplicate is found at the later line but reported
+    /// at the earlier).
+    fn finish(mut self) -> LoadReport {
+        self.report
+            .problems
+            .sort_by_key(|p| p.line.unwrap_or(usize::MAX));
+        self.report
     }
-    c.report
-}
-
-fn parse_array(text: &str) -> LoadReport {
-    let bytes = text.as_bytes();
-    let mut c = Collector::default();
-    let mut line = 1usize;
-    // Skip to just after the opening bracket (the caller saw it is the first non-blank byte).
-    let mut pos = 0;
-    while pos < bytes.len() && bytes[pos] != b'[' {
-        line += usize::from(bytes[pos] == b'\n');
-        pos += 1;
-    }
-    pos += 1;
-    let mut index = 0usize;
-    loop {
-        while pos < bytes.len() && bytes[pos].is_ascii_whitespace() {
-            line += usize::from(bytes[pos] == b'\n');
-            pos += 1;
-        }
-        if pos >= bytes.len() {
-            c.problem(
-                Some(line),
-                None,
-                ProblemKind::Structure("unterminated JSON array (missing `]`)".into()),
-            );
-            return c.report;
-        }
-        if bytes[pos] == b']' && index == 0 {
-            pos += 1;
-            break;
-        }
-        let (start, start_line) = (pos, line);
-        let mut depth = 0usize;
-        let (mut in_str, mut escaped) = (false, false);
-        while pos < bytes.len() {
-            let b = bytes[pos];
-            if in_str {
-                match (escaped, b) {
-                    (true, _) => escaped = false,
-                    (false, b'\\') => escaped = true,
-                    (false, b'"') => in_str = false,
-                    _ => {}
-                }
-            } else {
-                match b {
-                    b'"' => in_str = true,
-                    b'{' | b'[' => depth += 1,
-                    b',' | b']' if depth == 0 => break,
-                    b'}' | b']' => depth = depth.saturating_sub(1),
-                    _ => {}
-                }
-            }
-            line += usize::from(b == b'\n');
-            pos += 1;
-        }
-        let element = text[start..pos].trim_end();
-        if element.is_empty() {
-            c.problem(
-                Some(start_line),
-                Some(index),
-                ProblemKind::Structure("empty array element".into()),
-            );
-        } else {
-            c.record(anomaly_from_json(element), start_line, Some(index));
-        }
-        index += 1;
-        match bytes.get(pos) {
-            Some(b',') => pos += 1,
-            Some(_) => {
-                pos += 1;
-                break;
-            }
-            None => {
-                c.problem(
-                    Some(line),
-                    None,
-                    ProblemKind::Structure("unterminated JSON array (missing `]`)".into()),
-                );
-                return c.report;
-            }
-        }
-    }
-    let rest = &text[pos..];
-    if let Some(off) = rest.find(|ch: char| !ch.is_whitespace()) {
-        let l = line + rest[..off].matches('\n').count();
-        c.problem(
-            Some(l),
-            None,
-            ProblemKind::Structure("unexpected text after the JSON array".into()),
-        );
-    }
-    c.report
 }
 
 #[cfg(test)]
