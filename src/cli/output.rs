@@ -36,8 +36,8 @@ pub fn line(args: std::fmt::Arguments<'_>) {
 }
 
 /// Ends the process after a failed write to stdout. Nothing else can usefully be printed there,
-/// and every change a command makes is committed to the store before it prints about it, so
-/// stopping here loses no work.
+/// and stopping here loses no work: store changes are transactional and the outbox survives an
+/// kill at any point (docs/sync.md, "Exactly once").
 fn stdout_failed(e: &io::Error) -> ! {
     if e.kind() == io::ErrorKind::BrokenPipe {
         std::process::exit(STDOUT_CLOSED_EXIT);
