@@ -17,7 +17,10 @@ fn main() -> ExitCode {
     {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("snowlink: cannot start the async runtime: {e}");
+            let _ = writeln!(
+                std::io::stderr(),
+                "snowlink: cannot start the async runtime: {e}"
+            );
             return ExitCode::from(Exit::Error.code());
         }
     };
@@ -31,7 +34,7 @@ fn main() -> ExitCode {
                 // ending with the error's own exit code either way, so a failed write changes nothing.
                 let _ = writeln!(std::io::stdout(), "{envelope}");
             }
-            eprintln!("snowlink: {e}");
+            let _ = writeln!(std::io::stderr(), "snowlink: {e}");
             ExitCode::from(e.exit.code())
         }
     }

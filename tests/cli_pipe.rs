@@ -1,5 +1,6 @@
 //! A reader that closes stdout early (`snowlink anomalies | head -1`) ends snowlink quietly with
-//! exit 141 (docs/json-output.md, "Closed stdout"), never with a panic and a backtrace.
+//! exit 141 (docs/json-output.md, "Closed stdout"), never with a panic and a backtrace. The same
+//! holds for stderr (`snowlink sync --watch 2>&1 | head -1`).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::io::{BufRead, BufReader, Read};
@@ -35,12 +36,10 @@ impl Setup {
         Setup { dir }
     }
 
-    /// Spawns snowlink with stdout piped, reads one line, closes the pipe, and returns the exit
-    /// code and stderr.
-    fn run_and_close_after_one_line(&self, args: &[&str]) -> (Option<i32>, String, String) {
+    fn command(&self, args: &[&str]) -> Command {
         let d = self.dir.path();
-        let mut child = Command::new(env!("CARGO_BIN_EXE_snowlink"))
-            .args(args)
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_snowlink"));
+        cmd.args(args)
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .env("HOME", d)
@@ -48,7 +47,15 @@ impl Setup {
             .env("SNOWLINK_CONFIG", d.join("config.toml"))
             .env("SNOWLINK_DATA_DIR", d.join("data"))
             .env("SNOWLINK_TEST_PASSWORD", "unused")
-            .stdin(Stdio::null())
+            .stdin(Stdio::null());
+        cmd
+    }
+
+    /// Spawns snowlink with stdout piped, reads one line, closes the pipe, and returns the exit
+    /// code and stderr.
+    fn run_and_close_after_one_line(&self, args: &[&str]) -> (Option<i32>, String, String) {
+        let mut child = self
+            .command(args)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
@@ -89,4 +96,28 @@ fn closed_stdout_ends_the_json_listing_quietly() {
     assert!(!err.contains("panicked"), "no panic: {err}");
     assert_eq!(err, "", "nothing on stderr");
     assert_eq!(code, Some(141), "128 + SIGPIPE; stderr: {err}");
+}
+
+#[test]
+fn closed_stderr_ends_a_warning_quietly() {
+    let setup = Setup::new();
+    // A second source that does not exist: listing warns about it on stderr.
+    let config = setup.dir.path().join("config.toml");
+    let mut text = std::fs::read_to_string(&config).unwrap();
+    text.push_str(
+        "\n[[sources]]\nname = \"gone\"\nkind = \"file\"\npath = \"/nonexistent/gone.ndjson\"\n",
+    );
+    std::fs::write(&config, text).unwrap();
+    // The read end is closed before snowlink starts, so its first write to stderr fails for
+    // certain (no race with the pipe buffer).
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let status = setup
+        .command(&["anomalies"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::from(writer))
+        .status()
+        .unwrap();
+    // A panic would end with 101 (its report cannot be written either).
+    assert_eq!(status.code(), Some(141));
 }

@@ -26,12 +26,31 @@ macro_rules! outln {
 }
 pub(crate) use outln;
 
+/// `eprintln!` for warnings and progress, with the same rule for a closed reader:
+/// `snowlink sync --watch 2>&1 | head -1` ends quietly too.
+macro_rules! errln {
+    ($($arg:tt)*) => {
+        $crate::cli::output::error_line(format_args!($($arg)*))
+    };
+}
+pub(crate) use errln;
+
 /// Writes `args` and a newline to stdout, ending the process when stdout cannot take it.
 pub fn line(args: std::fmt::Arguments<'_>) {
     let mut out = io::stdout().lock();
     let written = out.write_fmt(args).and_then(|()| out.write_all(b"\n"));
     if let Err(e) = written {
         stdout_failed(&e);
+    }
+}
+
+/// Writes `args` and a newline to stderr. A closed pipe ends the process like one on stdout;
+/// any other failure is ignored, since stderr is where it would be reported.
+pub fn error_line(args: std::fmt::Arguments<'_>) {
+    let mut err = io::stderr().lock();
+    let written = err.write_fmt(args).and_then(|()| err.write_all(b"\n"));
+    if written.is_err_and(|e| e.kind() == io::ErrorKind::BrokenPipe) {
+        std::process::exit(STDOUT_CLOSED_EXIT);
     }
 }
 
@@ -42,9 +61,9 @@ fn stdout_failed(e: &io::Error) -> ! {
     if e.kind() == io::ErrorKind::BrokenPipe {
         std::process::exit(STDOUT_CLOSED_EXIT);
     }
-    eprintln!(
+    error_line(format_args!(
         "snowlink: cannot write to stdout: {e}; check the file or pipe stdout is sent to (a full disk?)"
-    );
+    ));
     std::process::exit(1);
 }
 
@@ -53,7 +72,7 @@ fn stdout_failed(e: &io::Error) -> ! {
 pub fn json<T: Serialize + ?Sized>(value: &T) {
     match serde_json::to_string_pretty(value) {
         Ok(text) => line(format_args!("{text}")),
-        Err(e) => eprintln!("snowlink: cannot encode JSON output: {e}"),
+        Err(e) => error_line(format_args!("snowlink: cannot encode JSON output: {e}")),
     }
 }
 

@@ -19,7 +19,7 @@ use super::args::SyncArgs;
 use super::context::{Globals, client_for};
 use super::error::{CliError, CliResult};
 use super::exit::Exit;
-use super::output::{self, outln};
+use super::output::{self, errln, outln};
 
 pub async fn run(args: SyncArgs, globals: &Globals) -> CliResult<Exit> {
     let (paths, config) = globals.load_config()?;
@@ -164,7 +164,7 @@ async fn watch_until_signal(
             serde_json::json!({"event": "stopped", "report": report})
         );
     } else {
-        eprintln!("stopped");
+        errln!("stopped");
         print_report(&report);
     }
     Ok(Exit::Ok)
@@ -224,10 +224,10 @@ async fn print_events(mut rx: mpsc::UnboundedReceiver<SyncEvent>, json: bool) {
         if json {
             match serde_json::to_string(&ev) {
                 Ok(s) => outln!("{s}"),
-                Err(e) => eprintln!("snowlink: cannot encode event: {e}"),
+                Err(e) => errln!("snowlink: cannot encode event: {e}"),
             }
         } else {
-            eprintln!(
+            errln!(
                 "{} {}",
                 Timestamp::now().strftime("%H:%M:%S"),
                 describe(&ev)
