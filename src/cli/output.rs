@@ -55,7 +55,7 @@ pub fn error_line(args: std::fmt::Arguments<'_>) {
 }
 
 /// Ends the process after a failed write to stdout. Nothing else can usefully be printed there,
-/// and stopping here loses no work: store changes are transactional and the outbox survives an
+/// and stopping here loses no work: store changes are transactional and the outbox survives a
 /// kill at any point (docs/sync.md, "Exactly once").
 fn stdout_failed(e: &io::Error) -> ! {
     if e.kind() == io::ErrorKind::BrokenPipe {
