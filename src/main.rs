@@ -1,5 +1,6 @@
 //! snowlink's entry point: parse the command line, install error and panic reporting, dispatch.
 
+use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -16,7 +17,10 @@ fn main() -> ExitCode {
     {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("snowlink: cannot start the async runtime: {e}");
+            let _ = writeln!(
+                std::io::stderr(),
+                "snowlink: cannot start the async runtime: {e}"
+            );
             return ExitCode::from(Exit::Error.code());
         }
     };
@@ -26,9 +30,11 @@ fn main() -> ExitCode {
         Err(e) => {
             if json {
                 let envelope = serde_json::json!({"error": {"kind": e.exit.name(), "message": e.message, "exit_code": e.exit.code()}});
-                println!("{envelope}");
+                // Not `println!`: with stdout closed by its reader that would panic. The process is
+                // ending with the error's own exit code either way, so a failed write changes nothing.
+                let _ = writeln!(std::io::stdout(), "{envelope}");
             }
-            eprintln!("snowlink: {e}");
+            let _ = writeln!(std::io::stderr(), "snowlink: {e}");
             ExitCode::from(e.exit.code())
         }
     }

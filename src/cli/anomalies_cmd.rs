@@ -9,7 +9,7 @@ use super::args::{AnomaliesArgs, StatusArg};
 use super::context::{Globals, session};
 use super::error::CliResult;
 use super::exit::Exit;
-use super::output;
+use super::output::{self, outln};
 
 pub async fn list(args: AnomaliesArgs, globals: &Globals) -> CliResult<Exit> {
     let session = session(globals, false).await?;
@@ -33,15 +33,19 @@ pub async fn list(args: AnomaliesArgs, globals: &Globals) -> CliResult<Exit> {
         return Ok(Exit::Ok);
     }
     if rows.is_empty() {
-        println!("no anomalies match (sources are listed by `snowlink config check`)");
+        outln!("no anomalies match (sources are listed by `snowlink config check`)");
         return Ok(Exit::Ok);
     }
-    println!(
+    outln!(
         "{:<22} {:<8} {:<10} {:<5} {:<24} TITLE",
-        "STATUS", "SEVERITY", "ID", "LINKS", "DATASTORE"
+        "STATUS",
+        "SEVERITY",
+        "ID",
+        "LINKS",
+        "DATASTORE"
     );
     for r in rows {
-        println!(
+        outln!(
             "{:<22} {:<8} {:<10} {:<5} {:<24} {}",
             r.status.to_string(),
             r.severity.map(|s| s.as_str()).unwrap_or("-"),
@@ -108,42 +112,43 @@ pub async fn show(id: &str, globals: &Globals) -> CliResult<Exit> {
 fn print_detail(d: &Detail) {
     let a = &d.stored.anomaly;
     let opt = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
-    println!("{}  {}", a.id, a.title);
-    println!(
+    outln!("{}  {}", a.id, a.title);
+    outln!(
         "  status:     {} (source says {})",
-        d.stored.status, a.status
+        d.stored.status,
+        a.status
     );
-    println!(
+    outln!(
         "  severity:   {}",
         a.severity.map(|s| s.as_str()).unwrap_or("-")
     );
-    println!("  type:       {}", opt(&a.kind));
-    println!("  source:     {} ({})", d.stored.key.source, opt(&a.source));
-    println!(
+    outln!("  type:       {}", opt(&a.kind));
+    outln!("  source:     {} ({})", d.stored.key.source, opt(&a.source));
+    outln!(
         "  where:      {} / {} / {}",
         opt(&a.datastore),
         opt(&a.container),
         opt(&a.field)
     );
     if let Some(at) = a.detected_at {
-        println!("  detected:   {}", format_timestamp(at));
+        outln!("  detected:   {}", format_timestamp(at));
     }
     if let Some(url) = &a.url {
-        println!("  url:        {url}");
+        outln!("  url:        {url}");
     }
     if !a.tags.is_empty() {
-        println!("  tags:       {}", a.tags.join(", "));
+        outln!("  tags:       {}", a.tags.join(", "));
     }
     if let Some(desc) = &a.description {
-        println!("  description: {desc}");
+        outln!("  description: {desc}");
     }
     if !a.failed_checks.is_empty() {
-        println!("  failed checks:");
+        outln!("  failed checks:");
         for c in &a.failed_checks {
-            println!("    - {}: {}", c.name, c.message);
+            outln!("    - {}: {}", c.name, c.message);
         }
     }
-    println!("  linked incidents: {}", d.links.len());
+    outln!("  linked incidents: {}", d.links.len());
     for l in &d.links {
         let i = &l.link.incident;
         let state = match (&l.link.read_error, l.link.broken) {
@@ -161,7 +166,7 @@ fn print_detail(d: &Detail) {
             .read_at
             .map(format_timestamp)
             .unwrap_or_else(|| "never".into());
-        println!(
+        outln!(
             "    {} [{}] state {}, priority {}, group {}, assignee {} (read {read})",
             i.number,
             i.instance,
@@ -171,19 +176,19 @@ fn print_detail(d: &Detail) {
             l.link.last.assigned_to.as_deref().unwrap_or("-"),
         );
         if !l.also_linked.is_empty() {
-            println!("      also linked to: {}", l.also_linked.join(", "));
+            outln!("      also linked to: {}", l.also_linked.join(", "));
         }
     }
     if !d.comments.is_empty() {
-        println!("  comments:");
+        outln!("  comments:");
         for c in &d.comments {
-            println!("    [{}] {}: {}", format_timestamp(c.at), c.author, c.text);
+            outln!("    [{}] {}: {}", format_timestamp(c.at), c.author, c.text);
         }
     }
     if !d.history.is_empty() {
-        println!("  status history:");
+        outln!("  status history:");
         for h in &d.history {
-            println!(
+            outln!(
                 "    [{}] {} → {} by {}",
                 format_timestamp(h.at),
                 h.from,

@@ -6,7 +6,7 @@ use super::args::ConfigCommand;
 use super::context::Globals;
 use super::error::{CliError, CliResult};
 use super::exit::Exit;
-use super::output;
+use super::output::{self, outln};
 
 pub fn run(cmd: ConfigCommand, globals: &Globals) -> CliResult<Exit> {
     let paths = globals.paths()?;
@@ -19,7 +19,7 @@ pub fn run(cmd: ConfigCommand, globals: &Globals) -> CliResult<Exit> {
                     "overwritten": outcome.overwritten,
                 }));
             } else {
-                println!(
+                outln!(
                     "wrote {} (mode 0600){}; edit [instances.default] and run `snowlink config check`",
                     outcome.path.display(),
                     if outcome.overwritten {
@@ -37,7 +37,7 @@ pub fn run(cmd: ConfigCommand, globals: &Globals) -> CliResult<Exit> {
                 output::json(&report);
             } else {
                 let line = |name: &str, s: &config::PathStatus| {
-                    println!(
+                    outln!(
                         "{name:<12} {}{}",
                         s.path.display(),
                         if s.exists { "" } else { "  (not created yet)" }

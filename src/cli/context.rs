@@ -9,6 +9,7 @@ use crate::config::{self, Config, Credentials, OAuthGrant, Paths, ProcessEnv, Pr
 
 use super::error::{CliError, CliResult};
 use super::exit::Exit;
+use super::output::errln;
 
 /// The global flags of the command line.
 #[derive(Debug, Clone, Default)]
@@ -142,7 +143,7 @@ pub fn load_sources(
                 report_problems(&load);
                 loads.push(load);
             }
-            Err(e) => eprintln!("snowlink: warning: {e} (anomalies already in the store are kept)"),
+            Err(e) => errln!("snowlink: warning: {e} (anomalies already in the store are kept)"),
         }
     }
     Ok(loads)
@@ -152,10 +153,10 @@ pub fn load_sources(
 pub fn report_problems(load: &crate::ops::SourceLoad) {
     const SHOWN: usize = 20;
     for p in load.problems.iter().take(SHOWN) {
-        eprintln!("snowlink: warning: {}: {p} (record skipped)", load.path);
+        errln!("snowlink: warning: {}: {p} (record skipped)", load.path);
     }
     if load.problems.len() > SHOWN {
-        eprintln!(
+        errln!(
             "snowlink: warning: {}: {} more records skipped",
             load.path,
             load.problems.len() - SHOWN

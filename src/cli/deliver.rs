@@ -13,6 +13,7 @@ use crate::sync::{LinkPoller, SyncReport, Worker, WorkerOptions};
 
 use super::error::{CliError, CliResult};
 use super::exit::Exit;
+use super::output::outln;
 use super::sync_cmd::{exit_for, sync_error};
 
 /// How long a command waits for its deliveries before leaving them to `snowlink sync`.
@@ -53,20 +54,21 @@ impl Delivered {
             return;
         }
         if self.pending.is_empty() {
-            println!(
+            outln!(
                 "delivered {} of {} to ServiceNow",
-                self.delivered, self.queued
+                self.delivered,
+                self.queued
             );
             return;
         }
-        println!(
+        outln!(
             "{} of {} delivered; {} kept in the outbox (nothing is lost; `snowlink sync` or the dashboard delivers, `snowlink outbox` shows them):",
             self.delivered,
             self.queued,
             self.pending.len()
         );
         for p in &self.pending {
-            println!(
+            outln!(
                 "  #{} {}{}",
                 p.id,
                 p.state,

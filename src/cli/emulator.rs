@@ -5,6 +5,7 @@ use servicenow_emulator::{DEMO_ACCOUNTS, EmulatorConfig, FaultSpec};
 use super::args::EmulatorArgs;
 use super::error::{CliError, CliResult};
 use super::exit::Exit;
+use super::output::outln;
 
 pub async fn run(args: EmulatorArgs, json: bool) -> CliResult<Exit> {
     let faults = args
@@ -37,31 +38,31 @@ pub async fn run(args: EmulatorArgs, json: bool) -> CliResult<Exit> {
             .iter()
             .map(|a| serde_json::json!({"username": a.user_name, "password": a.password, "roles": a.roles}))
             .collect();
-        println!(
+        outln!(
             "{}",
             serde_json::json!({"url": url, "accounts": accounts, "oauth_client": {"client_id": "snowlink", "client_secret": "snowlink-secret"}})
         );
     } else {
-        println!("ServiceNow emulator listening on {url}");
-        println!("Demo accounts (username/password, roles):");
+        outln!("ServiceNow emulator listening on {url}");
+        outln!("Demo accounts (username/password, roles):");
         for a in DEMO_ACCOUNTS {
             let roles = if a.roles.is_empty() {
                 "no roles".to_string()
             } else {
                 a.roles.join(", ")
             };
-            println!("  {}/{}  ({roles})", a.user_name, a.password);
+            outln!("  {}/{}  ({roles})", a.user_name, a.password);
         }
-        println!("OAuth client: snowlink / snowlink-secret  (POST {url}/oauth_token.do)");
-        println!("Try: curl -u admin:admin '{url}/api/now/table/incident?sysparm_limit=1'");
-        println!("Press Ctrl-C to stop.");
+        outln!("OAuth client: snowlink / snowlink-secret  (POST {url}/oauth_token.do)");
+        outln!("Try: curl -u admin:admin '{url}/api/now/table/incident?sysparm_limit=1'");
+        outln!("Press Ctrl-C to stop.");
     }
     tokio::signal::ctrl_c()
         .await
         .map_err(|e| CliError::other(format!("cannot wait for Ctrl-C: {e}")))?;
     running.shutdown().await;
     if !json {
-        println!("emulator stopped");
+        outln!("emulator stopped");
     }
     Ok(Exit::Ok)
 }

@@ -11,7 +11,7 @@ use super::args::LinksCommand;
 use super::context::{Globals, client_for};
 use super::error::CliResult;
 use super::exit::Exit;
-use super::output;
+use super::output::{self, outln};
 use super::sync_cmd::{store_error, sync_error};
 
 #[derive(Debug, Serialize)]
@@ -51,7 +51,7 @@ pub async fn run(action: Option<LinksCommand>, globals: &Globals) -> CliResult<E
             output::json(&report);
             return Ok(exit);
         }
-        println!(
+        outln!(
             "read {} of {} linked records in {} requests{}",
             report.updated,
             report.records,
@@ -62,10 +62,10 @@ pub async fn run(action: Option<LinksCommand>, globals: &Globals) -> CliResult<E
                 .unwrap_or_default()
         );
         for n in &report.not_found {
-            println!("{n}: not found or hidden; its links are marked broken");
+            outln!("{n}: not found or hidden; its links are marked broken");
         }
         if let Some(e) = &report.error {
-            println!(
+            outln!(
                 "{} records not read (last known state kept): {e}",
                 report.unread
             );
@@ -90,17 +90,22 @@ pub async fn run(action: Option<LinksCommand>, globals: &Globals) -> CliResult<E
         return Ok(exit);
     }
     if rows.is_empty() {
-        println!("no links on instance {}", profile.name);
+        outln!("no links on instance {}", profile.name);
         return Ok(exit);
     }
-    println!(
+    outln!(
         "{:<11} {:<20} {:<24} {:<14} {:<16} {:<16} READ",
-        "NUMBER", "ANOMALY", "STATE", "PRIORITY", "GROUP", "ASSIGNEE"
+        "NUMBER",
+        "ANOMALY",
+        "STATE",
+        "PRIORITY",
+        "GROUP",
+        "ASSIGNEE"
     );
     for r in &rows {
         let l = r.link;
         let dash = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
-        println!(
+        outln!(
             "{:<11} {:<20} {:<24} {:<14} {:<16} {:<16} {}",
             format!(
                 "{}{}",
@@ -117,7 +122,7 @@ pub async fn run(action: Option<LinksCommand>, globals: &Globals) -> CliResult<E
         );
     }
     for line in sharing_summary(rows.iter().map(|r| r.link)) {
-        println!("{line}");
+        outln!("{line}");
     }
     Ok(exit)
 }

@@ -10,7 +10,7 @@ use super::args::{OutboxArgs, OutboxCommand};
 use super::context::Globals;
 use super::error::CliResult;
 use super::exit::Exit;
-use super::output;
+use super::output::{self, outln};
 use super::sync_cmd::store_error;
 
 #[derive(Debug, Serialize)]
@@ -38,7 +38,7 @@ pub fn run(args: OutboxArgs, globals: &Globals) -> CliResult<Exit> {
             if globals.json {
                 output::json(&serde_json::json!({ "dropped": id }));
             } else {
-                println!("dropped #{id}: it will never be sent");
+                outln!("dropped #{id}: it will never be sent");
             }
             Ok(Exit::Ok)
         }
@@ -69,13 +69,15 @@ fn list(store: &Store, all: bool, json: bool) -> CliResult<Exit> {
         return Ok(Exit::Ok);
     }
     for p in &paused {
-        println!(
+        outln!(
             "instance {} PAUSED since {}: {}",
-            p.instance, p.paused_at, p.reason
+            p.instance,
+            p.paused_at,
+            p.reason
         );
     }
     if items.is_empty() {
-        println!(
+        outln!(
             "outbox empty{}",
             if all {
                 ""
@@ -85,12 +87,17 @@ fn list(store: &Store, all: bool, json: bool) -> CliResult<Exit> {
         );
         return Ok(Exit::Ok);
     }
-    println!(
+    outln!(
         "{:>6}  {:<10} {:<10} {:<11} {:<18} {:>3}  DETAIL",
-        "ID", "STATE", "INSTANCE", "NUMBER", "KIND", "TRY"
+        "ID",
+        "STATE",
+        "INSTANCE",
+        "NUMBER",
+        "KIND",
+        "TRY"
     );
     for d in &items {
-        println!(
+        outln!(
             "{:>6}  {:<10} {:<10} {:<11} {:<18} {:>3}  {}",
             d.id,
             d.state.code(),
@@ -101,9 +108,14 @@ fn list(store: &Store, all: bool, json: bool) -> CliResult<Exit> {
             detail(d)
         );
     }
-    println!(
+    outln!(
         "pending {} (waiting {}), in flight {}, paused {}, failed {}, dead {}",
-        counts.pending, counts.waiting, counts.in_flight, counts.paused, counts.failed, counts.dead
+        counts.pending,
+        counts.waiting,
+        counts.in_flight,
+        counts.paused,
+        counts.failed,
+        counts.dead
     );
     Ok(Exit::Ok)
 }
@@ -162,9 +174,9 @@ fn retry(store: &mut Store, id: Option<i64>, all: bool, json: bool) -> CliResult
         });
     } else {
         for r in &resumed {
-            println!("resumed instance {r}");
+            outln!("resumed instance {r}");
         }
-        println!("{retried} deliveries due now; run `snowlink sync --once` to deliver them");
+        outln!("{retried} deliveries due now; run `snowlink sync --once` to deliver them");
     }
     Ok(Exit::Ok)
 }

@@ -7,7 +7,7 @@ use jiff::Timestamp;
 use super::context::{Globals, load_sources, report_problems, session, session_only};
 use super::error::{CliError, CliResult};
 use super::exit::Exit;
-use super::output;
+use super::output::{self, outln};
 
 pub async fn load(file: Option<PathBuf>, source: &str, globals: &Globals) -> CliResult<Exit> {
     let loads = match file {
@@ -38,7 +38,7 @@ pub async fn load(file: Option<PathBuf>, source: &str, globals: &Globals) -> Cli
         output::json(&serde_json::json!({ "sources": loads }));
     } else {
         for l in &loads {
-            println!(
+            outln!(
                 "{}: {} anomalies from {} ({} new, {} updated, {} unchanged, {} skipped)",
                 l.source,
                 l.loaded,

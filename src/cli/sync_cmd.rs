@@ -19,7 +19,7 @@ use super::args::SyncArgs;
 use super::context::{Globals, client_for};
 use super::error::{CliError, CliResult};
 use super::exit::Exit;
-use super::output;
+use super::output::{self, errln, outln};
 
 pub async fn run(args: SyncArgs, globals: &Globals) -> CliResult<Exit> {
     let (paths, config) = globals.load_config()?;
@@ -99,24 +99,24 @@ pub fn print_report(r: &SyncReport) {
             }
         ));
     }
-    println!("{line}");
+    outln!("{line}");
     if r.read_only {
-        println!("read-only profile: nothing was sent");
+        outln!("read-only profile: nothing was sent");
     }
     if let Some(p) = &r.paused {
-        println!("PAUSED ({}): {}", cause_name(p.cause), p.reason);
-        println!(
+        outln!("PAUSED ({}): {}", cause_name(p.cause), p.reason);
+        outln!(
             "  fix the cause, then `snowlink sync` (probes and resumes) or `snowlink outbox retry --all`"
         );
     }
     if let Some(u) = &r.unreachable {
-        println!("ServiceNow unreachable: {u}");
+        outln!("ServiceNow unreachable: {u}");
     }
     section("waiting", &r.waiting);
     section("failed", &r.failed);
     section("dead", &r.dead);
     if r.all_delivered() && r.paused.is_none() {
-        println!("outbox empty for {}", r.instance);
+        outln!("outbox empty for {}", r.instance);
     }
 }
 
@@ -124,9 +124,9 @@ fn section(name: &str, items: &[PendingItem]) {
     if items.is_empty() {
         return;
     }
-    println!("{name} {}:", items.len());
+    outln!("{name} {}:", items.len());
     for p in items {
-        println!(
+        outln!(
             "  #{} {} {}: {}",
             p.id,
             p.number.as_deref().unwrap_or("(new)"),
@@ -165,12 +165,12 @@ async fn watch_until_signal(
     let _ = printer.await;
     let report = report.map_err(sync_error)?;
     if json {
-        println!(
+        outln!(
             "{}",
             serde_json::json!({"event": "stopped", "report": report})
         );
     } else {
-        eprintln!("stopped");
+        errln!("stopped");
         print_report(&report);
     }
     Ok(Exit::Ok)
@@ -229,11 +229,11 @@ async fn print_events(mut rx: mpsc::UnboundedReceiver<SyncEvent>, json: bool) {
         }
         if json {
             match serde_json::to_string(&ev) {
-                Ok(s) => println!("{s}"),
-                Err(e) => eprintln!("snowlink: cannot encode event: {e}"),
+                Ok(s) => outln!("{s}"),
+                Err(e) => errln!("snowlink: cannot encode event: {e}"),
             }
         } else {
-            eprintln!(
+            errln!(
                 "{} {}",
                 Timestamp::now().strftime("%H:%M:%S"),
                 describe(&ev)

@@ -10,7 +10,7 @@ use super::context::{Globals, session};
 use super::deliver::{Delivered, deliver};
 use super::error::{CliError, CliResult};
 use super::exit::Exit;
-use super::output;
+use super::output::{self, outln};
 
 pub async fn run(cmd: TicketCommand, globals: &Globals) -> CliResult<Exit> {
     match cmd {
@@ -39,7 +39,7 @@ async fn create(args: TicketCreateArgs, globals: &Globals) -> CliResult<Exit> {
     };
     if let ops::CreateStart::Resume(id) = start {
         if !globals.json {
-            println!(
+            outln!(
                 "anomaly {} has a create queued earlier (#{id}); resuming it instead of making another incident",
                 stored.key.id
             );
@@ -80,8 +80,8 @@ async fn create(args: TicketCreateArgs, globals: &Globals) -> CliResult<Exit> {
         if globals.json {
             output::json(&serde_json::json!({"dry_run": true, "request": plan}));
         } else {
-            println!("dry run: nothing was sent. The request would be:");
-            println!("{} {}", plan.method, plan.url);
+            outln!("dry run: nothing was sent. The request would be:");
+            outln!("{} {}", plan.method, plan.url);
             output::json(&plan.body);
         }
         return Ok(Exit::Ok);
@@ -116,8 +116,8 @@ async fn finish_create(
     } else {
         match (&incident, &url) {
             (Some(i), Some(u)) => {
-                println!("created {} for anomaly {anomaly} and linked it", i.number);
-                println!("  {u}");
+                outln!("created {} for anomaly {anomaly} and linked it", i.number);
+                outln!("  {u}");
             }
             _ => delivery.print_human(),
         }
@@ -142,15 +142,17 @@ async fn link(id: &str, incident: &str, globals: &Globals) -> CliResult<Exit> {
         return Ok(exit);
     }
     if linked.created {
-        println!(
+        outln!(
             "linked {} to {}. Note: linking modifies the incident: the anomaly block is appended to its description and a work note is added.",
-            linked.anomaly.id, linked.incident.number
+            linked.anomaly.id,
+            linked.incident.number
         );
         delivery.print_human();
     } else {
-        println!(
+        outln!(
             "{} was already linked to {}: nothing changed",
-            linked.anomaly.id, linked.incident.number
+            linked.anomaly.id,
+            linked.incident.number
         );
     }
     Ok(exit)
@@ -162,9 +164,10 @@ async fn unlink(id: &str, incident: &str, globals: &Globals) -> CliResult<Exit> 
     if globals.json {
         output::json(&serde_json::json!({"unlinked": link}));
     } else {
-        println!(
+        outln!(
             "unlinked {} from {} (local only: notes already written stay on the incident)",
-            link.anomaly.id, link.incident.number
+            link.anomaly.id,
+            link.incident.number
         );
     }
     Ok(Exit::Ok)
@@ -185,17 +188,24 @@ async fn search(text: &str, globals: &Globals) -> CliResult<Exit> {
         });
     }
     if found.is_empty() {
-        println!("no incidents match {text:?}");
+        outln!("no incidents match {text:?}");
         return Ok(Exit::NotFound);
     }
-    println!(
+    outln!(
         "{:<11} {:<12} {:<14} {:<16} SHORT DESCRIPTION",
-        "NUMBER", "STATE", "PRIORITY", "GROUP"
+        "NUMBER",
+        "STATE",
+        "PRIORITY",
+        "GROUP"
     );
     for i in found {
-        println!(
+        outln!(
             "{:<11} {:<12} {:<14} {:<16} {}",
-            i.number, i.state, i.priority, i.assignment_group, i.short_description
+            i.number,
+            i.state,
+            i.priority,
+            i.assignment_group,
+            i.short_description
         );
     }
     Ok(Exit::Ok)

@@ -13,7 +13,7 @@ use super::context::{Globals, session};
 use super::deliver::{Delivered, deliver};
 use super::error::{CliError, CliResult};
 use super::exit::Exit;
-use super::output;
+use super::output::{self, outln};
 
 #[derive(Debug, Serialize)]
 struct TriageOutput {
@@ -51,7 +51,7 @@ async fn set_status(ids: &[String], status: Status, globals: &Globals) -> CliRes
             } else {
                 format!("{}: already {status}, nothing to record", r.anomaly.id)
             };
-            println!("{what}{}", notes_phrase(r.outbox.len()));
+            outln!("{what}{}", notes_phrase(r.outbox.len()));
         }
     }
     finish(TriageOutput { recorded, delivery }, globals)
@@ -63,7 +63,7 @@ pub async fn comment(args: CommentArgs, globals: &Globals) -> CliResult<Exit> {
     let recorded = ops::comment(&session, &args.id, &text)?;
     let delivery = deliver(&session, &recorded.outbox).await?;
     if !globals.json {
-        println!(
+        outln!(
             "{}: comment recorded{}",
             recorded.anomaly.id,
             notes_phrase(recorded.outbox.len())

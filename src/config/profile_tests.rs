@@ -253,7 +253,7 @@ fn source_failures_are_reported_not_skipped() {
     let msg = password(&cfg, &MapEnv::new()).unwrap_err().to_string();
     assert_eq!(
         msg,
-        "password_command for instance `default` exited with status 2: pass: not found"
+        "password_command for instance `default` (program `echo`) exited with status 2; its error output was withheld because it may contain secrets; run the command yourself to see it"
     );
     let cfg = load(
         dir.path(),

@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 use serde::Serialize;
 
 use super::command::{self, Failure};
@@ -114,7 +114,7 @@ pub(crate) fn resolve(
             .map_err(|f| ConfigError::SecretCommand {
                 instance: ctx.instance.to_owned(),
                 key: kind.command_key,
-                problem: redact_known(f.to_string(), src),
+                problem: command_problem(&f, script),
             });
     }
     if let Some(var) = src.env.as_deref().filter(|s| !s.is_empty()) {
@@ -141,16 +141,38 @@ pub(crate) fn resolve(
     })
 }
 
-/// A failing helper's stderr is shown to the user; strip any secret we already know (the plain value)
-/// in case the helper echoed it. Its own stdout is stripped in `command`.
-fn redact_known(mut text: String, src: &SecretSources) -> String {
-    if let Some(plain) = &src.plain {
-        let plain = plain.expose_secret();
-        if !plain.is_empty() && text.contains(plain) {
-            text = text.replace(plain, "[REDACTED]");
-        }
-    }
-    text
+/// What went wrong with a `*_command`, without anything the command printed. Its stderr is
+/// withheld entirely: a helper that fails may echo the secret (or a neighbouring one) in its
+/// complaint, and no redaction can know every secret it might hold. The program's name and the
+/// exit status are enough to know where to look; running the command by hand shows the rest.
+fn command_problem(failure: &Failure, script: &str) -> String {
+    let program = program_name(script)
+        .map(|p| format!(" (program `{p}`)"))
+        .unwrap_or_default();
+    let ended = match failure {
+        Failure::Exit { code: Some(c), .. } => format!("exited with status {c}"),
+        Failure::Exit { code: None, .. } => "was killed by a signal".to_owned(),
+        // Spawn errors come from starting `sh`, timeouts and empty or non-UTF-8 output carry no
+        // text of the helper's: these are safe to show as they are.
+        other => return format!("{program} {other}").trim_start().to_owned(),
+    };
+    format!(
+        "{program} {ended}; its error output was withheld because it may contain secrets; run the command yourself to see it"
+    )
+    .trim_start()
+    .to_owned()
+}
+
+/// The base name of the program a shell command line runs (`pass` for
+/// `PASSWORD_STORE_DIR=~/p pass show sn`), skipping leading `VAR=value` assignments whose values
+/// may be secrets. `None` when the first word is not a plain program path (quotes, `$`, globs).
+fn program_name(script: &str) -> Option<&str> {
+    let word = script.split_whitespace().find(|w| !w.contains('='))?;
+    let plain = word
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '.' | '_' | '-' | '+'));
+    let name = word.rsplit('/').next()?;
+    (plain && !name.is_empty() && name.len() <= 64).then_some(name)
 }
 
 /// The 0600 rule: a plain secret is only used from a file nobody else can read.
@@ -225,4 +247,34 @@ fn is_executable(p: &Path) -> bool {
 #[cfg(not(unix))]
 fn is_executable(p: &Path) -> bool {
     p.is_file()
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+
+    #[test]
+    fn program_name_skips_assignments_and_refuses_shell_syntax() {
+        assert_eq!(program_name("pass show servicenow/prod"), Some("pass"));
+        assert_eq!(program_name("/usr/bin/gpg -d x.gpg"), Some("gpg"));
+        assert_eq!(program_name("TOKEN=hunter2 op read x"), Some("op"));
+        assert_eq!(program_name("\"$HOME/bin/get pw\""), None);
+        assert_eq!(program_name("$(cat f)"), None);
+        assert_eq!(program_name("   "), None);
+    }
+
+    #[test]
+    fn a_failed_command_never_shows_its_error_output() {
+        let failure =
+            command::run_shell("echo hunter2-secret >&2; exit 1", command::DEFAULT_TIMEOUT)
+                .unwrap_err();
+        let problem = command_problem(&failure, "sh -c 'echo hunter2-secret >&2; exit 1'");
+        assert_eq!(
+            problem,
+            "(program `sh`) exited with status 1; its error output was withheld because it may contain secrets; run the command yourself to see it"
+        );
+        let empty = command_problem(&Failure::Empty, "pass show x");
+        assert_eq!(empty, "(program `pass`) printed nothing on stdout");
+    }
 }
