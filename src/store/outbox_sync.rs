@@ -25,7 +25,77 @@ impl Store {
         lease: Duration,
         max: usize,
     ) -> Result<Vec<Delivery>> {
-        self.claim_scoped(instance, None, owner, now, lease, max)
+        Ok(self
+            .claim_runs_scoped(instance, None, owner, now, lease, max, 1)?
+            .into_iter()
+            .flatten()
+            .collect())
+    }
+
+    /// Claims up to `max` queues of `instance` (by their due heads, as
+    /// [`Store::claim_next_for`]) and, behind each head, up to `run_len - 1` following rows of
+    /// the same queue that are due, in queue order: one durable commit hands a worker a run of
+    /// deliveries to send one after the other (docs/store.md §Claims). Rows of a run that are
+    /// not sent go back with [`Store::release_claims`].
+    #[allow(clippy::too_many_arguments)]
+    pub fn claim_runs_for(
+        &mut self,
+        instance: &str,
+        scope: Option<&[OutboxId]>,
+        owner: &str,
+        now: Timestamp,
+        lease: Duration,
+        max: usize,
+        run_len: usize,
+    ) -> Result<Vec<Vec<Delivery>>> {
+        self.claim_runs_scoped(instance, scope, owner, now, lease, max, run_len)
+    }
+
+    /// Gives back claimed rows that were not attempted (the run stopped early): pending again,
+    /// their attempt not counted, their flags unchanged. Rows no longer ours are left alone.
+    pub fn release_claims(&mut self, ids: &[OutboxId], owner: &str) -> Result<()> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        self.with_relaxed_sync(|s| {
+            let tx = s.write_tx()?;
+            {
+                let mut update = tx.prepare_cached(
+                    "UPDATE outbox SET state = CASE WHEN EXISTS (SELECT 1 FROM paused_instances p \
+                     WHERE p.instance = outbox.instance) THEN 'paused' ELSE 'pending' END, \
+                     attempts = MAX(attempts - 1, 0), lease_owner = NULL, lease_until = NULL \
+                     WHERE id = ?1 AND state = 'in_flight' AND lease_owner = ?2",
+                )?;
+                for id in ids {
+                    update.execute(params![id, owner])?;
+                }
+            }
+            tx.commit()?;
+            Ok(())
+        })
+    }
+
+    /// Extends the leases of `ids` that `owner` still holds; `LeaseLost` when the first one
+    /// (the row being sent) is no longer ours.
+    pub fn extend_leases(&mut self, ids: &[OutboxId], owner: &str, until: Timestamp) -> Result<()> {
+        let tx = self.write_tx()?;
+        {
+            let mut update = tx.prepare_cached(
+                "UPDATE outbox SET lease_until = ?3 WHERE id = ?1 AND state = 'in_flight' \
+                 AND lease_owner = ?2",
+            )?;
+            for (i, id) in ids.iter().enumerate() {
+                let n = update.execute(params![id, owner, ms(until)])?;
+                if n == 0 && i == 0 {
+                    return Err(StoreError::LeaseLost {
+                        id: *id,
+                        owner: owner.to_string(),
+                    });
+                }
+            }
+        }
+        tx.commit()?;
+        Ok(())
     }
 
     /// Like [`Store::claim_next_for`], but only from the queues holding `ids`: delivers the
@@ -39,10 +109,15 @@ impl Store {
         lease: Duration,
         max: usize,
     ) -> Result<Vec<Delivery>> {
-        self.claim_scoped(instance, Some(ids), owner, now, lease, max)
+        Ok(self
+            .claim_runs_scoped(instance, Some(ids), owner, now, lease, max, 1)?
+            .into_iter()
+            .flatten()
+            .collect())
     }
 
-    fn claim_scoped(
+    #[allow(clippy::too_many_arguments)]
+    fn claim_runs_scoped(
         &mut self,
         instance: &str,
         ids: Option<&[OutboxId]>,
@@ -50,7 +125,8 @@ impl Store {
         now: Timestamp,
         lease: Duration,
         max: usize,
-    ) -> Result<Vec<Delivery>> {
+        run_len: usize,
+    ) -> Result<Vec<Vec<Delivery>>> {
         if max == 0 || ids.is_some_and(<[OutboxId]>::is_empty) {
             return Ok(Vec::new());
         }
@@ -82,24 +158,32 @@ impl Store {
             stmt.query_map(params![now_ms, limit, instance], |r| r.get(0))?
                 .collect::<rusqlite::Result<_>>()?
         };
+        let runs: Vec<Vec<OutboxId>> = ids
+            .into_iter()
+            .map(|head| followers(&tx, head, now_ms, run_len))
+            .collect::<Result<_>>()?;
         {
             let mut update = tx.prepare_cached(
                 "UPDATE outbox SET outcome_unknown = CASE WHEN state = 'in_flight' THEN 1 \
                  ELSE outcome_unknown END, state = 'in_flight', lease_owner = ?2, lease_until = ?3, \
                  attempts = attempts + 1 WHERE id = ?1",
             )?;
-            for id in &ids {
+            for id in runs.iter().flatten() {
                 update.execute(params![id, owner, until])?;
             }
         }
         tx.commit()?;
-        let mut claimed = Vec::with_capacity(ids.len());
-        for id in ids {
+        let mut claimed = Vec::with_capacity(runs.len());
+        for run in runs {
             // Read after commit: the rows are ours until the lease ends, so nothing changes them.
-            claimed.push(
-                self.outbox_get(id)?
-                    .ok_or(StoreError::DeliveryNotFound(id))?,
-            );
+            let mut rows = Vec::with_capacity(run.len());
+            for id in run {
+                rows.push(
+                    self.outbox_get(id)?
+                        .ok_or(StoreError::DeliveryNotFound(id))?,
+                );
+            }
+            claimed.push(rows);
         }
         Ok(claimed)
     }
@@ -176,6 +260,41 @@ impl Store {
         let n = n.ok_or(StoreError::DeliveryNotFound(id))?;
         Ok(usize::try_from(n).unwrap_or(0))
     }
+}
+
+/// `head` and the due rows right behind it in its queue, at most `run_len` in all. Dropped rows
+/// are skipped (they no longer hold the queue); anything else that is not due ends the run.
+fn followers(
+    tx: &rusqlite::Transaction<'_>,
+    head: OutboxId,
+    now_ms: i64,
+    run_len: usize,
+) -> Result<Vec<OutboxId>> {
+    let mut run = vec![head];
+    if run_len <= 1 {
+        return Ok(run);
+    }
+    let mut stmt = tx.prepare_cached(
+        "SELECT f.id, f.state, f.next_attempt_at FROM outbox f JOIN outbox h ON f.queue = h.queue \
+         WHERE h.id = ?1 AND f.seq > h.seq AND f.state NOT IN ('delivered', 'dropped') \
+         ORDER BY f.seq LIMIT ?2",
+    )?;
+    let limit = i64::try_from(run_len - 1).unwrap_or(i64::MAX);
+    let rows = stmt.query_map(params![head, limit], |r| {
+        Ok((
+            r.get::<_, OutboxId>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, i64>(2)?,
+        ))
+    })?;
+    for row in rows {
+        let (id, state, due) = row?;
+        if state != "pending" || due > now_ms {
+            break;
+        }
+        run.push(id);
+    }
+    Ok(run)
 }
 
 /// Ends the leases of owners that are gone, so the claim that follows hands their rows out at

@@ -11,7 +11,10 @@ use super::task::{Outcome, TaskResult};
 /// State of one run.
 pub(crate) struct Run {
     pub(crate) report: SyncReport,
-    pub(crate) tasks: JoinSet<Result<TaskResult>>,
+    pub(crate) tasks: JoinSet<Result<Vec<TaskResult>>>,
+    /// Whether running queue runs may go on to their next delivery (cleared when claims stop:
+    /// rate limit, outage, pause, deadline, shutdown).
+    pub(crate) go_on: std::sync::Arc<std::sync::atomic::AtomicBool>,
     /// Send nothing to the instance before this (rate limit, unreachable, overloaded).
     pub(crate) hold_until: Option<Timestamp>,
     /// The last "nothing answered" error of this run; cleared by a success.

@@ -4,13 +4,14 @@
 
 use std::future::Future;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use jiff::Timestamp;
 use servicenow_client::Client;
 
 use crate::domain::IncidentRef;
-use crate::store::{Delivery, NewAudit, StoreError};
+use crate::store::{Delivery, NewAudit, OutboxId, StoreError};
 
 use super::action::{Action, PauseCause, classify};
 use super::backoff::Backoff;
@@ -62,17 +63,48 @@ pub(crate) struct TaskResult {
     pub outcome: Outcome,
 }
 
-pub(crate) async fn run(ctx: Arc<TaskCtx>, d: Delivery) -> Result<TaskResult> {
+/// Sends a claimed run of one queue's deliveries in queue order. It goes on to the next only
+/// while the previous was delivered and `go_on` holds (the worker clears it to stop, or when the
+/// instance must rest: rate limit, outage, pause); rows it does not attempt are released at
+/// once, so they keep their place and their attempt counts.
+pub(crate) async fn run_batch(
+    ctx: Arc<TaskCtx>,
+    batch: Vec<Delivery>,
+    go_on: Arc<AtomicBool>,
+) -> Result<Vec<TaskResult>> {
+    let mut results = Vec::with_capacity(batch.len());
+    let ids: Vec<OutboxId> = batch.iter().map(|d| d.id).collect();
+    for (i, d) in batch.into_iter().enumerate() {
+        let carry_on = results
+            .last()
+            .is_none_or(|r: &TaskResult| matches!(r.outcome, Outcome::Delivered(_)))
+            && (i == 0 || go_on.load(Ordering::Relaxed));
+        if !carry_on {
+            let rest = ids[i..].to_vec();
+            let owner = ctx.owner.clone();
+            ctx.store
+                .call(move |s| s.release_claims(&rest, &owner))
+                .await?;
+            break;
+        }
+        results.push(run(&ctx, d, &ids[i..]).await?);
+    }
+    Ok(results)
+}
+
+/// One delivery of a run; `held` are the run's rows from this one on, whose leases are kept
+/// alive together while it is in flight.
+async fn run(ctx: &TaskCtx, d: Delivery, held: &[OutboxId]) -> Result<TaskResult> {
     let attempt = Attempt {
         client: &ctx.client,
         store: &ctx.store,
         owner: &ctx.owner,
     };
-    let result = match with_lease(&ctx, d.id, attempt.run(&d)).await {
+    let result = match with_lease(ctx, held, attempt.run(&d)).await {
         None => return Ok(lease_lost(d)),
         Some(r) => r,
     };
-    let outcome = match record(&ctx, &d, result).await {
+    let outcome = match record(ctx, &d, result).await {
         Err(SyncError::Store(StoreError::LeaseLost { .. })) => Outcome::LeaseLost,
         other => other?,
     };
@@ -95,7 +127,7 @@ fn lease_lost(delivery: Delivery) -> TaskResult {
 
 /// Drives `fut`, extending the lease every third of its length. `None` when the lease was lost
 /// (the attempt is dropped: whatever it sent, the new owner reads it back first).
-async fn with_lease<F: Future>(ctx: &TaskCtx, id: i64, fut: F) -> Option<F::Output> {
+async fn with_lease<F: Future>(ctx: &TaskCtx, held: &[OutboxId], fut: F) -> Option<F::Output> {
     let period = (ctx.lease / 3).max(Duration::from_millis(100));
     let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -104,13 +136,13 @@ async fn with_lease<F: Future>(ctx: &TaskCtx, id: i64, fut: F) -> Option<F::Outp
         tokio::select! {
             out = &mut fut => return Some(out),
             _ = tick.tick() => {
-                let (owner, lease) = (ctx.owner.clone(), ctx.lease);
+                let (owner, lease, ids) = (ctx.owner.clone(), ctx.lease, held.to_vec());
                 let until = Timestamp::now() + lease;
-                match ctx.store.call(move |s| s.extend_lease(id, &owner, until)).await {
+                match ctx.store.call(move |s| s.extend_leases(&ids, &owner, until)).await {
                     Ok(()) => {}
                     Err(SyncError::Store(StoreError::LeaseLost { .. })) => return None,
                     // A busy store: the lease still has two thirds left; try again next tick.
-                    Err(e) => tracing::warn!(id, error = %e, "could not extend lease"),
+                    Err(e) => tracing::warn!(ids = ?held, error = %e, "could not extend leases"),
                 }
             }
         }

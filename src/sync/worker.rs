@@ -5,6 +5,7 @@
 
 use std::path::Path;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use jiff::Timestamp;
@@ -34,6 +35,10 @@ pub struct Worker {
     pub(crate) opts: WorkerOptions,
     wake: Wake,
 }
+
+/// How many deliveries of one incident queue a claim hands out together: they go one after
+/// the other (FIFO) on one task, and the claim's durable commit is paid once for all of them.
+const RUN_LEN: usize = 16;
 
 /// In `watch`, how often a paused (401/403) instance is probed without a user action.
 const PAUSED_PROBE_EVERY: Duration = Duration::from_secs(120);
@@ -153,6 +158,7 @@ impl Worker {
             server_failures: 0,
             last_server_error: None,
             probed: false,
+            go_on: Arc::new(AtomicBool::new(true)),
             paused_checked: std::time::Instant::now(),
             stopping: false,
             events,
@@ -230,9 +236,12 @@ impl Worker {
             && run.hold_until.is_none_or(|h| h <= now)
             && !(once_like && run.unreachable.is_some());
         let free = self.opts.max_in_flight.saturating_sub(run.tasks.len());
+        // Runs already claimed stop after their current delivery when claims stop.
+        run.go_on.store(may_claim, Ordering::Relaxed);
         if may_claim && free > 0 {
-            for d in self.claim(mode, now, free).await? {
-                run.tasks.spawn(task::run(self.ctx.clone(), d));
+            for batch in self.claim(mode, now, free).await? {
+                run.tasks
+                    .spawn(task::run_batch(self.ctx.clone(), batch, run.go_on.clone()));
             }
         }
         if !run.tasks.is_empty() {
@@ -252,12 +261,14 @@ impl Worker {
             };
             tokio::select! {
                 Some(joined) = run.tasks.join_next() => {
-                    let result = joined.map_err(|e| SyncError::Task(e.to_string()))??;
-                    run.absorb(result);
+                    for result in joined.map_err(|e| SyncError::Task(e.to_string()))?? {
+                        run.absorb(result);
+                    }
                     // Others that finished meanwhile: their slots are refilled by one claim.
                     while let Some(joined) = run.tasks.try_join_next() {
-                        let result = joined.map_err(|e| SyncError::Task(e.to_string()))??;
-                        run.absorb(result);
+                        for result in joined.map_err(|e| SyncError::Task(e.to_string()))?? {
+                            run.absorb(result);
+                        }
                     }
                 }
                 _ = sleep_until(wake), if wake.is_some() => {}
@@ -331,27 +342,37 @@ impl Worker {
         }
     }
 
-    async fn claim(&self, mode: &Mode<'_>, now: Timestamp, max: usize) -> Result<Vec<Delivery>> {
+    /// Claims up to `max` queue runs (docs/store.md §Claims): one durable commit for each
+    /// batch of heads and the due rows right behind them.
+    async fn claim(
+        &self,
+        mode: &Mode<'_>,
+        now: Timestamp,
+        max: usize,
+    ) -> Result<Vec<Vec<Delivery>>> {
         let (instance, owner, lease) = (
             self.instance.clone(),
             self.opts.owner.clone(),
             self.opts.lease,
         );
-        match mode {
-            Mode::Until { ids, .. } => {
-                let ids = ids.to_vec();
-                self.ctx
-                    .store
-                    .call(move |s| s.claim_queues_of(&instance, &ids, &owner, now, lease, max))
-                    .await
-            }
-            _ => {
-                self.ctx
-                    .store
-                    .call(move |s| s.claim_next_for(&instance, &owner, now, lease, max))
-                    .await
-            }
-        }
+        let scope = match mode {
+            Mode::Until { ids, .. } => Some(ids.to_vec()),
+            _ => None,
+        };
+        self.ctx
+            .store
+            .call(move |s| {
+                s.claim_runs_for(
+                    &instance,
+                    scope.as_deref(),
+                    &owner,
+                    now,
+                    lease,
+                    max,
+                    RUN_LEN,
+                )
+            })
+            .await
     }
 
     /// When something may next be claimable: the next due time, not before the hold.
