@@ -29,7 +29,7 @@ fn form(s: &State) -> &super::form::TicketForm {
 #[test]
 fn ticket_form_validates_inline_and_submits() {
     let mut s = loaded(3, (80, 24));
-    let effects = press(&mut s, [ch('c')]);
+    let effects = press(&mut s, [ch('c'), ch('y')]);
     assert!(effects.iter().any(
         |e| matches!(e, Effect::LoadChoices { element, dependent: None, .. } if element == "category")
     ));
@@ -124,7 +124,7 @@ fn ticket_form_validates_inline_and_submits() {
 #[test]
 fn create_error_keeps_the_form_open_with_the_message() {
     let mut s = loaded(3, (80, 24));
-    let effects = press(&mut s, [ch('c'), ctrl('s')]);
+    let effects = press(&mut s, [ch('c'), ch('y'), ctrl('s')]);
     let req = effects.iter().find_map(|e| match e {
         Effect::CreateTicket { req, .. } => Some(*req),
         _ => None,
@@ -148,7 +148,7 @@ fn create_error_keeps_the_form_open_with_the_message() {
 #[test]
 fn read_only_refusal_reaches_the_form() {
     let mut s = loaded(3, (80, 24));
-    let effects = press(&mut s, [ch('c'), ctrl('s')]);
+    let effects = press(&mut s, [ch('c'), ch('y'), ctrl('s')]);
     let req = effects
         .iter()
         .find_map(|e| match e {
@@ -167,7 +167,7 @@ fn read_only_refusal_reaches_the_form() {
 #[test]
 fn category_change_reloads_subcategories_and_stale_choices_are_dropped() {
     let mut s = loaded(3, (80, 24));
-    let effects = press(&mut s, [ch('c')]);
+    let effects = press(&mut s, [ch('c'), ch('y')]);
     let Some(Effect::LoadChoices { req, .. }) = effects.first().cloned() else {
         panic!()
     };
@@ -334,4 +334,24 @@ fn palette_runs_the_chosen_action() {
     press(&mut s, [ch(':'), ch('h'), ch('e'), ch('l'), ch('p')]);
     press(&mut s, [key(KeyCode::Enter)]);
     assert!(matches!(s.popup, Some(Popup::Help { .. })));
+}
+
+#[test]
+fn create_on_an_anomaly_with_an_open_incident_asks_first() {
+    let mut s = loaded(3, (80, 24));
+    // The first sample anomaly is linked to an incident that is In Progress.
+    let effects = press(&mut s, [ch('c')]);
+    assert!(effects.is_empty(), "nothing is loaded before the answer");
+    match &s.popup {
+        Some(Popup::Confirm(c)) => {
+            assert!(c.question.contains("already has an open incident"), "{}", c.question);
+            assert!(c.question.contains("Create another"), "{}", c.question);
+        }
+        other => panic!("expected a confirmation, got {other:?}"),
+    }
+    // "n" keeps things as they were; "c" then "y" opens the form.
+    press(&mut s, [ch('n')]);
+    assert!(s.popup.is_none());
+    press(&mut s, [ch('c'), ch('y')]);
+    assert!(matches!(s.popup, Some(Popup::Ticket(_))));
 }

@@ -108,7 +108,7 @@ fn palette() {
 
 fn form(size: (u16, u16)) -> State {
     let mut s = loaded(10, size);
-    let effects = press(&mut s, [ch('c')]);
+    let effects = press(&mut s, [ch('c'), ch('y')]);
     // Answer the category load.
     for e in effects {
         if let super::effect::Effect::LoadChoices { req, element, .. } = e {
