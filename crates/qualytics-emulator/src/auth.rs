@@ -54,7 +54,13 @@ pub struct Tokens {
 impl Tokens {
     pub fn issue(&mut self, user_id: u64, role: Role, lifetime: Duration) -> String {
         let iat = clock::unix_now();
-        let exp = iat.saturating_add(i64::try_from(lifetime.as_secs()).unwrap_or(i64::MAX));
+        // A zero lifetime is "already expired": `exp` a second in the past, so a
+        // client comparing `exp >= now` within the same second agrees.
+        let exp = if lifetime.is_zero() {
+            iat - 1
+        } else {
+            iat.saturating_add(i64::try_from(lifetime.as_secs()).unwrap_or(i64::MAX))
+        };
         let header = json!({ "alg": "HS256", "typ": "JWT" });
         let payload = json!({
             "sub": user_id.to_string(),
@@ -95,11 +101,12 @@ impl Tokens {
         Ok(issued.caller)
     }
 
-    /// Makes every issued token expired now (they stay JWT-valid for decoding).
+    /// Makes every issued token expired on the server side (their payloads
+    /// keep the original `exp`, as a revoked token's would).
     pub fn expire_all(&mut self) -> usize {
-        let now = clock::unix_now();
+        let past = clock::unix_now() - 1;
         for t in self.issued.values_mut() {
-            t.exp = now;
+            t.exp = past;
         }
         self.issued.len()
     }

@@ -153,6 +153,8 @@ impl Emulator {
         &self.viewer_token
     }
 
+    /// A new JWT-shaped token; `Duration::ZERO` gives one that is already
+    /// expired (`exp` in the past), for expiry tests.
     pub fn issue_token(&self, user_id: u64, role: Role, lifetime: Duration) -> String {
         lock(&self.state.tokens).issue(user_id, role, lifetime)
     }
