@@ -101,15 +101,24 @@ impl Cli {
         out
     }
 
-    /// The Python interpreter the CLI runs on (its script's shebang).
-    fn python(&self) -> PathBuf {
+    /// A command for the Python interpreter the CLI runs on (its script's
+    /// shebang), able to import the CLI's package: a venv's interpreter can
+    /// already; for scripts/test's `pip --target` layout (`DIR/bin/qualytics-cli`
+    /// next to `DIR/qualytics/`) DIR goes on PYTHONPATH.
+    fn python(&self) -> tokio::process::Command {
         let text =
             std::fs::read_to_string(&self.bin).expect("the qualytics entry point is a script");
         let first = text.lines().next().unwrap_or("");
         let interp = first
             .strip_prefix("#!")
             .unwrap_or_else(|| panic!("{} has no shebang: {first}", self.bin.display()));
-        PathBuf::from(interp.trim())
+        let mut cmd = tokio::process::Command::new(interp.trim());
+        if let Some(dir) = self.bin.parent().and_then(|b| b.parent())
+            && dir.join("qualytics").join("__init__.py").is_file()
+        {
+            cmd.env("PYTHONPATH", dir);
+        }
+        cmd
     }
 }
 
@@ -214,7 +223,8 @@ async fn auth_init_config_file_doctor_and_env_precedence() {
     let doc = a.get("/api/openapi.json").await.json;
     let doc_file = cli.home.join("openapi.json");
     std::fs::write(&doc_file, doc.to_string()).unwrap();
-    let check = tokio::process::Command::new(cli.python())
+    let check = cli
+        .python()
         .args([
             "-c",
             "import json,sys\nfrom qualytics.api.compatibility import find_incompatible_operations as f\nprint(json.dumps(f(json.load(open(sys.argv[1])))))",
