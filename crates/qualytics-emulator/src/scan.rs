@@ -29,19 +29,39 @@ pub struct ScanReport {
     pub resolved: Vec<Anomaly>,
 }
 
-/// All or nothing: the scan runs on a copy that replaces the store on success.
+/// All or nothing: on the first refused step the steps already applied are
+/// undone (cost proportional to the scan, not to the store).
 pub fn run(store: &mut Store, spec: ScanSpec) -> Result<ScanReport, StoreError> {
-    let mut next = store.clone();
+    let mut undo = Vec::new();
+    let result = apply(store, spec, &mut undo);
+    if result.is_err() {
+        for (id, previous) in undo.into_iter().rev() {
+            store.restore(id, previous);
+        }
+    }
+    result
+}
+
+fn apply(
+    store: &mut Store,
+    spec: ScanSpec,
+    undo: &mut Vec<(u64, Option<Anomaly>)>,
+) -> Result<ScanReport, StoreError> {
     let mut report = ScanReport::default();
     for new in spec.new {
-        report.created.push(next.add(new)?);
+        let created = store.add(new)?;
+        undo.push((created.id, None));
+        report.created.push(created);
     }
     for id in spec.reactivate {
-        report.reactivated.push(next.reactivate(id)?);
+        let previous = store.snapshot(id);
+        report.reactivated.push(store.reactivate(id)?);
+        undo.push((id, previous));
     }
     for id in spec.auto_resolve {
-        report.resolved.push(next.auto_resolve(id)?);
+        let previous = store.snapshot(id);
+        report.resolved.push(store.auto_resolve(id)?);
+        undo.push((id, previous));
     }
-    *store = next;
     Ok(report)
 }

@@ -31,7 +31,7 @@ pub struct Update {
     pub assignee_ids: Option<Vec<u64>>,
 }
 
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Default)]
 pub struct Store {
     anomalies: BTreeMap<u64, Anomaly>,
     users: BTreeMap<u64, User>,
@@ -117,6 +117,23 @@ impl Store {
 
     pub fn all(&self) -> impl Iterator<Item = &Anomaly> {
         self.anomalies.values()
+    }
+
+    /// The stored state of one anomaly, for `restore` (scan rollback).
+    pub fn snapshot(&self, id: u64) -> Option<Anomaly> {
+        self.anomalies.get(&id).cloned()
+    }
+
+    /// Puts back a `snapshot`: `None` removes the anomaly again.
+    pub fn restore(&mut self, id: u64, previous: Option<Anomaly>) {
+        match previous {
+            Some(a) => {
+                self.anomalies.insert(id, a);
+            }
+            None => {
+                self.anomalies.remove(&id);
+            }
+        }
     }
 
     pub fn user(&self, id: u64) -> Option<&User> {

@@ -98,14 +98,27 @@ async fn a_scan_reactivates_archived_anomalies_and_auto_resolves_open_ones() {
 #[tokio::test]
 async fn a_scan_is_all_or_nothing() {
     let e = emu().await;
+    let new = json!({ "description": "from the scan", "datastore": { "id": 1, "name": "a" }, "container": { "id": 1, "name": "b" } });
+    // Steps run in order new → reactivate → auto_resolve; 2 is open, so the
+    // reactivation of 2 is refused after 9 was added and 7 reactivated.
     let r = control(
         &e,
         Method::POST,
         "/scan",
-        Some(json!({ "auto_resolve": [1], "reactivate": [2] })),
+        Some(json!({ "new": [new], "reactivate": [7, 2], "auto_resolve": [1] })),
     )
     .await;
     assert_eq!(r.status, StatusCode::CONFLICT, "2 is open: {}", r.text);
+    assert_eq!(
+        e.emu.anomalies().len(),
+        8,
+        "the added anomaly was rolled back"
+    );
+    assert_eq!(
+        e.emu.anomaly(7).unwrap().status,
+        Status::Resolved,
+        "7 was rolled back"
+    );
     assert_eq!(e.emu.anomaly(1).unwrap().status, Status::Active);
     let err = e
         .emu
