@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use axum::body::{Body, to_bytes};
+use axum::extract::DefaultBodyLimit;
 use axum::extract::{Request, State};
 use axum::http::{Method, StatusCode, header};
 use axum::middleware::{self, Next};
@@ -48,6 +49,9 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route_layer(middleware::from_fn_with_state(state.clone(), authenticate));
     open.merge(guarded)
         .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "Not Found") })
+        // `observe` enforces MAX_BODY_BYTES with a JSON 413; axum's own 2 MB
+        // plain-text limit on the extractors would otherwise answer first.
+        .layer(DefaultBodyLimit::disable())
         .layer(middleware::from_fn_with_state(state.clone(), observe))
         .nest("/__emulator", control::router())
         .with_state(state)

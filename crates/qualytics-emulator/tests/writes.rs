@@ -278,3 +278,36 @@ async fn bulk_delete_takes_a_json_body_and_is_all_or_nothing() {
         StatusCode::UNPROCESSABLE_ENTITY
     );
 }
+
+#[tokio::test]
+async fn bodies_up_to_the_limit_are_read_and_larger_ones_are_413_json() {
+    let e = emu().await;
+    // 3 MB of description: above axum's default 2 MB, below the emulator's limit.
+    let big = "x".repeat(3 * 1024 * 1024);
+    let r = e
+        .put(
+            "/api/anomalies/1",
+            json!({ "status": "Active", "description": big }),
+        )
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::OK,
+        "{}",
+        &r.text[..r.text.len().min(200)]
+    );
+    let huge = "x".repeat(qualytics_emulator::MAX_BODY_BYTES + 1);
+    let r = e
+        .put(
+            "/api/anomalies/1",
+            json!({ "status": "Active", "description": huge }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(
+        r.json["detail"].as_str().unwrap().contains("fewer items"),
+        "{}",
+        r.text
+    );
+    assert_eq!(e.emu.anomaly(1).unwrap().description.len(), 3 * 1024 * 1024);
+}
