@@ -186,6 +186,16 @@ impl Emulator {
         Ok(scan::run(&mut lock(&self.state.store), spec)?)
     }
 
+    /// A scan found archived anomaly `id` again: back to `Active`.
+    pub fn reactivate(&self, id: u64) -> Result<Anomaly, EmulatorError> {
+        Ok(lock(&self.state.store).reactivate(id)?)
+    }
+
+    /// A full scan passed open anomaly `id`'s checks: archived as `Resolved`.
+    pub fn auto_resolve(&self, id: u64) -> Result<Anomaly, EmulatorError> {
+        Ok(lock(&self.state.store).auto_resolve(id)?)
+    }
+
     pub fn add_fault(&self, spec: FaultSpec) -> u64 {
         lock(&self.state.faults).add(spec)
     }

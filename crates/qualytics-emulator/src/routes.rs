@@ -71,13 +71,25 @@ async fn authenticate(
     let caller: Caller = match lock(&state.tokens).check(header.as_deref()) {
         Ok(c) => c,
         Err(AuthFailure::Missing) => {
-            return ApiError::new(StatusCode::UNAUTHORIZED, "Not authenticated").into_response();
+            return ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "Not authenticated: send `Authorization: Bearer <token>`",
+            )
+            .into_response();
         }
         Err(AuthFailure::Unknown) => {
-            return ApiError::new(StatusCode::UNAUTHORIZED, "Invalid token").into_response();
+            return ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "Invalid token: this server did not issue it; use a token from this instance",
+            )
+            .into_response();
         }
         Err(AuthFailure::Expired) => {
-            return ApiError::new(StatusCode::UNAUTHORIZED, "Token has expired").into_response();
+            return ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "Token has expired: use a new token",
+            )
+            .into_response();
         }
     };
     if req.method() != Method::GET && !caller.role.can_write() {

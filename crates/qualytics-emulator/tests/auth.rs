@@ -16,7 +16,10 @@ async fn missing_or_wrong_tokens_get_401_json_with_a_bearer_challenge() {
     let e = emu().await;
     let none = e.send(Method::GET, "/api/anomalies", None, None).await;
     assert_eq!(none.status, StatusCode::UNAUTHORIZED);
-    assert_eq!(none.json, json!({ "detail": "Not authenticated" }));
+    assert_eq!(
+        none.json,
+        json!({ "detail": "Not authenticated: send `Authorization: Bearer <token>`" })
+    );
     assert_eq!(none.header("www-authenticate").as_deref(), Some("Bearer"));
 
     let forged = e
@@ -28,7 +31,14 @@ async fn missing_or_wrong_tokens_get_401_json_with_a_bearer_challenge() {
         )
         .await;
     assert_eq!(forged.status, StatusCode::UNAUTHORIZED);
-    assert_eq!(forged.json["detail"], "Invalid token");
+    assert!(
+        forged.json["detail"]
+            .as_str()
+            .unwrap()
+            .starts_with("Invalid token: "),
+        "{}",
+        forged.text
+    );
 
     // A Basic header is no bearer token.
     let basic = e
@@ -49,7 +59,7 @@ async fn expired_tokens_get_401_and_fresh_ones_work() {
         .send(Method::GET, "/api/anomalies", Some(&short), None)
         .await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
-    assert_eq!(r.json["detail"], "Token has expired");
+    assert_eq!(r.json["detail"], "Token has expired: use a new token");
 
     assert_eq!(e.get("/api/anomalies").await.status, StatusCode::OK);
     assert_eq!(e.emu.expire_tokens(), 4);

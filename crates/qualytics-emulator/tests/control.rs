@@ -244,3 +244,26 @@ async fn seeds_come_from_a_file_and_bad_seeds_name_the_problem() {
     ));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[tokio::test]
+async fn the_rust_api_reactivates_and_auto_resolves_one_anomaly() {
+    let e = emu().await;
+    assert_eq!(e.emu.reactivate(8).unwrap().status, Status::Active);
+    assert_eq!(e.emu.auto_resolve(1).unwrap().status, Status::Resolved);
+    assert!(
+        e.emu
+            .reactivate(2)
+            .unwrap_err()
+            .to_string()
+            .contains("not archived")
+    );
+    assert!(
+        e.emu
+            .auto_resolve(7)
+            .unwrap_err()
+            .to_string()
+            .contains("archived as Resolved")
+    );
+    let open = e.get("/api/anomalies").await.ids();
+    assert!(open.contains(&8) && !open.contains(&1), "{open:?}");
+}
