@@ -52,6 +52,7 @@ impl Worker {
             .call(move |s| s.record_outage(&instance, &c, now, next))
             .await?;
         tracing::warn!(instance = %self.instance, %cause, "instance treated as down; probing on a backoff");
+        run.probed = true;
         self.load_outage(run).await?;
         if let Some(o) = &run.outage {
             run.emit(SyncEvent::Down {

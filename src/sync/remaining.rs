@@ -2,10 +2,11 @@
 
 use jiff::Timestamp;
 
-use crate::store::{Delivery, DeliveryState, OutboxFilter, OutboxId};
+use crate::store::{Delivery, DeliveryState, Outage, OutboxFilter, OutboxId, this_host};
 
 use super::action::PauseCause;
 use super::error::Result;
+use super::outage::describe;
 use super::report::{PausedInfo, PendingItem, SyncReport};
 use super::store_handle::StoreHandle;
 
@@ -16,6 +17,7 @@ pub(crate) async fn fill(
     instance: &str,
     ids: Option<&[OutboxId]>,
     paused: Option<PausedInfo>,
+    outage: Option<&Outage>,
     report: &mut SyncReport,
 ) -> Result<()> {
     let filter = OutboxFilter {
@@ -54,6 +56,7 @@ pub(crate) async fn fill(
             report.read_only,
             &heads,
             stored_pause.as_ref().map(|p| p.reason.as_str()),
+            outage,
         );
         let item = PendingItem::new(d, why);
         match d.state {
@@ -95,6 +98,7 @@ fn reason(
     read_only: bool,
     heads: &[(Option<&str>, &str, OutboxId)],
     pause_reason: Option<&str>,
+    outage: Option<&Outage>,
 ) -> String {
     let head = heads
         .iter()
@@ -121,8 +125,8 @@ fn reason(
             d.id, d.id
         ),
         DeliveryState::InFlight => format!(
-            "in flight (lease held by {} until {}){err}",
-            d.lease_owner.as_deref().unwrap_or("?"),
+            "in flight in {} (lease until {}){err}",
+            holder(d.lease_owner.as_deref()),
             d.lease_until
                 .map_or_else(|| "?".to_string(), |t| t.to_string())
         ),
@@ -133,7 +137,27 @@ fn reason(
             )
         }
         _ if read_only => "read-only profile: not sent".to_string(),
+        _ if outage.is_some() => format!(
+            "waiting for the instance ({}); nothing is lost",
+            outage.map(|o| describe(o, now)).unwrap_or_default()
+        ),
         _ if d.next_attempt_at > now => format!("retry at {}{err}", d.next_attempt_at),
         _ => format!("not attempted yet{err}"),
+    }
+}
+
+/// Who holds a lease, for humans: "snowlink process 1234 on this host" (still running: a
+/// gone owner's claims are taken over before this is printed), or the raw owner id.
+fn holder(owner: Option<&str>) -> String {
+    let Some(owner) = owner else {
+        return "another worker".into();
+    };
+    let mut parts = owner.split(':');
+    match (parts.next(), parts.next()) {
+        (Some(host), Some(pid)) if host == this_host() => {
+            format!("snowlink process {pid} on this host (worker {owner})")
+        }
+        (Some(host), Some(pid)) => format!("snowlink process {pid} on host {host} (worker {owner})"),
+        _ => format!("worker {owner}"),
     }
 }

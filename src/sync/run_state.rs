@@ -118,6 +118,8 @@ impl Run {
                 next_probe_at,
             } => {
                 self.unreachable = Some(cause.clone());
+                // Just seen failing: no point probing again in this run.
+                self.probed = true;
                 self.emit(SyncEvent::Down {
                     instance: d.instance.clone(),
                     cause: cause.clone(),

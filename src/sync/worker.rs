@@ -199,8 +199,16 @@ impl Worker {
             Some(o) => Some(super::outage::describe(o, Timestamp::now())),
             None => run.unreachable,
         };
+        remaining::fill(
+            &self.ctx.store,
+            &self.instance,
+            ids,
+            paused,
+            run.outage.as_ref(),
+            &mut report,
+        )
+        .await?;
         report.outage = run.outage;
-        remaining::fill(&self.ctx.store, &self.instance, ids, paused, &mut report).await?;
         Ok(report)
     }
 
