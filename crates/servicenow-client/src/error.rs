@@ -262,9 +262,7 @@ impl Error {
             Error::Server { write, .. } => *write,
             // The server took the request and answered something we cannot trust.
             Error::UnexpectedAnswer { write, .. } => *write,
-            Error::ResponseTooLarge { write, status, .. } => {
-                *write && !(400..500).contains(status)
-            }
+            Error::ResponseTooLarge { write, status, .. } => *write && !(400..500).contains(status),
             Error::HeadersTooLarge { write, .. } => *write,
             Error::Unavailable {
                 kind,

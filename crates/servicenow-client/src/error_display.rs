@@ -19,9 +19,9 @@ fn sn(message: &str, detail: &Option<String>) -> String {
 
 /// `16 MiB`, `64 KiB` or `1234 bytes`: caps are stated the way they are configured.
 fn human_bytes(n: usize) -> String {
-    if n >= 1 << 20 && n % (1 << 20) == 0 {
+    if n >= 1 << 20 && n.is_multiple_of(1 << 20) {
         format!("{} MiB", n >> 20)
-    } else if n >= 1 << 10 && n % (1 << 10) == 0 {
+    } else if n >= 1 << 10 && n.is_multiple_of(1 << 10) {
         format!("{} KiB", n >> 10)
     } else {
         format!("{n} bytes")
@@ -259,7 +259,9 @@ impl fmt::Display for Error {
                      (a stub, proxy or wrong instance url?)"
                 )?;
                 if *write {
-                    f.write_str("; the write is not counted as delivered and will be checked and retried")?;
+                    f.write_str(
+                        "; the write is not counted as delivered and will be checked and retried",
+                    )?;
                 }
                 Ok(())
             }

@@ -69,7 +69,10 @@ impl Client {
                 }
             }
             if received > 0 && added == 0 {
-                return Err(stop(PagingStop::RepeatedPage { offset: p.offset }, out.len()));
+                return Err(stop(
+                    PagingStop::RepeatedPage { offset: p.offset },
+                    out.len(),
+                ));
             }
             if out.len() > caps.max_list_records {
                 return Err(stop(

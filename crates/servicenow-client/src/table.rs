@@ -241,12 +241,14 @@ impl Client {
         let total_count = reply.total_count;
         let status = reply.status;
         let records = match reply.result {
-            Some(Value::Array(rows)) => rows_of(rows).map_err(|problem| Error::UnexpectedAnswer {
-                url: self.url_of(&path),
-                status,
-                write: false,
-                problem,
-            })?,
+            Some(Value::Array(rows)) => {
+                rows_of(rows).map_err(|problem| Error::UnexpectedAnswer {
+                    url: self.url_of(&path),
+                    status,
+                    write: false,
+                    problem,
+                })?
+            }
             other => {
                 return Err(Error::Unavailable {
                     kind: UnavailableKind::MissingResult,

@@ -326,9 +326,15 @@ mod tests {
             (json!({"active": true}), "a boolean"),
             (json!({"tags": ["a"]}), "an array"),
             (json!({"g": {"value": 7}}), "a value that is a number"),
-            (json!({"g": {"display_value": false}}), "display_value that is a boolean"),
+            (
+                json!({"g": {"display_value": false}}),
+                "display_value that is a boolean",
+            ),
             (json!({"g": {"link": {"x": "y"}}}), "link that is an object"),
-            (json!({"g": {"other": "x"}}), "without value, display_value or link"),
+            (
+                json!({"g": {"other": "x"}}),
+                "without value, display_value or link",
+            ),
         ] {
             let err = check_record(bad.as_object().unwrap()).unwrap_err();
             assert!(err.contains(needle), "{err} lacks {needle}");

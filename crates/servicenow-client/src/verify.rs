@@ -42,9 +42,9 @@ impl Answer<'_> {
     /// carry the same one.
     pub fn is_created(&self, rec: &Record, correlation_id: Option<&str>) -> Result<(), Error> {
         if rec.value("sys_id").is_none_or(str::is_empty) {
-            return Err(self.reject(
-                "the create was answered without the new record's sys_id".to_string(),
-            ));
+            return Err(
+                self.reject("the create was answered without the new record's sys_id".to_string())
+            );
         }
         match correlation_id {
             Some(sent) => self.carries_correlation(rec, sent, "the created record"),
@@ -110,15 +110,27 @@ mod tests {
     fn create_answers() {
         let good = rec(json!({"sys_id": "a", "correlation_id": "c1"}));
         assert!(ANSWER.is_created(&good, Some("c1")).is_ok());
-        assert!(ANSWER.is_created(&rec(json!({"sys_id": "a"})), None).is_ok());
-        let e = ANSWER.is_created(&rec(json!({"sys_id": ""})), None).unwrap_err();
-        assert!(e.to_string().contains("without the new record's sys_id"), "{e}");
+        assert!(
+            ANSWER
+                .is_created(&rec(json!({"sys_id": "a"})), None)
+                .is_ok()
+        );
+        let e = ANSWER
+            .is_created(&rec(json!({"sys_id": ""})), None)
+            .unwrap_err();
+        assert!(
+            e.to_string().contains("without the new record's sys_id"),
+            "{e}"
+        );
         let e = ANSWER.is_created(&good, Some("c2")).unwrap_err();
         assert!(e.to_string().contains("\"c1\", not \"c2\""), "{e}");
         let e = ANSWER
             .is_created(&rec(json!({"sys_id": "a"})), Some("c1"))
             .unwrap_err();
-        assert!(e.to_string().contains("does not carry correlation_id"), "{e}");
+        assert!(
+            e.to_string().contains("does not carry correlation_id"),
+            "{e}"
+        );
     }
 
     #[test]
