@@ -301,10 +301,12 @@ impl Error {
             | Error::Server { .. }
             | Error::Timeout { .. }
             | Error::Connect { .. }
-            | Error::ResponseTooLarge { .. }
+            | Error::ResponseTooLarge { .. } => ErrorCategory::Unavailable,
+            // docs/json-output.md: an unexpected ServiceNow answer is exit 1.
+            Error::InvalidRequest { .. }
+            | Error::Query(_)
             | Error::UnexpectedAnswer { .. }
-            | Error::Paging { .. } => ErrorCategory::Unavailable,
-            Error::InvalidRequest { .. } | Error::Query(_) => ErrorCategory::Invalid,
+            | Error::Paging { .. } => ErrorCategory::Invalid,
             Error::InsecureUrl { .. } | Error::Config { .. } => ErrorCategory::Config,
         }
     }

@@ -7,7 +7,7 @@ mod common;
 
 use common::*;
 use serde_json::{Map, Value, json};
-use servicenow_client::{Client, ClientConfig, Error, ListParams, PagingStop};
+use servicenow_client::{Client, ClientConfig, Error, ErrorCategory, ListParams, PagingStop};
 
 fn note() -> Map<String, Value> {
     let mut body = Map::new();
@@ -160,6 +160,8 @@ fn assert_unexpected(e: &Error, write: bool, needle: &str) {
     assert!(text.contains(needle), "{text} lacks {needle}");
     assert!(text.contains("does not behave like ServiceNow"), "{text}");
     assert_eq!(e.outcome_unknown(), write, "{e:?}");
+    assert_eq!(e.is_retryable(), write, "{e:?}");
+    assert_eq!(e.category(), ErrorCategory::Invalid, "{e:?}");
 }
 
 #[tokio::test]
