@@ -1,13 +1,17 @@
 //! Hostile answers through the real binary (issue 8 point 5): a 500 MB answer makes `doctor`
 //! fail at the response cap with bounded memory, and a PATCH answered with `{"result":{}}` never
-//! marks a note delivered, neither from `comment` nor from `sync --once`.
+//! marks a note delivered, neither from `comment` nor from `sync --once`. Point 10: a 401 whose
+//! head is too large to parse is still an auth failure (exit 3), and plain HTTP on an https URL
+//! is named "not TLS".
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 mod hostile;
 
 use common::{TestEnv, exit_code, stderr, stdout};
-use hostile::{big_body_server, empty_patch_stub, run_sampling_peak};
+use hostile::{
+    big_body_server, canned_server, empty_patch_stub, oversized_401, plain_400, run_sampling_peak,
+};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn doctor_against_a_500_mb_answer_names_the_cap_with_bounded_memory() {
@@ -49,6 +53,30 @@ async fn a_patch_answered_with_an_empty_result_leaves_the_note_undelivered() {
     assert!(patches(&seen) > patches_before, "sync --once sent nothing");
     let note = undelivered_note(&env, "into the void").await;
     assert_eq!(note["outcome_unknown"], true, "{note}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn doctor_calls_a_401_with_oversized_headers_an_auth_failure() {
+    let env = TestEnv::start().await;
+    let server = canned_server(oversized_401()).await;
+    env.point_config_at(&format!("http://{}", server.addr));
+    let out = env.run(&["--json", "doctor"]).await;
+    let text = stdout(&out);
+    assert_eq!(exit_code(&out), 3, "{text}{}", stderr(&out));
+    assert!(text.contains("response headers too large"), "{text}");
+    assert!(text.contains("check username/password"), "{text}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn doctor_names_plain_http_on_an_https_url() {
+    let env = TestEnv::start().await;
+    let server = canned_server(plain_400()).await;
+    env.point_config_at(&format!("https://{}", server.addr));
+    let out = env.run(&["--json", "doctor"]).await;
+    let text = stdout(&out);
+    assert_eq!(exit_code(&out), 4, "{text}{}", stderr(&out));
+    assert!(text.contains("not TLS:"), "{text}");
+    assert!(text.contains("wrong port or scheme?"), "{text}");
 }
 
 fn patches(seen: &hostile::Seen) -> usize {

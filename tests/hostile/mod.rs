@@ -150,3 +150,57 @@ fn vm_hwm_kb(pid: u32) -> Option<u64> {
         .parse()
         .ok()
 }
+
+/// A server on 127.0.0.1:0 answering every request at once with `reply` (raw bytes, the whole
+/// answer), whatever arrived: a TLS ClientHello gets it too. Returns `host:port`.
+pub struct CannedServer {
+    pub addr: String,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for CannedServer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+pub async fn canned_server(reply: String) -> CannedServer {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let task = tokio::spawn(async move {
+        while let Ok((mut sock, _)) = listener.accept().await {
+            let reply = reply.clone();
+            tokio::spawn(async move {
+                let mut buf = [0u8; 8192];
+                let _ = sock.read(&mut buf).await;
+                let _ = sock.write_all(reply.as_bytes()).await;
+                let _ = sock.shutdown().await;
+            });
+        }
+    });
+    CannedServer {
+        addr: addr.to_string(),
+        task,
+    }
+}
+
+/// A 401 with ServiceNow's error body and 200 extra headers: more than the HTTP layer parses.
+pub fn oversized_401() -> String {
+    let body = r#"{"error":{"message":"User Not Authenticated","detail":"Required to provide Auth information"},"status":"failure"}"#;
+    let filler: String = (0..200).map(|i| format!("x-sso-{i}: v\r\n")).collect();
+    format!(
+        "HTTP/1.1 401 Unauthorized\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\
+         connection: close\r\n{filler}\r\n{body}",
+        body.len()
+    )
+}
+
+/// What a plain HTTP server says to bytes it cannot parse (a TLS ClientHello among them).
+pub fn plain_400() -> String {
+    let body = "<html><body>400 Bad Request</body></html>";
+    format!(
+        "HTTP/1.1 400 Bad Request\r\ncontent-type: text/html\r\ncontent-length: {}\r\n\
+         connection: close\r\n\r\n{body}",
+        body.len()
+    )
+}
