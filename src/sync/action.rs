@@ -85,8 +85,24 @@ pub fn classify(e: &Error, attempt: u32, backoff: &Backoff, rng: &mut impl Rng) 
             Action::Pause(PauseCause::Unreachable)
         }
         Error::Timeout { sent, .. } => retry(backoff_delay(), true, !sent),
+        // Answered, but not like ServiceNow (a PATCH without its record, a create without its
+        // sys_id or correlation_id, a lookup returning another row, non-string values): never
+        // delivered, and the next attempt reads back before it sends again.
+        Error::UnexpectedAnswer { .. } => Action::Retry {
+            after: backoff_delay(),
+            outcome_unknown: true,
+            instance_wide: false,
+            unreachable: false,
+        },
+        // Oversized bodies and endless paging come from whatever answers for the instance, not
+        // from one delivery: hold the instance back like an overloaded one.
+        Error::ResponseTooLarge { .. } | Error::Paging { .. } => {
+            retry(backoff_delay(), true, false)
+        }
+        // Heads too large to read are an SSO/auth gateway's (see `Error::category`).
+        Error::HeadersTooLarge { .. } => Action::Pause(PauseCause::Auth),
         Error::Connect { kind, .. } => match kind {
-            ConnectKind::Tls => Action::Pause(PauseCause::Unreachable),
+            ConnectKind::Tls | ConnectKind::NotTls => Action::Pause(PauseCause::Unreachable),
             // A reset hits one connection; the next request may well go through.
             ConnectKind::Reset => retry(backoff_delay(), false, false),
             ConnectKind::Dns | ConnectKind::Refused | ConnectKind::Other => {
@@ -108,3 +124,79 @@ fn server_wait(e: &Error, backoff_delay: impl FnOnce() -> Duration) -> Duration 
 #[cfg(test)]
 #[path = "action_tests.rs"]
 mod tests;
+
+/// The client's answers-not-like-ServiceNow errors (issue 8 point 5).
+#[cfg(test)]
+mod hostile_answer_tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use rand::SeedableRng;
+    use servicenow_client::PagingStop;
+
+    use super::*;
+
+    const URL: &str = "https://acme.service-now.com/api/now/table/incident/x";
+
+    fn run(e: &Error) -> Action {
+        let mut rng = rand::rngs::StdRng::seed_from_u64(3);
+        classify(e, 1, &Backoff::default(), &mut rng)
+    }
+
+    fn retry_flags(a: &Action) -> Option<(bool, bool)> {
+        match a {
+            Action::Retry {
+                outcome_unknown,
+                instance_wide,
+                ..
+            } => Some((*outcome_unknown, *instance_wide)),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn unexpected_answers_retry_with_outcome_unknown() {
+        for write in [true, false] {
+            let e = Error::UnexpectedAnswer {
+                url: URL.into(),
+                status: 200,
+                write,
+                problem: "the update of x was answered with an empty record".into(),
+            };
+            assert_eq!(retry_flags(&run(&e)), Some((true, false)), "write={write}");
+        }
+    }
+
+    #[test]
+    fn oversized_and_endless_answers_hold_the_instance() {
+        let big = Error::ResponseTooLarge {
+            url: URL.into(),
+            status: 200,
+            write: true,
+            limit: 16 << 20,
+        };
+        assert_eq!(retry_flags(&run(&big)), Some((true, true)));
+        let paging = Error::Paging {
+            url: URL.into(),
+            stop: PagingStop::RepeatedPage { offset: 1000 },
+            requests: 2,
+            records: 1000,
+        };
+        assert_eq!(retry_flags(&run(&paging)), Some((false, true)));
+    }
+
+    #[test]
+    fn oversized_heads_pause_for_auth_and_plain_http_pauses_unreachable() {
+        let heads = Error::HeadersTooLarge {
+            url: URL.into(),
+            write: true,
+        };
+        assert_eq!(run(&heads), Action::Pause(PauseCause::Auth));
+        let plain = Error::Connect {
+            kind: ConnectKind::NotTls,
+            url: URL.into(),
+            sent: false,
+            write: true,
+            cause: "received corrupt message of type InvalidContentType".into(),
+        };
+        assert_eq!(run(&plain), Action::Pause(PauseCause::Unreachable));
+    }
+}

@@ -42,22 +42,10 @@ pub(crate) async fn created_earlier(
     if table == servicenow_client::INCIDENT_TABLE {
         return Ok(client.find_by_correlation_id(correlation_id).await?);
     }
-    let params = servicenow_client::ListParams::new()
-        .query(
-            servicenow_client::Query::new()
-                .order_by_desc("sys_created_on")
-                .eq("correlation_id", correlation_id),
-        )
-        .fields(&["sys_id", "number"])
-        .limit(1)
-        .display(DisplayValue::False)
-        .exclude_reference_link(true);
+    // The client checks that the row found carries this correlation_id.
     Ok(client
-        .list(table, &params)
-        .await?
-        .records
-        .into_iter()
-        .next())
+        .find_by_correlation(table, correlation_id, &["sys_id", "number"])
+        .await?)
 }
 
 /// The record's current description (raw value).

@@ -10,6 +10,7 @@ use secrecy::ExposeSecret;
 use serde_json::Value;
 use url::Url;
 
+use crate::body;
 use crate::classify::{self, Ctx, Expect, Reply};
 use crate::config::{Auth, ClientConfig, validate_base_url};
 use crate::error::Error;
@@ -32,6 +33,15 @@ pub struct Client {
     pub(crate) auth: Auth,
     pub(crate) timeout: Duration,
     pub(crate) oauth: Option<std::sync::Arc<OAuthState>>,
+    pub(crate) limits: Limits,
+}
+
+/// The caps of `ClientConfig`, kept together (see `docs/servicenow-client.md`).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Limits {
+    pub max_response_bytes: usize,
+    pub max_list_records: usize,
+    pub max_list_requests: u32,
 }
 
 impl fmt::Debug for Client {
@@ -40,6 +50,7 @@ impl fmt::Debug for Client {
             .field("base_url", &self.base.as_str())
             .field("auth", &self.auth)
             .field("timeout", &self.timeout)
+            .field("limits", &self.limits)
             .finish_non_exhaustive()
     }
 }
@@ -90,6 +101,7 @@ impl Client {
                 client_id.clone(),
                 client_secret.clone(),
                 grant.clone(),
+                cfg.max_response_bytes,
             ))),
             Auth::Basic { .. } => None,
         };
@@ -99,6 +111,11 @@ impl Client {
             auth: cfg.auth,
             timeout: cfg.timeout,
             oauth,
+            limits: Limits {
+                max_response_bytes: cfg.max_response_bytes,
+                max_list_records: cfg.max_list_records,
+                max_list_requests: cfg.max_list_requests,
+            },
         })
     }
 
@@ -191,10 +208,8 @@ impl Client {
         };
         let status = resp.status();
         let headers = resp.headers().clone();
-        let body = resp
-            .bytes()
-            .await
-            .map_err(|e| transport_error::transport(&e, &ctx, self.timeout))?;
+        let body =
+            body::read_capped(resp, &ctx, self.limits.max_response_bytes, self.timeout).await?;
         tracing::debug!(
             method = %call.method,
             url = %plain_url,

@@ -16,6 +16,17 @@ use crate::error::Error;
 /// Default per-request timeout (DESIGN: `timeout_secs = 30`).
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// Default cap on one response body (16 MiB). A full 1000-row page of incidents with every
+/// field shown is a few MiB; anything far larger is not a Table API answer, and reading it whole
+/// would let a broken or hostile server exhaust memory (see `docs/servicenow-client.md`).
+pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 16 << 20;
+
+/// Default cap on the records one `list_all` may gather.
+pub const DEFAULT_MAX_LIST_RECORDS: usize = 100_000;
+
+/// Default cap on the requests one `list_all` may make.
+pub const DEFAULT_MAX_LIST_REQUESTS: u32 = 1_000;
+
 /// How the client authenticates.
 #[derive(Clone)]
 pub enum Auth {
@@ -121,6 +132,12 @@ pub struct ClientConfig {
     pub ca_file: Option<PathBuf>,
     /// Overrides the `snowlink/<version>` user agent (the binary passes its own version).
     pub user_agent: Option<String>,
+    /// Largest response body accepted, checked while streaming (default 16 MiB).
+    pub max_response_bytes: usize,
+    /// Most records one `list_all` gathers before giving up (default 100,000).
+    pub max_list_records: usize,
+    /// Most requests one `list_all` makes before giving up (default 1,000).
+    pub max_list_requests: u32,
 }
 
 impl ClientConfig {
@@ -132,6 +149,9 @@ impl ClientConfig {
             timeout: DEFAULT_TIMEOUT,
             ca_file: None,
             user_agent: None,
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+            max_list_records: DEFAULT_MAX_LIST_RECORDS,
+            max_list_requests: DEFAULT_MAX_LIST_REQUESTS,
         }
     }
 
@@ -147,6 +167,24 @@ impl ClientConfig {
 
     pub fn user_agent(mut self, ua: impl Into<String>) -> Self {
         self.user_agent = Some(ua.into());
+        self
+    }
+
+    /// Caps one response body (at least 1 KiB, so an error page still fits).
+    pub fn max_response_bytes(mut self, bytes: usize) -> Self {
+        self.max_response_bytes = bytes.max(1024);
+        self
+    }
+
+    /// Caps the records one `list_all` gathers (at least 1).
+    pub fn max_list_records(mut self, records: usize) -> Self {
+        self.max_list_records = records.max(1);
+        self
+    }
+
+    /// Caps the requests one `list_all` makes (at least 1).
+    pub fn max_list_requests(mut self, requests: u32) -> Self {
+        self.max_list_requests = requests.max(1);
         self
     }
 }

@@ -50,7 +50,21 @@ pub enum ConnectKind {
     Refused,
     /// Connection reset or closed (possibly mid-response).
     Reset,
+    /// An `https://` URL answered in plain text (an HTTP port, or `http://` meant): no TLS at all.
+    NotTls,
     Other,
+}
+
+/// Why `list_all` stopped before the server said it was done.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PagingStop {
+    /// The page at `offset` held only records earlier pages already had: the server ignores
+    /// `sysparm_offset`, so paging on would repeat the same page for ever.
+    RepeatedPage { offset: u64 },
+    /// More than `cap` records (`reported` is `X-Total-Count` when the server sent it).
+    RecordCap { cap: usize, reported: Option<u64> },
+    /// More than `cap` requests would be needed.
+    RequestCap { cap: u32 },
 }
 
 /// Which authentication step failed.
@@ -160,6 +174,35 @@ pub enum Error {
         message: String,
         detail: Option<String>,
     },
+    /// The body grew past `max_response_bytes` while it was read (or `Content-Length` said so).
+    ResponseTooLarge {
+        url: String,
+        status: u16,
+        write: bool,
+        limit: usize,
+    },
+    /// The server answered, but not the way ServiceNow does: a write answered without the target
+    /// record, a lookup answered with another record, a field value that is not a string.
+    UnexpectedAnswer {
+        url: String,
+        status: u16,
+        write: bool,
+        /// What was wrong, for the message.
+        problem: String,
+    },
+    /// `list_all` stopped early; `requests` were made and `records` gathered so far.
+    Paging {
+        url: String,
+        stop: PagingStop,
+        requests: u32,
+        records: usize,
+    },
+    /// The response head exceeded what the HTTP layer parses (100 headers or about 400 KiB), so
+    /// its status could not be read.
+    HeadersTooLarge {
+        url: String,
+        write: bool,
+    },
     InsecureUrl {
         url: String,
     },
@@ -174,7 +217,9 @@ impl Error {
     pub fn is_retryable(&self) -> bool {
         match self {
             Error::RateLimited { .. } | Error::Server { .. } | Error::Timeout { .. } => true,
-            Error::Connect { kind, .. } => *kind != ConnectKind::Tls,
+            // A write answered oddly may have applied: retrying reads back first.
+            Error::UnexpectedAnswer { write, .. } | Error::ResponseTooLarge { write, .. } => *write,
+            Error::Connect { kind, .. } => !matches!(kind, ConnectKind::Tls | ConnectKind::NotTls),
             Error::Unavailable { kind, status, .. } => match kind {
                 UnavailableKind::Hibernating
                 | UnavailableKind::Empty202
@@ -215,6 +260,10 @@ impl Error {
                 *sent && *write
             }
             Error::Server { write, .. } => *write,
+            // The server took the request and answered something we cannot trust.
+            Error::UnexpectedAnswer { write, .. } => *write,
+            Error::ResponseTooLarge { write, status, .. } => *write && !(400..500).contains(status),
+            Error::HeadersTooLarge { write, .. } => *write,
             Error::Unavailable {
                 kind,
                 write,
@@ -245,11 +294,19 @@ impl Error {
             Error::Permission { .. } => ErrorCategory::Permission,
             Error::NotFound { .. } => ErrorCategory::NotFound,
             Error::RateLimited { .. } => ErrorCategory::RateLimited,
+            // Oversized heads come from SSO/auth gateways (huge cookies or challenges), never
+            // from ServiceNow itself; the fix is the account or the URL, as for a 401.
+            Error::HeadersTooLarge { .. } => ErrorCategory::Auth,
             Error::Unavailable { .. }
             | Error::Server { .. }
             | Error::Timeout { .. }
-            | Error::Connect { .. } => ErrorCategory::Unavailable,
-            Error::InvalidRequest { .. } | Error::Query(_) => ErrorCategory::Invalid,
+            | Error::Connect { .. }
+            | Error::ResponseTooLarge { .. } => ErrorCategory::Unavailable,
+            // docs/json-output.md: an unexpected ServiceNow answer is exit 1.
+            Error::InvalidRequest { .. }
+            | Error::Query(_)
+            | Error::UnexpectedAnswer { .. }
+            | Error::Paging { .. } => ErrorCategory::Invalid,
             Error::InsecureUrl { .. } | Error::Config { .. } => ErrorCategory::Config,
         }
     }
@@ -260,6 +317,8 @@ impl Error {
             Error::Auth { status, .. }
             | Error::Unavailable { status, .. }
             | Error::Server { status, .. }
+            | Error::ResponseTooLarge { status, .. }
+            | Error::UnexpectedAnswer { status, .. }
             | Error::InvalidRequest { status, .. } => Some(*status),
             Error::Permission { .. } => Some(403),
             Error::NotFound { .. } => Some(404),

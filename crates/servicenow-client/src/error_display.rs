@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use crate::error::{AuthKind, ConnectKind, Error, PermissionKind, UnavailableKind};
+use crate::error::{AuthKind, ConnectKind, Error, PagingStop, PermissionKind, UnavailableKind};
 
 /// `message: detail` or `message` alone (detail may be null or repeat nothing useful).
 fn sn(message: &str, detail: &Option<String>) -> String {
@@ -14,6 +14,17 @@ fn sn(message: &str, detail: &Option<String>) -> String {
     match detail.as_deref().map(one_line) {
         Some(d) if !d.is_empty() => format!("{} ({d})", one_line(msg)),
         _ => one_line(msg),
+    }
+}
+
+/// `16 MiB`, `64 KiB` or `1234 bytes`: caps are stated the way they are configured.
+fn human_bytes(n: usize) -> String {
+    if n >= 1 << 20 && n.is_multiple_of(1 << 20) {
+        format!("{} MiB", n >> 20)
+    } else if n >= 1 << 10 && n.is_multiple_of(1 << 10) {
+        format!("{} KiB", n >> 10)
+    } else {
+        format!("{n} bytes")
     }
 }
 
@@ -201,6 +212,12 @@ impl fmt::Display for Error {
                     f,
                     "connection refused by {url}; nothing listens there: check host and port"
                 ),
+                ConnectKind::NotTls => write!(
+                    f,
+                    "not TLS: {url} answered in plain text where a TLS handshake was expected \
+                     ({cause}); wrong port or scheme? use the instance's https port, or http:// \
+                     for a local emulator"
+                ),
                 ConnectKind::Reset => write!(
                     f,
                     "connection to {url} was reset or closed ({cause}); network or proxy dropped \
@@ -220,6 +237,69 @@ impl fmt::Display for Error {
                 f,
                 "{status} from {url}: {}; ServiceNow rejected the request as invalid",
                 sn(message, detail)
+            ),
+            Error::ResponseTooLarge {
+                url, status, limit, ..
+            } => write!(
+                f,
+                "{status} from {url}: the answer is larger than the {} response cap, so reading \
+                 stopped; a Table API page is far smaller: check the instance url (not \
+                 ServiceNow?), ask for fewer rows or fields, or raise max_response_bytes",
+                human_bytes(*limit)
+            ),
+            Error::UnexpectedAnswer {
+                url,
+                status,
+                write,
+                problem,
+            } => {
+                write!(
+                    f,
+                    "{status} from {url}: {problem}; the server does not behave like ServiceNow \
+                     (a stub, proxy or wrong instance url?)"
+                )?;
+                if *write {
+                    f.write_str(
+                        "; the write is not counted as delivered and will be checked and retried",
+                    )?;
+                }
+                Ok(())
+            }
+            Error::Paging {
+                url,
+                stop,
+                requests,
+                records,
+            } => {
+                match stop {
+                    PagingStop::RepeatedPage { offset } => write!(
+                        f,
+                        "paging {url} stopped: the page at offset {offset} repeated records of \
+                         earlier pages, so the server ignores sysparm_offset and does not behave \
+                         like ServiceNow (check the instance url)"
+                    ),
+                    PagingStop::RecordCap { cap, reported } => {
+                        write!(f, "paging {url} stopped at the cap of {cap} records")?;
+                        if let Some(total) = reported {
+                            write!(f, " (the server reports {total} matching)")?;
+                        }
+                        f.write_str("; narrow the query or raise max_list_records")
+                    }
+                    PagingStop::RequestCap { cap } => write!(
+                        f,
+                        "paging {url} stopped at the cap of {cap} requests; narrow the query, use \
+                         a larger page, or raise max_list_requests"
+                    ),
+                }?;
+                write!(f, " ({requests} requests made, {records} records read)")
+            }
+            Error::HeadersTooLarge { url, .. } => write!(
+                f,
+                "the answer from {url} has response headers too large to read (over 100 \
+                 headers or about 400 KiB), so its status is unknown; ServiceNow never sends \
+                 that, an SSO or authentication gateway does (e.g. a 401 with huge cookies or \
+                 challenges): check username/password and that the url reaches the instance \
+                 directly"
             ),
             Error::InsecureUrl { url } => write!(
                 f,

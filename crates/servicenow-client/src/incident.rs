@@ -7,6 +7,7 @@ use crate::error::Error;
 use crate::query::Query;
 use crate::table::{DisplayValue, GetParams, ListParams};
 use crate::value::Record;
+use crate::verify::{Answer, with_field};
 
 pub const INCIDENT_TABLE: &str = "incident";
 
@@ -111,22 +112,41 @@ impl Client {
 
     /// The newest incident carrying this `correlation_id` (idempotent create, §11).
     pub async fn find_by_correlation_id(&self, id: &str) -> Result<Option<Record>, Error> {
+        self.find_by_correlation(INCIDENT_TABLE, id, CORRELATION_FIELDS)
+            .await
+    }
+
+    /// The newest record of `table` carrying this `correlation_id`. The row found must carry
+    /// exactly `id` (`correlation_id` is always asked for): a server that ignores the query and
+    /// answers with some other row is `Error::UnexpectedAnswer`, so a create is never taken for
+    /// done because of it.
+    pub async fn find_by_correlation(
+        &self,
+        table: &str,
+        id: &str,
+        fields: &[&str],
+    ) -> Result<Option<Record>, Error> {
         let params = ListParams::new()
             .query(
                 Query::new()
                     .order_by_desc("sys_created_on")
                     .eq("correlation_id", id),
             )
-            .fields(CORRELATION_FIELDS)
+            .fields(&with_field(fields, "correlation_id"))
             .limit(1)
             .display(DisplayValue::False)
             .exclude_reference_link(true);
-        Ok(self
-            .list(INCIDENT_TABLE, &params)
-            .await?
-            .records
-            .into_iter()
-            .next())
+        let Some(rec) = self.list(table, &params).await?.records.into_iter().next() else {
+            return Ok(None);
+        };
+        Answer {
+            url: &self.url_of(&format!("/api/now/table/{table}")),
+            // `list` only returns rows from a 2xx; a ServiceNow read answers 200.
+            status: 200,
+            write: false,
+        }
+        .carries_correlation(&rec, id, "the record found by correlation_id")?;
+        Ok(Some(rec))
     }
 
     /// `POST /api/now/table/incident`; returns the created record (raw values).

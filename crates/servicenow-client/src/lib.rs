@@ -7,6 +7,7 @@
 // variants keep matching on them simple for the CLI and the outbox.
 #![allow(clippy::result_large_err)]
 
+mod body;
 mod classify;
 mod client;
 mod config;
@@ -16,15 +17,22 @@ mod incident;
 mod journal;
 mod lookup;
 mod oauth;
+mod paging;
 mod probe;
 mod query;
 mod table;
 mod transport_error;
 mod value;
+mod verify;
 
 pub use client::Client;
-pub use config::{Auth, ClientConfig, DEFAULT_TIMEOUT, OAuthGrant};
-pub use error::{AuthKind, ConnectKind, Error, ErrorCategory, PermissionKind, UnavailableKind};
+pub use config::{
+    Auth, ClientConfig, DEFAULT_MAX_LIST_RECORDS, DEFAULT_MAX_LIST_REQUESTS,
+    DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT, OAuthGrant,
+};
+pub use error::{
+    AuthKind, ConnectKind, Error, ErrorCategory, PagingStop, PermissionKind, UnavailableKind,
+};
 pub use incident::{
     CORRELATION_FIELDS, INCIDENT_FIELDS, INCIDENT_TABLE, SYS_ID_BATCH, WORK_NOTE_FIELDS,
     looks_like_sys_id, looks_like_task_number,

@@ -21,6 +21,8 @@ pub(crate) struct OAuthState {
     pub client_id: String,
     pub client_secret: SecretString,
     pub grant: OAuthGrant,
+    /// The client's response cap: a token answer is tiny, a huge one is refused the same way.
+    max_response_bytes: usize,
     cache: Mutex<Cache>,
 }
 
@@ -37,11 +39,17 @@ struct Token {
 }
 
 impl OAuthState {
-    pub fn new(client_id: String, client_secret: SecretString, grant: OAuthGrant) -> Self {
+    pub fn new(
+        client_id: String,
+        client_secret: SecretString,
+        grant: OAuthGrant,
+        max_response_bytes: usize,
+    ) -> Self {
         OAuthState {
             client_id,
             client_secret,
             grant,
+            max_response_bytes,
             cache: Mutex::new(Cache::default()),
         }
     }
@@ -155,10 +163,7 @@ impl OAuthState {
             .map_err(|e| crate::transport_error::transport(&e, &ctx, timeout))?;
         let status = resp.status();
         let headers = resp.headers().clone();
-        let body = resp
-            .bytes()
-            .await
-            .map_err(|e| crate::transport_error::transport(&e, &ctx, timeout))?;
+        let body = crate::body::read_capped(resp, &ctx, self.max_response_bytes, timeout).await?;
         tracing::debug!(
             url = token_url,
             grant,

@@ -82,11 +82,17 @@ fn finding_of(e: &Error) -> ProbeFinding {
         {
             ProbeFinding::ServerError
         }
-        Error::Unavailable { .. } => ProbeFinding::NotServiceNow,
+        Error::Unavailable { .. }
+        | Error::ResponseTooLarge { .. }
+        | Error::UnexpectedAnswer { .. }
+        | Error::Paging { .. } => ProbeFinding::NotServiceNow,
+        // Status unknown, but the fix is the one for a 401 (see `Error::category`).
+        Error::HeadersTooLarge { .. } => ProbeFinding::Unauthorized,
         Error::Connect { kind, .. } => match kind {
             ConnectKind::Dns => ProbeFinding::Dns,
             ConnectKind::Tls => ProbeFinding::Tls,
             ConnectKind::Refused => ProbeFinding::Refused,
+            ConnectKind::NotTls => ProbeFinding::Tls,
             ConnectKind::Reset | ConnectKind::Other => ProbeFinding::Unreachable,
         },
         Error::Timeout { .. } => ProbeFinding::Unreachable,

@@ -7,14 +7,11 @@ use crate::classify::{Expect, Reply};
 use crate::client::{Call, Client, encode};
 use crate::error::{Error, UnavailableKind};
 use crate::query::{Query, QueryError};
-use crate::value::Record;
+use crate::value::{Record, check_record, json_kind};
+use crate::verify::{Answer, with_field};
 
 /// Page size `list_all` uses when the caller sets no limit.
 pub const DEFAULT_PAGE_SIZE: u32 = 1000;
-
-/// Upper bound for `list_all` without a count header, so a server that ignores
-/// `sysparm_offset` cannot keep us looping forever.
-const MAX_PAGES_WITHOUT_COUNT: u32 = 10_000;
 
 /// `sysparm_display_value`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -148,7 +145,7 @@ fn common_params(
     q
 }
 
-fn write_params(fields: &[&str]) -> Vec<(&'static str, String)> {
+pub(crate) fn write_params(fields: &[&str]) -> Vec<(&'static str, String)> {
     let fields: Vec<String> = fields.iter().map(|f| f.to_string()).collect();
     let mut q = common_params(&fields, DisplayValue::False, true);
     // Raw values in, raw values out: no time-zone or label interpretation on writes.
@@ -156,9 +153,18 @@ fn write_params(fields: &[&str]) -> Vec<(&'static str, String)> {
     q
 }
 
+/// A single record from `result`, its fields checked (see [`check_record`]).
 fn object_result(reply: Reply, url: String, write: bool) -> Result<Record, Error> {
     match reply.result {
-        Some(Value::Object(m)) => Ok(Record(m)),
+        Some(Value::Object(m)) => match check_record(&m) {
+            Ok(()) => Ok(Record(m)),
+            Err(problem) => Err(Error::UnexpectedAnswer {
+                url,
+                status: reply.status,
+                write,
+                problem,
+            }),
+        },
         other => Err(Error::Unavailable {
             kind: UnavailableKind::MissingResult,
             url,
@@ -173,6 +179,20 @@ fn object_result(reply: Reply, url: String, write: bool) -> Result<Record, Error
     }
 }
 
+/// Rows of a list answer: each must be an object whose fields pass [`check_record`].
+fn rows_of(rows: Vec<Value>) -> Result<Vec<Record>, String> {
+    rows.into_iter()
+        .enumerate()
+        .map(|(i, v)| match v {
+            Value::Object(m) => match check_record(&m) {
+                Ok(()) => Ok(Record(m)),
+                Err(problem) => Err(format!("row {i}: {problem}")),
+            },
+            other => Err(format!("row {i} is {}, not a record", json_kind(&other))),
+        })
+        .collect()
+}
+
 fn kind_of(v: &Value) -> &'static str {
     match v {
         Value::Array(_) => "an array",
@@ -182,7 +202,7 @@ fn kind_of(v: &Value) -> &'static str {
 }
 
 impl Client {
-    fn url_of(&self, path: &str) -> String {
+    pub(crate) fn url_of(&self, path: &str) -> String {
         format!("{}{path}", self.base_url())
     }
 
@@ -221,13 +241,14 @@ impl Client {
         let total_count = reply.total_count;
         let status = reply.status;
         let records = match reply.result {
-            Some(Value::Array(rows)) => rows
-                .into_iter()
-                .filter_map(|v| match v {
-                    Value::Object(m) => Some(Record(m)),
-                    _ => None,
-                })
-                .collect(),
+            Some(Value::Array(rows)) => {
+                rows_of(rows).map_err(|problem| Error::UnexpectedAnswer {
+                    url: self.url_of(&path),
+                    status,
+                    write: false,
+                    problem,
+                })?
+            }
             other => {
                 return Err(Error::Unavailable {
                     kind: UnavailableKind::MissingResult,
@@ -247,31 +268,6 @@ impl Client {
             total_count,
             offset: params.offset,
         })
-    }
-
-    /// Every matching record. Pages by `X-Total-Count` (`offset += limit` while
-    /// `offset < total`), never stopping on a short page (ACLs filter after the limit); without
-    /// the header it stops on the first empty page.
-    pub async fn list_all(&self, table: &str, params: &ListParams) -> Result<Vec<Record>, Error> {
-        let page_size = params.limit.unwrap_or(DEFAULT_PAGE_SIZE).max(1);
-        let mut p = params.clone();
-        p.limit = Some(page_size);
-        let mut out = Vec::new();
-        let mut pages = 0u32;
-        loop {
-            let page = self.list(table, &p).await?;
-            pages += 1;
-            let empty = page.records.is_empty();
-            out.extend(page.records);
-            p.offset += u64::from(page_size);
-            let more = match page.total_count {
-                Some(total) => p.offset < total,
-                None => !empty && pages < MAX_PAGES_WITHOUT_COUNT,
-            };
-            if !more {
-                return Ok(out);
-            }
-        }
     }
 
     /// `GET /api/now/table/{table}/{sys_id}`; a missing or hidden record is `Error::NotFound`.
@@ -298,7 +294,10 @@ impl Client {
         object_result(reply, self.url_of(&path), false)
     }
 
-    /// `POST /api/now/table/{table}`; ServiceNow answers 201 with the created record.
+    /// `POST /api/now/table/{table}`; ServiceNow answers 201 with the created record. The answer
+    /// must name the new record (a non-empty `sys_id`) and, when `body` has a `correlation_id`,
+    /// carry the same one (both are asked for): otherwise `Error::UnexpectedAnswer`, which
+    /// `outcome_unknown()` so the next attempt looks the record up instead of trusting this one.
     pub async fn create(
         &self,
         table: &str,
@@ -306,23 +305,42 @@ impl Client {
         fields: &[&str],
     ) -> Result<Record, Error> {
         let path = table_path(table)?;
+        let correlation_id = body
+            .get("correlation_id")
+            .and_then(Value::as_str)
+            .filter(|c| !c.is_empty());
+        let mut asked = with_field(fields, "sys_id");
+        if correlation_id.is_some() {
+            asked = with_field(&asked, "correlation_id");
+        }
         let body = Value::Object(body.clone());
         let reply = self
             .call(&Call {
                 method: Method::POST,
                 path: path.clone(),
-                query: write_params(fields),
+                query: write_params(&asked),
                 body: Some(&body),
                 expect: Expect::Result,
             })
             .await?;
-        if reply.status != 201 {
-            tracing::warn!(status = reply.status, table, "create answered without 201");
+        let status = reply.status;
+        if status != 201 {
+            tracing::warn!(status, table, "create answered without 201");
         }
-        object_result(reply, self.url_of(&path), true)
+        let url = self.url_of(&path);
+        let rec = object_result(reply, url.clone(), true)?;
+        Answer {
+            url: &url,
+            status,
+            write: true,
+        }
+        .is_created(&rec, correlation_id)?;
+        Ok(rec)
     }
 
-    /// `PATCH /api/now/table/{table}/{sys_id}` (partial update).
+    /// `PATCH /api/now/table/{table}/{sys_id}` (partial update). The answer must be the target
+    /// record (`sys_id` is asked for and compared): a `{"result":{}}` or another record's answer
+    /// is `Error::UnexpectedAnswer`, never a delivered write.
     pub async fn update(
         &self,
         table: &str,
@@ -336,12 +354,21 @@ impl Client {
             .call(&Call {
                 method: Method::PATCH,
                 path: path.clone(),
-                query: write_params(fields),
+                query: write_params(&with_field(fields, "sys_id")),
                 body: Some(&body),
                 expect: Expect::Result,
             })
             .await?;
-        object_result(reply, self.url_of(&path), true)
+        let status = reply.status;
+        let url = self.url_of(&path);
+        let rec = object_result(reply, url.clone(), true)?;
+        Answer {
+            url: &url,
+            status,
+            write: true,
+        }
+        .is_record(&rec, sys_id)?;
+        Ok(rec)
     }
 
     /// `DELETE /api/now/table/{table}/{sys_id}` (204).

@@ -21,6 +21,12 @@ pub(crate) fn transport(err: &reqwest::Error, ctx: &Ctx, timeout: Duration) -> E
             write: ctx.write,
         };
     }
+    if head_too_large(err) {
+        return Error::HeadersTooLarge {
+            url,
+            write: ctx.write,
+        };
+    }
     let (kind, cause) = classify_chain(err);
     let kind = match kind {
         ConnectKind::Other if !connecting && (err.is_body() || err.is_decode()) => {
@@ -37,6 +43,31 @@ pub(crate) fn transport(err: &reqwest::Error, ctx: &Ctx, timeout: Duration) -> E
     }
 }
 
+/// hyper refuses a response head over 100 headers or its ~400 KiB buffer with this text (its
+/// `Parse::TooLarge`; the typed check needs hyper's server feature, which the client lacks).
+fn head_too_large(err: &(dyn StdError + 'static)) -> bool {
+    let mut cur = Some(err);
+    while let Some(e) = cur {
+        if e.to_string().contains("message head is too large") {
+            return true;
+        }
+        cur = e.source();
+    }
+    false
+}
+
+/// Plain text where a TLS record was expected: `HTTP/1.1 400` starts with `H`, which is no TLS
+/// content type, so rustls stops at the first byte. Any other rustls failure is a TLS problem.
+fn rustls_kind(e: &rustls::Error) -> ConnectKind {
+    use rustls::InvalidMessage as M;
+    match e {
+        rustls::Error::InvalidMessage(M::InvalidContentType | M::UnknownProtocolVersion) => {
+            ConnectKind::NotTls
+        }
+        _ => ConnectKind::Tls,
+    }
+}
+
 /// Walks the source chain for the most specific cause. Returns the kind and the innermost text.
 pub(crate) fn classify_chain(err: &(dyn StdError + 'static)) -> (ConnectKind, String) {
     let mut kind = ConnectKind::Other;
@@ -46,8 +77,8 @@ pub(crate) fn classify_chain(err: &(dyn StdError + 'static)) -> (ConnectKind, St
         let text = e.to_string();
         let lower = text.to_ascii_lowercase();
         cause = text;
-        if e.downcast_ref::<rustls::Error>().is_some() {
-            kind = ConnectKind::Tls;
+        if let Some(tls) = e.downcast_ref::<rustls::Error>() {
+            kind = rustls_kind(tls);
         } else if let Some(io) = e.downcast_ref::<std::io::Error>() {
             kind = io_kind(io, kind);
         } else if lower.starts_with("dns error") || lower.contains("failed to lookup address") {
@@ -75,15 +106,15 @@ fn io_kind(io: &std::io::Error, current: ConnectKind) -> ConnectKind {
         match e.kind() {
             K::ConnectionRefused => kind = ConnectKind::Refused,
             K::ConnectionReset | K::ConnectionAborted | K::BrokenPipe | K::UnexpectedEof
-                if kind != ConnectKind::Tls =>
+                if !matches!(kind, ConnectKind::Tls | ConnectKind::NotTls) =>
             {
                 kind = ConnectKind::Reset
             }
             _ => {}
         }
         let inner = e.get_ref();
-        if inner.is_some_and(|i| i.downcast_ref::<rustls::Error>().is_some()) {
-            return ConnectKind::Tls;
+        if let Some(tls) = inner.and_then(|i| i.downcast_ref::<rustls::Error>()) {
+            return rustls_kind(tls);
         }
         cur = inner.and_then(|i| i.downcast_ref::<std::io::Error>());
     }
@@ -130,6 +161,11 @@ mod tests {
             rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer),
         ));
         assert_eq!(classify_chain(&tls).0, ConnectKind::Tls);
+        let plain = std::io::Error::other(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            rustls::Error::InvalidMessage(rustls::InvalidMessage::InvalidContentType),
+        ));
+        assert_eq!(classify_chain(&plain).0, ConnectKind::NotTls);
         let reset = Wrap(
             "connection error",
             std::io::Error::from(std::io::ErrorKind::ConnectionReset),

@@ -22,8 +22,72 @@ pub enum FieldValue {
     },
 }
 
+/// Checks that every field of a record the server sent has a shape ServiceNow uses: a string, or
+/// an object whose `value`/`display_value`/`link` are strings. `null` counts as absent. Returns
+/// what was wrong, for `Error::UnexpectedAnswer`; the client rejects such records when it parses
+/// them, so a number where ServiceNow sends a string never turns into `""` further on.
+pub(crate) fn check_record(map: &Map<String, Value>) -> Result<(), String> {
+    for (name, v) in map {
+        match v {
+            Value::String(_) | Value::Null => {}
+            Value::Object(parts) => {
+                let mut known = 0;
+                for part in ["value", "display_value", "link"] {
+                    match parts.get(part) {
+                        None | Some(Value::Null) => {}
+                        Some(Value::String(_)) => known += 1,
+                        Some(other) => {
+                            return Err(format!(
+                                "field {name:?} has a {part} that is {} ({}) where ServiceNow \
+                                 sends a string",
+                                json_kind(other),
+                                short_json(other)
+                            ));
+                        }
+                    }
+                }
+                if known == 0 && !parts.is_empty() {
+                    return Err(format!(
+                        "field {name:?} is an object without value, display_value or link ({})",
+                        short_json(v)
+                    ));
+                }
+            }
+            other => {
+                return Err(format!(
+                    "field {name:?} is {} ({}) where ServiceNow sends a string",
+                    json_kind(other),
+                    short_json(other)
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+pub(crate) fn json_kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// At most 60 characters of the value's JSON, for messages.
+fn short_json(v: &Value) -> String {
+    let text = v.to_string();
+    match text.char_indices().nth(60) {
+        Some((i, _)) => format!("{}…", &text[..i]),
+        None => text,
+    }
+}
+
 impl FieldValue {
-    /// Reads any JSON value leniently: numbers and booleans become strings, null is absent.
+    /// Reads one field value: a string or a `{value, display_value, link}` object. Other JSON
+    /// (numbers, booleans, arrays, null) is not a ServiceNow field value and gives `None`.
     pub fn from_json(v: &Value) -> Option<FieldValue> {
         match v {
             Value::Object(m) => Some(FieldValue::Obj {
@@ -69,12 +133,7 @@ impl FieldValue {
 }
 
 fn scalar(v: &Value) -> Option<String> {
-    match v {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        Value::Bool(b) => Some(b.to_string()),
-        _ => None,
-    }
+    v.as_str().map(str::to_string)
 }
 
 fn scalar_ref(v: &Value) -> Option<&str> {
@@ -242,10 +301,10 @@ mod tests {
     }
 
     #[test]
-    fn lenient_scalars_and_links() {
+    fn non_strings_are_not_field_values() {
         let r = rec(json!({"n": 3, "b": true, "z": null}));
-        assert_eq!(r.field("n"), Some(FieldValue::Str("3".into())));
-        assert_eq!(r.field("b").unwrap().value(), Some("true"));
+        assert_eq!(r.field("n"), None);
+        assert_eq!(r.field("b"), None);
         assert_eq!(r.field("z"), None);
         assert_eq!(r.str("z"), "");
         assert_eq!(
@@ -255,5 +314,30 @@ mod tests {
         let f = FieldValue::from_json(&json!({"link": "https://i/t/abc"})).unwrap();
         assert_eq!(f.link(), Some("https://i/t/abc"));
         assert_eq!(f.display(), None);
+    }
+
+    #[test]
+    fn record_shapes_are_checked() {
+        let ok = json!({"s": "x", "n": null, "o": {"value": "1", "display_value": "One", "link": "l"},
+                        "e": {}, "partial": {"display_value": "x", "extra": 5}});
+        assert_eq!(check_record(ok.as_object().unwrap()), Ok(()));
+        for (bad, needle) in [
+            (json!({"priority": 1}), "\"priority\" is a number (1)"),
+            (json!({"active": true}), "a boolean"),
+            (json!({"tags": ["a"]}), "an array"),
+            (json!({"g": {"value": 7}}), "a value that is a number"),
+            (
+                json!({"g": {"display_value": false}}),
+                "display_value that is a boolean",
+            ),
+            (json!({"g": {"link": {"x": "y"}}}), "link that is an object"),
+            (
+                json!({"g": {"other": "x"}}),
+                "without value, display_value or link",
+            ),
+        ] {
+            let err = check_record(bad.as_object().unwrap()).unwrap_err();
+            assert!(err.contains(needle), "{err} lacks {needle}");
+        }
     }
 }

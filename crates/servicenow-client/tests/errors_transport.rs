@@ -113,8 +113,9 @@ async fn closed_mid_response_is_outcome_unknown() {
 }
 
 #[tokio::test]
-async fn tls_failure_is_named() {
-    // A plain-HTTP server spoken to over https: the handshake fails before anything is sent.
+async fn plain_http_on_https_is_named_not_tls() {
+    // A plain-HTTP server spoken to over https: the handshake fails before anything is sent,
+    // and the message says why (the certificate failures are in tests/cli_tls.rs at the root).
     let fake = serve(|_, _| result(200, json!([]))).await;
     let base = fake.base.replace("http://", "https://");
     let c = client_with_timeout(&base, Duration::from_secs(10));
@@ -126,7 +127,7 @@ async fn tls_failure_is_named() {
         matches!(
             e,
             Error::Connect {
-                kind: ConnectKind::Tls,
+                kind: ConnectKind::NotTls,
                 sent: false,
                 ..
             }
@@ -134,5 +135,5 @@ async fn tls_failure_is_named() {
         "{e:?}"
     );
     assert!(!e.outcome_unknown() && !e.is_retryable());
-    one_line_with(&e, &["TLS", "ca_file"]);
+    one_line_with(&e, &["not TLS", "wrong port or scheme?"]);
 }

@@ -69,7 +69,8 @@ async fn sys_id_batches_of_100() {
 async fn correlation_lookup_escapes_and_encodes_the_id() {
     let fake = serve(|_, _| {
         rows(
-            vec![json!({"sys_id": "s1", "number": "INC0010001"})],
+            vec![json!({"sys_id": "s1", "number": "INC0010001",
+                        "correlation_id": "snowlink:dq/A^1 x&y#c1"})],
             Some(1),
         )
     })
@@ -146,7 +147,12 @@ async fn search_by_number_or_text() {
 #[tokio::test]
 async fn create_and_work_note_writes() {
     let fake = serve(|r, _| match r.method.as_str() {
-        "POST" => result(201, json!({"sys_id": "new1", "number": "INC0010001"})),
+        // Like ServiceNow, the create answer carries the correlation_id that was sent.
+        "POST" => result(
+            201,
+            json!({"sys_id": "new1", "number": "INC0010001",
+                   "correlation_id": r.json_body()["correlation_id"]}),
+        ),
         "PATCH" => result(200, json!({"sys_id": "new1", "number": "INC0010001", "sys_updated_on": "2026-11-23 10:30:00"})),
         _ => sn_error(400, "unexpected", None),
     })
