@@ -106,7 +106,10 @@ impl Setup {
     /// Times `snowlink --json sync --once`; returns the time and the number delivered.
     fn sync_once(&self) -> (Duration, usize) {
         let started = Instant::now();
-        let out = self.command(&["--json", "sync", "--once"]).output().unwrap();
+        let out = self
+            .command(&["--json", "sync", "--once"])
+            .output()
+            .unwrap();
         let elapsed = started.elapsed();
         let report: serde_json::Value = serde_json::from_slice(&out.stdout)
             .unwrap_or_else(|e| panic!("sync --once printed no JSON ({e}): {out:?}"));
@@ -149,7 +152,8 @@ fn queue_with_binary(setup: &Setup, plan: &[(String, String)], parallel: usize) 
 
 /// Queues through `ops::comment_for`, the entry point of `snowlink comment`.
 fn queue_in_process(setup: &Setup, plan: &[(String, String)]) {
-    let config = snowlink::config::Config::from_file(&setup.dir.path().join("config.toml")).unwrap();
+    let config =
+        snowlink::config::Config::from_file(&setup.dir.path().join("config.toml")).unwrap();
     let profile = config.profile(None, &snowlink::config::ProcessEnv).unwrap();
     let session = snowlink::ops::Session {
         store_path: setup.db(),
@@ -233,8 +237,7 @@ async fn main() {
         report("online", t, n, bound);
         online = Some(t);
     }
-    if scenarios.contains("sequential") && std::env::var("BENCH_SEQUENTIAL").as_deref() != Ok("0")
-    {
+    if scenarios.contains("sequential") && std::env::var("BENCH_SEQUENTIAL").as_deref() != Ok("0") {
         let targets = create_incidents(&url, incidents).await;
         let setup = Setup::new(&url, &targets, 1);
         queue_in_process(&setup, &plan);

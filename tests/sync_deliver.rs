@@ -86,7 +86,8 @@ async fn deliver_returns_pending_with_reasons_when_unreachable_or_read_only() {
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         format!("http://{}", l.local_addr().unwrap())
     };
-    let report = worker(&env, &down, false).await
+    let report = worker(&env, &down, false)
+        .await
         .deliver(&[id], Instant::now() + Duration::from_secs(30))
         .await
         .unwrap();
@@ -94,11 +95,15 @@ async fn deliver_returns_pending_with_reasons_when_unreachable_or_read_only() {
     assert!(report.unreachable.is_some());
     // Nothing answers: the instance is treated as down and probed on a backoff; the delivery
     // keeps its place without burning an attempt.
-    assert!(report.waiting[0].why.contains("next probe in"), "{report:?}");
+    assert!(
+        report.waiting[0].why.contains("next probe in"),
+        "{report:?}"
+    );
     assert_eq!(report.waiting[0].attempts, 0, "{report:?}");
     assert!(report.outage.is_some());
 
-    let report = worker(&env, &env.url, true).await
+    let report = worker(&env, &env.url, true)
+        .await
         .deliver(&[id], Instant::now() + Duration::from_secs(30))
         .await
         .unwrap();

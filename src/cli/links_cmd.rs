@@ -35,10 +35,9 @@ pub async fn run(action: Option<LinksCommand>, globals: &Globals) -> CliResult<E
     let mut exit = Exit::Ok;
     if let Some(LinksCommand::Refresh) = action {
         let client = client_for(&profile).await?;
-        let poller =
-            LinkPoller::new(&paths.db_path, profile.name.clone(), client)
-                .await
-                .map_err(sync_error)?;
+        let poller = LinkPoller::new(&paths.db_path, profile.name.clone(), client)
+            .await
+            .map_err(sync_error)?;
         let report = poller.refresh().await.map_err(sync_error)?;
         if let Some(category) = report.error_category {
             exit = match category.exit_code() {

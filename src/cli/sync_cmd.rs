@@ -33,8 +33,7 @@ pub async fn run(args: SyncArgs, globals: &Globals) -> CliResult<Exit> {
         .await
         .map_err(sync_error)?;
     if args.watch {
-        let poller =
-            LinkPoller::new(&paths.db_path, profile.name.clone(), client)
+        let poller = LinkPoller::new(&paths.db_path, profile.name.clone(), client)
             .await
             .map_err(sync_error)?;
         return watch_until_signal(&worker, poller, &profile, globals.json).await;

@@ -18,8 +18,9 @@ pub use lookup::{NamedRef, search_groups, search_users};
 pub use policy::{DataPolicy, incident_data_policies};
 pub use session::Session;
 pub use ticket::{
-    CreatePlan, CreateStart, IncidentSummary, Linked, enqueue_create, find_incident, link, link_key,
-    load_anomaly, load_anomaly_by_key, plan_create, search, start_create, unlink, unlink_key,
+    CreatePlan, CreateStart, IncidentSummary, Linked, enqueue_create, find_incident, link,
+    link_key, load_anomaly, load_anomaly_by_key, plan_create, search, start_create, unlink,
+    unlink_key,
 };
 pub use ticket_fields::{check_choice, resolve_draft};
 pub use triage::{Recorded, comment, comment_for, set_status, set_status_for};

@@ -13,15 +13,15 @@ mod error;
 mod export;
 mod links;
 mod open;
+mod outages;
 mod outbox;
 mod outbox_admin;
 mod outbox_sync;
-mod outages;
 mod outbox_types;
 mod owners;
-mod wakeup;
 mod schema;
 mod status;
+mod wakeup;
 
 use std::path::{Path, PathBuf};
 
@@ -33,13 +33,13 @@ pub use audit::{AuditEntry, NewAudit};
 pub use comments::{Comment, CommentRecorded};
 pub use error::StoreError;
 pub use links::{LinkAdded, NewLink};
-pub use outbox::{Delivery, DeliveryKind, DeliveryState, NewDelivery, OutboxId};
 pub use outages::Outage;
+pub use outbox::{Delivery, DeliveryKind, DeliveryState, NewDelivery, OutboxId};
 pub use outbox_admin::{OutboxCounts, OutboxFilter, PausedInstance};
 pub use owners::{OwnerLock, lock_dir, new_owner_id, owner_is_gone, this_host};
-pub use wakeup::{wake_socket_path, wake_workers};
 pub use schema::SCHEMA_VERSION;
 pub use status::{StatusChange, StatusHistoryEntry};
+pub use wakeup::{wake_socket_path, wake_workers};
 
 /// How long a connection waits for another process's write lock before giving up.
 pub const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(15);

@@ -130,6 +130,9 @@ fn opening_a_current_store_takes_no_write_lock() {
     // With the write lock taken elsewhere, an open that wanted it would fail with BUSY.
     let store = Store::open(&path).unwrap();
     // Reads keep working while the lock is held (WAL).
-    assert_eq!(store.schema_version().unwrap(), crate::store::SCHEMA_VERSION);
+    assert_eq!(
+        store.schema_version().unwrap(),
+        crate::store::SCHEMA_VERSION
+    );
     holder.execute_batch("COMMIT").unwrap();
 }

@@ -157,13 +157,18 @@ mod tests {
     fn an_outage_is_kept_until_cleared_and_clearing_makes_waiting_work_due() {
         let mut s = Store::open_in_memory().unwrap();
         assert!(s.outage("default").unwrap().is_none());
-        s.record_outage("default", "connection refused", t(0), t(5)).unwrap();
-        s.record_outage("default", "connection refused", t(1), t(2)).unwrap();
+        s.record_outage("default", "connection refused", t(0), t(5))
+            .unwrap();
+        s.record_outage("default", "connection refused", t(1), t(2))
+            .unwrap();
         let o = s.outage("default").unwrap().unwrap();
         assert_eq!((o.since, o.next_probe_at, o.failed_probes), (t(0), t(5), 0));
         s.probe_failed("default", "hibernating", t(20)).unwrap();
         let o = s.outage("default").unwrap().unwrap();
-        assert_eq!((o.cause.as_str(), o.failed_probes, o.next_probe_at), ("hibernating", 1, t(20)));
+        assert_eq!(
+            (o.cause.as_str(), o.failed_probes, o.next_probe_at),
+            ("hibernating", 1, t(20))
+        );
         assert!(s.clear_outage("default", t(21)).unwrap());
         assert!(s.outage("default").unwrap().is_none());
         assert!(!s.clear_outage("default", t(22)).unwrap());

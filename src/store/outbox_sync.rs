@@ -310,7 +310,11 @@ pub(crate) fn expire_leases_of(
     )?;
     for owner in owners {
         let n = update.execute(params![owner, now_ms])?;
-        tracing::info!(owner, deliveries = n, "took over the claims of a worker that is gone");
+        tracing::info!(
+            owner,
+            deliveries = n,
+            "took over the claims of a worker that is gone"
+        );
     }
     Ok(())
 }

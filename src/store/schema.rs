@@ -4,12 +4,7 @@
 /// The schema version this build writes (the number of migrations).
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
 
-pub(crate) const MIGRATIONS: &[&str] = &[
-    M1_ANOMALIES_AND_LINKS,
-    M2_OUTBOX,
-    M3_AUDIT,
-    M4_OUTAGES,
-];
+pub(crate) const MIGRATIONS: &[&str] = &[M1_ANOMALIES_AND_LINKS, M2_OUTBOX, M3_AUDIT, M4_OUTAGES];
 
 /// Anomalies as last read, local status and its history, comments, links.
 const M1_ANOMALIES_AND_LINKS: &str = r#"

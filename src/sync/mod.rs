@@ -36,8 +36,8 @@ pub use action::{Action, MAX_SERVER_WAIT, PauseCause, classify};
 pub use backoff::Backoff;
 pub use error::{Result, SyncError};
 pub use links_poller::{LINK_FIELDS, LinkPoller, LinkRefreshReport, NOT_FOUND_OR_HIDDEN};
-pub use outage::describe as describe_outage;
 pub use options::{MIN_LEASE, WorkerOptions, lease_for, new_owner_id};
+pub use outage::describe as describe_outage;
 pub use report::{Created, PausedInfo, PendingItem, SyncEvent, SyncReport};
 pub use worker::Worker;
 

@@ -157,7 +157,9 @@ fn holder(owner: Option<&str>) -> String {
         (Some(host), Some(pid)) if host == this_host() => {
             format!("snowlink process {pid} on this host (worker {owner})")
         }
-        (Some(host), Some(pid)) => format!("snowlink process {pid} on host {host} (worker {owner})"),
+        (Some(host), Some(pid)) => {
+            format!("snowlink process {pid} on host {host} (worker {owner})")
+        }
         _ => format!("worker {owner}"),
     }
 }

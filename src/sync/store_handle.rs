@@ -82,7 +82,10 @@ mod tests {
             .call(|_| Ok(std::thread::current().id()))
             .await
             .unwrap();
-        assert_ne!(thread, main, "store work must not run on the runtime's thread");
+        assert_ne!(
+            thread, main,
+            "store work must not run on the runtime's thread"
+        );
         let v = handle.call(|s| s.schema_version()).await.unwrap();
         assert_eq!(v, crate::store::SCHEMA_VERSION);
     }

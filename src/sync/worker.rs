@@ -38,7 +38,7 @@ pub struct Worker {
 
 /// How many deliveries of one incident queue a claim hands out together: they go one after
 /// the other (FIFO) on one task, and the claim's durable commit is paid once for all of them.
-const RUN_LEN: usize = 16;
+const RUN_LEN: usize = 4;
 
 /// In `watch`, how often a paused (401/403) instance is probed without a user action.
 const PAUSED_PROBE_EVERY: Duration = Duration::from_secs(120);

@@ -344,7 +344,11 @@ fn create_on_an_anomaly_with_an_open_incident_asks_first() {
     assert!(effects.is_empty(), "nothing is loaded before the answer");
     match &s.popup {
         Some(Popup::Confirm(c)) => {
-            assert!(c.question.contains("already has an open incident"), "{}", c.question);
+            assert!(
+                c.question.contains("already has an open incident"),
+                "{}",
+                c.question
+            );
             assert!(c.question.contains("Create another"), "{}", c.question);
         }
         other => panic!("expected a confirmation, got {other:?}"),

@@ -70,7 +70,9 @@ fn settled(d: Delivery, id: OutboxId) -> Option<Result<IncidentRef, String>> {
                 sys_id,
                 number,
             })),
-            _ => Some(Err(format!("create #{id} is delivered but names no record"))),
+            _ => Some(Err(format!(
+                "create #{id} is delivered but names no record"
+            ))),
         },
         S::Failed | S::Dead => Some(Err(format!(
             "create failed: {}",

@@ -7,8 +7,6 @@ mod background;
 mod create_wait;
 mod demo;
 
-
-
 use crate::config::Config;
 use crate::ops::Session;
 use crate::tui::{DashboardOptions, run_dashboard};
