@@ -51,6 +51,7 @@ impl Store {
         &mut self,
         id: super::OutboxId,
         owner: &str,
+        error: &str,
         cause: &str,
         outcome_unknown: bool,
         now: Timestamp,
@@ -65,7 +66,7 @@ impl Store {
              THEN 'paused' ELSE 'pending' END, next_attempt_at = ?3, last_error = ?4, \
              outcome_unknown = MAX(outcome_unknown, ?5), attempts = MAX(attempts - 1, 0), \
              lease_owner = NULL, lease_until = NULL",
-            params![id, owner, ms(now), cause, i64::from(outcome_unknown)],
+            params![id, owner, ms(now), error, i64::from(outcome_unknown)],
         )?;
         tx.execute(
             "INSERT INTO instance_outages (instance, cause, since, failed_probes, next_probe_at) \

@@ -44,7 +44,7 @@ impl Worker {
         let cause = run
             .last_server_error
             .clone()
-            .unwrap_or_else(|| "the instance fails every request".into());
+            .unwrap_or_else(|| "failing every request".into());
         let next = now + self.opts.backoff.delay(1, &mut rand::rng());
         let (instance, c) = (self.instance.clone(), cause.clone());
         self.ctx
@@ -119,7 +119,7 @@ impl Worker {
                     return Ok(Gate::Open);
                 }
                 let next = Timestamp::now() + delay;
-                let (instance, cause) = (self.instance.clone(), short_cause(&e.to_string()));
+                let (instance, cause) = (self.instance.clone(), short_cause(&e));
                 let c = cause.clone();
                 self.ctx
                     .store
@@ -143,9 +143,32 @@ impl Worker {
     }
 }
 
-/// The first line of an error, for the status bar.
-fn short_cause(text: &str) -> String {
-    text.lines().next().unwrap_or(text).to_string()
+/// A few words for the status bar: what kind of "down" this is. The full error stays on the
+/// delivery (`snowlink outbox` shows it).
+pub(crate) fn short_cause(e: &servicenow_client::Error) -> String {
+    use servicenow_client::{ConnectKind as C, Error as E, UnavailableKind as U};
+    match e {
+        E::Connect {
+            kind: C::Refused, ..
+        } => "connection refused".into(),
+        E::Connect { kind: C::Dns, .. } => "host name not found".into(),
+        E::Connect { kind: C::Reset, .. } => "connection reset".into(),
+        E::Connect { .. } => "cannot connect".into(),
+        E::Timeout { .. } => "no answer (timeout)".into(),
+        E::Unavailable {
+            kind: U::Hibernating,
+            ..
+        } => "instance hibernating".into(),
+        E::Unavailable { kind: U::Html, .. } => "HTML error page instead of the API".into(),
+        E::Unavailable { .. } => "unusable answers".into(),
+        E::Server { status, .. } => format!("HTTP {status} on every request"),
+        other => other
+            .to_string()
+            .lines()
+            .next()
+            .unwrap_or("down")
+            .to_string(),
+    }
 }
 
 /// "paused: <cause>, next probe in Ns" (the status bar's and the report's wording).

@@ -77,13 +77,14 @@ impl Run {
             Outcome::Retry {
                 next_attempt_at,
                 error,
+                cause,
                 instance_wide,
                 unreachable,
             } => {
                 self.report.retried += 1;
                 if instance_wide && !unreachable {
                     self.server_failures += 1;
-                    self.last_server_error = Some(error.clone());
+                    self.last_server_error = Some(cause);
                 }
                 if instance_wide {
                     self.hold_until = Some(

@@ -38,6 +38,8 @@ pub(crate) enum Outcome {
     Retry {
         next_attempt_at: Timestamp,
         error: String,
+        /// A few words for the status bar when this turns into an outage.
+        cause: String,
         instance_wide: bool,
         unreachable: bool,
     },
@@ -190,6 +192,7 @@ async fn record(ctx: &TaskCtx, d: &Delivery, result: Result<Landed, StepError>) 
                 .map_err(|_| e)?;
             Outcome::Retry {
                 next_attempt_at: retry_at,
+                cause: "local store error".into(),
                 error,
                 instance_wide: false,
                 unreachable: false,
@@ -223,13 +226,15 @@ async fn remote_failure(
             ..
         } => {
             let probe_at = now + ctx.backoff.delay(1, &mut rand::rng());
+            let cause = super::outage::short_cause(e);
+            let c = cause.clone();
             ctx.store
                 .call(move |s| {
-                    s.requeue_for_outage(id, &owner, &msg, outcome_unknown, now, probe_at)
+                    s.requeue_for_outage(id, &owner, &msg, &c, outcome_unknown, now, probe_at)
                 })
                 .await?;
             Outcome::Outage {
-                cause: error,
+                cause,
                 next_probe_at: probe_at,
             }
         }
@@ -245,6 +250,7 @@ async fn remote_failure(
                 .await?;
             Outcome::Retry {
                 next_attempt_at: at,
+                cause: super::outage::short_cause(e),
                 error,
                 instance_wide,
                 unreachable,

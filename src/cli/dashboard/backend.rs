@@ -146,12 +146,21 @@ impl Backend for LiveBackend {
             let counts = store
                 .outbox_counts(jiff::Timestamp::now())
                 .map_err(|e| e.to_string())?;
+            let outage = store
+                .outage(session.instance())
+                .map_err(|e| e.to_string())?
+                .map(|o| {
+                    // "paused: <cause>, next probe in Ns"; the status bar adds "paused: ".
+                    let text = crate::sync::describe_outage(&o, jiff::Timestamp::now());
+                    text.trim_start_matches("paused: ").to_string()
+                });
             let paused = store
                 .paused_instances()
                 .map_err(|e| e.to_string())?
                 .into_iter()
                 .find(|p| p.instance == session.instance())
-                .map(|p| p.reason);
+                .map(|p| p.reason)
+                .or(outage);
             let waiting_error = if paused.is_none() && counts.waiting > 0 {
                 store
                     .outbox_list(&OutboxFilter {

@@ -1,5 +1,5 @@
 //! Runs the emulator in the foreground and prints its URL and tokens:
-//! `cargo run -p qualytics-emulator --example serve -- [--listen ADDR] [--seed FILE | --empty]`.
+//! `cargo run -p qualytics-emulator --example qualytics-serve -- [--listen ADDR] [--seed FILE | --empty]`.
 //! Then e.g. `QUALYTICS_URL=<url> QUALYTICS_TOKEN=<admin token> qualytics anomalies get --id 1`.
 
 use qualytics_emulator::{Emulator, EmulatorConfig, Seed};

@@ -1,0 +1,108 @@
+//! A real terminal for end-to-end tests: a private tmux server running one command, driven by
+//! keys, read by capturing the pane. Waiting is by polling for text (bounded, generous); nothing
+//! asserts on speed. A missing tmux fails the test (see `require`).
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+/// Fails (never skips) when tmux is missing: a skipped test would prove nothing.
+pub fn require() {
+    assert!(
+        Tmux::available(),
+        "tmux is not installed (or `tmux -V` fails): run `scripts/test`, which installs it, or install tmux yourself"
+    );
+}
+
+pub struct Tmux {
+    socket: String,
+    _home: tempfile::TempDir,
+}
+
+impl Tmux {
+    pub fn available() -> bool {
+        Command::new("tmux")
+            .arg("-V")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    }
+
+    /// Runs `cmd` (a shell line) in a clean environment with its own HOME and XDG dirs.
+    pub fn start(cmd: &str) -> Tmux {
+        let home = tempfile::tempdir().unwrap();
+        let socket = format!("snowlink-e2e-{}", std::process::id());
+        let h = home.path().display().to_string();
+        let line = format!(
+            "env -i PATH=\"$PATH\" HOME={h} XDG_CONFIG_HOME={h}/c XDG_DATA_HOME={h}/d XDG_STATE_HOME={h}/s TERM=xterm-256color {cmd}"
+        );
+        let ok = Command::new("tmux")
+            .args([
+                "-L",
+                &socket,
+                "new-session",
+                "-d",
+                "-x",
+                "120",
+                "-y",
+                "40",
+                &line,
+            ])
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "tmux starts");
+        Tmux {
+            socket,
+            _home: home,
+        }
+    }
+
+    pub fn keys(&self, keys: &[&str]) {
+        for k in keys {
+            Command::new("tmux")
+                .args(["-L", &self.socket, "send-keys", "-t", "0", k])
+                .status()
+                .unwrap();
+            std::thread::sleep(Duration::from_millis(60));
+        }
+    }
+
+    pub fn text(&self, text: &str) {
+        Command::new("tmux")
+            .args(["-L", &self.socket, "send-keys", "-t", "0", "-l", text])
+            .status()
+            .unwrap();
+    }
+
+    pub fn pane(&self) -> String {
+        let out = Command::new("tmux")
+            .args(["-L", &self.socket, "capture-pane", "-p", "-t", "0"])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).to_string()
+    }
+
+    /// Polls until the pane shows `needle` (bounded: 60 s, for slow CI machines).
+    pub fn wait_for(&self, needle: &str) -> String {
+        let until = Instant::now() + Duration::from_secs(60);
+        loop {
+            let pane = self.pane();
+            if pane.contains(needle) {
+                return pane;
+            }
+            assert!(
+                Instant::now() < until,
+                "waited for {needle:?}; pane:\n{pane}"
+            );
+            std::thread::sleep(Duration::from_millis(150));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["-L", &self.socket, "kill-server"])
+            .status();
+    }
+}
