@@ -99,7 +99,11 @@ impl From<servicenow_client::Error> for CliError {
 /// command sees anomalies as their source last described them; skipped records are reported.
 pub async fn session(globals: &Globals, needs_client: bool) -> CliResult<crate::ops::Session> {
     let (session, config) = session_only(globals, needs_client).await?;
-    load_sources(&session, &config)?;
+    // Reading files and writing the store block: off the async runtime.
+    let s = session.clone();
+    tokio::task::spawn_blocking(move || load_sources(&s, &config))
+        .await
+        .map_err(|e| CliError::other(format!("reading sources stopped unexpectedly: {e}")))??;
     Ok(session)
 }
 

@@ -31,11 +31,17 @@ struct CreateOutput {
 
 async fn create(args: TicketCreateArgs, globals: &Globals) -> CliResult<Exit> {
     let session = session(globals, true).await?;
-    let stored = ops::load_anomaly(&session, &args.id)?;
+    let id = args.id.clone();
+    let stored = session
+        .off_runtime(move |s| ops::load_anomaly(s, &id))
+        .await?;
     let start = if args.dry_run {
         ops::CreateStart::New
     } else {
-        ops::start_create(&session, &stored.key, args.another)?
+        let (key, another) = (stored.key.clone(), args.another);
+        session
+            .off_runtime(move |s| ops::start_create(s, &key, another))
+            .await?
     };
     if let ops::CreateStart::Resume(id) = start {
         if !globals.json {
@@ -86,7 +92,10 @@ async fn create(args: TicketCreateArgs, globals: &Globals) -> CliResult<Exit> {
         }
         return Ok(Exit::Ok);
     }
-    let id = ops::enqueue_create(&session, &draft.table, &plan)?;
+    let (table, queued_plan) = (draft.table.clone(), plan.clone());
+    let id = session
+        .off_runtime(move |s| ops::enqueue_create(s, &table, &queued_plan))
+        .await?;
     finish_create(&session, &stored.key.id, id, globals).await
 }
 

@@ -41,7 +41,10 @@ pub async fn archive(
 
 async fn set_status(ids: &[String], status: Status, globals: &Globals) -> CliResult<Exit> {
     let session = session(globals, true).await?;
-    let recorded = ops::set_status(&session, ids, status)?;
+    let ids = ids.to_vec();
+    let recorded = session
+        .off_runtime(move |s| ops::set_status(s, &ids, status))
+        .await?;
     let outbox: Vec<_> = recorded.iter().flat_map(|r| r.outbox.clone()).collect();
     let delivery = deliver(&session, &outbox).await?;
     if !globals.json {
@@ -60,7 +63,10 @@ async fn set_status(ids: &[String], status: Status, globals: &Globals) -> CliRes
 pub async fn comment(args: CommentArgs, globals: &Globals) -> CliResult<Exit> {
     let text = comment_text(&args)?;
     let session = session(globals, true).await?;
-    let recorded = ops::comment(&session, &args.id, &text)?;
+    let (id, body) = (args.id.clone(), text.clone());
+    let recorded = session
+        .off_runtime(move |s| ops::comment(s, &id, &body))
+        .await?;
     let delivery = deliver(&session, &recorded.outbox).await?;
     if !globals.json {
         outln!(
