@@ -34,6 +34,11 @@ use sync_common::*;
 const INCIDENTS: usize = 6;
 /// How long a PATCH answer is held after the emulator applied the note.
 const PATCH_HOLD: Duration = Duration::from_millis(80);
+/// One-shot faults some killed runs meet (docs/emulator.md fault grammar).
+const FAULTS: [&str; 2] = [
+    "status=500,count=1,method=PATCH",
+    "status=429,retry-after=1,count=1,method=PATCH",
+];
 /// Marks the comments of this test in the incidents' work notes; a tag follows.
 const MARK: &str = "crash-note ";
 
@@ -124,6 +129,12 @@ async fn killed_syncs_never_lose_or_duplicate_a_note() {
             snowlink::ops::comment_for(&session, &keys[i], &format!("{MARK}{tag}")).unwrap();
             expected[i].push(tag);
         }
+        // Sometimes a PATCH of the killed run also meets a 500 or a 429, so some kills land on a
+        // delivery that is backing off.
+        let fault = run.rng.random_bool(0.3).then(|| FAULTS[run.rng.random_range(0..FAULTS.len())]);
+        if let Some(spec) = fault {
+            add_fault(&env, spec).await;
+        }
         let plan = run.choose(notes.min(8), PATCH_HOLD, Duration::from_millis(900));
         let base = proxy.arrivals();
         let mut child = spawn(&env, &["sync", "--once"]);
@@ -147,13 +158,14 @@ async fn killed_syncs_never_lose_or_duplicate_a_note() {
         }
 
         // Recovery: one run, answers no longer held. It must not wait for the dead worker.
+        clear_faults(&env).await;
         proxy.set_hold(Duration::ZERO);
         let (out, report) = env.json(&["sync", "--once", "--deadline", "60"]).await;
         proxy.set_hold(PATCH_HOLD);
         assert_eq!(
             exit_code(&out),
             0,
-            "seed {seed}, trial {trial} ({plan:?}, {seen}): one `sync --once` must deliver everything:\n{report:#}\n{}",
+            "seed {seed}, trial {trial} ({plan:?}, fault {fault:?}, {seen}): one `sync --once` must deliver everything:\n{report:#}\n{}",
             stderr(&out)
         );
         let found = report["reconciled"].as_array().unwrap().len();
@@ -163,7 +175,7 @@ async fn killed_syncs_never_lose_or_duplicate_a_note() {
             .unwrap();
         assert_eq!(left.undelivered(), 0, "seed {seed}, trial {trial}: {left:?}");
         println!(
-            "trial {trial:02}: {notes} notes, {plan:?}: {seen}; recovery delivered {}, {found} already present",
+            "trial {trial:02}: {notes} notes, fault {fault:?}, {plan:?}: {seen}; recovery delivered {}, {found} already present",
             report["delivered"].as_array().unwrap().len()
         );
     }
