@@ -99,8 +99,9 @@ async fn killed_creates_make_exactly_one_incident_per_anomaly() {
         // lookups before the POST, or around the queued create.
         let plan = run.choose(1, POST_HOLD, Duration::from_millis(350));
         let base = proxy.arrivals();
+        let answers = proxy.answers();
         let mut child = spawn(&env, &["ticket", "create", &id]);
-        let outcome = run_and_kill(&mut child, &proxy, base, plan).await;
+        let outcome = run_and_kill(&mut child, &proxy, (base, answers), plan).await;
         settle(&proxy).await;
         let mut seen = format!("{outcome:?}");
         if let Outcome::Killed { at } = outcome {

@@ -45,9 +45,7 @@ const MARK: &str = "crash-note ";
 /// What `snowlink comment` uses to queue: `ops::comment_for` with the test's profile.
 fn comment_session(env: &TestEnv) -> snowlink::ops::Session {
     let config = snowlink::config::Config::from_file(&env.config_path()).unwrap();
-    let profile = config
-        .profile(None, &snowlink::config::ProcessEnv)
-        .unwrap();
+    let profile = config.profile(None, &snowlink::config::ProcessEnv).unwrap();
     snowlink::ops::Session {
         store_path: env.data_dir().join("snowlink.db"),
         profile,
@@ -131,14 +129,18 @@ async fn killed_syncs_never_lose_or_duplicate_a_note() {
         }
         // Sometimes a PATCH of the killed run also meets a 500 or a 429, so some kills land on a
         // delivery that is backing off.
-        let fault = run.rng.random_bool(0.3).then(|| FAULTS[run.rng.random_range(0..FAULTS.len())]);
+        let fault = run
+            .rng
+            .random_bool(0.3)
+            .then(|| FAULTS[run.rng.random_range(0..FAULTS.len())]);
         if let Some(spec) = fault {
             add_fault(&env, spec).await;
         }
         let plan = run.choose(notes.min(8), PATCH_HOLD, Duration::from_millis(900));
         let base = proxy.arrivals();
+        let answers = proxy.answers();
         let mut child = spawn(&env, &["sync", "--once"]);
-        let outcome = run_and_kill(&mut child, &proxy, base, plan).await;
+        let outcome = run_and_kill(&mut child, &proxy, (base, answers), plan).await;
         settle(&proxy).await;
         let mut seen = String::from("ran to the end");
         if let Outcome::Killed { at } = outcome {
@@ -173,7 +175,11 @@ async fn killed_syncs_never_lose_or_duplicate_a_note() {
         let left = open_store(&env)
             .outbox_counts(jiff::Timestamp::now())
             .unwrap();
-        assert_eq!(left.undelivered(), 0, "seed {seed}, trial {trial}: {left:?}");
+        assert_eq!(
+            left.undelivered(),
+            0,
+            "seed {seed}, trial {trial}: {left:?}"
+        );
         println!(
             "trial {trial:02}: {notes} notes, fault {fault:?}, {plan:?}: {seen}; recovery delivered {}, {found} already present",
             report["delivered"].as_array().unwrap().len()

@@ -41,15 +41,21 @@ impl CrashRun {
     }
 
     /// Most kills land just after the `nth` watched write of the run reached the proxy (within
-    /// its hold, so mostly while the write is in flight); the rest at any moment of the run
-    /// (start-up, reads, between requests, after the end).
+    /// its hold, so mostly while the write is in flight); some just after the `nth` answer was
+    /// handed back (the client has it but may not have recorded it); the rest at any moment of
+    /// the run (start-up, reads, between requests, after the end).
     pub fn choose(&mut self, max_nth: usize, hold: Duration, max_delay: Duration) -> KillAt {
-        if self.rng.random_bool(0.65) {
-            let nth = self.rng.random_range(1..=max_nth.max(1));
-            let then = hold.mul_f64(self.rng.random_range(0.0..0.75));
-            KillAt::AfterWrite { nth, then }
-        } else {
-            KillAt::AfterSpawn(max_delay.mul_f64(self.rng.random_range(0.0..1.0)))
+        let nth = self.rng.random_range(1..=max_nth.max(1));
+        match self.rng.random_range(0..20) {
+            0..11 => KillAt::WriteArrived {
+                nth,
+                then: hold.mul_f64(self.rng.random_range(0.0..0.75)),
+            },
+            11..14 => KillAt::AnswerSent {
+                nth,
+                then: Duration::from_micros(self.rng.random_range(0..5_000)),
+            },
+            _ => KillAt::Anytime(max_delay.mul_f64(self.rng.random_range(0.0..1.0))),
         }
     }
 }
@@ -57,9 +63,11 @@ impl CrashRun {
 #[derive(Debug, Clone, Copy)]
 pub enum KillAt {
     /// `then` after the `nth` watched write of this run arrived at the proxy.
-    AfterWrite { nth: usize, then: Duration },
+    WriteArrived { nth: usize, then: Duration },
+    /// `then` after the answer to the `nth` watched write of this run was handed back.
+    AnswerSent { nth: usize, then: Duration },
     /// This long after the process started.
-    AfterSpawn(Duration),
+    Anytime(Duration),
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -70,21 +78,25 @@ pub enum Outcome {
     Exited(Option<i32>),
 }
 
-/// Runs `child` until the plan's moment, then SIGKILLs it. `base` is the proxy's arrival count
-/// when the child was started.
+/// Runs `child` until the plan's moment, then SIGKILLs it. `base` is the proxy's
+/// `(arrivals, answers)` when the child was started.
 pub async fn run_and_kill(
     child: &mut tokio::process::Child,
     proxy: &HoldingProxy,
-    base: usize,
+    base: (usize, usize),
     plan: KillAt,
 ) -> Outcome {
     let moment = async {
         match plan {
-            KillAt::AfterWrite { nth, then } => {
-                proxy.wait_arrivals(base + nth).await;
+            KillAt::WriteArrived { nth, then } => {
+                proxy.wait_arrivals(base.0 + nth).await;
                 tokio::time::sleep(then).await;
             }
-            KillAt::AfterSpawn(d) => tokio::time::sleep(d).await,
+            KillAt::AnswerSent { nth, then } => {
+                proxy.wait_answers(base.1 + nth).await;
+                tokio::time::sleep(then).await;
+            }
+            KillAt::Anytime(d) => tokio::time::sleep(d).await,
         }
     };
     tokio::select! {

@@ -79,6 +79,8 @@ struct Shared {
     exchanges: Mutex<Vec<Exchange>>,
     /// Watched requests that arrived so far.
     arrivals: watch::Sender<usize>,
+    /// Watched requests whose answer was handed back towards the client so far.
+    answers: watch::Sender<usize>,
     /// Requests (any kind) forwarded and not yet answered by the emulator.
     upstream_busy: watch::Sender<usize>,
     fence: AtomicU64,
@@ -105,6 +107,7 @@ impl HoldingProxy {
             hold: watch::channel(Duration::ZERO).0,
             exchanges: Mutex::new(Vec::new()),
             arrivals: watch::channel(0).0,
+            answers: watch::channel(0).0,
             upstream_busy: watch::channel(0).0,
             fence: AtomicU64::new(0),
         });
@@ -137,10 +140,23 @@ impl HoldingProxy {
         let _ = rx.wait_for(|a| *a >= n).await;
     }
 
+    /// Waits until `n` watched answers have been handed back in all.
+    pub async fn wait_answers(&self, n: usize) {
+        let mut rx = self.shared.answers.subscribe();
+        let _ = rx.wait_for(|a| *a >= n).await;
+    }
+
+    /// Number of watched answers handed back so far.
+    pub fn answers(&self) -> usize {
+        *self.shared.answers.borrow()
+    }
+
     /// The watched requests from index `from` on (indices are arrival order).
     pub fn exchanges_since(&self, from: usize) -> Vec<Exchange> {
         let all = self.shared.exchanges.lock().unwrap();
-        all.get(from..).map(<[Exchange]>::to_vec).unwrap_or_default()
+        all.get(from..)
+            .map(<[Exchange]>::to_vec)
+            .unwrap_or_default()
     }
 
     /// Refuses every later request on connections accepted before now.
@@ -256,6 +272,7 @@ async fn forward(
     };
     if let Some(i) = index {
         shared.exchanges.lock().unwrap()[i].answered = Some(Instant::now());
+        shared.answers.send_modify(|n| *n += 1);
     }
     response
 }
