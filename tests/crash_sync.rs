@@ -238,6 +238,7 @@ async fn a_live_holder_is_named_and_not_taken_over() {
     let waiting = report["waiting"].as_array().unwrap();
     assert_eq!(waiting.len(), 3, "{report:#}");
     let why = waiting[0]["why"].as_str().unwrap();
+    println!("live holder pid {holder_pid}; second run says: {why}");
     assert!(
         why.contains("lease held by") && why.contains(&format!(":{holder_pid}:")),
         "the head names the live holder (pid {holder_pid}): {why}"
