@@ -125,7 +125,7 @@ fn reason(
             d.id, d.id
         ),
         DeliveryState::InFlight => format!(
-            "in flight in {} (lease until {}){err}",
+            "in flight: lease held by {} until {}{err}",
             holder(d.lease_owner.as_deref()),
             d.lease_until
                 .map_or_else(|| "?".to_string(), |t| t.to_string())
