@@ -5,6 +5,8 @@
 
 mod tmux_common;
 
+use std::time::{Duration, Instant};
+
 use tmux_common::Tmux;
 
 use serde_json::Value;

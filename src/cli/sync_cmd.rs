@@ -108,6 +108,11 @@ pub fn print_report(r: &SyncReport) {
             "  fix the cause, then `snowlink sync` (probes and resumes) or `snowlink outbox retry --all`"
         );
     }
+    if r.deadline_reached {
+        outln!(
+            "stopped at the --once deadline: nothing more was claimed; what is left is listed below (`snowlink sync` again, or `--deadline SECS`)"
+        );
+    }
     if let Some(u) = &r.unreachable {
         outln!("ServiceNow unreachable: {u}");
     }
