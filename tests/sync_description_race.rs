@@ -34,7 +34,9 @@ fn on_record<'a>(log: &'a [Value], sys_id: &str) -> Vec<&'a Value> {
 fn description_patches(log: &[Value], sys_id: &str) -> usize {
     on_record(log, sys_id)
         .into_iter()
-        .filter(|r| r["method"] == "PATCH" && r["query"].as_str().unwrap().contains("sys_mod_count"))
+        .filter(|r| {
+            r["method"] == "PATCH" && r["query"].as_str().unwrap().contains("sys_mod_count")
+        })
         .count()
 }
 
@@ -87,7 +89,10 @@ async fn a_human_edit_during_ticket_link_survives_with_the_block_once() {
         .unwrap()
         .to_string();
     assert!(desc.contains(&original), "the original text stays: {desc}");
-    assert!(desc.contains(HUMAN_LINE), "the human's edit is back: {desc}");
+    assert!(
+        desc.contains(HUMAN_LINE),
+        "the human's edit is back: {desc}"
+    );
     assert_eq!(block_count(&desc, "A-1003"), 1, "{desc}");
     let human = desc.find(HUMAN_LINE).unwrap();
     let block = desc.find("--- snowlink anomaly A-1003 ---").unwrap();
@@ -102,7 +107,8 @@ async fn setup(user: &str) -> (TestEnv, IncidentRef, snowlink::store::Store) {
     (env, inc, store)
 }
 
-const BLOCK: &str = "--- snowlink anomaly A-81 ---\nAnomaly ID: A-81\nLink: https://dq.example.com/anomalies/A-81";
+const BLOCK: &str =
+    "--- snowlink anomaly A-81 ---\nAnomaly ID: A-81\nLink: https://dq.example.com/anomalies/A-81";
 
 fn enqueue_append(store: &mut snowlink::store::Store, inc: &IncidentRef) -> OutboxId {
     let key = seed_anomaly(store, "A-81");
@@ -206,7 +212,10 @@ async fn without_audit_access_the_overwrite_is_reported() {
         .iter()
         .find(|r| r.outcome.contains("cannot read sys_audit"))
         .unwrap_or_else(|| panic!("no retry entry naming the cause: {rows:#?}"));
-    assert!(retry.outcome.contains("their edit was overwritten"), "{retry:?}");
+    assert!(
+        retry.outcome.contains("their edit was overwritten"),
+        "{retry:?}"
+    );
     let desc = env.incident(&inc.number).await["description"]
         .as_str()
         .unwrap()

@@ -165,7 +165,9 @@ async fn overwritten(
                 ErrorCategory::Permission | ErrorCategory::NotFound | ErrorCategory::Invalid
             ) =>
         {
-            return Ok(Overwritten::Unknown(format!("reading sys_audit failed: {e}")));
+            return Ok(Overwritten::Unknown(format!(
+                "reading sys_audit failed: {e}"
+            )));
         }
         Err(e) => return Err(e.into()),
     };

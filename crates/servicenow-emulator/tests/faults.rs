@@ -402,16 +402,13 @@ async fn edit_description_edits_right_after_a_record_get() {
         last.starts_with("Edited by a human (beth.anglin) at "),
         "{desc}"
     );
-    let count = |r: &serde_json::Value| {
-        r["sys_mod_count"]
-            .as_str()
-            .unwrap()
-            .parse::<u64>()
-            .unwrap()
-    };
+    let count =
+        |r: &serde_json::Value| r["sys_mod_count"].as_str().unwrap().parse::<u64>().unwrap();
     assert_eq!(count(&after), count(&before) + 1);
     assert_eq!(after["sys_updated_by"], "beth.anglin");
-    assert!(after["sys_updated_on"].as_str().unwrap() >= before["sys_updated_on"].as_str().unwrap());
+    assert!(
+        after["sys_updated_on"].as_str().unwrap() >= before["sys_updated_on"].as_str().unwrap()
+    );
 
     let log = e.emu.requests();
     let edited: Vec<_> = log
@@ -447,10 +444,17 @@ async fn edit_description_skips_missing_records_and_other_paths() {
         "edit-description,count=1,path=/api/now/table/incident/",
     ));
     let missing = e
-        .get("admin", "/api/now/table/incident/0123456789abcdef0123456789abcdef")
+        .get(
+            "admin",
+            "/api/now/table/incident/0123456789abcdef0123456789abcdef",
+        )
         .await;
     assert_eq!(missing.status, 404);
     assert_eq!(e.get("admin", "/api/now/table/sys_user").await.status, 200);
-    assert_eq!(e.emu.faults().len(), 1, "a 404 and a list do not use the hit");
+    assert_eq!(
+        e.emu.faults().len(),
+        1,
+        "a 404 and a list do not use the hit"
+    );
     assert!(e.emu.requests().iter().all(|r| r.fault.is_none()));
 }
