@@ -49,7 +49,7 @@ pub(crate) async fn write_keeping_others(
         if after <= before + 1 {
             return check_answer(d, sys_id, &answer);
         }
-        match overwritten(client, d, sys_id, before, after).await? {
+        match overwritten(client, d, sys_id, before, after, &wanted).await? {
             Overwritten::Nothing => return check_answer(d, sys_id, &answer),
             Overwritten::Text { text, user } => {
                 tracing::info!(
@@ -57,6 +57,8 @@ pub(crate) async fn write_keeping_others(
                     user,
                     before,
                     after,
+                    read_at = base.updated_on,
+                    written_at = answer.updated_on,
                     "description changed between our read and our write; writing it back with our block"
                 );
                 base = DescriptionRead {
@@ -133,15 +135,17 @@ enum Overwritten {
     Unknown(String),
 }
 
-/// Looks in `sys_audit` for description changes with `before < record_checkpoint < ours`. Our
-/// own write (checkpoint `ours`) must be there too: when it is not, the rows are hidden from
-/// this account (a base instance lets only admins read `sys_audit`), and no row is no proof.
+/// Looks in `sys_audit` for description changes between our read (`before`) and our write.
+/// Our own write (the text we sent, at most at checkpoint `ours`) must be there too: when it is
+/// not, the rows are hidden from this account (a base instance lets only admins read
+/// `sys_audit`), and no row is no proof.
 async fn overwritten(
     client: &Client,
     d: &Delivery,
     sys_id: &str,
     before: u64,
     ours: u64,
+    sent: &str,
 ) -> Result<Overwritten, StepError> {
     let params = ListParams::new()
         .query(
@@ -171,21 +175,30 @@ async fn overwritten(
         }
         Err(e) => return Err(e.into()),
     };
-    Ok(pick(&rows, before, ours))
+    Ok(pick(&rows, before, ours, sent))
 }
 
-fn pick(rows: &[Record], before: u64, ours: u64) -> Overwritten {
+/// Our write is the row holding the text we sent within `(before, ours]` (a business rule that
+/// updates the record again may have moved the count past it); the other writers' rows are the
+/// ones between our read and it.
+fn pick(rows: &[Record], before: u64, ours: u64, sent: &str) -> Overwritten {
     let checkpoint = |r: &Record| r.str("record_checkpoint").trim().parse::<u64>().ok();
-    if !rows.iter().any(|r| checkpoint(r) == Some(ours)) {
+    let same =
+        |a: &str, b: &str| a.replace("\r\n", "\n").trim_end() == b.replace("\r\n", "\n").trim_end();
+    let with_checkpoint = || rows.iter().filter_map(|r| Some((checkpoint(r)?, r)));
+    let Some(our_write) = with_checkpoint()
+        .filter(|(c, r)| *c > before && *c <= ours && same(r.str("newvalue"), sent))
+        .map(|(c, _)| c)
+        .min()
+    else {
         return Overwritten::Unknown(
             "sys_audit does not show our own write (the account cannot read sys_audit, or the \
              table is not audited)"
                 .into(),
         );
-    }
-    rows.iter()
-        .filter_map(|r| Some((checkpoint(r)?, r)))
-        .filter(|(c, _)| *c > before && *c < ours)
+    };
+    with_checkpoint()
+        .filter(|(c, _)| *c > before && *c < our_write)
         .max_by_key(|(c, _)| *c)
         .map_or(Overwritten::Nothing, |(_, r)| Overwritten::Text {
             text: r.str("newvalue").to_string(),
@@ -216,23 +229,37 @@ mod tests {
             row(4, "old"),
         ];
         assert_eq!(
-            pick(&rows, 4, 7),
+            pick(&rows, 4, 7, "ours\r\n"),
             Overwritten::Text {
                 text: "second".into(),
                 user: "beth.anglin".into()
             }
         );
-        assert_eq!(pick(&rows[..1], 4, 7), Overwritten::Nothing);
+        assert_eq!(pick(&rows[..1], 4, 7, "ours"), Overwritten::Nothing);
+    }
+
+    #[test]
+    fn a_rule_that_updates_again_does_not_hide_our_write() {
+        // Our write was checkpoint 6; a business rule's own update made the answer say 7.
+        let rows = [row(6, "ours"), row(5, "theirs")];
+        assert_eq!(
+            pick(&rows, 4, 7, "ours"),
+            Overwritten::Text {
+                text: "theirs".into(),
+                user: "beth.anglin".into()
+            }
+        );
+        assert_eq!(pick(&rows[..1], 5, 7, "ours"), Overwritten::Nothing);
     }
 
     #[test]
     fn hidden_audit_rows_are_no_proof() {
         assert!(matches!(
-            pick(&[], 4, 7),
+            pick(&[], 4, 7, "ours"),
             Overwritten::Unknown(why) if why.contains("cannot read sys_audit")
         ));
         assert!(matches!(
-            pick(&[row(5, "theirs")], 4, 7),
+            pick(&[row(5, "theirs")], 4, 7, "ours"),
             Overwritten::Unknown(_)
         ));
     }
