@@ -4,9 +4,10 @@
 use serde_json::{Map, Value};
 use servicenow_client::{Client, WORK_NOTE_FIELDS};
 
-use crate::domain::{IncidentRef, append_block};
+use crate::domain::IncidentRef;
 use crate::store::{Delivery, DeliveryKind};
 
+use super::append;
 use super::error::SyncError;
 use super::reconcile;
 use super::store_handle::StoreHandle;
@@ -20,6 +21,9 @@ pub(crate) enum StepError {
     Sync(SyncError),
     /// The delivery itself cannot be sent as stored (malformed create payload, no target).
     Payload(String),
+    /// Sent, but not known to be right yet (a description append that kept racing another
+    /// writer): try again later; the message says what happened and what to check.
+    Retry(String),
 }
 
 impl From<servicenow_client::Error> for StepError {
@@ -99,25 +103,20 @@ impl Attempt<'_> {
     }
 
     /// Always reads first: the PATCH replaces the whole description, so the current text is
-    /// needed anyway, and a block already present (retry, second link) is not added twice.
+    /// needed anyway, and a block already present (retry, second link) is not added twice. The
+    /// write is checked against what we read and repaired if another writer came in between
+    /// (`append::write_keeping_others`, docs/sync.md "Description appends").
     async fn description_append(&self, d: &Delivery) -> Result<Landed, StepError> {
         let sys_id = self.target(d)?;
         let current = reconcile::description(self.client, &d.table, sys_id).await?;
-        if reconcile::block_present(&current, d) {
+        if reconcile::block_present(&current.text, d) {
             return Ok(Landed {
                 sent: false,
                 created: None,
             });
         }
         self.reconciled(d).await?;
-        let mut body = Map::new();
-        body.insert(
-            "description".into(),
-            Value::String(append_block(&current, &d.payload)),
-        );
-        self.client
-            .update(&d.table, sys_id, &body, &["sys_id"])
-            .await?;
+        append::write_keeping_others(self.client, d, sys_id, current).await?;
         Ok(Landed {
             sent: true,
             created: None,

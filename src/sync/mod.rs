@@ -13,6 +13,7 @@
 #![allow(clippy::result_large_err)]
 
 mod action;
+mod append;
 mod backoff;
 mod deliver;
 mod error;

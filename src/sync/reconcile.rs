@@ -48,18 +48,43 @@ pub(crate) async fn created_earlier(
         .await?)
 }
 
-/// The record's current description (raw value).
+/// What a description append reads and writes back: the text, and the record's version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct DescriptionRead {
+    pub text: String,
+    /// `sys_mod_count`: +1 on every effective update, so a gap between our read and the answer
+    /// to our write means someone else wrote in between. `None` when ServiceNow did not send it.
+    pub mod_count: Option<u64>,
+    /// `sys_updated_on`, for the logs (second resolution, so it cannot order two writes).
+    pub updated_on: String,
+}
+
+/// The fields a description append reads and asks back from its PATCH.
+pub(crate) const DESCRIPTION_FIELDS: &[&str] =
+    &["sys_id", "description", "sys_mod_count", "sys_updated_on"];
+
+impl DescriptionRead {
+    pub(crate) fn of(rec: &Record) -> Self {
+        DescriptionRead {
+            text: rec.str("description").to_string(),
+            mod_count: rec.str("sys_mod_count").trim().parse().ok(),
+            updated_on: rec.str("sys_updated_on").to_string(),
+        }
+    }
+}
+
+/// The record's current description (raw value) and version.
 pub(crate) async fn description(
     client: &Client,
     table: &str,
     sys_id: &str,
-) -> Result<String, StepError> {
+) -> Result<DescriptionRead, StepError> {
     let params = GetParams::new()
-        .fields(&["sys_id", "description"])
+        .fields(DESCRIPTION_FIELDS)
         .display(DisplayValue::False)
         .exclude_reference_link(true);
     let rec = client.get(table, sys_id, &params).await?;
-    Ok(rec.str("description").to_string())
+    Ok(DescriptionRead::of(&rec))
 }
 
 /// Whether `description` already carries this delivery's block: by the anomaly's block header

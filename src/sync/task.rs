@@ -198,6 +198,22 @@ async fn record(ctx: &TaskCtx, d: &Delivery, result: Result<Landed, StepError>) 
                 unreachable: false,
             }
         }
+        Err(StepError::Retry(error)) => {
+            // Landed, but not verified (a description append raced another writer): the next
+            // attempt reads the record again before writing anything.
+            let retry_at = now + ctx.backoff.delay(d.attempts, &mut rand::rng());
+            let msg = error.clone();
+            ctx.store
+                .call(move |s| s.mark_retry(id, &owner, retry_at, &msg, false))
+                .await?;
+            Outcome::Retry {
+                next_attempt_at: retry_at,
+                cause: "description changed meanwhile".into(),
+                error,
+                instance_wide: false,
+                unreachable: false,
+            }
+        }
         Err(StepError::Payload(msg)) => {
             let m = msg.clone();
             ctx.store.call(move |s| s.mark_dead(id, &owner, &m)).await?;

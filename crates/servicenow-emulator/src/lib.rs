@@ -39,7 +39,9 @@ pub use config::{
     UnknownFieldPolicy,
 };
 pub use error::EmulatorError;
-pub use faults::{ActiveFault, FaultKind, FaultSpec, FaultSpecError, ForbiddenReason};
+pub use faults::{
+    ActiveFault, DEFAULT_EDITOR, FaultKind, FaultSpec, FaultSpecError, ForbiddenReason,
+};
 pub use reqlog::LoggedRequest;
 
 use state::AppState;

@@ -18,7 +18,8 @@ pub struct LoggedRequest {
     pub user: String,
     /// UTC, `YYYY-MM-DD HH:MM:SS.mmm`.
     pub time: String,
-    /// The replacing fault that answered, if any.
+    /// The replacing fault that answered, or `edit-description` when that fault edited the
+    /// record right after this GET was answered.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fault: Option<String>,
 }

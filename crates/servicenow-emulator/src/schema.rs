@@ -257,6 +257,27 @@ pub static SYS_JOURNAL_FIELD: TableDef = TableDef {
     defaults: &[],
 };
 
+/// One row per changed field of an audited record (docs/emulator.md, "Audit"); admin-only.
+pub static SYS_AUDIT: TableDef = TableDef {
+    name: "sys_audit",
+    label: "Audit",
+    display_field: "sys_id",
+    fields: &[
+        f("sys_id", S, "Sys ID"),
+        f("tablename", S, "Table name"),
+        f("documentkey", S, "Document key"),
+        f("fieldname", S, "Field name"),
+        f("oldvalue", S, "Old value"),
+        f("newvalue", S, "New value"),
+        f("user", S, "User"),
+        f("reason", S, "Reason"),
+        f("record_checkpoint", I, "Record checkpoint"),
+        f("sys_created_on", D, "Created"),
+        f("sys_created_by", S, "Created by"),
+    ],
+    defaults: &[],
+};
+
 pub static SYS_DB_OBJECT: TableDef = TableDef {
     name: "sys_db_object",
     label: "Table",
@@ -425,6 +446,7 @@ pub static TABLES: &[&TableDef] = &[
     &SYS_USER_GRMEMBER,
     &SYS_CHOICE,
     &SYS_JOURNAL_FIELD,
+    &SYS_AUDIT,
     &SYS_DB_OBJECT,
     &SYS_DICTIONARY,
     &SYS_ATTACHMENT,

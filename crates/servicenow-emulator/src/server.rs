@@ -18,7 +18,9 @@ use tower::ServiceExt;
 
 use crate::auth::session::{add_session_cookies, random_hex};
 use crate::clock;
-use crate::faults::{ResetConnection, fault_response};
+use crate::faults::{
+    EDIT_FAULT_NAME, ResetConnection, edit_description, fault_response, record_get_target,
+};
 use crate::reqlog::LoggedRequest;
 use crate::state::AppState;
 
@@ -151,6 +153,7 @@ async fn handle(
 
     req.extensions_mut().insert(SessionId(session.id.clone()));
     let mut resp = call(router, req).await;
+    let edited = concurrent_edit(&state, &method, &path, resp.status().as_u16());
     let user = resp.extensions().get::<AuthedUser>().map(|u| u.0.clone());
     let headers = resp.headers_mut();
     if let Ok(v) = HeaderValue::from_str(&random_hex(12, false)) {
@@ -166,6 +169,24 @@ async fn handle(
     if session.new {
         add_session_cookies(headers, &session.id);
     }
-    log(resp.status().as_u16(), user.unwrap_or_default(), None);
+    log(resp.status().as_u16(), user.unwrap_or_default(), edited);
     Ok(resp)
+}
+
+/// Runs an armed `edit-description` fault after a served single-record GET: the answer is
+/// already built, so the client reads the description as it was and the edit lands before it
+/// can write. Returns the fault name for the request log when an edit was made.
+fn concurrent_edit(state: &AppState, method: &str, path: &str, status: u16) -> Option<String> {
+    if method != "GET" || status != 200 {
+        return None;
+    }
+    let (table, sys_id) = record_get_target(path)?;
+    let user = state.faults.take_edit(method, path)?;
+    match edit_description(state, &table, &sys_id, &user) {
+        Ok(_) => Some(EDIT_FAULT_NAME.to_string()),
+        Err(e) => {
+            tracing::warn!("edit-description fault on {path} did nothing: {e}");
+            None
+        }
+    }
 }

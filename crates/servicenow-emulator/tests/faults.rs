@@ -335,3 +335,126 @@ async fn faults_can_hit_the_oauth_endpoint_too() {
     .await;
     assert_eq!(r.status, 503);
 }
+
+#[test]
+fn edit_description_grammar() {
+    let f = spec("edit-description,count=1,path=/api/now/table/incident");
+    assert_eq!(
+        f.kind,
+        FaultKind::EditDescription {
+            user: servicenow_emulator::DEFAULT_EDITOR.into()
+        }
+    );
+    assert_eq!(f.method.as_deref(), Some("GET"));
+    assert_eq!(
+        f.to_string(),
+        "edit-description,user=beth.anglin,method=GET,path=/api/now/table/incident,count=1"
+    );
+    assert_eq!(spec(&f.to_string()), f);
+    assert_eq!(
+        spec("edit-description,user=david.loo").kind,
+        FaultKind::EditDescription {
+            user: "david.loo".into()
+        }
+    );
+    let err = |s: &str| s.parse::<FaultSpec>().unwrap_err();
+    assert!(matches!(
+        err("edit-description,method=PATCH"),
+        FaultSpecError::EditNeedsGet(_)
+    ));
+    assert!(matches!(
+        err("status=500,user=david.loo"),
+        FaultSpecError::NeedsEdit(_)
+    ));
+    assert!(matches!(
+        err("edit-description,reset"),
+        FaultSpecError::TwoKinds(..)
+    ));
+}
+
+/// The GET answers the description as it was; the edit lands right after, as a real update
+/// by another user (stamps, mod count, audit row), so a PATCH of what was read would lose it.
+#[tokio::test]
+async fn edit_description_edits_right_after_a_record_get() {
+    let e = emu().await;
+    let id = e.sys_id_of("INC0000001").await;
+    let path = format!("/api/now/table/incident/{id}");
+    let before = e.get("admin", &path).await.result().clone();
+    e.emu.add_fault(spec("edit-description,count=1"));
+    // A list read is not a record read: it neither edits nor uses the hit up.
+    assert_eq!(e.get("admin", "/api/now/table/incident").await.status, 200);
+    assert_eq!(e.emu.faults().len(), 1);
+
+    let read = e.get("admin", &path).await;
+    assert_eq!(read.status, 200);
+    assert_eq!(
+        read.result()["description"],
+        before["description"],
+        "the answer is the description before the edit"
+    );
+    assert!(e.emu.faults().is_empty(), "count=1 is used up");
+    let after = e.get("admin", &path).await.result().clone();
+    let desc = after["description"].as_str().unwrap();
+    let old = before["description"].as_str().unwrap();
+    assert!(desc.starts_with(old.trim_end()), "{desc}");
+    let last = desc.lines().last().unwrap();
+    assert!(
+        last.starts_with("Edited by a human (beth.anglin) at "),
+        "{desc}"
+    );
+    let count =
+        |r: &serde_json::Value| r["sys_mod_count"].as_str().unwrap().parse::<u64>().unwrap();
+    assert_eq!(count(&after), count(&before) + 1);
+    assert_eq!(after["sys_updated_by"], "beth.anglin");
+    assert!(
+        after["sys_updated_on"].as_str().unwrap() >= before["sys_updated_on"].as_str().unwrap()
+    );
+
+    let log = e.emu.requests();
+    let edited: Vec<_> = log
+        .iter()
+        .filter(|r| r.fault.as_deref() == Some("edit-description"))
+        .collect();
+    assert_eq!(edited.len(), 1, "{log:?}");
+    assert_eq!(edited[0].path, path);
+
+    // The overwritten text is in the audit trail (admin-only), keyed by the mod count.
+    let audit = e
+        .get(
+            "admin",
+            &format!(
+                "/api/now/table/sys_audit?sysparm_query=documentkey={id}^fieldname=description"
+            ),
+        )
+        .await;
+    let rows = audit.rows();
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0]["newvalue"], desc);
+    assert_eq!(rows[0]["oldvalue"], old);
+    assert_eq!(rows[0]["user"], "beth.anglin");
+    assert_eq!(rows[0]["record_checkpoint"], after["sys_mod_count"]);
+    let as_itil = e.get("itil", "/api/now/table/sys_audit").await;
+    assert!(as_itil.rows().is_empty(), "sys_audit is admin-only");
+}
+
+#[tokio::test]
+async fn edit_description_skips_missing_records_and_other_paths() {
+    let e = emu().await;
+    e.emu.add_fault(spec(
+        "edit-description,count=1,path=/api/now/table/incident/",
+    ));
+    let missing = e
+        .get(
+            "admin",
+            "/api/now/table/incident/0123456789abcdef0123456789abcdef",
+        )
+        .await;
+    assert_eq!(missing.status, 404);
+    assert_eq!(e.get("admin", "/api/now/table/sys_user").await.status, 200);
+    assert_eq!(
+        e.emu.faults().len(),
+        1,
+        "a 404 and a list do not use the hit"
+    );
+    assert!(e.emu.requests().iter().all(|r| r.fault.is_none()));
+}

@@ -1,10 +1,12 @@
 //! Fault injection: the active fault list and the responses faults produce.
 
+mod edit;
 mod response;
 mod spec;
 
+pub use edit::{EDIT_FAULT_NAME, edit_description, record_get_target};
 pub use response::{ResetConnection, fault_response};
-pub use spec::{FaultKind, FaultSpec, FaultSpecError, ForbiddenReason};
+pub use spec::{DEFAULT_EDITOR, FaultKind, FaultSpec, FaultSpecError, ForbiddenReason};
 
 use std::sync::Mutex;
 use std::time::Duration;
@@ -80,6 +82,8 @@ impl FaultSet {
                 continue;
             }
             match &fault.parsed.kind {
+                // Acts after the answer, and only on what it can edit: see `take_edit`.
+                FaultKind::EditDescription { .. } => continue,
                 FaultKind::Latency(d) => decision.extra_latency += *d,
                 kind if decision.replace.is_none() => decision.replace = Some(kind.clone()),
                 _ => continue,
@@ -90,5 +94,26 @@ impl FaultSet {
         }
         guard.1.retain(|f| f.remaining != Some(0));
         decision
+    }
+
+    /// Consumes one hit of the first matching `edit-description` fault and returns the user it
+    /// edits as. Called only for a served single-record GET of a record it can edit, so a list
+    /// read or a 404 does not use a hit up.
+    pub fn take_edit(&self, method: &str, path: &str) -> Option<String> {
+        let mut guard = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        let fault = guard.1.iter_mut().find(|f| {
+            f.remaining != Some(0)
+                && matches!(f.parsed.kind, FaultKind::EditDescription { .. })
+                && f.parsed.selects(method, path)
+        })?;
+        if let Some(n) = fault.remaining.as_mut() {
+            *n -= 1;
+        }
+        let user = match &fault.parsed.kind {
+            FaultKind::EditDescription { user } => Some(user.clone()),
+            _ => None,
+        };
+        guard.1.retain(|f| f.remaining != Some(0));
+        user
     }
 }

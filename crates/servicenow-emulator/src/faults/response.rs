@@ -79,10 +79,10 @@ fn json_error(
     }
 }
 
-/// The response a replacing fault sends (a `Latency` fault never replaces).
+/// The response a replacing fault sends (`Latency` and `EditDescription` never replace).
 pub fn fault_response(kind: &FaultKind) -> Response {
     match kind {
-        FaultKind::Latency(_) => StatusCode::OK.into_response(),
+        FaultKind::Latency(_) | FaultKind::EditDescription { .. } => StatusCode::OK.into_response(),
         FaultKind::Hibernate => html(StatusCode::OK, HIBERNATING_PAGE.to_string()),
         FaultKind::Empty202 => StatusCode::ACCEPTED.into_response(),
         FaultKind::Reset => {

@@ -5,8 +5,9 @@
 //! ITEM  := KIND | OPTION
 //! KIND  := "hibernate" | "reset" | "empty-202" | "status=" CODE | "latency-ms=" MS
 //!        | "reason=" ("acl-insert"|"acl-update"|"acl-delete"|"data-policy"|"query"|"api")
+//!        | "edit-description"
 //! OPTION:= "retry-after=" SECS | "rate-limit=" N | "html" | "count=" N | "always"
-//!        | "method=" METHOD | "path=" PREFIX
+//!        | "method=" METHOD | "path=" PREFIX | "user=" USER_NAME
 //! ```
 
 use std::fmt;
@@ -64,7 +65,13 @@ pub enum FaultKind {
     Reset,
     /// 202 with an empty body.
     Empty202,
+    /// Serve a single-record GET normally, then, before the client can act on the answer,
+    /// update that record's `description` as `user` (a concurrent human edit).
+    EditDescription { user: String },
 }
+
+/// Who a bare `edit-description` writes as (an itil user of the built-in seed).
+pub const DEFAULT_EDITOR: &str = "beth.anglin";
 
 /// One fault: what it does, which requests it hits and how often.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -87,13 +94,17 @@ pub enum FaultSpecError {
     #[error("bad value for {key}: {value:?}")]
     BadValue { key: String, value: String },
     #[error(
-        "fault spec names no fault (use status=, latency-ms=, hibernate, reset, empty-202 or reason=)"
+        "fault spec names no fault (use status=, latency-ms=, hibernate, reset, empty-202, reason= or edit-description)"
     )]
     NoKind,
     #[error("fault spec names two faults: {0} and {1}")]
     TwoKinds(String, String),
     #[error("{0} only applies to a status= fault")]
     NeedsStatus(&'static str),
+    #[error("{0} only applies to an edit-description fault")]
+    NeedsEdit(&'static str),
+    #[error("edit-description only acts on GET (drop method={0})")]
+    EditNeedsGet(String),
 }
 
 fn num<T: FromStr>(key: &str, value: &str) -> Result<T, FaultSpecError> {
@@ -114,6 +125,7 @@ struct Parts {
     method: Option<String>,
     path: Option<String>,
     count: Option<u64>,
+    user: Option<String>,
 }
 
 impl Parts {
@@ -134,6 +146,16 @@ impl Parts {
             ("hibernate", None) => self.set_kind(item, FaultKind::Hibernate),
             ("reset", None) => self.set_kind(item, FaultKind::Reset),
             ("empty-202" | "202", None) => self.set_kind(item, FaultKind::Empty202),
+            ("edit-description", None) => self.set_kind(
+                item,
+                FaultKind::EditDescription {
+                    user: DEFAULT_EDITOR.to_string(),
+                },
+            ),
+            ("user", Some(v)) if !v.is_empty() => {
+                self.user = Some(v.to_string());
+                Ok(())
+            }
             ("html", None) => {
                 self.html = true;
                 Ok(())
@@ -189,7 +211,7 @@ impl Parts {
                 self.path = Some(v.to_string());
                 Ok(())
             }
-            ("method" | "path", Some(v)) => Err(FaultSpecError::BadValue {
+            ("method" | "path" | "user", Some(v)) => Err(FaultSpecError::BadValue {
                 key: key.into(),
                 value: v.into(),
             }),
@@ -240,8 +262,18 @@ impl Parts {
             }
             (None, Some(_), _) => return Err(FaultSpecError::NoKind),
         };
+        let kind = match (kind, self.user) {
+            (FaultKind::EditDescription { .. }, Some(user)) => FaultKind::EditDescription { user },
+            (_, Some(_)) => return Err(FaultSpecError::NeedsEdit("user=")),
+            (kind, None) => kind,
+        };
         let method = match (&kind, self.method) {
-            (FaultKind::Empty202, None) => Some("GET".to_string()),
+            (FaultKind::Empty202 | FaultKind::EditDescription { .. }, None) => {
+                Some("GET".to_string())
+            }
+            (FaultKind::EditDescription { .. }, Some(m)) if m != "GET" => {
+                return Err(FaultSpecError::EditNeedsGet(m));
+            }
             (_, m) => m,
         };
         Ok(FaultSpec {
@@ -280,6 +312,7 @@ impl fmt::Display for FaultSpec {
             FaultKind::Hibernate => f.write_str("hibernate")?,
             FaultKind::Reset => f.write_str("reset")?,
             FaultKind::Empty202 => f.write_str("empty-202")?,
+            FaultKind::EditDescription { user } => write!(f, "edit-description,user={user}")?,
             FaultKind::Status {
                 code,
                 retry_after,

@@ -22,7 +22,8 @@ pub fn can_read(store: &Store, p: &Principal, table: &str, record: &Record) -> b
                 || p.has_role("itil_admin")
                 || record.get("caller_id").is_some_and(|c| *c == p.sys_id)
         }
-        "sys_journal_field" => p.is_admin(),
+        // Both are admin-only on a base instance (reference §5: Jump Start ACLs).
+        "sys_journal_field" | "sys_audit" => p.is_admin(),
         // Users may read their own role grants; admins read everyone's.
         "sys_user_has_role" => p.is_admin() || record.get("user").is_some_and(|u| *u == p.sys_id),
         _ => true,

@@ -7,6 +7,8 @@ pub mod read;
 pub mod render;
 mod write;
 
+pub use write::apply_update;
+
 use std::collections::HashMap;
 use std::sync::Arc;
 

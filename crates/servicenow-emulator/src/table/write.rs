@@ -12,7 +12,7 @@ use crate::auth::Principal;
 use crate::body::{is_json_content, parse_record_body, read_body, value_to_raw};
 use crate::clock;
 use crate::error::ApiError;
-use crate::rules::{acl, incident, journal};
+use crate::rules::{acl, audit, incident, journal};
 use crate::schema::{self, FieldType, TableDef};
 use crate::store::{Record, Store};
 use crate::util::{is_sys_id, new_sys_id};
@@ -243,37 +243,14 @@ pub fn update(
     body: Map<String, Value>,
 ) -> Result<Response, ApiError> {
     let mut store = call.state.write_store();
-    let stored = store
-        .get(def.name, sys_id)
-        .filter(|r| acl::can_read(&store, p, def.name, r))
-        .cloned()
-        .ok_or_else(ApiError::not_found)?;
-    acl::check_update(p, def.name, &stored)?;
-    let ch = changes(&store, def, &body, params.input_display_value);
-    let now = clock::now();
-    let mut rec = stored.clone();
-    rec.extend(ch.fields.clone());
-    if def.name == "incident" {
-        incident::apply(&mut store, Some(&stored), &mut rec, &ch.fields, p, &now)?;
-    }
-    let effective = differs(&rec, &stored) || !ch.journals.is_empty();
-    if effective {
-        stamp(&mut rec, def, &p.user_name, &now, false);
-        if let Some(t) = store.table_mut(def.name) {
-            t.put(rec);
-        }
-        for (element, text) in &ch.journals {
-            journal::append(
-                &mut store,
-                def.name,
-                sys_id,
-                element,
-                text,
-                &p.user_name,
-                &now,
-            );
-        }
-    }
+    apply_update(
+        &mut store,
+        p,
+        def,
+        sys_id,
+        &body,
+        params.input_display_value,
+    )?;
     Ok(respond(
         &store,
         call,
@@ -283,4 +260,42 @@ pub fn update(
         sys_id,
         StatusCode::OK,
     ))
+}
+
+/// A partial update by `p`, exactly as a `PATCH` applies it: ACLs, business rules, stamps
+/// (`sys_mod_count`, `sys_updated_on`, `sys_updated_by`), journals and the audit trail. Also
+/// used by faults that act as a concurrent writer (docs/emulator.md, "Fault injection").
+pub fn apply_update(
+    store: &mut Store,
+    p: &Principal,
+    def: &'static TableDef,
+    sys_id: &str,
+    body: &Map<String, Value>,
+    display_input: bool,
+) -> Result<(), ApiError> {
+    let stored = store
+        .get(def.name, sys_id)
+        .filter(|r| acl::can_read(store, p, def.name, r))
+        .cloned()
+        .ok_or_else(ApiError::not_found)?;
+    acl::check_update(p, def.name, &stored)?;
+    let ch = changes(store, def, body, display_input);
+    let now = clock::now();
+    let mut rec = stored.clone();
+    rec.extend(ch.fields.clone());
+    if def.name == "incident" {
+        incident::apply(store, Some(&stored), &mut rec, &ch.fields, p, &now)?;
+    }
+    let effective = differs(&rec, &stored) || !ch.journals.is_empty();
+    if effective {
+        stamp(&mut rec, def, &p.user_name, &now, false);
+        audit::record_update(store, def.name, &stored, &rec, &p.user_name, &now);
+        if let Some(t) = store.table_mut(def.name) {
+            t.put(rec);
+        }
+        for (element, text) in &ch.journals {
+            journal::append(store, def.name, sys_id, element, text, &p.user_name, &now);
+        }
+    }
+    Ok(())
 }
