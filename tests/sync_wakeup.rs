@@ -25,7 +25,12 @@ fn sockets(env: &TestEnv) -> usize {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_idle_watcher_wakes_when_another_process_queues_work() {
     let env = TestEnv::start().await;
-    write_config(&env, "itil", "itil", "poll_interval_secs = 3600");
+    write_config(&env, "itil", "itil", "");
+    // Poll only every hour: only a wake-up can explain a prompt delivery.
+    let text = std::fs::read_to_string(env.config_path())
+        .unwrap()
+        .replace("poll_interval_secs = 1", "poll_interval_secs = 3600");
+    std::fs::write(env.config_path(), text).unwrap();
     let incidents = create_incidents(&env, 2).await;
     // The store exists before the watcher starts, so its first pass finds nothing to do.
     drop(open_store(&env));

@@ -159,8 +159,12 @@ pub(crate) fn short_cause(e: &servicenow_client::Error) -> String {
             kind: U::Hibernating,
             ..
         } => "instance hibernating".into(),
-        E::Unavailable { kind: U::Html, .. } => "HTML error page instead of the API".into(),
-        E::Unavailable { .. } => "unusable answers".into(),
+        E::Unavailable {
+            kind: U::Html,
+            status,
+            ..
+        } => format!("HTTP {status}: an HTML page instead of the API"),
+        E::Unavailable { status, .. } => format!("HTTP {status}: unusable answers"),
         E::Server { status, .. } => format!("HTTP {status} on every request"),
         other => other
             .to_string()

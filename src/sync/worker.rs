@@ -196,7 +196,11 @@ impl Worker {
         let paused = run.paused.take();
         let mut report = run.report;
         report.unreachable = match &run.outage {
-            Some(o) => Some(super::outage::describe(o, Timestamp::now())),
+            Some(o) => Some(format!(
+                "{} ({})",
+                super::outage::describe(o, Timestamp::now()),
+                self.ctx.client.base_url()
+            )),
             None => run.unreachable,
         };
         remaining::fill(
