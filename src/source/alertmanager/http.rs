@@ -5,7 +5,6 @@
 //! after at most the cap instead of exhausting memory. Redirects are never followed: a 3xx is a
 //! login wall or a wrong URL, and following it could carry credentials elsewhere.
 
-use std::error::Error as _;
 use std::time::Duration;
 
 use reqwest::Method;
