@@ -37,7 +37,10 @@ fn by_name<'a>(alerts: &'a [Alert], name: &str) -> &'a Alert {
 }
 
 fn names(alerts: &[Alert]) -> Vec<String> {
-    let mut n: Vec<String> = alerts.iter().map(|a| a.labels["alertname"].clone()).collect();
+    let mut n: Vec<String> = alerts
+        .iter()
+        .map(|a| a.labels["alertname"].clone())
+        .collect();
     n.sort();
     n
 }
@@ -57,7 +60,10 @@ async fn alerts_are_listed_and_mapped_to_anomalies() {
     ]))
     .await;
 
-    let alerts = client(&am, |_| {}).alerts(&AlertQuery::default()).await.unwrap();
+    let alerts = client(&am, |_| {})
+        .alerts(&AlertQuery::default())
+        .await
+        .unwrap();
     assert_eq!(names(&alerts), ["DiskFull", "HighLatency"]);
 
     let disk = by_name(&alerts, "DiskFull");
@@ -88,7 +94,11 @@ async fn alerts_are_listed_and_mapped_to_anomalies() {
         ]
     );
     let raw: Value = serde_json::from_str(&a.raw).unwrap();
-    assert_eq!(raw["fingerprint"], disk.fingerprint.as_str(), "raw is the alert JSON");
+    assert_eq!(
+        raw["fingerprint"],
+        disk.fingerprint.as_str(),
+        "raw is the alert JSON"
+    );
     assert_eq!(raw["labels"]["instance"], "db1");
 
     let latency = to_anomaly(by_name(&alerts, "HighLatency"), "am-test");
@@ -180,7 +190,11 @@ async fn acknowledge_silences_exactly_that_alert_and_renew_and_expire_follow() {
     let later = seconds_from_now(3 * 3600);
     assert!(later > silence.ends_at);
     let renewed = c
-        .renew_silence(&id, later, Some("acknowledged in snowlink; linked INC0010001"))
+        .renew_silence(
+            &id,
+            later,
+            Some("acknowledged in snowlink; linked INC0010001"),
+        )
         .await
         .unwrap();
     let after = c.silence(&renewed).await.unwrap();
@@ -203,7 +217,10 @@ async fn acknowledge_silences_exactly_that_alert_and_renew_and_expire_follow() {
     assert_eq!(state_of(&alerts, "db1"), (AlertState::Active, vec![]));
     c.expire_silence(&renewed).await.unwrap();
     let e = c.renew_silence(&renewed, later, None).await.unwrap_err();
-    assert!(matches!(e, AlertmanagerError::SilenceExpired { .. }), "{e:?}");
+    assert!(
+        matches!(e, AlertmanagerError::SilenceExpired { .. }),
+        "{e:?}"
+    );
     assert!(e.to_string().contains("acknowledge the alert again"), "{e}");
 }
 
@@ -263,11 +280,17 @@ async fn filter_matchers_and_receiver_regex_narrow_the_list() {
         ["DbDown", "DbSlow"]
     );
     // Alertmanager anchors the regex: "null" is not "db-null".
-    assert_eq!(list(|c| c.receiver = Some("null".into())).await, ["ApiDown"]);
+    assert_eq!(
+        list(|c| c.receiver = Some("null".into())).await,
+        ["ApiDown"]
+    );
 
     let bad_filter = client(&am, |c| c.filters = vec!["team".into()]);
     let e = bad_filter.alerts(&all).await.unwrap_err();
-    assert!(matches!(e, AlertmanagerError::Rejected { status: 400, .. }), "{e:?}");
+    assert!(
+        matches!(e, AlertmanagerError::Rejected { status: 400, .. }),
+        "{e:?}"
+    );
     assert!(e.to_string().contains("check the filter matchers"), "{e}");
     let bad_receiver = client(&am, |c| c.receiver = Some("[db".into()));
     let e = bad_receiver.alerts(&all).await.unwrap_err();
@@ -280,12 +303,18 @@ async fn an_unknown_silence_is_not_found_and_a_bad_id_is_rejected() {
     let c = client(&am, |_| {});
     let unknown = SilenceId("00000000-0000-0000-0000-000000000000".into());
     let e = c.silence(&unknown).await.unwrap_err();
-    assert!(matches!(e, AlertmanagerError::NotFound { status: 404, .. }), "{e:?}");
+    assert!(
+        matches!(e, AlertmanagerError::NotFound { status: 404, .. }),
+        "{e:?}"
+    );
     assert!(e.to_string().contains("acknowledge again"), "{e}");
     let e = c.expire_silence(&unknown).await.unwrap_err();
     assert!(matches!(e, AlertmanagerError::NotFound { .. }), "{e:?}");
     let e = c.silence(&SilenceId("nonsense".into())).await.unwrap_err();
-    assert!(matches!(e, AlertmanagerError::Rejected { status: 422, .. }), "{e:?}");
+    assert!(
+        matches!(e, AlertmanagerError::Rejected { status: 422, .. }),
+        "{e:?}"
+    );
 }
 
 #[test]
@@ -297,5 +326,8 @@ fn a_missing_binary_fails_naming_scripts_test() {
     assert!(e.contains("scripts/test"), "{e}");
     std::fs::write(empty.path().join("prometheus-alertmanager"), "").unwrap();
     let found = find_binary(None, Some(empty.path().as_os_str().to_owned())).unwrap();
-    assert!(found.ends_with("prometheus-alertmanager"), "Debian's name is found");
+    assert!(
+        found.ends_with("prometheus-alertmanager"),
+        "Debian's name is found"
+    );
 }

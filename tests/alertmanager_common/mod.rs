@@ -107,7 +107,10 @@ impl Alertmanager {
             .arg(format!("--web.listen-address=127.0.0.1:{port}"))
             // Empty: no gossip, no cluster port.
             .arg("--cluster.listen-address=")
-            .arg(format!("--storage.path={}", dir.path().join("data").display()))
+            .arg(format!(
+                "--storage.path={}",
+                dir.path().join("data").display()
+            ))
             .stdin(Stdio::null())
             .stdout(out.try_clone().unwrap())
             .stderr(out)

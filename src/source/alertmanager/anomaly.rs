@@ -61,9 +61,7 @@ pub fn severity(label: &str) -> Option<Severity> {
         "critical" | "crit" | "page" | "fatal" | "emergency" | "emerg" | "alert" | "disaster"
         | "p1" | "sev1" => Severity::Critical,
         "high" | "error" | "err" | "major" | "p2" | "sev2" => Severity::High,
-        "medium" | "warning" | "warn" | "moderate" | "average" | "p3" | "sev3" => {
-            Severity::Medium
-        }
+        "medium" | "warning" | "warn" | "moderate" | "average" | "p3" | "sev3" => Severity::Medium,
         "low" | "minor" | "p4" | "sev4" => Severity::Low,
         "info" | "informational" | "information" | "notice" | "none" | "debug" | "ok" | "p5"
         | "sev5" => Severity::Info,
@@ -95,7 +93,9 @@ fn title(alert: &Alert) -> String {
 }
 
 fn non_blank(s: Option<&String>) -> Option<String> {
-    s.map(|s| s.trim()).filter(|s| !s.is_empty()).map(str::to_owned)
+    s.map(|s| s.trim())
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
 }
 
 #[cfg(test)]

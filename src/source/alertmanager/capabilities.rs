@@ -48,8 +48,14 @@ const fn can(support: Support, how: &'static str) -> Capability {
 /// The Alertmanager source (API v2).
 pub const CAPABILITIES: Capabilities = Capabilities {
     kind: "alertmanager",
-    poll: can(Support::Source, "GET /api/v2/alerts (no paging: one call lists every alert that fires)"),
-    tail: can(Support::No, "Alertmanager has no stream of alerts to follow; it is polled"),
+    poll: can(
+        Support::Source,
+        "GET /api/v2/alerts (no paging: one call lists every alert that fires)",
+    ),
+    tail: can(
+        Support::No,
+        "Alertmanager has no stream of alerts to follow; it is polled",
+    ),
     get: can(
         Support::No,
         "there is no get-by-id route for alerts; a poll lists them all (filter by labels instead)",

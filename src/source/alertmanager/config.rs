@@ -120,7 +120,10 @@ mod tests {
             "nonsense",
         ] {
             let e = validate_base_url(bad).unwrap_err().to_string();
-            assert!(e.contains("set url to Alertmanager's address"), "{bad}: {e}");
+            assert!(
+                e.contains("set url to Alertmanager's address"),
+                "{bad}: {e}"
+            );
         }
     }
 

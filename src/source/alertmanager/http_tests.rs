@@ -139,9 +139,8 @@ async fn a_body_over_the_cap_is_a_clear_error_declared_or_streamed() {
         "/api/v2/alerts",
         get(|| async {
             // No Content-Length: the cap must hold while reading.
-            let chunks = futures::stream::iter(
-                (0..64).map(|_| Ok::<_, std::io::Error>(vec![b' '; 1024])),
-            );
+            let chunks =
+                futures::stream::iter((0..64).map(|_| Ok::<_, std::io::Error>(vec![b' '; 1024])));
             Body::from_stream(chunks)
         }),
     );
@@ -149,7 +148,10 @@ async fn a_body_over_the_cap_is_a_clear_error_declared_or_streamed() {
         let server = serve(app).await;
         let c = client(&server.base, |c| c.max_response_bytes = 1024);
         let e = c.alerts(&AlertQuery::default()).await.unwrap_err();
-        assert!(matches!(e, AlertmanagerError::TooLarge { limit: 1024, .. }), "{e:?}");
+        assert!(
+            matches!(e, AlertmanagerError::TooLarge { limit: 1024, .. }),
+            "{e:?}"
+        );
         assert!(e.to_string().contains("raise max_response_bytes"), "{e}");
     }
 }
@@ -161,13 +163,16 @@ async fn a_malformed_answer_is_a_clear_error() {
         r#"{"status":"success","data":[]}"#,
         r#"[{"labels":{"alertname":"A"}}]"#,
     ] {
-        let server = serve(Router::new().route("/api/v2/alerts", get(move || async move { body })))
-            .await;
+        let server =
+            serve(Router::new().route("/api/v2/alerts", get(move || async move { body }))).await;
         let e = client(&server.base, |_| {})
             .alerts(&AlertQuery::default())
             .await
             .unwrap_err();
-        assert!(matches!(e, AlertmanagerError::Malformed { .. }), "{body}: {e:?}");
+        assert!(
+            matches!(e, AlertmanagerError::Malformed { .. }),
+            "{body}: {e:?}"
+        );
         assert!(e.to_string().contains("not the API v2 shape"), "{e}");
     }
 }
@@ -197,18 +202,27 @@ async fn error_statuses_name_their_fix() {
     let server = serve(app).await;
     let q = AlertQuery::default();
     let e = client(&server.base, |_| {}).alerts(&q).await.unwrap_err();
-    assert!(matches!(e, AlertmanagerError::Auth { status: 401, .. }), "{e:?}");
+    assert!(
+        matches!(e, AlertmanagerError::Auth { status: 401, .. }),
+        "{e:?}"
+    );
     assert!(e.to_string().contains("basic auth or bearer token"), "{e}");
     let e = client(&format!("{}/redirect", server.base), |_| {})
         .alerts(&q)
         .await
         .unwrap_err();
-    assert!(matches!(e, AlertmanagerError::UnexpectedStatus { status: 302, .. }), "{e:?}");
+    assert!(
+        matches!(e, AlertmanagerError::UnexpectedStatus { status: 302, .. }),
+        "{e:?}"
+    );
     let e = client(&format!("{}/broken", server.base), |_| {})
         .alerts(&q)
         .await
         .unwrap_err();
-    assert!(e.is_transient() && e.to_string().contains("overloaded"), "{e}");
+    assert!(
+        e.is_transient() && e.to_string().contains("overloaded"),
+        "{e}"
+    );
     let e = client(&format!("{}/nowhere", server.base), |_| {})
         .alerts(&q)
         .await
@@ -247,5 +261,8 @@ async fn a_dead_url_is_a_connect_error() {
         .await
         .unwrap_err();
     assert!(matches!(e, AlertmanagerError::Connect { .. }), "{e:?}");
-    assert!(e.to_string().contains("that Alertmanager is running"), "{e}");
+    assert!(
+        e.to_string().contains("that Alertmanager is running"),
+        "{e}"
+    );
 }

@@ -83,8 +83,8 @@ struct ReceiverWire {
 
 /// Parses a `GET /api/v2/alerts` body. The error names the alert's position and the field.
 pub(super) fn parse_alerts(body: &[u8]) -> Result<Vec<Alert>, String> {
-    let items: Vec<&RawValue> =
-        serde_json::from_slice(body).map_err(|e| format!("expected a JSON array of alerts: {e}"))?;
+    let items: Vec<&RawValue> = serde_json::from_slice(body)
+        .map_err(|e| format!("expected a JSON array of alerts: {e}"))?;
     items
         .into_iter()
         .enumerate()

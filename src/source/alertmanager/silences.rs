@@ -88,7 +88,9 @@ impl AlertmanagerClient {
     pub async fn create_silence(&self, spec: &SilenceSpec) -> Result<SilenceId, AlertmanagerError> {
         if spec.matchers.is_empty() {
             return Err(AlertmanagerError::Config {
-                message: "a silence needs at least one matcher (one without would silence every alert)".into(),
+                message:
+                    "a silence needs at least one matcher (one without would silence every alert)"
+                        .into(),
             });
         }
         self.post_silence(&spec_body(spec, None)?).await
@@ -106,9 +108,7 @@ impl AlertmanagerClient {
     ) -> Result<SilenceId, AlertmanagerError> {
         let current = self.silence(id).await?;
         if current.status.state == SilenceState::Expired {
-            return Err(AlertmanagerError::SilenceExpired {
-                id: id.to_string(),
-            });
+            return Err(AlertmanagerError::SilenceExpired { id: id.to_string() });
         }
         let spec = SilenceSpec {
             matchers: current.matchers,
