@@ -17,9 +17,15 @@ use super::*;
 
 const ONE_ALERT: &str = r#"[{"annotations":{},"endsAt":"2026-12-01T09:42:03.969Z","fingerprint":"f1","receivers":[{"name":"null"}],"startsAt":"2026-12-01T09:37:03.969Z","status":{"inhibitedBy":[],"silencedBy":[],"state":"active"},"updatedAt":"2026-12-01T09:37:03.969Z","labels":{"alertname":"A"}}]"#;
 
-/// What the server saw of each request: the Authorization header and the raw query.
+/// What the server saw of one request.
+struct Request {
+    authorization: Option<String>,
+    query: Option<String>,
+}
+
+/// Every request the server saw, in order.
 #[derive(Default, Clone)]
-struct Seen(Arc<Mutex<Vec<(Option<String>, Option<String>)>>>);
+struct Seen(Arc<Mutex<Vec<Request>>>);
 
 /// A local server that stops when dropped.
 struct Server {
@@ -52,10 +58,10 @@ async fn recording(seen: Seen, answer: &'static str) -> Server {
                 let auth = headers
                     .get(header::AUTHORIZATION)
                     .map(|v| v.to_str().unwrap().to_owned());
-                seen.0
-                    .lock()
-                    .unwrap()
-                    .push((auth, uri.query().map(str::to_owned)));
+                seen.0.lock().unwrap().push(Request {
+                    authorization: auth,
+                    query: uri.query().map(str::to_owned),
+                });
                 ([(header::CONTENT_TYPE, "application/json")], answer)
             }
         }),
@@ -90,7 +96,13 @@ async fn auth_headers_are_sent_as_configured() {
     .alerts(&q)
     .await
     .unwrap();
-    let auths: Vec<_> = seen.0.lock().unwrap().iter().map(|s| s.0.clone()).collect();
+    let auths: Vec<_> = seen
+        .0
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|r| r.authorization.clone())
+        .collect();
     assert_eq!(
         auths,
         [
@@ -115,7 +127,7 @@ async fn filters_repeat_and_the_receiver_and_flags_are_sent() {
         ..AlertQuery::default()
     };
     c.alerts(&q).await.unwrap();
-    let query = seen.0.lock().unwrap()[0].1.clone().unwrap();
+    let query = seen.0.lock().unwrap()[0].query.clone().unwrap();
     let pairs: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes())
         .into_owned()
         .collect();
