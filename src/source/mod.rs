@@ -5,6 +5,7 @@
 //! Reading is bounded (docs/formats.md, "Limits"): only regular files are opened, a file over
 //! its cap stops with an error, and a record over its cap is skipped with its line.
 
+pub mod alertmanager;
 mod array;
 mod file;
 mod limits;
