@@ -44,6 +44,11 @@ async fn create(args: TicketCreateArgs, globals: &Globals) -> CliResult<Exit> {
             .await?
     };
     if let ops::CreateStart::Resume(id) = start {
+        // The user asks again: the queued create is due now, not at its next backoff. One in
+        // flight (a dead run's claim) is taken over by the delivery below.
+        let _ = session
+            .off_runtime(move |s| Ok(s.open_store()?.retry(id, jiff::Timestamp::now())?))
+            .await;
         if !globals.json {
             outln!(
                 "anomaly {} has a create queued earlier (#{id}); resuming it instead of making another incident",
