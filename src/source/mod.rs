@@ -11,6 +11,7 @@ mod limits;
 mod lines;
 mod open;
 mod parse;
+pub mod qualytics;
 mod sniff;
 
 use std::fmt;
