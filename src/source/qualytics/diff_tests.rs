@@ -72,7 +72,10 @@ fn a_resolve_snowlink_asked_for_is_archived_and_ours() {
     let mut snap = Snapshot::of(&anomaly(1, Acknowledged));
     snap.requested = Some(Resolved);
     let changes = diff(&[snap], &[anomaly(1, Resolved)]);
-    assert_eq!(kinds(&changes), [(1, ChangeKind::Archived { reason: Resolved })]);
+    assert_eq!(
+        kinds(&changes),
+        [(1, ChangeKind::Archived { reason: Resolved })]
+    );
     assert!(changes[0].ours);
     let plain = diff(&[Snapshot::of(&anomaly(1, Active))], &[anomaly(1, Invalid)]);
     assert!(!plain[0].ours);
@@ -86,7 +89,10 @@ fn edits_without_a_status_change() {
     assert_eq!(kinds(&diff(&prev, &[tagged])), [(1, ChangeKind::Edited)]);
     let mut reweighted = anomaly(1, Active);
     reweighted.weight = Some(9.0);
-    assert_eq!(kinds(&diff(&prev, &[reweighted])), [(1, ChangeKind::Edited)]);
+    assert_eq!(
+        kinds(&diff(&prev, &[reweighted])),
+        [(1, ChangeKind::Edited)]
+    );
 }
 
 #[test]
@@ -100,11 +106,17 @@ fn archived_missing_now_is_not_vanished_and_duplicates_count_once() {
 #[test]
 fn revision_ignores_tag_order_and_is_stable() {
     let mut a = anomaly(1, Active);
-    a.global_tags = vec![QualyticsTag { name: "x".into() }, QualyticsTag { name: "y".into() }];
+    a.global_tags = vec![
+        QualyticsTag { name: "x".into() },
+        QualyticsTag { name: "y".into() },
+    ];
     let mut b = a.clone();
     b.global_tags.reverse();
     assert_eq!(revision(&a), revision(&b));
     // Pinned: the value may be stored, so a change of the hash is a change of format.
     assert_eq!(revision(&anomaly(1, Active)), revision(&anomaly(1, Active)));
-    assert_ne!(revision(&anomaly(1, Active)), revision(&anomaly(1, Acknowledged)));
+    assert_ne!(
+        revision(&anomaly(1, Active)),
+        revision(&anomaly(1, Acknowledged))
+    );
 }

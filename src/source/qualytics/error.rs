@@ -52,9 +52,7 @@ pub enum QualyticsError {
         detail: String,
     },
 
-    #[error(
-        "Qualytics answered {status} at {url} ({detail}); {hint}"
-    )]
+    #[error("Qualytics answered {status} at {url} ({detail}); {hint}")]
     UnexpectedStatus {
         url: String,
         status: u16,

@@ -135,7 +135,10 @@ mod tests {
     use super::*;
 
     fn get<'a>(q: &'a [(&str, String)], k: &str) -> Vec<&'a str> {
-        q.iter().filter(|(n, _)| *n == k).map(|(_, v)| v.as_str()).collect()
+        q.iter()
+            .filter(|(n, _)| *n == k)
+            .map(|(_, v)| v.as_str())
+            .collect()
     }
 
     #[test]
@@ -159,7 +162,10 @@ mod tests {
             statuses: vec![QualyticsStatus::Invalid],
             ..Default::default()
         };
-        assert_eq!(get(&only.query(only.scopes()[0], 1, 100), "archived"), ["only"]);
+        assert_eq!(
+            get(&only.query(only.scopes()[0], 1, 100), "archived"),
+            ["only"]
+        );
     }
 
     #[test]

@@ -57,7 +57,7 @@ struct IdOnly {
 }
 
 /// When a listing stops early: `new_since` reads newest first and stops below its window.
-pub(super) type StopBelow<'a> = &'a dyn Fn(&AnomalyPage) -> bool;
+pub(super) type StopBelow<'a> = &'a (dyn Fn(&AnomalyPage) -> bool + Sync);
 
 impl QualyticsClient {
     /// One page. The filter must name at most one datastore and one container (the API takes
@@ -79,7 +79,7 @@ impl QualyticsClient {
 
     /// Every anomaly the filter selects, each once.
     pub async fn list_all(&self, filter: &AnomalyFilter) -> Result<Listing, QualyticsError> {
-        self.list_until(filter, &|_| false).await
+        self.list_until(filter, &|_: &AnomalyPage| false).await
     }
 
     /// Pages every scope until the last page, or until `stop` says the page just read is the

@@ -33,7 +33,10 @@ impl QualyticsStatus {
     }
 
     pub fn is_open(self) -> bool {
-        matches!(self, QualyticsStatus::Active | QualyticsStatus::Acknowledged)
+        matches!(
+            self,
+            QualyticsStatus::Active | QualyticsStatus::Acknowledged
+        )
     }
 }
 
@@ -148,9 +151,9 @@ fn lenient_time<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Timestamp>, D:
     let Some(text) = Option::<String>::deserialize(d)? else {
         return Ok(None);
     };
-    parse_created(&text)
-        .map(Some)
-        .ok_or_else(|| serde::de::Error::custom(format!("created {text:?} is not an ISO 8601 time")))
+    parse_created(&text).map(Some).ok_or_else(|| {
+        serde::de::Error::custom(format!("created {text:?} is not an ISO 8601 time"))
+    })
 }
 
 pub(crate) fn parse_created(text: &str) -> Option<Timestamp> {
@@ -158,7 +161,10 @@ pub(crate) fn parse_created(text: &str) -> Option<Timestamp> {
         return Some(t);
     }
     let civil = text.parse::<jiff::civil::DateTime>().ok()?;
-    civil.to_zoned(jiff::tz::TimeZone::UTC).ok().map(|z| z.timestamp())
+    civil
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .ok()
+        .map(|z| z.timestamp())
 }
 
 #[cfg(test)]
@@ -175,7 +181,9 @@ mod tests {
         let b = QualyticsAnomaly::from_json(r#"{"id":8,"status":"Active","fingerprint":"3ecf"}"#)
             .unwrap();
         assert_eq!(b.fingerprint.as_deref(), Some("3ecf"));
-        assert!(QualyticsAnomaly::from_json(r#"{"id":9,"status":"Active","fingerprint":[1]}"#).is_err());
+        assert!(
+            QualyticsAnomaly::from_json(r#"{"id":9,"status":"Active","fingerprint":[1]}"#).is_err()
+        );
     }
 
     #[test]

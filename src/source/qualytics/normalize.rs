@@ -56,7 +56,10 @@ pub fn to_anomaly(q: &QualyticsAnomaly, source_name: &str, base_url: &str) -> An
         })
         .collect();
     let container = q.container.as_ref().map(|c| c.name.clone());
-    let mut a = Anomaly::new(q.id.to_string(), title(q.id, description, &failed_checks, container.as_deref()));
+    let mut a = Anomaly::new(
+        q.id.to_string(),
+        title(q.id, description, &failed_checks, container.as_deref()),
+    );
     a.status = status_of(q.status);
     a.severity = q.weight.map(severity_of);
     a.kind = q.anomaly_type.clone();
@@ -75,11 +78,22 @@ pub fn to_anomaly(q: &QualyticsAnomaly, source_name: &str, base_url: &str) -> An
 }
 
 /// The description's first line; without one, the first failed check and where it failed.
-fn title(id: u64, description: Option<&str>, checks: &[FailedCheck], container: Option<&str>) -> String {
+fn title(
+    id: u64,
+    description: Option<&str>,
+    checks: &[FailedCheck],
+    container: Option<&str>,
+) -> String {
     if let Some(line) = description.and_then(|d| d.lines().next()) {
         return line.to_owned();
     }
-    match (checks.first().map(|c| c.name.as_str()).filter(|n| !n.is_empty()), container) {
+    match (
+        checks
+            .first()
+            .map(|c| c.name.as_str())
+            .filter(|n| !n.is_empty()),
+        container,
+    ) {
         (Some(check), Some(c)) => format!("{check} failed on {c}"),
         (Some(check), None) => format!("{check} failed"),
         (None, _) => format!("Qualytics anomaly {id}"),

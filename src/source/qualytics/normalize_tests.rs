@@ -30,7 +30,10 @@ fn every_field_maps() {
     assert_eq!(a.tags, ["sales"]);
     assert_eq!(a.fingerprint.as_deref(), Some("99"));
     assert_eq!(a.detected_at.unwrap().to_string(), "2026-11-20T09:15:00Z");
-    assert_eq!(a.url.as_deref(), Some("https://acme.qualytics.io/anomalies/1"));
+    assert_eq!(
+        a.url.as_deref(),
+        Some("https://acme.qualytics.io/anomalies/1")
+    );
     assert_eq!(a.raw, RECORD);
     let x = &a.extra.unwrap()["qualytics"];
     assert_eq!(x["archive_reason"], "Duplicate");
@@ -60,7 +63,12 @@ fn severity_buckets() {
         .map(severity_of)
         .collect();
     use Severity::*;
-    assert_eq!(got, [Info, Info, Low, Low, Medium, Medium, High, High, Critical, Critical]);
+    assert_eq!(
+        got,
+        [
+            Info, Info, Low, Low, Medium, Medium, High, High, Critical, Critical
+        ]
+    );
 }
 
 #[test]
@@ -70,7 +78,10 @@ fn title_falls_back_to_check_then_id() {
             "failed_checks":[{"quality_check":{"name":"amount between 0 and 10"},"message":"m"}]}"#,
     )
     .unwrap();
-    assert_eq!(to_anomaly(&q, "s", "http://h").title, "amount between 0 and 10 failed on orders");
+    assert_eq!(
+        to_anomaly(&q, "s", "http://h").title,
+        "amount between 0 and 10 failed on orders"
+    );
     let bare = QualyticsAnomaly::from_json(r#"{"id":4,"status":"Active"}"#).unwrap();
     let a = to_anomaly(&bare, "s", "http://h");
     assert_eq!(a.title, "Qualytics anomaly 4");

@@ -53,7 +53,8 @@ impl QualyticsClient {
 
     /// `PUT /api/anomalies/{id}` `{"status": "Acknowledged"}`.
     pub async fn acknowledge(&self, id: u64) -> Result<QualyticsAnomaly, QualyticsError> {
-        self.set_open_status(id, QualyticsStatus::Acknowledged).await
+        self.set_open_status(id, QualyticsStatus::Acknowledged)
+            .await
     }
 
     /// Back to `Active` (`PUT`, as qualytics-cli allows). An archived anomaly answers 409: the
