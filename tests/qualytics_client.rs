@@ -606,3 +606,25 @@ fn client_futures_are_send() {
     send(c.comment(1, "x"));
     send(c.archive(1, ArchiveReason::Resolved));
 }
+
+/// A server that accepts and never answers: the total deadline ends the request.
+#[tokio::test]
+async fn a_silent_server_ends_at_the_deadline() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let task = tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((sock, _)) = listener.accept().await {
+            held.push(sock);
+        }
+    });
+    let mut cfg = config(&url, "t");
+    cfg.timeout = Duration::from_millis(300);
+    let e = err(QualyticsClient::new(cfg).unwrap().get(1).await);
+    assert!(
+        matches!(e, QualyticsError::Timeout { .. }) && e.is_transient(),
+        "{e:?}"
+    );
+    assert!(e.to_string().contains("raise timeout_secs"), "{e}");
+    task.abort();
+}
