@@ -12,6 +12,7 @@ mod limits;
 mod lines;
 mod open;
 mod parse;
+pub mod qualytics;
 mod sniff;
 
 use std::fmt;
