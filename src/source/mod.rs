@@ -12,6 +12,8 @@ mod lines;
 mod open;
 mod parse;
 mod sniff;
+mod stamp;
+mod tail;
 
 use std::fmt;
 use std::path::PathBuf;
@@ -21,6 +23,8 @@ use crate::domain::{Anomaly, RecordError};
 pub use file::{FileProbe, FileSource, probe_file};
 pub use limits::{Bytes, DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_RECORD_BYTES, SourceLimits};
 pub use parse::parse_anomalies;
+pub use stamp::{FileChange, FileStamp, json_changed};
+pub use tail::{Reset, TailCursor, TailRead, tail_ndjson};
 
 /// A source of anomalies.
 pub trait AnomalySource: Send + Sync {
