@@ -53,7 +53,11 @@ fn appended_lines_alone_come_back_with_their_line_numbers() {
     assert_eq!(second.bytes_read, added.len() as u64);
     assert_eq!(second.problems.len(), 1, "{:?}", second.problems);
     assert_eq!(second.problems[0].line, Some(5), "absolute line number");
-    assert!(second.problems[0].to_string().starts_with("line 5: invalid JSON"));
+    assert!(
+        second.problems[0]
+            .to_string()
+            .starts_with("line 5: invalid JSON")
+    );
     assert_eq!(second.cursor.line, 6);
     assert!(second.caught_up);
 
@@ -72,7 +76,10 @@ fn a_partial_last_line_waits_for_its_newline() {
     assert_eq!(ids(&first), ["A-1"]);
     assert!(first.problems.is_empty(), "{:?}", first.problems);
     assert_eq!(first.cursor.offset, line("A-1").len() as u64);
-    assert_eq!(first.cursor.len_at_read, (line("A-1").len() + cut.len()) as u64);
+    assert_eq!(
+        first.cursor.len_at_read,
+        (line("A-1").len() + cut.len()) as u64
+    );
 
     let again = tail(&path, Some(&first.cursor));
     assert!(again.anomalies.is_empty() && again.problems.is_empty());
@@ -146,7 +153,10 @@ fn a_rewrite_in_place_is_found_by_the_fingerprints() {
 fn a_change_at_the_head_of_a_long_file_is_found() {
     let (_dir, path) = file_with(&lines(0..400));
     let first = tail(&path, None);
-    assert!(first.cursor.offset > 2 * WINDOW, "the windows do not overlap");
+    assert!(
+        first.cursor.offset > 2 * WINDOW,
+        "the windows do not overlap"
+    );
     let edited = lines(0..400).replacen("t A-0", "x A-0", 1);
     std::fs::write(&path, edited).unwrap();
     let next = tail(&path, Some(&first.cursor));
@@ -200,10 +210,22 @@ fn a_restart_refuses_what_a_load_refuses() {
     assert!(matches!(e, SourceError::NotRegular { .. }), "{e}");
 
     let utf16 = dir.path().join("w.ndjson");
-    let text: Vec<u8> = line("A-1").encode_utf16().flat_map(u16::to_le_bytes).collect();
+    let text: Vec<u8> = line("A-1")
+        .encode_utf16()
+        .flat_map(u16::to_le_bytes)
+        .collect();
     std::fs::write(&utf16, text).unwrap();
     let e = tail_ndjson(&utf16, None, &SourceLimits::default()).unwrap_err();
-    assert!(matches!(e, SourceError::Utf16 { encoding: "UTF-16LE", .. }), "{e}");
+    assert!(
+        matches!(
+            e,
+            SourceError::Utf16 {
+                encoding: "UTF-16LE",
+                ..
+            }
+        ),
+        "{e}"
+    );
 
     let cr = dir.path().join("mac.ndjson");
     std::fs::write(&cr, line("A-1").replace('\n', "\r").repeat(2)).unwrap();
@@ -236,7 +258,11 @@ fn a_json_array_is_not_tailed_and_says_so() {
 
 #[test]
 fn bom_blank_lines_and_repeated_ids() {
-    let text = format!("\u{feff}{}\n\n{}", line("A-1"), line("A-1").replace("t A-1", "newer"));
+    let text = format!(
+        "\u{feff}{}\n\n{}",
+        line("A-1"),
+        line("A-1").replace("t A-1", "newer")
+    );
     let (_dir, path) = file_with(&text);
     let read = tail(&path, None);
     assert_eq!(read.anomalies.len(), 1, "a repeated id is an update");
@@ -280,7 +306,10 @@ fn a_json_file_is_hashed_only_when_it_looks_changed() {
     let FileChange::Changed(stamp) = json_changed(&path, None, &limits).unwrap() else {
         panic!("no stamp means changed");
     };
-    assert_eq!(json_changed(&path, Some(&stamp), &limits).unwrap(), FileChange::Unchanged);
+    assert_eq!(
+        json_changed(&path, Some(&stamp), &limits).unwrap(),
+        FileChange::Unchanged
+    );
 
     // Touched: new times, same bytes.
     let file = std::fs::File::options().write(true).open(&path).unwrap();
@@ -294,11 +323,13 @@ fn a_json_file_is_hashed_only_when_it_looks_changed() {
 
     // Same size, other bytes: the hash tells it from a touch.
     std::fs::write(&path, "[{\"id\":\"A-2\",\"title\":\"t\"}]").unwrap();
-    file.set_modified(later + std::time::Duration::from_secs(60)).unwrap();
+    file.set_modified(later + std::time::Duration::from_secs(60))
+        .unwrap();
     let FileChange::Changed(changed) = json_changed(&path, Some(&touched), &limits).unwrap() else {
         panic!("new content");
     };
     assert_ne!(changed.hash, touched.hash);
-    let stored: FileStamp = serde_json::from_str(&serde_json::to_string(&changed).unwrap()).unwrap();
+    let stored: FileStamp =
+        serde_json::from_str(&serde_json::to_string(&changed).unwrap()).unwrap();
     assert_eq!(stored, changed);
 }
