@@ -70,7 +70,7 @@ pub struct TailRead {
     pub cursor: TailCursor,
     pub reset: Reset,
     /// Bytes read past the starting point (the whole file after a reset, else the appended
-    /// bytes). Besides, at most three 4 KiB fingerprint windows are read.
+    /// bytes). Besides, at most four fingerprint windows of ≤ 4 KiB are read.
     pub bytes_read: u64,
     /// `false` when more was appended than one read may take (`max_file_bytes`): call again.
     pub caught_up: bool,
