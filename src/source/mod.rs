@@ -14,6 +14,8 @@ mod open;
 mod parse;
 pub mod qualytics;
 mod sniff;
+mod stamp;
+mod tail;
 
 use std::fmt;
 use std::path::PathBuf;
@@ -23,6 +25,8 @@ use crate::domain::{Anomaly, RecordError};
 pub use file::{FileProbe, FileSource, probe_file};
 pub use limits::{Bytes, DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_RECORD_BYTES, SourceLimits};
 pub use parse::parse_anomalies;
+pub use stamp::{FileChange, FileStamp, json_changed};
+pub use tail::{Reset, TailCursor, TailRead, tail_ndjson};
 
 /// A source of anomalies.
 pub trait AnomalySource: Send + Sync {
