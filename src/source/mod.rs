@@ -8,6 +8,7 @@
 pub mod alertmanager;
 mod array;
 mod file;
+mod http;
 mod limits;
 mod lines;
 mod open;

@@ -52,15 +52,11 @@ impl AlertmanagerClient {
                 message: "max_response_bytes and timeout_secs must be above 0; remove them to use the defaults".into(),
             });
         }
-        let http = reqwest::Client::builder()
-            .user_agent(format!("snowlink/{}", env!("CARGO_PKG_VERSION")))
-            .timeout(cfg.timeout)
-            .connect_timeout(cfg.timeout.min(Duration::from_secs(10)))
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|e| AlertmanagerError::Config {
+        let http = crate::source::http::http_client(cfg.timeout).map_err(|e| {
+            AlertmanagerError::Config {
                 message: format!("cannot set up the HTTP client ({e})"),
-            })?;
+            }
+        })?;
         Ok(AlertmanagerClient {
             http,
             base,

@@ -120,14 +120,8 @@ impl QualyticsClient {
         } else {
             format!("{host}/{path}")
         };
-        let http = reqwest::Client::builder()
-            .user_agent(format!("snowlink/{}", env!("CARGO_PKG_VERSION")))
-            .timeout(cfg.timeout)
-            .connect_timeout(cfg.timeout.min(Duration::from_secs(10)))
-            // A redirect is an SSO wall or a wrong URL; following it could carry the token away.
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|e| QualyticsError::Config {
+        let http =
+            crate::source::http::http_client(cfg.timeout).map_err(|e| QualyticsError::Config {
                 message: format!("cannot set up the HTTP client ({e})"),
             })?;
         Ok(QualyticsClient {
