@@ -75,7 +75,8 @@ async fn a_hibernating_instance_keeps_deliveries_waiting() {
         "{report}"
     );
     // The first answer stops the run: no hammering a sleeping instance.
-    assert!(requests(&env).await.len() <= 2);
+    let log = requests(&env).await;
+    assert!(log.len() <= 2, "{log:?}");
     clear_faults(&env).await;
     let (out, report) = env.json(&["sync", "--once"]).await;
     assert_eq!(exit_code(&out), 0, "{report}");

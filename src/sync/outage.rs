@@ -64,14 +64,20 @@ impl Worker {
         Ok(())
     }
 
-    /// Decides whether this run may claim. `probe_now`: probe even if the next probe is not
-    /// due yet (the first look of a `once`/`deliver` run).
-    pub(crate) async fn outage_gate(&self, run: &mut Run, probe_now: bool) -> Result<Gate> {
+    /// Decides whether this run may claim. A `once`/`deliver` run (`once_like`) probes at most
+    /// once, at its first look, even before the probe is due (the user just asked); `watch`
+    /// probes whenever one is due.
+    pub(crate) async fn outage_gate(&self, run: &mut Run, once_like: bool) -> Result<Gate> {
         let Some(outage) = run.outage.clone() else {
             return Ok(Gate::Open);
         };
         let now = Timestamp::now();
-        if !(probe_now || outage.next_probe_at <= now) {
+        let probe = if once_like {
+            !run.probed
+        } else {
+            outage.next_probe_at <= now
+        };
+        if !probe {
             return Ok(Gate::Closed(outage.next_probe_at));
         }
         run.probed = true;

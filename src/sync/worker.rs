@@ -238,7 +238,7 @@ impl Worker {
             Gate::Open
         } else {
             // A `once`/`deliver` run probes a down instance once, right away: the user asked.
-            self.outage_gate(run, once_like && !run.probed).await?
+            self.outage_gate(run, once_like).await?
         };
         let now = Timestamp::now();
         let may_claim = !run.stopping
