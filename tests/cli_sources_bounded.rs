@@ -40,20 +40,8 @@ path = "{path}"
 
 /// Runs the binary like `TestEnv::run`, killed and failed if it outlives the watchdog.
 async fn run(env: &TestEnv, args: &[&str]) -> Output {
-    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_snowlink"));
-    cmd.args(args)
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("HOME", env.dir.path())
-        .env("XDG_CONFIG_HOME", env.dir.path().join("xdg-config"))
-        .env("XDG_DATA_HOME", env.dir.path().join("xdg-data"))
-        .env("XDG_STATE_HOME", env.dir.path().join("xdg-state"))
-        .env("SNOWLINK_CONFIG", env.config_path())
-        .env("SNOWLINK_DATA_DIR", env.data_dir())
-        .env("SNOWLINK_TEST_PASSWORD", "itil")
-        .env("USER", "tester")
-        .env("NO_COLOR", "1")
-        .stdin(std::process::Stdio::null())
+    let mut cmd = env.command(args);
+    cmd.stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .kill_on_drop(true);

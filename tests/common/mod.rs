@@ -89,8 +89,9 @@ path = "{sample}"
         self.run_with_stdin(args, None).await
     }
 
-    pub async fn run_with_stdin(&self, args: &[&str], stdin: Option<&str>) -> Output {
-        use tokio::io::AsyncWriteExt;
+    /// The real binary with the test config, data dir, password and a clean environment
+    /// (the caller sets up stdio).
+    pub fn command(&self, args: &[&str]) -> tokio::process::Command {
         let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_snowlink"));
         cmd.args(args)
             .env_clear()
@@ -103,8 +104,14 @@ path = "{sample}"
             .env("SNOWLINK_DATA_DIR", self.data_dir())
             .env("SNOWLINK_TEST_PASSWORD", self.password())
             .env("USER", "tester")
-            .env("NO_COLOR", "1")
-            .stdin(std::process::Stdio::piped())
+            .env("NO_COLOR", "1");
+        cmd
+    }
+
+    pub async fn run_with_stdin(&self, args: &[&str], stdin: Option<&str>) -> Output {
+        use tokio::io::AsyncWriteExt;
+        let mut cmd = self.command(args);
+        cmd.stdin(std::process::Stdio::piped())
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped());
         let mut child = cmd.spawn().expect("snowlink runs");

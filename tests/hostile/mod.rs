@@ -109,21 +109,8 @@ fn stub_answer(method: &str, path: &str) -> Response {
 /// peak resident size) until it exits. Samples only ever understate the peak, so a bound on
 /// them can fail only when memory really grew.
 pub async fn run_sampling_peak(env: &TestEnv, args: &[&str]) -> (Output, u64) {
-    let password = std::fs::read_to_string(env.dir.path().join("password")).unwrap();
-    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_snowlink"));
-    cmd.args(args)
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("HOME", env.dir.path())
-        .env("XDG_CONFIG_HOME", env.dir.path().join("xdg-config"))
-        .env("XDG_DATA_HOME", env.dir.path().join("xdg-data"))
-        .env("XDG_STATE_HOME", env.dir.path().join("xdg-state"))
-        .env("SNOWLINK_CONFIG", env.config_path())
-        .env("SNOWLINK_DATA_DIR", env.data_dir())
-        .env("SNOWLINK_TEST_PASSWORD", password)
-        .env("USER", "tester")
-        .env("NO_COLOR", "1")
-        .stdin(std::process::Stdio::null())
+    let mut cmd = env.command(args);
+    cmd.stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped());
     let child = cmd.spawn().expect("snowlink runs");

@@ -246,20 +246,7 @@ pub fn ids(v: &Value) -> Vec<i64> {
 /// Starts the real binary in the background with the test's config, data dir and password
 /// (the same environment `TestEnv::run` uses).
 pub fn spawn(env: &TestEnv, args: &[&str]) -> tokio::process::Child {
-    let password = std::fs::read_to_string(env.dir.path().join("password")).unwrap();
-    tokio::process::Command::new(env!("CARGO_BIN_EXE_snowlink"))
-        .args(args)
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("HOME", env.dir.path())
-        .env("XDG_CONFIG_HOME", env.dir.path().join("xdg-config"))
-        .env("XDG_DATA_HOME", env.dir.path().join("xdg-data"))
-        .env("XDG_STATE_HOME", env.dir.path().join("xdg-state"))
-        .env("SNOWLINK_CONFIG", env.config_path())
-        .env("SNOWLINK_DATA_DIR", env.data_dir())
-        .env("SNOWLINK_TEST_PASSWORD", password)
-        .env("USER", "tester")
-        .env("NO_COLOR", "1")
+    env.command(args)
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
