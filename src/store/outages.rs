@@ -43,9 +43,10 @@ impl Store {
         Ok(())
     }
 
-    /// A delivery met the outage: record the outage and put the delivery back, due at once
-    /// (it goes out as soon as a probe succeeds) and without counting the attempt, so an outage
-    /// never pushes deliveries into long backoffs. One transaction.
+    /// A delivery met the outage: record the outage and put the delivery back, due at the first
+    /// probe (a successful probe makes it due at once, [`Store::clear_outage`]; nothing retries
+    /// it before) and without counting the attempt, so an outage never pushes deliveries into
+    /// long backoffs. One transaction.
     #[allow(clippy::too_many_arguments)]
     pub fn requeue_for_outage(
         &mut self,
@@ -66,7 +67,13 @@ impl Store {
              THEN 'paused' ELSE 'pending' END, next_attempt_at = ?3, last_error = ?4, \
              outcome_unknown = MAX(outcome_unknown, ?5), attempts = MAX(attempts - 1, 0), \
              lease_owner = NULL, lease_until = NULL",
-            params![id, owner, ms(now), error, i64::from(outcome_unknown)],
+            params![
+                id,
+                owner,
+                ms(next_probe_at),
+                error,
+                i64::from(outcome_unknown)
+            ],
         )?;
         tx.execute(
             "INSERT INTO instance_outages (instance, cause, since, failed_probes, next_probe_at) \

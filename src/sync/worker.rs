@@ -233,6 +233,13 @@ impl Worker {
             }
         }
         let once_like = !matches!(mode, Mode::Watch { .. });
+        // Outcomes that are in are folded in before deciding to claim: a claim must never
+        // race a result it has not seen (an outage, a rate limit).
+        while let Some(joined) = run.tasks.try_join_next() {
+            for result in joined.map_err(|e| SyncError::Task(e.to_string()))?? {
+                run.absorb(result);
+            }
+        }
         self.note_server_failures(run).await?;
         let gate = if run.stopping || self.opts.read_only || run.paused.is_some() {
             Gate::Open
@@ -272,6 +279,9 @@ impl Worker {
                 _ => None,
             };
             tokio::select! {
+                // Results first: a due time and a result at once must not claim before the
+                // result is seen.
+                biased;
                 Some(joined) = run.tasks.join_next() => {
                     for result in joined.map_err(|e| SyncError::Task(e.to_string()))?? {
                         run.absorb(result);
