@@ -186,3 +186,31 @@ pub fn describe(outage: &Outage, now: Timestamp) -> String {
     let secs = (outage.next_probe_at.as_second() - now.as_second()).max(0);
     format!("paused: {}, next probe in {secs}s", outage.cause)
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+
+    #[test]
+    fn the_status_line_names_the_cause_and_the_next_probe() {
+        let now = Timestamp::from_second(1_000).unwrap();
+        let outage = Outage {
+            instance: "default".into(),
+            cause: "connection refused".into(),
+            since: now,
+            failed_probes: 2,
+            next_probe_at: Timestamp::from_second(1_012).unwrap(),
+        };
+        assert_eq!(
+            describe(&outage, now),
+            "paused: connection refused, next probe in 12s"
+        );
+        // A probe already due reads as 0 s, never negative.
+        let late = Timestamp::from_second(1_100).unwrap();
+        assert_eq!(
+            describe(&outage, late),
+            "paused: connection refused, next probe in 0s"
+        );
+    }
+}
