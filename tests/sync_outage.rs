@@ -83,3 +83,26 @@ async fn nothing_listening_is_an_outage_with_the_cause_named() {
     assert_eq!(exit_code(&out), 0, "{report}");
     assert_exactly_once_in_order(&env, &incidents, &expected).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_down_instance_that_answers_401_is_paused_after_one_probe() {
+    let env = TestEnv::start().await;
+    let down = format!("http://127.0.0.1:{}", common::free_port());
+    write_config_url(&env, &down, "itil", "itil", "");
+    let incidents = create_incidents(&env, 2).await;
+    let mut store = open_store(&env);
+    enqueue_notes(&mut store, &incidents, 1, "refused");
+    let (out, report) = env.json(&["sync", "--once"]).await;
+    assert_eq!(exit_code(&out), 6, "{report}");
+    assert!(report["outage"].is_object(), "{report}");
+
+    // It answers again, but with a wrong password: one probe, then a pause (no second request).
+    write_config(&env, "itil", "wrong", "");
+    clear_requests(&env).await;
+    let (out, report) = env.json(&["sync", "--once"]).await;
+    assert_eq!(exit_code(&out), 3, "{report}");
+    assert_eq!(report["paused"]["cause"], "auth", "{report}");
+    assert!(report["outage"].is_null(), "{report}");
+    let log = requests(&env).await;
+    assert_eq!(log.len(), 1, "one probe only: {log:?}");
+}

@@ -101,27 +101,42 @@ impl Worker {
             }
             Some(e) => {
                 // Decided before any await: the thread-local RNG must not live across one.
-                let refused = matches!(
-                    classify(&e, 1, &self.opts.backoff, &mut rand::rng()),
-                    Action::Pause(PauseCause::Auth | PauseCause::Permission)
-                );
+                let refused = match classify(&e, 1, &self.opts.backoff, &mut rand::rng()) {
+                    Action::Pause(cause @ (PauseCause::Auth | PauseCause::Permission)) => {
+                        Some(cause)
+                    }
+                    _ => None,
+                };
                 let delay = self
                     .opts
                     .backoff
                     .delay(outage.failed_probes + 2, &mut rand::rng());
-                if refused {
-                    // It answers again, but refuses us: that is a pause, not an outage.
+                if let Some(cause) = refused {
+                    // It answers again, but refuses us: that is a pause, not an outage. The
+                    // probe's answer is the pause's cause; no second request (repeated bad
+                    // logins can lock the account).
                     let (instance, now, reason) =
                         (self.instance.clone(), Timestamp::now(), e.to_string());
+                    let stored = reason.clone();
                     self.ctx
                         .store
                         .call(move |s| {
                             s.clear_outage(&instance, now)?;
-                            s.pause_instance(&instance, &reason, now)
+                            s.pause_instance(&instance, &stored, now)
                         })
                         .await?;
                     run.outage = None;
-                    self.check_paused(run).await?;
+                    run.paused_checked = std::time::Instant::now();
+                    run.emit(SyncEvent::Paused {
+                        instance: self.instance.clone(),
+                        cause,
+                        reason: reason.clone(),
+                    });
+                    run.paused = Some(super::report::PausedInfo {
+                        instance: self.instance.clone(),
+                        cause,
+                        reason,
+                    });
                     return Ok(Gate::Open);
                 }
                 let next = Timestamp::now() + delay;
