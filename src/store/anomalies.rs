@@ -1,10 +1,12 @@
 //! Anomalies as last read from their sources, with their local triage status.
 
 use jiff::Timestamp;
-use rusqlite::{OptionalExtension, Row, params};
+use rusqlite::{OptionalExtension, Row, Transaction, params};
 use serde::Serialize;
 
-use crate::domain::{Anomaly, AnomalyKey, Severity, Status, anomaly_from_json};
+use crate::domain::{Anomaly, AnomalyKey, ArchiveReason, Severity, Status, anomaly_from_json};
+
+use super::status::{current_status, status_change_tx};
 
 use super::{Result, Store, StoreError, from_ms, ms, opt_from_ms};
 
@@ -15,6 +17,175 @@ pub struct UpsertReport {
     /// Existing anomalies whose source data changed.
     pub updated: usize,
     pub unchanged: usize,
+    /// Local statuses changed because the source's status changed (or the source resolved it).
+    pub status_changes: usize,
+}
+
+impl UpsertReport {
+    /// Rows written (inserted or updated).
+    pub fn changed(&self) -> usize {
+        self.inserted + self.updated
+    }
+
+    pub(super) fn add(&mut self, other: UpsertReport) {
+        self.inserted += other.inserted;
+        self.updated += other.updated;
+        self.unchanged += other.unchanged;
+        self.status_changes += other.status_changes;
+    }
+}
+
+/// What an anomaly's `raw` is. A file record is itself the anomaly (re-parsed on read); an API
+/// payload (a Qualytics anomaly, an alert) is kept verbatim next to the normalized record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RawForm {
+    Record,
+    Payload,
+}
+
+/// Who a status change applied by the ingester is attributed to: the source itself.
+pub fn source_actor(source: &str) -> String {
+    format!("source:{source}")
+}
+
+/// Inserts or updates `anomalies` of `source` inside `tx`, writing only rows whose content
+/// changed (compared by digest, so unchanged rows cost one indexed read). Every written row gets
+/// a new revision, so readers fetch only what changed ([`Store::anomaly_rows_since`]).
+pub(super) fn upsert_tx(
+    tx: &Transaction<'_>,
+    source: &str,
+    anomalies: &[Anomaly],
+    form: RawForm,
+    now: Timestamp,
+) -> Result<UpsertReport> {
+    let mut report = UpsertReport::default();
+    let mut known = tx.prepare_cached(
+        "SELECT digest, source_status, status FROM anomalies WHERE source = ?1 AND id = ?2",
+    )?;
+    let mut insert = tx.prepare_cached(
+        "INSERT INTO anomalies (source, id, title, severity, kind, source_status, \
+         detected_at, datastore, container, field, url, raw, status, first_seen_at, last_seen_at, \
+         normalized, digest, rev) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?6, ?13, ?13, ?14, ?15, \
+         (SELECT COALESCE(MAX(rev), 0) + 1 FROM anomalies))",
+    )?;
+    let mut update = tx.prepare_cached(
+        "UPDATE anomalies SET title = ?3, severity = ?4, kind = ?5, source_status = ?6, \
+         detected_at = ?7, datastore = ?8, container = ?9, field = ?10, url = ?11, raw = ?12, \
+         last_seen_at = ?13, normalized = ?14, digest = ?15, \
+         rev = (SELECT COALESCE(MAX(rev), 0) + 1 FROM anomalies) \
+         WHERE source = ?1 AND id = ?2",
+    )?;
+    let actor = source_actor(source);
+    for a in anomalies {
+        let normalized = match form {
+            RawForm::Record => None,
+            RawForm::Payload => {
+                Some(serde_json::to_string(a).map_err(|e| StoreError::Invalid(e.to_string()))?)
+            }
+        };
+        let raw = if a.raw.is_empty() {
+            match &normalized {
+                Some(n) => n.clone(),
+                None => serde_json::to_string(a).map_err(|e| StoreError::Invalid(e.to_string()))?,
+            }
+        } else {
+            a.raw.clone()
+        };
+        // A payload's identity is its normalized form: volatile payload fields the mapping drops
+        // (an alert's `updatedAt`) do not make a row change on every poll.
+        let digest = content_digest(normalized.as_deref().unwrap_or(&raw));
+        let before: Option<(Option<i64>, String, String)> = known
+            .query_row(params![source, a.id], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
+            .optional()?;
+        let p = params![
+            source,
+            a.id,
+            a.title,
+            a.severity.map(|s| s.as_str()),
+            a.kind,
+            a.status.code(),
+            a.detected_at.map(ms),
+            a.datastore,
+            a.container,
+            a.field,
+            a.url,
+            raw,
+            ms(now),
+            normalized,
+            digest,
+        ];
+        match before {
+            None => {
+                insert.execute(p)?;
+                report.inserted += 1;
+            }
+            Some((Some(d), _, _)) if d == digest => report.unchanged += 1,
+            Some((_, old_source_status, local)) => {
+                update.execute(p)?;
+                report.updated += 1;
+                let new_source_status = a.status.code();
+                if old_source_status != new_source_status && local != new_source_status {
+                    let key = AnomalyKey::new(source, a.id.clone());
+                    status_change_tx(tx, &key, a.status, &actor, now)?;
+                    report.status_changes += 1;
+                }
+            }
+        }
+    }
+    Ok(report)
+}
+
+/// Marks anomalies the source no longer lists (an alert that stopped firing) as resolved by the
+/// source: their source status becomes Archived (Resolved) and the local status follows unless
+/// it is archived already. Returns how many changed.
+pub(super) fn resolve_tx(
+    tx: &Transaction<'_>,
+    source: &str,
+    ids: &[String],
+    now: Timestamp,
+) -> Result<usize> {
+    let resolved = Status::Archived(ArchiveReason::Resolved);
+    let actor = source_actor(source);
+    let mut changed = 0;
+    for id in ids {
+        let n = tx.execute(
+            "UPDATE anomalies SET source_status = ?3, last_seen_at = ?4, digest = NULL, \
+             rev = (SELECT COALESCE(MAX(rev), 0) + 1 FROM anomalies) \
+             WHERE source = ?1 AND id = ?2 AND source_status NOT LIKE 'archived:%'",
+            params![source, id, resolved.code(), ms(now)],
+        )?;
+        if n == 0 {
+            continue;
+        }
+        changed += 1;
+        let key = AnomalyKey::new(source, id.clone());
+        if !matches!(current_status(tx, &key)?, Status::Archived(_)) {
+            status_change_tx(tx, &key, resolved, &actor, now)?;
+        }
+    }
+    Ok(changed)
+}
+
+/// Gives the anomaly a new revision (its list row changed: status, link count).
+pub(super) fn bump_rev(tx: &Transaction<'_>, key: &AnomalyKey) -> Result<()> {
+    tx.execute(
+        "UPDATE anomalies SET rev = (SELECT COALESCE(MAX(rev), 0) + 1 FROM anomalies) \
+         WHERE source = ?1 AND id = ?2",
+        params![key.source, key.id],
+    )?;
+    Ok(())
+}
+
+/// FNV-1a of the content a row is compared by (stable across releases, unlike std's hasher).
+fn content_digest(text: &str) -> i64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in text.bytes() {
+        h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+    }
+    h as i64
 }
 
 /// One anomaly with everything the store knows about it.
@@ -77,9 +248,10 @@ const ROW_COLUMNS: &str = "a.source, a.id, a.title, a.severity, a.kind, a.source
      (SELECT COUNT(*) FROM links l WHERE l.source = a.source AND l.anomaly_id = a.id)";
 
 impl Store {
-    /// Inserts new anomalies and refreshes the source fields of known ones, in one transaction.
-    /// The local status of a known anomaly is never touched; a new one starts with its source
-    /// status.
+    /// Inserts new anomalies and refreshes the source fields of known ones whose content changed,
+    /// in one transaction; unchanged ones are not written at all. A change of the *source's*
+    /// status (archived in Qualytics, an alert resolved) is applied to the local status too, as a
+    /// change made by the source (history, notes to linked incidents, nothing written back).
     pub fn upsert_anomalies(
         &mut self,
         source: &str,
@@ -87,53 +259,11 @@ impl Store {
         now: Timestamp,
     ) -> Result<UpsertReport> {
         let tx = self.write_tx()?;
-        let mut report = UpsertReport::default();
-        {
-            let mut insert = tx.prepare_cached(
-                "INSERT OR IGNORE INTO anomalies (source, id, title, severity, kind, source_status, \
-                 detected_at, datastore, container, field, url, raw, status, first_seen_at, last_seen_at) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?6, ?13, ?13)",
-            )?;
-            let mut update = tx.prepare_cached(
-                "UPDATE anomalies SET title = ?3, severity = ?4, kind = ?5, source_status = ?6, \
-                 detected_at = ?7, datastore = ?8, container = ?9, field = ?10, url = ?11, raw = ?12, \
-                 last_seen_at = ?13 WHERE source = ?1 AND id = ?2 AND raw IS NOT ?12",
-            )?;
-            let mut touch = tx.prepare_cached(
-                "UPDATE anomalies SET last_seen_at = ?3 WHERE source = ?1 AND id = ?2",
-            )?;
-            for a in anomalies {
-                let raw = if a.raw.is_empty() {
-                    serde_json::to_string(a).map_err(|e| StoreError::Invalid(e.to_string()))?
-                } else {
-                    a.raw.clone()
-                };
-                let p = params![
-                    source,
-                    a.id,
-                    a.title,
-                    a.severity.map(|s| s.as_str()),
-                    a.kind,
-                    a.status.code(),
-                    a.detected_at.map(ms),
-                    a.datastore,
-                    a.container,
-                    a.field,
-                    a.url,
-                    raw,
-                    ms(now),
-                ];
-                if insert.execute(p)? == 1 {
-                    report.inserted += 1;
-                } else if update.execute(p)? == 1 {
-                    report.updated += 1;
-                } else {
-                    touch.execute(params![source, a.id, ms(now)])?;
-                    report.unchanged += 1;
-                }
-            }
-        }
+        let report = upsert_tx(&tx, source, anomalies, RawForm::Record, now)?;
         tx.commit()?;
+        if report.status_changes > 0 {
+            self.wake_workers();
+        }
         Ok(report)
     }
 
@@ -143,12 +273,13 @@ impl Store {
             .query_row(
                 "SELECT a.raw, a.status, a.status_changed_at, a.status_changed_by, a.first_seen_at, \
                  a.last_seen_at, \
-                 (SELECT COUNT(*) FROM links l WHERE l.source = a.source AND l.anomaly_id = a.id) \
+                 (SELECT COUNT(*) FROM links l WHERE l.source = a.source AND l.anomaly_id = a.id), \
+                 a.normalized \
                  FROM anomalies a WHERE a.source = ?1 AND a.id = ?2",
                 params![key.source, key.id],
                 |r| {
                     Ok((
-                        r.get::<_, String>(0)?,
+                        (r.get::<_, String>(0)?, r.get::<_, Option<String>>(7)?),
                         r.get::<_, String>(1)?,
                         r.get::<_, Option<i64>>(2)?,
                         r.get::<_, Option<String>>(3)?,
@@ -159,9 +290,11 @@ impl Store {
                 },
             )
             .optional()?
-            .map(|(raw, status, changed_at, changed_by, first, last, links)| {
-                let anomaly = anomaly_from_json(&raw)
+            .map(|((raw, normalized), status, changed_at, changed_by, first, last, links)| {
+                // An API payload is kept verbatim next to its normalized record.
+                let mut anomaly = anomaly_from_json(normalized.as_deref().unwrap_or(&raw))
                     .map_err(|e| StoreError::Corrupt(format!("anomaly {key}: {e}")))?;
+                anomaly.raw = raw;
                 Ok(StoredAnomaly {
                     key: key.clone(),
                     anomaly,
@@ -238,6 +371,28 @@ impl Store {
         }
     }
 
+    /// The list rows whose revision is above `rev` (changed or new since a reader last looked),
+    /// and the highest revision now. `anomaly_rows_since(0)` lists everything.
+    pub fn anomaly_rows_since(&self, rev: i64) -> Result<(Vec<AnomalyRow>, i64)> {
+        let top = self.max_rev()?;
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {ROW_COLUMNS} FROM anomalies a WHERE a.rev > ?1 AND a.rev <= ?2 \
+             ORDER BY a.detected_at DESC NULLS LAST, a.source, a.id"
+        ))?;
+        let rows = stmt.query_map(params![rev, top], raw_row)?;
+        let rows = rows.map(|r| r?.into_row()).collect::<Result<Vec<_>>>()?;
+        Ok((rows, top))
+    }
+
+    /// The highest anomaly revision (0 for an empty store).
+    pub fn max_rev(&self) -> Result<i64> {
+        Ok(self
+            .conn
+            .query_row("SELECT COALESCE(MAX(rev), 0) FROM anomalies", [], |r| {
+                r.get(0)
+            })?)
+    }
+
     /// How many anomalies the store holds.
     pub fn count_anomalies(&self) -> Result<usize> {
         let n: i64 = self
@@ -254,7 +409,7 @@ impl Store {
     pub fn change_fingerprint(&self) -> Result<u64> {
         let parts: [i64; 6] = self.conn.query_row(
             "SELECT (SELECT COUNT(*) FROM anomalies), \
-                    (SELECT COALESCE(MAX(last_seen_at), 0) FROM anomalies), \
+                    (SELECT COALESCE(MAX(rev), 0) FROM anomalies), \
                     (SELECT COALESCE(MAX(status_changed_at), 0) FROM anomalies), \
                     (SELECT COUNT(*) FROM links), \
                     (SELECT COALESCE(MAX(read_at), 0) FROM links), \

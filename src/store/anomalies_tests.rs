@@ -8,7 +8,7 @@ fn parse(raw: &str) -> Anomaly {
 }
 
 #[test]
-fn upsert_inserts_updates_and_keeps_local_status() {
+fn upsert_inserts_updates_and_follows_only_the_sources_own_status_changes() {
     let (_d, mut store) = open_temp();
     let a1 = parse(r#"{"id":"A-1","title":"old","status":"acknowledged","owner":"ann"}"#);
     let r = store
@@ -46,16 +46,29 @@ fn upsert_inserts_updates_and_keeps_local_status() {
     );
     assert_eq!(
         got.status,
-        Status::Archived(ArchiveReason::Invalid),
-        "local status never overwritten by a reload"
+        Status::Active,
+        "the source reactivated it (acknowledged -> active): the local status follows"
     );
-    assert_eq!(got.status_changed_by.as_deref(), Some("bob"));
+    assert_eq!(got.status_changed_by.as_deref(), Some("source:wh"));
     assert_eq!((got.first_seen_at, got.last_seen_at), (t(0), t(10)));
     let a2 = store.get_anomaly(&key("A-2")).unwrap().unwrap();
     assert_eq!(
         a2.last_seen_at,
-        t(10),
-        "unchanged rows are still marked seen"
+        t(0),
+        "unchanged rows are not written at all"
+    );
+    // A reload whose source status did not change keeps the local status.
+    store
+        .record_status_change(&key("A-2"), Status::Acknowledged, "bob", t(11))
+        .unwrap();
+    store
+        .upsert_anomalies("wh", &[anomaly("A-2")], t(12))
+        .unwrap();
+    let a2 = store.get_anomaly(&key("A-2")).unwrap().unwrap();
+    assert_eq!(
+        a2.status,
+        Status::Acknowledged,
+        "a local status is never overwritten by a reload"
     );
     assert!(store.get_anomaly(&key("nope")).unwrap().is_none());
     assert_eq!(store.count_anomalies().unwrap(), 2);

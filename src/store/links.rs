@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use crate::domain::{AnomalyKey, IncidentRef, IncidentState, Link};
 
+use super::anomalies::bump_rev;
 use super::audit::{NewAudit, audit_tx};
 use super::outbox::{NewDelivery, OutboxId, enqueue_tx};
 use super::status::current_status;
@@ -64,6 +65,7 @@ impl Store {
         )? == 1;
         let mut outbox = Vec::new();
         if created {
+            bump_rev(&tx, a)?; // its link count changed
             for d in deliveries {
                 outbox.push(enqueue_tx(&tx, d, link.linked_at)?);
             }
@@ -111,6 +113,7 @@ impl Store {
                 "DELETE FROM links WHERE source = ?1 AND anomaly_id = ?2 AND instance = ?3 AND sys_id = ?4",
                 params![key.source, key.id, instance, link.incident.sys_id],
             )?;
+            bump_rev(&tx, key)?;
             audit_tx(
                 &tx,
                 &NewAudit::local(

@@ -20,6 +20,7 @@ mod outbox_sync;
 mod outbox_types;
 mod owners;
 mod schema;
+mod sources;
 mod status;
 mod wakeup;
 
@@ -28,7 +29,9 @@ use std::path::{Path, PathBuf};
 use jiff::Timestamp;
 use rusqlite::{Connection, Transaction, TransactionBehavior};
 
-pub use anomalies::{AnomalyFilter, AnomalyRow, StatusFilter, StoredAnomaly, UpsertReport};
+pub use anomalies::{
+    AnomalyFilter, AnomalyRow, RawForm, StatusFilter, StoredAnomaly, UpsertReport, source_actor,
+};
 pub use audit::{AuditEntry, NewAudit};
 pub use comments::{Comment, CommentRecorded};
 pub use error::StoreError;
@@ -38,6 +41,7 @@ pub use outbox::{Delivery, DeliveryKind, DeliveryState, NewDelivery, OutboxId};
 pub use outbox_admin::{OutboxCounts, OutboxFilter, PausedInstance};
 pub use owners::{OwnerLock, lock_dir, new_owner_id, owner_is_gone, this_host};
 pub use schema::SCHEMA_VERSION;
+pub use sources::{SourceBatch, SourceState};
 pub use status::{StatusChange, StatusHistoryEntry};
 pub use wakeup::{wake_socket_path, wake_workers};
 

@@ -54,7 +54,15 @@ fn older_schema_is_migrated_and_data_kept() {
     {
         let mut old = open(&path, &MIGRATIONS[..1]).unwrap();
         assert_eq!(old.schema_version().unwrap(), 1);
-        old.upsert_anomalies("wh", &[anomaly("A-1")], t(0)).unwrap();
+        // Written as a version-1 build wrote it (today's upsert needs today's columns).
+        old.conn
+            .execute(
+                "INSERT INTO anomalies (source, id, title, source_status, raw, status, \
+                 first_seen_at, last_seen_at) VALUES ('wh', 'A-1', 't', 'active', \
+                 '{\"id\":\"A-1\",\"title\":\"t\"}', 'active', 0, 0)",
+                [],
+            )
+            .unwrap();
         let has_outbox: bool = old
             .conn
             .query_row(

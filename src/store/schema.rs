@@ -4,7 +4,13 @@
 /// The schema version this build writes (the number of migrations).
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
 
-pub(crate) const MIGRATIONS: &[&str] = &[M1_ANOMALIES_AND_LINKS, M2_OUTBOX, M3_AUDIT, M4_OUTAGES];
+pub(crate) const MIGRATIONS: &[&str] = &[
+    M1_ANOMALIES_AND_LINKS,
+    M2_OUTBOX,
+    M3_AUDIT,
+    M4_OUTAGES,
+    M5_SOURCES,
+];
 
 /// Anomalies as last read, local status and its history, comments, links.
 const M1_ANOMALIES_AND_LINKS: &str = r#"
@@ -139,5 +145,39 @@ CREATE TABLE instance_outages (
     since         INTEGER NOT NULL,
     failed_probes INTEGER NOT NULL DEFAULT 0,
     next_probe_at INTEGER NOT NULL
+);
+"#;
+
+/// Sources fed incrementally (docs/sources.md): each source's cursor and health, a revision on
+/// every anomaly row so readers fetch only what changed, and the handles a source write-back
+/// leaves behind (an Alertmanager silence id) so it can be renewed or undone.
+const M5_SOURCES: &str = r#"
+CREATE TABLE source_state (
+    source          TEXT PRIMARY KEY,
+    kind            TEXT NOT NULL,
+    cursor          TEXT,
+    capabilities    TEXT NOT NULL DEFAULT '[]',
+    last_attempt_at INTEGER,
+    last_success_at INTEGER,
+    last_error      TEXT,
+    last_error_at   INTEGER,
+    failures        INTEGER NOT NULL DEFAULT 0,
+    next_poll_at    INTEGER,
+    last_changed    INTEGER NOT NULL DEFAULT 0,
+    last_problems   INTEGER NOT NULL DEFAULT 0
+);
+ALTER TABLE anomalies ADD COLUMN rev INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE anomalies ADD COLUMN normalized TEXT;
+ALTER TABLE anomalies ADD COLUMN digest INTEGER;
+UPDATE anomalies SET rev = rowid;
+CREATE INDEX anomalies_by_rev ON anomalies (rev);
+CREATE TABLE source_refs (
+    source     TEXT NOT NULL,
+    anomaly_id TEXT NOT NULL,
+    kind       TEXT NOT NULL,
+    ref        TEXT NOT NULL,
+    until      INTEGER,
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (source, anomaly_id, kind)
 );
 "#;

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use crate::domain::{AnomalyKey, IncidentRef, Status, status_note};
 
-use super::anomalies::parse_status;
+use super::anomalies::{bump_rev, parse_status};
 use super::outbox::{DeliveryKind, NewDelivery, OutboxId, enqueue_tx};
 use super::{Result, Store, StoreError, from_ms, ms};
 
@@ -44,47 +44,12 @@ impl Store {
         at: Timestamp,
     ) -> Result<StatusChange> {
         let tx = self.write_tx()?;
-        let previous = current_status(&tx, key)?;
-        if previous == new_status {
-            return Ok(StatusChange {
-                previous,
-                changed: false,
-                outbox: Vec::new(),
-            });
-        }
-        tx.execute(
-            "UPDATE anomalies SET status = ?3, status_changed_at = ?4, status_changed_by = ?5 \
-             WHERE source = ?1 AND id = ?2",
-            params![key.source, key.id, new_status.code(), ms(at), user],
-        )?;
-        let reason = match new_status {
-            Status::Archived(r) => Some(r.code()),
-            _ => None,
-        };
-        tx.execute(
-            "INSERT INTO status_history (source, anomaly_id, at, user, from_status, to_status, reason) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            params![
-                key.source,
-                key.id,
-                ms(at),
-                user,
-                previous.code(),
-                new_status.code(),
-                reason
-            ],
-        )?;
-        let note = status_note(&key.id, new_status, at);
-        let outbox = enqueue_for_links(&tx, key, DeliveryKind::WorkNote, &note, at)?;
+        let change = status_change_tx(&tx, key, new_status, user, at)?;
         tx.commit()?;
-        if !outbox.is_empty() {
+        if !change.outbox.is_empty() {
             self.wake_workers();
         }
-        Ok(StatusChange {
-            previous,
-            changed: true,
-            outbox,
-        })
+        Ok(change)
     }
 
     /// The status history of an anomaly, oldest first.
@@ -116,6 +81,55 @@ impl Store {
         })
         .collect()
     }
+}
+
+/// [`Store::record_status_change`] inside the caller's transaction (the ingester applies a
+/// source's own status changes in the transaction that stores the new source data).
+pub(super) fn status_change_tx(
+    tx: &Transaction<'_>,
+    key: &AnomalyKey,
+    new_status: Status,
+    user: &str,
+    at: Timestamp,
+) -> Result<StatusChange> {
+    let previous = current_status(tx, key)?;
+    if previous == new_status {
+        return Ok(StatusChange {
+            previous,
+            changed: false,
+            outbox: Vec::new(),
+        });
+    }
+    tx.execute(
+        "UPDATE anomalies SET status = ?3, status_changed_at = ?4, status_changed_by = ?5 \
+         WHERE source = ?1 AND id = ?2",
+        params![key.source, key.id, new_status.code(), ms(at), user],
+    )?;
+    bump_rev(tx, key)?;
+    let reason = match new_status {
+        Status::Archived(r) => Some(r.code()),
+        _ => None,
+    };
+    tx.execute(
+        "INSERT INTO status_history (source, anomaly_id, at, user, from_status, to_status, reason) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![
+            key.source,
+            key.id,
+            ms(at),
+            user,
+            previous.code(),
+            new_status.code(),
+            reason
+        ],
+    )?;
+    let note = status_note(&key.id, new_status, at);
+    let outbox = enqueue_for_links(tx, key, DeliveryKind::WorkNote, &note, at)?;
+    Ok(StatusChange {
+        previous,
+        changed: true,
+        outbox,
+    })
 }
 
 pub(super) fn current_status(tx: &Transaction<'_>, key: &AnomalyKey) -> Result<Status> {
