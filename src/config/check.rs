@@ -240,6 +240,20 @@ fn check_sources(cfg: &Config, env: &dyn Env, r: &mut CheckReport) {
                 "the name is used by more than one [[sources]] table; names must be unique",
             );
         }
+        if s.kind != crate::config::SourceKind::File {
+            // An API source is reached by the ingester; its health shows in `snowlink sources`.
+            r.push(
+                Level::Ok,
+                &subject,
+                format!(
+                    "{} source at {} (read every {} s)",
+                    s.kind.as_str(),
+                    s.url.as_deref().unwrap_or("?"),
+                    s.poll_every().as_secs()
+                ),
+            );
+            continue;
+        }
         // The same checks a load makes, without parsing: never opens a FIFO for a blocking
         // read, never reads more than the first 64 KiB.
         match crate::source::probe_file(&s.path, &s.limits()) {

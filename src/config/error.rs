@@ -65,6 +65,15 @@ pub enum ConfigError {
     #[error("instance `{instance}`: {message}")]
     InvalidInstance { instance: String, message: String },
 
+    #[error("{}: [[sources]]: {problems}", path.display())]
+    InvalidSources { path: PathBuf, problems: String },
+
+    #[error("source `{source_name}`: {message}")]
+    SourceSecret {
+        source_name: String,
+        message: String,
+    },
+
     #[error(
         "instance `{instance}` needs a username for {purpose}; add `username = \"…\"` under [instances.{instance}] or set SNOWLINK_USERNAME"
     )]

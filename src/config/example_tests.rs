@@ -28,7 +28,7 @@ fn every_commented_setting_is_valid_when_enabled() {
     let enabled: String = TEMPLATE
         .lines()
         .map(|l| match l.strip_prefix("# ") {
-            Some(rest) if is_setting(rest) => rest,
+            Some(rest) if is_setting(rest) || rest == "[[sources]]" => rest,
             _ => l,
         })
         .map(|l| format!("{l}\n"))
@@ -40,6 +40,15 @@ fn every_commented_setting_is_valid_when_enabled() {
     assert_eq!(i.auth, AuthKind::OAuth);
     assert_eq!(cfg.file.ui.theme, Theme::Light);
     assert_eq!(cfg.file.keys["quit"].0, ["q", "ctrl-c"]);
+    let kinds: Vec<SourceKind> = cfg.file.sources.iter().map(|s| s.kind).collect();
+    assert_eq!(
+        kinds,
+        [
+            SourceKind::File,
+            SourceKind::Qualytics,
+            SourceKind::Alertmanager
+        ]
+    );
 }
 
 fn is_setting(s: &str) -> bool {

@@ -87,7 +87,16 @@ fn file_mode(_path: &Path) -> std::io::Result<Option<u32>> {
 
 /// Parses config text, mapping errors to [`ConfigError::Parse`].
 pub fn parse_str(text: &str, path: &Path) -> Result<ConfigFile> {
-    toml::from_str::<ConfigFile>(text).map_err(|e| located(text, path, &e))
+    let file = toml::from_str::<ConfigFile>(text).map_err(|e| located(text, path, &e))?;
+    // Which keys a source kind takes is known only once the kind is: checked after parsing.
+    let problems: Vec<String> = file.sources.iter().flat_map(|s| s.validate()).collect();
+    if !problems.is_empty() {
+        return Err(ConfigError::InvalidSources {
+            path: path.to_path_buf(),
+            problems: problems.join("; "),
+        });
+    }
+    Ok(file)
 }
 
 fn located(text: &str, path: &Path, err: &toml::de::Error) -> ConfigError {
@@ -265,7 +274,25 @@ move_down = ["j", "down"]
         assert!(err.to_string().contains("between 1 and 64"), "{err}");
         assert!(parse_str("[instances.a]\nmax_in_flight = 64\n", Path::new("c")).is_ok());
         let err = parse_err("[[sources]]\nname = \"q\"\nkind = \"qualytics\"\npath = \"/x\"\n");
-        assert!(err.to_string().contains("not supported yet"), "{err}");
+        let err = err.to_string();
+        assert!(err.contains("`path` is a setting of file sources"), "{err}");
+        assert!(err.contains("needs url"), "{err}");
+        assert!(err.contains("needs its API token"), "{err}");
+        let err =
+            parse_err("[[sources]]\nname = \"f\"\nkind = \"file\"\nfilter = [\"a=\\\"b\\\"\"]\n");
+        let err = err.to_string();
+        assert!(err.contains("needs path"), "{err}");
+        assert!(
+            err.contains("`filter` is a setting of alertmanager sources"),
+            "{err}"
+        );
+        assert!(
+            parse_str(
+                "[[sources]]\nname = \"am\"\nkind = \"alertmanager\"\nurl = \"http://127.0.0.1:9093\"\nfilter = [\"team=db\"]\nack_ttl_secs = 600\n",
+                Path::new("c")
+            )
+            .is_ok()
+        );
         let err = parse_err("[[sources]]\nname = \"q\"\nkind = \"ftp\"\npath = \"/x\"\n");
         assert!(
             err.to_string().contains("unknown source kind `ftp`"),

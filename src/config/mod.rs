@@ -24,6 +24,7 @@ mod paths;
 mod profile;
 mod schema;
 mod secret;
+mod source_secret;
 mod suggest;
 
 pub use check::{CheckReport, Finding, Level, check, check_with_timeout};

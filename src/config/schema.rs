@@ -12,9 +12,6 @@ use serde::{Deserialize, Deserializer};
 
 use crate::source::{DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_RECORD_BYTES, SourceLimits};
 
-/// Source kinds we know of but do not implement yet; named in the error so users know it is planned.
-const PLANNED_SOURCE_KINDS: &[&str] = &["qualytics", "alertmanager"];
-
 /// The whole config file.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -126,12 +123,15 @@ pub enum Grant {
     ClientCredentials,
 }
 
-/// `[[sources]]`.
+/// `[[sources]]`: one table shape for every kind; which keys a kind takes is checked after
+/// parsing ([`SourceConfig::validate`]), so a key of another kind is an error that names it.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SourceConfig {
     pub name: String,
     pub kind: SourceKind,
+    /// `file`: the JSON array or NDJSON file.
+    #[serde(default)]
     pub path: PathBuf,
     /// Reading stops with an error beyond this size (docs/config.md).
     #[serde(
@@ -145,15 +145,236 @@ pub struct SourceConfig {
         deserialize_with = "max_record_bytes"
     )]
     pub max_record_bytes: u64,
+    /// `qualytics`, `alertmanager`: the service's address.
+    pub url: Option<String>,
+    /// `qualytics` token, `alertmanager` bearer token: a command printing it, or an env var.
+    pub token_command: Option<String>,
+    pub token_env: Option<String>,
+    /// Look the token up in the OS keyring (`secret-tool lookup service snowlink-source source NAME`).
+    #[serde(default)]
+    pub keyring: bool,
+    /// `alertmanager` basic auth (for a proxy in front of it).
+    pub username: Option<String>,
+    pub password_command: Option<String>,
+    pub password_env: Option<String>,
+    /// `qualytics` filters: datastore and container ids, statuses, tags.
+    #[serde(default)]
+    pub datastores: Vec<u64>,
+    #[serde(default)]
+    pub containers: Vec<u64>,
+    #[serde(default)]
+    pub statuses: Vec<String>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// `alertmanager` matchers in its own syntax (`team="db"`), all of which an alert must match.
+    #[serde(default)]
+    pub filter: Vec<String>,
+    /// `alertmanager`: only alerts routed to receivers matching this regex.
+    pub receiver: Option<String>,
+    /// `alertmanager`: how long the silence an acknowledge creates lasts before it is renewed.
+    #[serde(default = "default_ack_ttl", deserialize_with = "positive_secs")]
+    pub ack_ttl_secs: u64,
+    /// How often the source is read (files: checked; APIs: polled). Defaults per kind.
+    pub poll_secs: Option<u64>,
+    /// A trusted CA for an HTTPS source behind a private CA.
+    pub ca_file: Option<PathBuf>,
+    #[serde(default = "default_timeout", deserialize_with = "timeout_secs")]
+    pub timeout_secs: u64,
 }
 
 impl SourceConfig {
+    /// A file source with the default caps (tests, the demo, `snowlink load FILE`).
+    pub fn file(name: impl Into<String>, path: impl Into<PathBuf>) -> SourceConfig {
+        SourceConfig {
+            name: name.into(),
+            kind: SourceKind::File,
+            path: path.into(),
+            max_file_bytes: DEFAULT_MAX_FILE_BYTES,
+            max_record_bytes: DEFAULT_MAX_RECORD_BYTES,
+            url: None,
+            token_command: None,
+            token_env: None,
+            keyring: false,
+            username: None,
+            password_command: None,
+            password_env: None,
+            datastores: Vec::new(),
+            containers: Vec::new(),
+            statuses: Vec::new(),
+            tags: Vec::new(),
+            filter: Vec::new(),
+            receiver: None,
+            ack_ttl_secs: default_ack_ttl(),
+            poll_secs: None,
+            ca_file: None,
+            timeout_secs: default_timeout(),
+        }
+    }
+
     /// The caps this source is read under.
     pub fn limits(&self) -> SourceLimits {
         SourceLimits {
             max_file_bytes: self.max_file_bytes,
             max_record_bytes: self.max_record_bytes,
         }
+    }
+
+    /// How often the source is read: `poll_secs`, else 2 s for a file (a `stat`), 60 s for
+    /// Qualytics (its rate limits), 15 s for Alertmanager (local and cheap).
+    pub fn poll_every(&self) -> std::time::Duration {
+        let default = match self.kind {
+            SourceKind::File => 2,
+            SourceKind::Qualytics => 60,
+            SourceKind::Alertmanager => 15,
+        };
+        std::time::Duration::from_secs(self.poll_secs.unwrap_or(default).max(1))
+    }
+
+    /// Keys that belong to another kind, or a kind's missing required keys: one message each,
+    /// naming the fix.
+    pub fn validate(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        let set = |present: bool, key: &str, kinds: &str, out: &mut Vec<String>| {
+            if present {
+                out.push(format!(
+                    "source `{}`: `{key}` is a setting of {kinds} sources, not of kind \"{}\"; remove it",
+                    self.name,
+                    self.kind.as_str()
+                ));
+            }
+        };
+        let file = self.kind == SourceKind::File;
+        let q = self.kind == SourceKind::Qualytics;
+        let am = self.kind == SourceKind::Alertmanager;
+        if file && self.path.as_os_str().is_empty() {
+            out.push(format!(
+                "source `{}`: a file source needs path = \"/path/to/anomalies.ndjson\"",
+                self.name
+            ));
+        }
+        if !file && !self.path.as_os_str().is_empty() {
+            set(true, "path", "file", &mut out);
+        }
+        if !file && self.url.as_deref().is_none_or(|u| u.trim().is_empty()) {
+            out.push(format!(
+                "source `{}`: a {} source needs url = \"{}\"",
+                self.name,
+                self.kind.as_str(),
+                if q {
+                    "https://acme.qualytics.io"
+                } else {
+                    "http://127.0.0.1:9093"
+                }
+            ));
+        }
+        if file {
+            set(
+                self.url.is_some(),
+                "url",
+                "qualytics and alertmanager",
+                &mut out,
+            );
+            set(
+                self.token_command.is_some(),
+                "token_command",
+                "qualytics and alertmanager",
+                &mut out,
+            );
+            set(
+                self.token_env.is_some(),
+                "token_env",
+                "qualytics and alertmanager",
+                &mut out,
+            );
+            set(
+                self.keyring,
+                "keyring",
+                "qualytics and alertmanager",
+                &mut out,
+            );
+            set(
+                self.ca_file.is_some(),
+                "ca_file",
+                "qualytics and alertmanager",
+                &mut out,
+            );
+        }
+        if !q {
+            set(
+                !self.datastores.is_empty(),
+                "datastores",
+                "qualytics",
+                &mut out,
+            );
+            set(
+                !self.containers.is_empty(),
+                "containers",
+                "qualytics",
+                &mut out,
+            );
+            set(!self.statuses.is_empty(), "statuses", "qualytics", &mut out);
+            set(!self.tags.is_empty(), "tags", "qualytics", &mut out);
+        }
+        if !am {
+            set(!self.filter.is_empty(), "filter", "alertmanager", &mut out);
+            set(
+                self.receiver.is_some(),
+                "receiver",
+                "alertmanager",
+                &mut out,
+            );
+            set(
+                self.username.is_some(),
+                "username",
+                "alertmanager",
+                &mut out,
+            );
+            set(
+                self.password_command.is_some(),
+                "password_command",
+                "alertmanager",
+                &mut out,
+            );
+            set(
+                self.password_env.is_some(),
+                "password_env",
+                "alertmanager",
+                &mut out,
+            );
+            set(
+                self.ack_ttl_secs != default_ack_ttl(),
+                "ack_ttl_secs",
+                "alertmanager",
+                &mut out,
+            );
+        }
+        if q && self.token_command.is_none() && self.token_env.is_none() && !self.keyring {
+            out.push(format!(
+                "source `{}`: a qualytics source needs its API token: token_command = \"pass show qualytics\", token_env = \"QUALYTICS_TOKEN\" or keyring = true",
+                self.name
+            ));
+        }
+        if q {
+            for st in &self.statuses {
+                if ![
+                    "Active",
+                    "Acknowledged",
+                    "Resolved",
+                    "Invalid",
+                    "Duplicate",
+                    "Discarded",
+                ]
+                .iter()
+                .any(|k| k.eq_ignore_ascii_case(st))
+                {
+                    out.push(format!(
+                        "source `{}`: unknown Qualytics status {st:?} in statuses; use Active, Acknowledged, Resolved, Invalid, Duplicate or Discarded",
+                        self.name
+                    ));
+                }
+            }
+        }
+        out
     }
 }
 
@@ -163,6 +384,20 @@ impl SourceConfig {
 pub enum SourceKind {
     /// JSON array or NDJSON file.
     File,
+    /// A Qualytics instance's anomalies API.
+    Qualytics,
+    /// A Prometheus Alertmanager's alerts (API v2).
+    Alertmanager,
+}
+
+impl SourceKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SourceKind::File => "file",
+            SourceKind::Qualytics => "qualytics",
+            SourceKind::Alertmanager => "alertmanager",
+        }
+    }
 }
 
 impl<'de> Deserialize<'de> for SourceKind {
@@ -170,14 +405,27 @@ impl<'de> Deserialize<'de> for SourceKind {
         let s = String::deserialize(d)?;
         match s.as_str() {
             "file" => Ok(SourceKind::File),
-            other if PLANNED_SOURCE_KINDS.contains(&other) => Err(serde::de::Error::custom(
-                format!("source kind `{other}` is not supported yet; use kind = \"file\""),
-            )),
+            "qualytics" => Ok(SourceKind::Qualytics),
+            "alertmanager" => Ok(SourceKind::Alertmanager),
             other => Err(serde::de::Error::custom(format!(
-                "unknown source kind `{other}`; the supported kind is \"file\""
+                "unknown source kind `{other}`; the kinds are \"file\", \"qualytics\" and \"alertmanager\""
             ))),
         }
     }
+}
+
+fn default_ack_ttl() -> u64 {
+    4 * 3600
+}
+
+fn positive_secs<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+    let v = u64::deserialize(d)?;
+    if v == 0 {
+        return Err(serde::de::Error::custom(
+            "ack_ttl_secs must be at least 1 (the default is 14400, four hours)",
+        ));
+    }
+    Ok(v)
 }
 
 /// `[ui]`.
