@@ -176,8 +176,7 @@ pub struct SourceConfig {
     pub ack_ttl_secs: u64,
     /// How often the source is read (files: checked; APIs: polled). Defaults per kind.
     pub poll_secs: Option<u64>,
-    /// A trusted CA for an HTTPS source behind a private CA.
-    pub ca_file: Option<PathBuf>,
+    /// Per-request deadline of an API source, in seconds.
     #[serde(default = "default_timeout", deserialize_with = "timeout_secs")]
     pub timeout_secs: u64,
 }
@@ -206,7 +205,6 @@ impl SourceConfig {
             receiver: None,
             ack_ttl_secs: default_ack_ttl(),
             poll_secs: None,
-            ca_file: None,
             timeout_secs: default_timeout(),
         }
     }
@@ -219,11 +217,11 @@ impl SourceConfig {
         }
     }
 
-    /// How often the source is read: `poll_secs`, else 2 s for a file (a `stat`), 60 s for
+    /// How often the source is read: `poll_secs`, else 1 s for a file (one `stat`), 60 s for
     /// Qualytics (its rate limits), 15 s for Alertmanager (local and cheap).
     pub fn poll_every(&self) -> std::time::Duration {
         let default = match self.kind {
-            SourceKind::File => 2,
+            SourceKind::File => 1,
             SourceKind::Qualytics => 60,
             SourceKind::Alertmanager => 15,
         };
@@ -289,12 +287,6 @@ impl SourceConfig {
             set(
                 self.keyring,
                 "keyring",
-                "qualytics and alertmanager",
-                &mut out,
-            );
-            set(
-                self.ca_file.is_some(),
-                "ca_file",
                 "qualytics and alertmanager",
                 &mut out,
             );

@@ -27,7 +27,7 @@ pub use file::{FileProbe, FileSource, probe_file};
 pub use limits::{Bytes, DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_RECORD_BYTES, SourceLimits};
 pub use parse::parse_anomalies;
 pub use stamp::{FileChange, FileStamp, json_changed};
-pub use tail::{Reset, TailCursor, TailRead, tail_ndjson};
+pub use tail::{Reset, TailCursor, TailRead, tail_ndjson, tail_ndjson_batch};
 
 /// A source of anomalies.
 pub trait AnomalySource: Send + Sync {

@@ -85,6 +85,20 @@ pub fn tail_ndjson(
     cursor: Option<&TailCursor>,
     limits: &SourceLimits,
 ) -> Result<TailRead, SourceError> {
+    tail_ndjson_batch(path, cursor, limits, u64::MAX)
+}
+
+/// [`tail_ndjson`] that reads at most about `batch_bytes` past its starting point (whole lines;
+/// at least 64 KiB), so a large file is ingested in bounded pieces: each piece's records and the
+/// cursor after it can be stored together, and memory stays proportional to the piece. Call
+/// again with the returned cursor until [`TailRead::caught_up`].
+pub fn tail_ndjson_batch(
+    path: &Path,
+    cursor: Option<&TailCursor>,
+    limits: &SourceLimits,
+    batch_bytes: u64,
+) -> Result<TailRead, SourceError> {
+    let batch = batch_bytes.max(SNIFF_BYTES as u64);
     let io_err = read_error(path);
     let (mut file, id) = open_identified(path)?;
     let (from, reset) = match cursor {
@@ -95,8 +109,8 @@ pub fn tail_ndjson(
         Some(c) => (Some(c), Reset::None),
     };
     let mut read = match from.filter(|c| c.offset > 0) {
-        Some(c) => read_appended(&mut file, &id, c, path, limits)?,
-        None => read_from_start(&mut file, &id, path, limits)?,
+        Some(c) => read_appended(&mut file, &id, c, path, limits, batch)?,
+        None => read_from_start(&mut file, &id, path, limits, batch)?,
     };
     read.reset = reset;
     let offset = read.cursor.offset;
@@ -124,6 +138,7 @@ fn read_from_start(
     id: &Identity,
     path: &Path,
     limits: &SourceLimits,
+    batch: u64,
 ) -> Result<TailRead, SourceError> {
     let io_err = read_error(path);
     if id.len > limits.max_file_bytes {
@@ -150,16 +165,18 @@ fn read_from_start(
         let path = path.to_path_buf();
         return Err(SourceError::CrOnly { path });
     }
-    let ends_with_newline = last_byte(file, id.len).map_err(&io_err)? == Some(b'\n');
     let sniffed = head.len() as u64;
+    // `batch` is at least the sniffed length, so the sniffed head is always inside the span.
+    let end = id.len.min(batch.max(sniffed));
+    let ends_with_newline = last_byte(file, end).map_err(&io_err)? == Some(b'\n');
     let mut start = Cursor::new(head);
     start.set_position(bom as u64);
     file.seek(SeekFrom::Start(sniffed)).map_err(&io_err)?;
-    let rest = (&mut *file).take(id.len - sniffed);
+    let rest = (&mut *file).take(end - sniffed);
     let span = Span {
         start: 0,
         first_byte: bom as u64,
-        end: id.len,
+        end,
         ends_with_newline,
         lines_before: 0,
     };
@@ -193,9 +210,11 @@ fn read_appended(
     c: &TailCursor,
     path: &Path,
     limits: &SourceLimits,
+    batch: u64,
 ) -> Result<TailRead, SourceError> {
     let io_err = read_error(path);
-    let end = id.len.min(c.offset.saturating_add(limits.max_file_bytes));
+    let step = limits.max_file_bytes.min(batch);
+    let end = id.len.min(c.offset.saturating_add(step));
     let ends_with_newline = last_byte(file, end).map_err(&io_err)? == Some(b'\n');
     file.seek(SeekFrom::Start(c.offset)).map_err(&io_err)?;
     let span = Span {

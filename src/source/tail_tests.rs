@@ -333,3 +333,39 @@ fn a_json_file_is_hashed_only_when_it_looks_changed() {
         serde_json::from_str(&serde_json::to_string(&changed).unwrap()).unwrap();
     assert_eq!(stored, changed);
 }
+
+#[test]
+fn a_batched_read_covers_the_file_in_pieces_with_the_same_records_and_cursor() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("big.ndjson");
+    let mut text = String::new();
+    for i in 0..5000 {
+        text.push_str(&format!(
+            "{{\"id\":\"A-{i}\",\"title\":\"anomaly number {i} with some words\"}}\n"
+        ));
+    }
+    std::fs::write(&path, &text).unwrap();
+    let whole = tail_ndjson(&path, None, &SourceLimits::default()).unwrap();
+    let (mut cursor, mut ids, mut reads) = (None, Vec::new(), 0);
+    loop {
+        let r =
+            tail_ndjson_batch(&path, cursor.as_ref(), &SourceLimits::default(), 64 * 1024).unwrap();
+        reads += 1;
+        assert!(r.bytes_read <= 64 * 1024, "a piece stays near its bound");
+        ids.extend(r.anomalies.into_iter().map(|a| a.id));
+        cursor = Some(r.cursor);
+        if r.caught_up {
+            break;
+        }
+    }
+    assert!(reads > 3, "read in {reads} pieces");
+    assert_eq!(
+        ids,
+        whole
+            .anomalies
+            .iter()
+            .map(|a| a.id.clone())
+            .collect::<Vec<_>>()
+    );
+    assert_eq!(cursor.unwrap(), whole.cursor);
+}
