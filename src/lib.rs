@@ -7,6 +7,7 @@
 pub mod cli;
 pub mod config;
 pub mod domain;
+pub mod ingest;
 pub mod ops;
 pub mod source;
 pub mod store;

@@ -24,6 +24,10 @@ pub struct Cli {
     /// Never colour the output (NO_COLOR is honoured too).
     #[arg(long, global = true)]
     pub no_color: bool,
+    /// Read the configured sources into the store before the command (commands otherwise read
+    /// the store as the ingester last filled it; docs/sources.md).
+    #[arg(long, global = true)]
+    pub refresh: bool,
     /// More detail in the log file (repeat for more).
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
@@ -77,6 +81,8 @@ pub enum Command {
     /// Write, locate and validate the config file.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// Show each configured source's health: last success, last error with its fix, next read.
+    Sources,
     /// Load anomalies from the configured sources (or a file) into the store.
     Load {
         /// A JSON or NDJSON anomaly file; default: every configured source.

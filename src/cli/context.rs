@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use servicenow_client::{Auth, Client, ClientConfig, OAuthGrant as ClientGrant};
 
 use crate::config::{self, Config, Credentials, OAuthGrant, Paths, ProcessEnv, Profile};
+use crate::ingest::{Ingester, SourceOutcome};
 
 use super::error::{CliError, CliResult};
 use super::exit::Exit;
@@ -20,6 +21,8 @@ pub struct Globals {
     pub json: bool,
     pub no_color: bool,
     pub verbose: u8,
+    /// `--refresh`: read every configured source before the command.
+    pub refresh: bool,
 }
 
 impl Globals {
@@ -95,15 +98,37 @@ impl From<servicenow_client::Error> for CliError {
 }
 
 /// Opens a session for a command: config, profile, store path, user; the client only when the
-/// command talks to ServiceNow. Configured sources are (re)read into the store first, so every
-/// command sees anomalies as their source last described them; skipped records are reported.
+/// command talks to ServiceNow. Commands read the store as the ingester last filled it; a
+/// source is read here only on its first use (it has no state yet) or with `--refresh`.
 pub async fn session(globals: &Globals, needs_client: bool) -> CliResult<crate::ops::Session> {
     let (session, config) = session_only(globals, needs_client).await?;
-    // Reading files and writing the store block: off the async runtime.
-    let s = session.clone();
-    tokio::task::spawn_blocking(move || load_sources(&s, &config))
+    let sources = config.sources(&ProcessEnv);
+    if !sources.is_empty() {
+        let path = session.store_path.clone();
+        let names: Vec<String> = sources.iter().map(|s| s.name.clone()).collect();
+        let refresh = globals.refresh;
+        let unread = tokio::task::spawn_blocking(move || -> CliResult<Vec<String>> {
+            if refresh {
+                return Ok(names);
+            }
+            let store = crate::store::Store::open(&path)?;
+            let known = store.source_states()?;
+            Ok(names
+                .into_iter()
+                .filter(|n| !known.iter().any(|k| &k.source == n))
+                .collect())
+        })
         .await
-        .map_err(|e| CliError::other(format!("reading sources stopped unexpectedly: {e}")))??;
+        .map_err(|e| {
+            CliError::other(format!("reading source state stopped unexpectedly: {e}"))
+        })??;
+        if !unread.is_empty() {
+            let ingester = Ingester::new(&session.store_path, sources);
+            for outcome in ingester.run_sources(&unread).await {
+                report_outcome(&outcome);
+            }
+        }
+    }
     Ok(session)
 }
 
@@ -129,41 +154,27 @@ pub async fn session_only(
     Ok((session, config))
 }
 
-/// Reads every configured source into the store; problems go to stderr (never stdout, which may
-/// carry `--json`).
-pub fn load_sources(
-    session: &crate::ops::Session,
-    config: &Config,
-) -> CliResult<Vec<crate::ops::SourceLoad>> {
-    let sources = config.sources(&ProcessEnv);
-    if sources.is_empty() {
-        return Ok(Vec::new());
+/// A source read's warnings on stderr (never stdout, which may carry `--json`): its failure
+/// with the cause and fix, and each skipped record (capped) with its line.
+pub fn report_outcome(outcome: &SourceOutcome) {
+    if let Some(e) = &outcome.error {
+        errln!("snowlink: warning: {e} (anomalies already in the store are kept)");
     }
-    let mut store = session.open_store().map_err(CliError::from)?;
-    let mut loads = Vec::new();
-    for source in sources {
-        match crate::ops::load_source(&mut store, &source) {
-            Ok(load) => {
-                report_problems(&load);
-                loads.push(load);
-            }
-            Err(e) => errln!("snowlink: warning: {e} (anomalies already in the store are kept)"),
-        }
+    if let Some(read) = &outcome.read {
+        report_problems(&outcome.location, &read.problems);
     }
-    Ok(loads)
 }
 
 /// One stderr line per skipped record (capped), naming the file and line.
-pub fn report_problems(load: &crate::ops::SourceLoad) {
+pub fn report_problems(location: &str, problems: &[String]) {
     const SHOWN: usize = 20;
-    for p in load.problems.iter().take(SHOWN) {
-        errln!("snowlink: warning: {}: {p} (record skipped)", load.path);
+    for p in problems.iter().take(SHOWN) {
+        errln!("snowlink: warning: {location}: {p} (record skipped)");
     }
-    if load.problems.len() > SHOWN {
+    if problems.len() > SHOWN {
         errln!(
-            "snowlink: warning: {}: {} more records skipped",
-            load.path,
-            load.problems.len() - SHOWN
+            "snowlink: warning: {location}: {} more records skipped",
+            problems.len() - SHOWN
         );
     }
 }

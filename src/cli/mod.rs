@@ -15,6 +15,7 @@ mod links_cmd;
 mod logging;
 mod outbox_cmd;
 mod output;
+mod sources_cmd;
 mod store_cmd;
 pub mod sync_cmd;
 mod ticket_cmd;
@@ -35,6 +36,7 @@ pub async fn run(cli: Cli) -> CliResult<Exit> {
         json: cli.json,
         no_color: cli.no_color || std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
         verbose: cli.verbose,
+        refresh: cli.refresh,
     };
     let _log_guard = globals
         .paths()
@@ -46,6 +48,7 @@ pub async fn run(cli: Cli) -> CliResult<Exit> {
         Some(Command::Anomalies(args)) => anomalies_cmd::list(args, &globals).await,
         Some(Command::Show { id }) => anomalies_cmd::show(&id, &globals).await,
         Some(Command::Load { file, source }) => store_cmd::load(file, &source, &globals).await,
+        Some(Command::Sources) => sources_cmd::run(&globals).await,
         Some(Command::Export) => store_cmd::export(&globals).await,
         Some(Command::Doctor) => doctor_cmd::run(&globals).await,
         Some(Command::Ticket(cmd)) => ticket_cmd::run(cmd, &globals).await,

@@ -4,51 +4,75 @@ use std::path::PathBuf;
 
 use jiff::Timestamp;
 
-use super::context::{Globals, load_sources, report_problems, session, session_only};
+use crate::ingest::Ingester;
+
+use super::context::{Globals, report_outcome, report_problems, session, session_only};
 use super::error::{CliError, CliResult};
 use super::exit::Exit;
 use super::output::{self, outln};
 
 pub async fn load(file: Option<PathBuf>, source: &str, globals: &Globals) -> CliResult<Exit> {
-    let loads = match file {
-        Some(path) => {
-            let paths = globals.paths()?;
-            let mut store = crate::store::Store::open(&paths.db_path)?;
-            let load = crate::ops::load_file(&mut store, source, &path)?;
-            report_problems(&load);
-            vec![load]
-        }
-        None => {
-            let (session, config) = session_only(globals, false).await?;
-            if config.sources(&crate::config::ProcessEnv).is_empty() {
-                return Err(CliError::usage(
-                    "no [[sources]] in the config: add one, or give a file: `snowlink load FILE`",
-                ));
-            }
-            let loads = load_sources(&session, &config)?;
-            if loads.is_empty() {
-                return Err(CliError::usage(
-                    "no configured source could be read (see the warnings above); fix their [[sources]] tables",
-                ));
-            }
-            loads
-        }
+    let Some(path) = file else {
+        return load_configured(globals).await;
     };
+    let paths = globals.paths()?;
+    let mut store = crate::store::Store::open(&paths.db_path)?;
+    let load = crate::ops::load_file(&mut store, source, &path)?;
+    report_problems(&load.path, &load.problems);
     if globals.json {
-        output::json(&serde_json::json!({ "sources": loads }));
+        output::json(&serde_json::json!({ "sources": [load] }));
     } else {
-        for l in &loads {
-            outln!(
-                "{}: {} anomalies from {} ({} new, {} updated, {} unchanged, {} skipped)",
-                l.source,
-                l.loaded,
-                l.path,
-                l.upsert.inserted,
-                l.upsert.updated,
-                l.upsert.unchanged,
-                l.problems.len()
-            );
+        outln!(
+            "{}: {} anomalies from {} ({} new, {} updated, {} unchanged, {} skipped)",
+            load.source,
+            load.loaded,
+            load.path,
+            load.upsert.inserted,
+            load.upsert.updated,
+            load.upsert.unchanged,
+            load.problems.len()
+        );
+    }
+    Ok(Exit::Ok)
+}
+
+/// Reads every configured source now (what the ingester does on its schedule), incrementally:
+/// only what changed since the last read is parsed and written.
+async fn load_configured(globals: &Globals) -> CliResult<Exit> {
+    let (session, config) = session_only(globals, false).await?;
+    let sources = config.sources(&crate::config::ProcessEnv);
+    if sources.is_empty() {
+        return Err(CliError::usage(
+            "no [[sources]] in the config: add one, or give a file: `snowlink load FILE`",
+        ));
+    }
+    let outcomes = Ingester::new(&session.store_path, sources).run_once().await;
+    for o in &outcomes {
+        report_outcome(o);
+    }
+    if globals.json {
+        output::json(&serde_json::json!({ "sources": outcomes }));
+    } else {
+        for o in &outcomes {
+            match &o.read {
+                Some(r) => outln!(
+                    "{}: {} new, {} updated, {} unchanged, {} skipped from {}",
+                    o.source,
+                    r.upsert.inserted,
+                    r.upsert.updated,
+                    r.upsert.unchanged,
+                    r.problems.len(),
+                    o.location
+                ),
+                None => outln!("{}: not read (see the warning above)", o.source),
+            }
         }
+    }
+    if outcomes.iter().all(|o| o.error.is_some()) {
+        return Err(CliError::new(
+            Exit::Error,
+            "no configured source could be read (see the warnings above); fix their [[sources]] tables",
+        ));
     }
     Ok(Exit::Ok)
 }

@@ -36,7 +36,8 @@ pub async fn run(args: SyncArgs, globals: &Globals) -> CliResult<Exit> {
         let poller = LinkPoller::new(&paths.db_path, profile.name.clone(), client)
             .await
             .map_err(sync_error)?;
-        return watch_until_signal(&worker, poller, &profile, globals.json).await;
+        let ingester = crate::ingest::Ingester::new(&paths.db_path, config.sources(&ProcessEnv));
+        return watch_until_signal(&worker, poller, ingester, &profile, globals.json).await;
     }
     let report = worker.run_once().await.map_err(sync_error)?;
     if globals.json {
@@ -151,6 +152,7 @@ fn cause_name(c: PauseCause) -> &'static str {
 async fn watch_until_signal(
     worker: &Worker,
     poller: LinkPoller,
+    ingester: crate::ingest::Ingester,
     profile: &Profile,
     json: bool,
 ) -> CliResult<Exit> {
@@ -163,9 +165,13 @@ async fn watch_until_signal(
     let printer = tokio::spawn(print_events(events_rx, json));
     let poll = profile.poll_interval;
     let links = tokio::spawn(poll_links(poller, poll, stop_rx.clone()));
+    let sources = ingest_in_background(&ingester, stop_rx.clone(), json);
     let report = worker.watch(stop_rx, Some(events_tx)).await;
     signals.abort();
     links.abort();
+    for t in sources {
+        t.abort();
+    }
     let _ = printer.await;
     let report = report.map_err(sync_error)?;
     if json {
@@ -178,6 +184,35 @@ async fn watch_until_signal(
         print_report(&report);
     }
     Ok(Exit::Ok)
+}
+
+/// Reads every configured source on its own schedule (docs/sources.md); each read that changed
+/// something, and each failure, is one line on stderr (one JSON event per line with `--json`).
+fn ingest_in_background(
+    ingester: &crate::ingest::Ingester,
+    stop: watch::Receiver<bool>,
+    json: bool,
+) -> Vec<tokio::task::JoinHandle<()>> {
+    if ingester.is_empty() {
+        return Vec::new();
+    }
+    let (tx, mut rx) = tokio::sync::broadcast::channel(256);
+    let mut tasks = ingester.watch(stop, tx);
+    tasks.push(tokio::spawn(async move {
+        while let Ok(o) = rx.recv().await {
+            if o.error.is_none() && o.changed() == 0 {
+                continue;
+            }
+            if json {
+                outln!("{}", serde_json::json!({"event": "source", "outcome": o}));
+            } else if let Some(e) = &o.error {
+                errln!("source {}: failed: {e}", o.source);
+            } else {
+                errln!("source {}: {} new or changed", o.source, o.changed());
+            }
+        }
+    }));
+    tasks
 }
 
 /// Ctrl-C or SIGTERM.

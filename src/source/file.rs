@@ -54,6 +54,8 @@ impl AnomalySource for FileSource {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FileProbe {
     pub size: u64,
+    /// The first character (after a BOM and blanks) is `[`: a JSON array file.
+    pub is_array: bool,
 }
 
 /// Checks, without parsing it, that `path` can be loaded: a regular file under its cap, neither
@@ -75,7 +77,7 @@ pub fn probe_file(path: &Path, limits: &SourceLimits) -> Result<FileProbe, Sourc
     if !is_array && cr_only_lines(body) {
         return Err(file_error(path, limits, Failure::CrOnly));
     }
-    Ok(FileProbe { size })
+    Ok(FileProbe { size, is_array })
 }
 
 fn file_error(path: &Path, limits: &SourceLimits, f: Failure) -> SourceError {

@@ -27,7 +27,7 @@ impl UpsertReport {
         self.inserted + self.updated
     }
 
-    pub(super) fn add(&mut self, other: UpsertReport) {
+    pub fn add(&mut self, other: UpsertReport) {
         self.inserted += other.inserted;
         self.updated += other.updated;
         self.unchanged += other.unchanged;

@@ -155,6 +155,15 @@ impl Store {
         Ok(())
     }
 
+    /// Ids of the source's anomalies the source itself still has open (not archived there).
+    pub fn open_source_ids(&self, source: &str) -> Result<Vec<String>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id FROM anomalies WHERE source = ?1 AND source_status NOT LIKE 'archived:%'",
+        )?;
+        let ids = stmt.query_map([source], |r| r.get(0))?;
+        Ok(ids.collect::<rusqlite::Result<_>>()?)
+    }
+
     /// One source's state, if it was ever read.
     pub fn source_state(&self, source: &str) -> Result<Option<SourceState>> {
         self.conn

@@ -1,4 +1,5 @@
-//! The dashboard's background work: the sync worker in `watch` mode (woken at once when an
+//! The dashboard's background work: the ingester reading every source on its schedule, the
+//! sync worker in `watch` mode (woken at once when an
 //! action is queued, here or in another process, and on its own schedule for retries, probes of
 //! a down instance and other processes' deliveries) and the periodic link-state poller. The
 //! worker's progress is broadcast so the backend can wait for a create without polling.
@@ -9,6 +10,8 @@ use std::time::Duration;
 use tokio::sync::{Notify, broadcast, mpsc, watch};
 use tokio::task::JoinHandle;
 
+use crate::config::SourceConfig;
+use crate::ingest::{Ingester, SourceOutcome};
 use crate::ops::Session;
 use crate::sync::{LinkPoller, SyncEvent, Worker, WorkerOptions};
 
@@ -20,6 +23,10 @@ const SYNC_TICK: Duration = Duration::from_secs(5);
 
 pub struct Background {
     stop: watch::Sender<bool>,
+    /// Reads the configured sources on their schedules; `r` asks it for a read now.
+    pub ingester: Ingester,
+    /// Each source read's outcome, so the dashboard can show changes at once.
+    pub source_events: broadcast::Sender<SourceOutcome>,
     tasks: Vec<JoinHandle<()>>,
     /// Wakes the worker (after the dashboard queued something).
     pub wake: Arc<Notify>,
@@ -27,7 +34,7 @@ pub struct Background {
     pub events: broadcast::Sender<SyncEvent>,
 }
 
-pub async fn start(session: &Session) -> CliResult<Background> {
+pub async fn start(session: &Session, sources: Vec<SourceConfig>) -> CliResult<Background> {
     let client = session
         .client()
         .map_err(|e| CliError::other(e.to_string()))?
@@ -80,8 +87,13 @@ pub async fn start(session: &Session) -> CliResult<Background> {
             }
         }));
     }
+    let ingester = Ingester::new(&session.store_path, sources);
+    let (source_events, _) = broadcast::channel(256);
+    tasks.extend(ingester.watch(stop.subscribe(), source_events.clone()));
     Ok(Background {
         stop,
+        ingester,
+        source_events,
         tasks,
         wake,
         events,

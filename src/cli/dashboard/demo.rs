@@ -8,7 +8,7 @@ use servicenow_emulator::EmulatorConfig;
 use crate::config::{Config, MapEnv};
 use crate::ops::Session;
 
-use super::super::context::{Globals, client_for, load_sources};
+use super::super::context::{Globals, client_for, report_outcome};
 use super::super::error::{CliError, CliResult};
 use super::super::exit::Exit;
 
@@ -60,7 +60,12 @@ path = "{}"
         profile,
         client: Some(client),
     };
-    load_sources(&session, &config)?;
+    // The first read happens before the dashboard opens, so the demo starts full.
+    let ingester =
+        crate::ingest::Ingester::new(&session.store_path, config.sources(&MapEnv::new()));
+    for outcome in ingester.run_once().await {
+        report_outcome(&outcome);
+    }
     // Short, so the status bar keeps connection and outbox visible at 80 columns.
     let banner = format!("DEMO {}", url.trim_start_matches("http://"));
     super::run(session, &config, globals, Some(banner), true).await

@@ -11,7 +11,7 @@ use crate::config::Config;
 use crate::ops::Session;
 use crate::tui::{DashboardOptions, run_dashboard};
 
-use super::context::{Globals, session};
+use super::context::{Globals, session_only};
 use super::error::{CliError, CliResult};
 use super::exit::Exit;
 
@@ -20,8 +20,9 @@ pub use backend::LiveBackend;
 /// Opens the dashboard on the configured instance.
 pub async fn open(globals: &Globals) -> CliResult<Exit> {
     refuse_without_terminal()?;
-    let (_, config) = globals.load_config()?;
-    let session = session(globals, true).await?;
+    // The sources are read by the background ingester, not before the first frame: the list
+    // shows what the store has at once and fills in as reads land.
+    let (session, config) = session_only(globals, true).await?;
     run(session, &config, globals, None, false).await
 }
 
@@ -46,7 +47,8 @@ async fn run(
     banner: Option<String>,
     demo: bool,
 ) -> CliResult<Exit> {
-    let background = background::start(&session).await?;
+    let sources = config.sources(&crate::config::ProcessEnv);
+    let background = background::start(&session, sources).await?;
     let backend = LiveBackend::new(
         session,
         background.wake.clone(),
