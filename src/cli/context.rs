@@ -107,21 +107,22 @@ pub async fn session(globals: &Globals, needs_client: bool) -> CliResult<crate::
         let path = session.store_path.clone();
         let names: Vec<String> = sources.iter().map(|s| s.name.clone()).collect();
         let refresh = globals.refresh;
-        let unread = tokio::task::spawn_blocking(move || -> CliResult<Vec<String>> {
-            if refresh {
-                return Ok(names);
-            }
-            let store = crate::store::Store::open(&path)?;
-            let known = store.source_states()?;
-            Ok(names
-                .into_iter()
-                .filter(|n| !known.iter().any(|k| &k.source == n))
-                .collect())
+        let states = tokio::task::spawn_blocking(move || -> CliResult<_> {
+            Ok(crate::store::Store::open(&path)?.source_states()?)
         })
         .await
-        .map_err(|e| {
-            CliError::other(format!("reading source state stopped unexpectedly: {e}"))
-        })??;
+        .map_err(|e| CliError::other(format!("reading source state stopped unexpectedly: {e}")))??;
+        let unread: Vec<String> = names
+            .into_iter()
+            .filter(|n| refresh || !states.iter().any(|k| &k.source == n))
+            .collect();
+        // A failing source is named by every command that reads the store, so a stale list is
+        // never mistaken for a quiet one.
+        for st in states.iter().filter(|st| !unread.contains(&st.source)) {
+            if let Some(e) = &st.last_error {
+                errln!("snowlink: warning: {e} (anomalies already in the store are kept; `snowlink sources` shows every source's health)");
+            }
+        }
         if !unread.is_empty() {
             let ingester = Ingester::new(&session.store_path, sources);
             for outcome in ingester.run_sources(&unread).await {

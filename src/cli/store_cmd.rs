@@ -56,21 +56,21 @@ async fn load_configured(globals: &Globals) -> CliResult<Exit> {
         for o in &outcomes {
             match &o.read {
                 Some(r) => outln!(
-                    "{}: {} new, {} updated, {} unchanged, {} skipped from {}",
+                    "{}: {} anomalies read from {} ({} new, {} updated, {} unchanged, {} skipped)",
                     o.source,
+                    r.upsert.inserted + r.upsert.updated + r.upsert.unchanged,
+                    o.location,
                     r.upsert.inserted,
                     r.upsert.updated,
                     r.upsert.unchanged,
-                    r.problems.len(),
-                    o.location
+                    r.problems.len()
                 ),
                 None => outln!("{}: not read (see the warning above)", o.source),
             }
         }
     }
     if outcomes.iter().all(|o| o.error.is_some()) {
-        return Err(CliError::new(
-            Exit::Error,
+        return Err(CliError::usage(
             "no configured source could be read (see the warnings above); fix their [[sources]] tables",
         ));
     }

@@ -287,7 +287,7 @@ fn read_lines<R: Read>(
         }
         match std::str::from_utf8(raw) {
             Ok(text) => match anomaly_from_json(text.trim()) {
-                Ok(a) => records.keep(a),
+                Ok(a) => records.keep(a, line_no),
                 Err(e) => records.problem(line_no, ProblemKind::Record(e)),
             },
             Err(_) => records.problem(line_no, ProblemKind::Encoding),
@@ -303,20 +303,32 @@ fn read_lines<R: Read>(
     })
 }
 
-/// The records of one read; a repeated id replaces the earlier record in place.
+/// The records of one read; a repeated id replaces the earlier record in place, and the
+/// earlier line is reported as a duplicate (as a whole-file load reports it).
 #[derive(Default)]
 struct Records {
     anomalies: Vec<Anomaly>,
     problems: Vec<RecordProblem>,
-    slots: HashMap<String, usize>,
+    /// Id → (slot in `anomalies`, line it was read from).
+    slots: HashMap<String, (usize, usize)>,
 }
 
 impl Records {
-    fn keep(&mut self, a: Anomaly) {
-        match self.slots.get(&a.id) {
-            Some(&slot) => self.anomalies[slot] = a,
+    fn keep(&mut self, a: Anomaly, line: usize) {
+        match self.slots.get_mut(&a.id) {
+            Some((slot, earlier)) => {
+                let kind = ProblemKind::Duplicate {
+                    id: a.id.clone(),
+                    later_line: line,
+                    later_index: None,
+                };
+                let at = *earlier;
+                *earlier = line;
+                self.anomalies[*slot] = a;
+                self.problem(at, kind);
+            }
             None => {
-                self.slots.insert(a.id.clone(), self.anomalies.len());
+                self.slots.insert(a.id.clone(), (self.anomalies.len(), line));
                 self.anomalies.push(a);
             }
         }

@@ -267,7 +267,11 @@ fn bom_blank_lines_and_repeated_ids() {
     let read = tail(&path, None);
     assert_eq!(read.anomalies.len(), 1, "a repeated id is an update");
     assert_eq!(read.anomalies[0].title, "newer");
-    assert!(read.problems.is_empty(), "{:?}", read.problems);
+    assert_eq!(
+        read.problems.iter().map(|p| p.to_string()).collect::<Vec<_>>(),
+        ["line 1: id \"A-1\" appears again at line 4; the later record is used"],
+        "reported as a whole-file load reports it"
+    );
     assert_eq!(read.cursor.line, 4);
     assert_eq!(read.cursor.offset, text.len() as u64);
 }
