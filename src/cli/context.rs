@@ -111,7 +111,9 @@ pub async fn session(globals: &Globals, needs_client: bool) -> CliResult<crate::
             Ok(crate::store::Store::open(&path)?.source_states()?)
         })
         .await
-        .map_err(|e| CliError::other(format!("reading source state stopped unexpectedly: {e}")))??;
+        .map_err(|e| {
+            CliError::other(format!("reading source state stopped unexpectedly: {e}"))
+        })??;
         let unread: Vec<String> = names
             .into_iter()
             .filter(|n| refresh || !states.iter().any(|k| &k.source == n))
@@ -120,7 +122,9 @@ pub async fn session(globals: &Globals, needs_client: bool) -> CliResult<crate::
         // never mistaken for a quiet one.
         for st in states.iter().filter(|st| !unread.contains(&st.source)) {
             if let Some(e) = &st.last_error {
-                errln!("snowlink: warning: {e} (anomalies already in the store are kept; `snowlink sources` shows every source's health)");
+                errln!(
+                    "snowlink: warning: {e} (anomalies already in the store are kept; `snowlink sources` shows every source's health)"
+                );
             }
         }
         if !unread.is_empty() {

@@ -328,7 +328,8 @@ impl Records {
                 self.problem(at, kind);
             }
             None => {
-                self.slots.insert(a.id.clone(), (self.anomalies.len(), line));
+                self.slots
+                    .insert(a.id.clone(), (self.anomalies.len(), line));
                 self.anomalies.push(a);
             }
         }

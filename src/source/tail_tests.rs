@@ -268,7 +268,10 @@ fn bom_blank_lines_and_repeated_ids() {
     assert_eq!(read.anomalies.len(), 1, "a repeated id is an update");
     assert_eq!(read.anomalies[0].title, "newer");
     assert_eq!(
-        read.problems.iter().map(|p| p.to_string()).collect::<Vec<_>>(),
+        read.problems
+            .iter()
+            .map(|p| p.to_string())
+            .collect::<Vec<_>>(),
         ["line 1: id \"A-1\" appears again at line 4; the later record is used"],
         "reported as a whole-file load reports it"
     );
