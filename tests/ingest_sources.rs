@@ -419,3 +419,84 @@ async fn alertmanager_alerts_become_anomalies_and_resolve_when_they_stop() {
     let (_, show) = env.json(&["show", &id]).await;
     assert_eq!(show["status"], "archived:resolved", "{show}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_rate_limited_or_broken_qualytics_backs_off_and_loses_nothing() {
+    use qualytics_emulator::{FaultKind, FaultSpec};
+    let env = TestEnv::start().await;
+    let (emu, _) = Emulator::start(EmulatorConfig {
+        seed: seeded(30),
+        ..EmulatorConfig::default()
+    })
+    .await
+    .unwrap();
+    let token_file = env.dir.path().join("qualytics-token");
+    std::fs::write(&token_file, emu.admin_token()).unwrap();
+    configure(
+        &env,
+        &format!(
+            "[[sources]]\nname = \"dq\"\nkind = \"qualytics\"\nurl = \"{}\"\ntoken_command = \"cat {}\"\n",
+            emu.base_url(),
+            token_file.display()
+        ),
+    );
+    assert_eq!(load(&env).await["inserted"], 30);
+
+    // 429 with Retry-After: the next attempt waits at least that long; the store keeps all 30.
+    emu.add_fault(FaultSpec::new(FaultKind::RateLimit { retry_after_secs: 300 }).times(1));
+    let out = env.run(&["--json", "load"]).await;
+    assert_eq!(exit_code(&out), 2, "{}", stderr(&out));
+    let (_, v) = env.json(&["sources"]).await;
+    let st = &v["sources"][0];
+    assert_eq!(st["health"], "failing", "{st}");
+    assert_eq!(st["failures"], 1);
+    let next: jiff::Timestamp = st["next_poll_at"].as_str().unwrap().parse().unwrap();
+    let wait = next.duration_since(jiff::Timestamp::now()).as_secs();
+    assert!((250..=300).contains(&wait), "Retry-After honoured: next try in {wait} s");
+    assert_eq!(ids(&env, &[]).await.len(), 30, "nothing lost");
+
+    // A malformed page: a clear error, nothing lost; then a good read clears the health.
+    emu.add_fault(FaultSpec::new(FaultKind::MalformedPage).times(1));
+    let out = env.run(&["load"]).await;
+    assert_ne!(exit_code(&out), 0);
+    assert!(stderr(&out).contains("source dq:"), "{}", stderr(&out));
+    assert_eq!(ids(&env, &[]).await.len(), 30, "nothing lost");
+    assert_eq!(load(&env).await["error"], Value::Null);
+    let (_, v) = env.json(&["sources"]).await;
+    assert_eq!(v["sources"][0]["health"], "ok", "{v}");
+    assert_eq!(v["sources"][0]["failures"], 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sync_watch_ingests_an_appended_line_while_it_runs() {
+    let env = TestEnv::start().await;
+    let path = ndjson(&env, "dq.ndjson", &[("A-1", "one")]);
+    configure(&env, &file_source("dq", &path));
+    let mut watch = env.command(&["sync", "--watch"]);
+    watch
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true);
+    let mut child = watch.spawn().unwrap();
+    // The watcher reads the source itself; nothing else loads it.
+    let seen = |want: &'static str| {
+        let env = &env;
+        async move {
+            for _ in 0..300 {
+                let out = env.run(&["--json", "anomalies"]).await;
+                let v: Value = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
+                if v["anomalies"].as_array().is_some_and(|a| a.iter().any(|x| x["key"]["id"] == want)) {
+                    return true;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+            false
+        }
+    };
+    assert!(seen("A-1").await, "the watcher read the file");
+    append(&path, &line("A-2", "appended while watching"));
+    assert!(seen("A-2").await, "the appended line reached the store without a load");
+    child.start_kill().unwrap();
+    let _ = child.wait().await;
+}
