@@ -443,7 +443,12 @@ async fn a_rate_limited_or_broken_qualytics_backs_off_and_loses_nothing() {
     assert_eq!(load(&env).await["inserted"], 30);
 
     // 429 with Retry-After: the next attempt waits at least that long; the store keeps all 30.
-    emu.add_fault(FaultSpec::new(FaultKind::RateLimit { retry_after_secs: 300 }).times(1));
+    emu.add_fault(
+        FaultSpec::new(FaultKind::RateLimit {
+            retry_after_secs: 300,
+        })
+        .times(1),
+    );
     let out = env.run(&["--json", "load"]).await;
     assert_eq!(exit_code(&out), 2, "{}", stderr(&out));
     let (_, v) = env.json(&["sources"]).await;
@@ -452,7 +457,10 @@ async fn a_rate_limited_or_broken_qualytics_backs_off_and_loses_nothing() {
     assert_eq!(st["failures"], 1);
     let next: jiff::Timestamp = st["next_poll_at"].as_str().unwrap().parse().unwrap();
     let wait = next.duration_since(jiff::Timestamp::now()).as_secs();
-    assert!((250..=300).contains(&wait), "Retry-After honoured: next try in {wait} s");
+    assert!(
+        (250..=300).contains(&wait),
+        "Retry-After honoured: next try in {wait} s"
+    );
     assert_eq!(ids(&env, &[]).await.len(), 30, "nothing lost");
 
     // A malformed page: a clear error, nothing lost; then a good read clears the health.
@@ -486,7 +494,10 @@ async fn sync_watch_ingests_an_appended_line_while_it_runs() {
             for _ in 0..300 {
                 let out = env.run(&["--json", "anomalies"]).await;
                 let v: Value = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
-                if v["anomalies"].as_array().is_some_and(|a| a.iter().any(|x| x["key"]["id"] == want)) {
+                if v["anomalies"]
+                    .as_array()
+                    .is_some_and(|a| a.iter().any(|x| x["key"]["id"] == want))
+                {
                     return true;
                 }
                 tokio::time::sleep(std::time::Duration::from_millis(100)).await;
@@ -496,7 +507,10 @@ async fn sync_watch_ingests_an_appended_line_while_it_runs() {
     };
     assert!(seen("A-1").await, "the watcher read the file");
     append(&path, &line("A-2", "appended while watching"));
-    assert!(seen("A-2").await, "the appended line reached the store without a load");
+    assert!(
+        seen("A-2").await,
+        "the appended line reached the store without a load"
+    );
     child.start_kill().unwrap();
     let _ = child.wait().await;
 }

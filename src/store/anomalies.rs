@@ -344,7 +344,8 @@ impl Store {
                  OR a.field LIKE ?{n} ESCAPE '\\')"
             ));
         }
-        sql.push_str(" ORDER BY a.detected_at DESC NULLS LAST, a.source, a.id");
+        // `DESC` already puts NULLs last in SQLite; spelled this way the list index serves it.
+        sql.push_str(" ORDER BY a.detected_at DESC, a.source, a.id");
         if let Some(limit) = filter.limit {
             sql.push_str(&format!(" LIMIT {limit}"));
         }
@@ -377,7 +378,7 @@ impl Store {
         let top = self.max_rev()?;
         let mut stmt = self.conn.prepare_cached(&format!(
             "SELECT {ROW_COLUMNS} FROM anomalies a WHERE a.rev > ?1 AND a.rev <= ?2 \
-             ORDER BY a.detected_at DESC NULLS LAST, a.source, a.id"
+             ORDER BY a.detected_at DESC, a.source, a.id"
         ))?;
         let rows = stmt.query_map(params![rev, top], raw_row)?;
         let rows = rows.map(|r| r?.into_row()).collect::<Result<Vec<_>>>()?;
