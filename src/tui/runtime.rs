@@ -46,6 +46,7 @@ fn what(effect: &Effect) -> &'static str {
         Effect::Ack { .. } => "acknowledge",
         Effect::Archive { .. } => "archive",
         Effect::Comment { .. } => "comment",
+        Effect::RefreshSources { .. } => "source refresh",
         _ => "request",
     }
 }
@@ -78,6 +79,12 @@ pub async fn perform<B: Backend>(backend: &B, effect: Effect, limit: Duration) -
 async fn run<B: Backend>(b: &B, effect: Effect) -> Option<Reply> {
     Some(match effect {
         Effect::LoadAnomalies { .. } => Reply::Anomalies(b.anomalies().await),
+        Effect::LoadAnomaliesSince { rev, .. } => Reply::AnomaliesSince {
+            since: rev,
+            result: b.anomalies_since(rev).await,
+        },
+        Effect::LoadSources { .. } => Reply::Sources(b.sources().await),
+        Effect::RefreshSources { .. } => Reply::SourcesRefreshed(b.refresh_sources().await),
         Effect::LoadDetail { id, .. } => {
             let result = b.detail(&id).await;
             let urls = match &result {
