@@ -269,6 +269,34 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn list_updates_carry_only_the_rows_since_the_revision() {
+        let mut b = FakeBackend::default();
+        b.rows = crate::tui::test_support::rows(3);
+        let mut changed = crate::tui::test_support::row(0);
+        changed.title = "changed".into();
+        b.rows.push(changed);
+        let effect = Effect::LoadAnomaliesSince {
+            req: ReqId(1),
+            rev: 2,
+        };
+        let msg = perform(&b, effect, EFFECT_TIMEOUT).await.unwrap();
+        let Msg::Reply {
+            reply:
+                Reply::AnomaliesSince {
+                    since: 2,
+                    result: Ok((rows, 4)),
+                },
+            ..
+        } = msg
+        else {
+            panic!("wrong reply: {msg:?}")
+        };
+        let ids: Vec<&str> = rows.iter().map(|r| r.title.as_str()).collect();
+        assert_eq!(ids, [b.rows[2].title.as_str(), "changed"]);
+        assert_eq!(b.calls(), vec!["since 2"]);
+    }
+
+    #[tokio::test]
     async fn local_effects_are_left_to_the_loop() {
         let b = FakeBackend::default();
         let e = Effect::OpenEditor {
