@@ -34,6 +34,7 @@ pub enum Action {
     CopyUrl,
     OpenBrowser,
     Refresh,
+    Sources,
     Palette,
     Help,
     Quit,
@@ -45,7 +46,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 29] = [
+    pub const ALL: [Action; 30] = [
         Action::MoveDown,
         Action::MoveUp,
         Action::Top,
@@ -67,6 +68,7 @@ impl Action {
         Action::CopyUrl,
         Action::OpenBrowser,
         Action::Refresh,
+        Action::Sources,
         Action::Palette,
         Action::Help,
         Action::Quit,
@@ -128,7 +130,8 @@ impl Action {
             Action::Comment => ("comment", "add a comment", Main, &["m"]),
             Action::CopyUrl => ("copy_url", "copy the incident URL", Main, &["o"]),
             Action::OpenBrowser => ("open_browser", "open the incident ($BROWSER)", Main, &["O"]),
-            Action::Refresh => ("refresh", "reload anomalies and links", Main, &["r"]),
+            Action::Refresh => ("refresh", "refresh sources and links", Main, &["r"]),
+            Action::Sources => ("sources", "source health, causes, fixes", Main, &["S"]),
             Action::Palette => ("palette", "command palette", Main, &[":"]),
             Action::Help => ("help", "show the keys", Main, &["?"]),
             Action::Quit => ("quit", "quit", Main, &["q", "ctrl-c"]),

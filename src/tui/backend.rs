@@ -69,6 +69,23 @@ pub struct OutboxCounts {
     pub store_version: u64,
 }
 
+/// Health of one configured anomaly source, as its ingester last recorded it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceHealth {
+    /// The configured source name.
+    pub name: String,
+    /// `file`, `qualytics`, `alertmanager`.
+    pub kind: String,
+    /// The last poll succeeded (no error recorded since).
+    pub ok: bool,
+    pub last_success_at: Option<Timestamp>,
+    /// The last failure's cause and fix, while the source is failing.
+    pub last_error: Option<String>,
+    pub next_poll_at: Option<Timestamp>,
+    /// Failed polls in a row.
+    pub failures: u32,
+}
+
 /// Health of the ServiceNow instance as the sync worker last saw it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ConnectionStatus {
@@ -108,8 +125,16 @@ pub struct BackendInfo {
 
 /// What the dashboard needs from the store, the ServiceNow client and the sync worker.
 pub trait Backend: Send + Sync + 'static {
-    /// All rows for the list.
-    fn anomalies(&self) -> impl Future<Output = Result<Vec<AnomalyRow>, String>> + Send;
+    /// All rows for the list, and the store's revision they reflect (the highest anomaly
+    /// revision at the time of the read; see [`Backend::anomalies_since`]).
+    fn anomalies(&self) -> impl Future<Output = Result<(Vec<AnomalyRow>, i64), String>> + Send;
+    /// The rows whose revision is above `rev` (every insert, update, local status change and
+    /// link change gives a row a new revision; anomalies are never deleted), and the highest
+    /// revision now. `anomalies_since(0)` lists all rows.
+    fn anomalies_since(
+        &self,
+        rev: i64,
+    ) -> impl Future<Output = Result<(Vec<AnomalyRow>, i64), String>> + Send;
     fn detail(
         &self,
         key: &AnomalyKey,
@@ -165,6 +190,11 @@ pub trait Backend: Send + Sync + 'static {
     ) -> impl Future<Output = Result<(), String>> + Send;
     /// Re-reads linked incidents; returns how many were refreshed.
     fn refresh_links(&self) -> impl Future<Output = Result<usize, String>> + Send;
+    /// Health of every configured source (polled with the outbox counts).
+    fn sources(&self) -> impl Future<Output = Result<Vec<SourceHealth>, String>> + Send;
+    /// Polls every source now; returns how many anomaly rows were new or changed. An error
+    /// names the failing source(s).
+    fn refresh_sources(&self) -> impl Future<Output = Result<usize, String>> + Send;
     fn connection(&self) -> impl Future<Output = ConnectionStatus> + Send;
     /// `nav_to.do` URL of an incident.
     fn incident_url(&self, incident: &IncidentRef) -> String;

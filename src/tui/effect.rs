@@ -10,9 +10,17 @@ pub enum Effect {
     LoadAnomalies {
         req: ReqId,
     },
+    /// Only the rows changed since revision `rev`, merged into the list.
+    LoadAnomaliesSince {
+        req: ReqId,
+        rev: i64,
+    },
     LoadDetail {
         req: ReqId,
         id: AnomalyKey,
+    },
+    LoadSources {
+        req: ReqId,
     },
     LoadOutbox {
         req: ReqId,
@@ -70,6 +78,10 @@ pub enum Effect {
     RefreshLinks {
         req: ReqId,
     },
+    /// Poll every source now (writes anomalies to the local store only).
+    RefreshSources {
+        req: ReqId,
+    },
     /// OSC 52, wrapped for tmux passthrough when `$TMUX` is set.
     CopyToClipboard {
         text: String,
@@ -111,7 +123,10 @@ impl Effect {
     pub fn req(&self) -> Option<ReqId> {
         match self {
             Effect::LoadAnomalies { req }
+            | Effect::LoadAnomaliesSince { req, .. }
             | Effect::LoadDetail { req, .. }
+            | Effect::LoadSources { req }
+            | Effect::RefreshSources { req }
             | Effect::LoadOutbox { req }
             | Effect::CheckConnection { req }
             | Effect::LoadChoices { req, .. }

@@ -8,13 +8,18 @@ use crate::domain::{AnomalyKey, IncidentRef, Status, TicketDraft};
 
 use super::backend::{
     AnomalyDetail, AnomalyRow, Backend, BackendInfo, ChoiceItem, ConnectionStatus, IncidentSummary,
-    NamedRef, OutboxCounts,
+    NamedRef, OutboxCounts, SourceHealth,
 };
 
 #[derive(Debug, Default)]
 pub struct FakeBackend {
     pub info: Option<BackendInfo>,
+    /// A change log: the row at position `i` has revision `i + 1`; a later entry with the same
+    /// key is a newer version of that row.
     pub rows: Vec<AnomalyRow>,
+    pub sources: Vec<SourceHealth>,
+    /// What `refresh_sources` answers (`Ok(0)` when unset).
+    pub source_refresh: Option<Result<usize, String>>,
     pub details: HashMap<AnomalyKey, AnomalyDetail>,
     pub incidents: Vec<IncidentSummary>,
     pub calls: Mutex<Vec<String>>,
@@ -29,6 +34,20 @@ impl FakeBackend {
         self.calls.lock().unwrap().push(call);
     }
 
+    /// The latest version of each row above `rev`, and the top revision.
+    fn since(&self, rev: i64) -> (Vec<AnomalyRow>, i64) {
+        let top = self.rows.len() as i64;
+        let from = usize::try_from(rev.max(0)).unwrap().min(self.rows.len());
+        let mut out: Vec<AnomalyRow> = Vec::new();
+        for r in &self.rows[from..] {
+            match out.iter_mut().find(|o| o.key == r.key) {
+                Some(o) => *o = r.clone(),
+                None => out.push(r.clone()),
+            }
+        }
+        (out, top)
+    }
+
     fn incident(number: &str) -> IncidentRef {
         IncidentRef {
             instance: "default".into(),
@@ -40,9 +59,24 @@ impl FakeBackend {
 }
 
 impl Backend for FakeBackend {
-    async fn anomalies(&self) -> Result<Vec<AnomalyRow>, String> {
+    async fn anomalies(&self) -> Result<(Vec<AnomalyRow>, i64), String> {
         self.record("anomalies".into());
-        Ok(self.rows.clone())
+        Ok(self.since(0))
+    }
+
+    async fn anomalies_since(&self, rev: i64) -> Result<(Vec<AnomalyRow>, i64), String> {
+        self.record(format!("since {rev}"));
+        Ok(self.since(rev))
+    }
+
+    async fn sources(&self) -> Result<Vec<SourceHealth>, String> {
+        self.record("sources".into());
+        Ok(self.sources.clone())
+    }
+
+    async fn refresh_sources(&self) -> Result<usize, String> {
+        self.record("refresh_sources".into());
+        self.source_refresh.clone().unwrap_or(Ok(0))
     }
 
     async fn detail(&self, key: &AnomalyKey) -> Result<AnomalyDetail, String> {

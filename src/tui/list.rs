@@ -1,7 +1,8 @@
 //! The anomaly list as data: rows, a lowercase haystack per row, the sort order, the filtered view,
 //! the cursor, the scroll offset and the marks. Built to stay cheap at 100k rows: a filter
 //! keystroke that extends the previous filter only re-checks the rows still shown, and rendering
-//! reads only the visible window (`window`).
+//! reads only the visible window (`window`). Incremental updates (`merge`) replace or insert only
+//! the rows that changed, in O(k log n) comparisons and one O(n) copy of the index vectors.
 
 use std::cmp::Ordering;
 use std::collections::{HashMap, HashSet};
@@ -43,6 +44,15 @@ impl SortKey {
     }
 }
 
+/// What a [`ListModel::merge`] changed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Merged {
+    /// Rows the list did not hold before.
+    pub new: usize,
+    /// Rows it held whose content changed.
+    pub changed: usize,
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct ListModel {
     rows: Vec<AnomalyRow>,
@@ -56,6 +66,8 @@ pub struct ListModel {
     cursor: usize,
     offset: usize,
     marked: HashSet<AnomalyKey>,
+    /// Rows that arrived by a merge and have not been selected since.
+    fresh: HashSet<AnomalyKey>,
 }
 
 fn haystack(r: &AnomalyRow) -> Box<str> {
@@ -107,6 +119,27 @@ fn matches(hay: &str, filter: &str) -> bool {
     filter.split_whitespace().all(|t| hay.contains(t))
 }
 
+/// Inserts `add` (sorted by `sort`) into `seq` (sorted the same way): a binary search per added
+/// row and one copy of `seq`, so O(k log n) comparisons however many rows arrive.
+fn insert_sorted(seq: &mut Vec<u32>, add: &[u32], rows: &[AnomalyRow], sort: SortKey) {
+    if add.is_empty() {
+        return;
+    }
+    let mut out = Vec::with_capacity(seq.len() + add.len());
+    let mut from = 0;
+    for &x in add {
+        let new = &rows[x as usize];
+        let at = from
+            + seq[from..]
+                .partition_point(|&s| compare(sort, &rows[s as usize], new) == Ordering::Less);
+        out.extend_from_slice(&seq[from..at]);
+        out.push(x);
+        from = at;
+    }
+    out.extend_from_slice(&seq[from..]);
+    *seq = out;
+}
+
 impl ListModel {
     pub fn new(rows: Vec<AnomalyRow>) -> ListModel {
         let mut m = ListModel::default();
@@ -127,9 +160,100 @@ impl ListModel {
         self.rows = rows;
         let index = &self.index;
         self.marked.retain(|k| index.contains_key(k));
+        self.fresh.retain(|k| index.contains_key(k));
         self.resort();
         self.refilter_all();
         self.reselect(selected.as_ref());
+    }
+
+    /// Merges changed rows into the list (an incremental update): a row whose key is known
+    /// replaces the old one, in place when its sort position and filter match did not change; a
+    /// new one is inserted in sort order and marked new until it is selected. The filter, the
+    /// sort, the marks, the selected anomaly (by key) and the scroll offset are kept.
+    pub fn merge(&mut self, incoming: Vec<AnomalyRow>) -> Merged {
+        self.apply(incoming, true)
+    }
+
+    fn apply(&mut self, incoming: Vec<AnomalyRow>, mark_new: bool) -> Merged {
+        let selected = self.selected().map(|r| r.key.clone());
+        let before = self.rows.len();
+        let mut out = Merged::default();
+        let mut changed: HashSet<u32> = HashSet::new();
+        // Rows held before whose place in `order` or `view` may change: taken out, put back.
+        let mut moved: Vec<u32> = Vec::new();
+        let mut moving: HashSet<u32> = HashSet::new();
+        for row in incoming {
+            if let Some(&i) = self.index.get(&row.key) {
+                let at = i as usize;
+                if self.rows[at] == row {
+                    continue;
+                }
+                let hay = haystack(&row);
+                let stays = compare(self.sort, &self.rows[at], &row) == Ordering::Equal
+                    && matches(&self.hay[at], &self.filter) == matches(&hay, &self.filter);
+                self.rows[at] = row;
+                self.hay[at] = hay;
+                // A row added earlier in this batch is placed below with the other new ones.
+                if at < before {
+                    if changed.insert(i) {
+                        out.changed += 1;
+                    }
+                    if !stays && moving.insert(i) {
+                        moved.push(i);
+                    }
+                }
+            } else {
+                let i = self.rows.len() as u32;
+                self.index.insert(row.key.clone(), i);
+                if mark_new {
+                    self.fresh.insert(row.key.clone());
+                }
+                self.hay.push(haystack(&row));
+                self.rows.push(row);
+                out.new += 1;
+            }
+        }
+        if moved.is_empty() && out.new == 0 {
+            return out;
+        }
+        if !moved.is_empty() {
+            let mut gone = vec![false; before];
+            for &i in &moved {
+                gone[i as usize] = true;
+            }
+            self.order.retain(|&i| !gone[i as usize]);
+            self.view.retain(|&i| !gone[i as usize]);
+        }
+        let mut put = moved;
+        put.extend(before as u32..self.rows.len() as u32);
+        let sort = self.sort;
+        let rows = &self.rows;
+        put.sort_unstable_by(|&a, &b| compare(sort, &rows[a as usize], &rows[b as usize]));
+        insert_sorted(&mut self.order, &put, rows, sort);
+        let (hay, filter) = (&self.hay, self.filter.as_str());
+        put.retain(|&i| matches(&hay[i as usize], filter));
+        insert_sorted(&mut self.view, &put, rows, sort);
+        // Follow the selected anomaly; when it is no longer shown, stay at the same place.
+        if let Some(pos) = selected.as_ref().and_then(|k| self.position(k)) {
+            self.cursor = pos;
+        }
+        self.clamp_keep_offset();
+        out
+    }
+
+    /// Where `key` is in the filtered view (a binary search: the view is in sort order).
+    fn position(&self, key: &AnomalyKey) -> Option<usize> {
+        let target = &self.rows[*self.index.get(key)? as usize];
+        self.view
+            .binary_search_by(|&i| compare(self.sort, &self.rows[i as usize], target))
+            .ok()
+    }
+
+    /// Keeps the cursor on a row and the offset where it was (the caller scrolls the cursor
+    /// into view when it moved out of the window).
+    fn clamp_keep_offset(&mut self) {
+        self.cursor = self.cursor.min(self.view.len().saturating_sub(1));
+        self.offset = self.offset.min(self.view.len().saturating_sub(1));
     }
 
     fn resort(&mut self) {
@@ -154,10 +278,7 @@ impl ListModel {
     }
 
     fn reselect(&mut self, key: Option<&AnomalyKey>) {
-        let target = key.and_then(|k| self.index.get(k)).copied();
-        self.cursor = target
-            .and_then(|t| self.view.iter().position(|&i| i == t))
-            .unwrap_or(0);
+        self.cursor = key.and_then(|k| self.position(k)).unwrap_or(0);
         self.clamp();
     }
 
@@ -300,12 +421,37 @@ impl ListModel {
     }
 
     /// Records a status change locally (the backend has it; this avoids reloading 100k rows).
+    /// The rows move when the sort or the filter depends on the status.
     pub fn set_status(&mut self, keys: &[AnomalyKey], status: Status) {
-        for k in keys {
-            if let Some(&i) = self.index.get(k) {
-                self.rows[i as usize].status = status;
-                self.hay[i as usize] = haystack(&self.rows[i as usize]);
-            }
+        let rows = keys
+            .iter()
+            .filter_map(|k| self.row(k))
+            .map(|r| AnomalyRow {
+                status,
+                ..r.clone()
+            })
+            .collect();
+        self.apply(rows, false);
+    }
+
+    /// Whether the row arrived by a merge and has not been selected since.
+    pub fn is_new(&self, key: &AnomalyKey) -> bool {
+        self.fresh.contains(key)
+    }
+
+    /// Rows marked new.
+    pub fn new_count(&self) -> usize {
+        self.fresh.len()
+    }
+
+    /// The selected row has been seen: clears its new marker. Returns whether it had one.
+    pub fn see_selected(&mut self) -> bool {
+        if self.fresh.is_empty() {
+            return false;
+        }
+        match self.view.get(self.cursor) {
+            Some(&i) => self.fresh.remove(&self.rows[i as usize].key),
+            None => false,
         }
     }
 
@@ -313,5 +459,140 @@ impl ListModel {
         if let Some(&i) = self.index.get(key) {
             self.rows[i as usize].link_count = count;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+    use crate::domain::{ArchiveReason, Severity};
+    use crate::tui::test_support::{ago, row, rows};
+
+    fn ids(m: &ListModel) -> Vec<String> {
+        m.view
+            .iter()
+            .map(|&i| m.rows[i as usize].id.clone())
+            .collect()
+    }
+
+    /// The same rows loaded from scratch, with the same sort and filter.
+    fn rebuilt(m: &ListModel) -> ListModel {
+        let mut fresh = ListModel::default();
+        while fresh.sort() != m.sort() {
+            fresh.cycle_sort();
+        }
+        fresh.set_filter(m.filter());
+        fresh.replace_rows(m.rows.clone());
+        fresh
+    }
+
+    #[test]
+    fn merge_matches_a_rebuild_under_every_sort_and_filter() {
+        for sort_steps in 0..4 {
+            for filter in ["", "null", "postgres", "arc"] {
+                let mut m = ListModel::new(rows(40));
+                for _ in 0..sort_steps {
+                    m.cycle_sort();
+                }
+                m.set_filter(filter);
+                let mut batch = Vec::new();
+                // Changed in place, moved by the sort, moved out of (or into) the filter, new.
+                let mut a = row(3);
+                a.link_count = 7;
+                batch.push(a);
+                let mut b = row(10);
+                b.severity = Some(Severity::Critical);
+                b.detected_at = Some(ago(-60));
+                batch.push(b);
+                let mut c = row(0);
+                c.title = "Null values everywhere".into();
+                c.status = Status::Archived(ArchiveReason::Invalid);
+                batch.push(c);
+                for i in 100..105 {
+                    batch.push(row(i));
+                }
+                // A key twice in one batch: the later one wins.
+                let mut d = row(102);
+                d.title = "second version".into();
+                batch.push(d);
+                let got = m.merge(batch);
+                assert_eq!(
+                    got,
+                    Merged { new: 5, changed: 3 },
+                    "sort {sort_steps} {filter}"
+                );
+                assert_eq!(ids(&m), ids(&rebuilt(&m)), "sort {sort_steps} {filter:?}");
+                assert_eq!(m.total(), 45);
+            }
+        }
+    }
+
+    #[test]
+    fn merge_keeps_selection_marks_and_offset_and_marks_new_rows() {
+        let mut m = ListModel::new(rows(30));
+        m.move_to(10);
+        m.scroll_into_view(5);
+        let offset = m.offset();
+        m.toggle_mark();
+        let selected = m.selected().unwrap().key.clone();
+        // Two newer rows arrive (they sort first), one old row changes.
+        let mut newer = row(200);
+        newer.detected_at = Some(ago(-10));
+        let mut newest = row(201);
+        newest.detected_at = Some(ago(-20));
+        let mut changed = row(10);
+        changed.title = "retitled".into();
+        let got = m.merge(vec![newer, newest, changed]);
+        assert_eq!(got, Merged { new: 2, changed: 1 });
+        assert_eq!(m.selected().unwrap().key, selected);
+        assert_eq!(m.selected().unwrap().title, "retitled");
+        assert_eq!(m.cursor(), 12);
+        assert_eq!(m.offset(), offset);
+        assert!(m.is_marked(&selected));
+        assert_eq!(m.new_count(), 2);
+        assert!(m.is_new(&row(200).key) && !m.is_new(&selected));
+        assert_eq!(ids(&m)[..2], ["A-1201", "A-1200"]);
+        // Selecting a new row clears its marker.
+        m.move_to(0);
+        assert!(m.see_selected());
+        assert_eq!(m.new_count(), 1);
+        assert!(!m.see_selected());
+    }
+
+    #[test]
+    fn an_unchanged_row_is_not_counted() {
+        let mut m = ListModel::new(rows(5));
+        assert_eq!(m.merge(vec![row(1), row(2)]), Merged::default());
+        assert_eq!(m.new_count(), 0);
+    }
+
+    #[test]
+    fn selected_row_filtered_out_by_a_merge_keeps_the_cursor_in_place() {
+        let mut m = ListModel::new(rows(20));
+        m.set_filter("null");
+        let shown = m.shown();
+        m.move_to(1);
+        let mut out = m.selected().unwrap().clone();
+        out.title = "no longer matching".into();
+        m.merge(vec![out]);
+        assert_eq!(m.shown(), shown - 1);
+        assert_eq!(m.cursor(), 1);
+    }
+
+    #[test]
+    fn status_change_moves_the_row_under_the_status_sort() {
+        let mut m = ListModel::new(rows(9));
+        while m.sort() != SortKey::Status {
+            m.cycle_sort();
+        }
+        let first = m.selected().unwrap().key.clone();
+        m.set_status(
+            std::slice::from_ref(&first),
+            Status::Archived(ArchiveReason::Resolved),
+        );
+        assert_eq!(ids(&m), ids(&rebuilt(&m)));
+        assert_eq!(m.selected().unwrap().key, first, "the cursor follows it");
+        assert_eq!(m.new_count(), 0);
     }
 }

@@ -6,7 +6,7 @@ use crate::domain::{AnomalyKey, IncidentRef, Status};
 
 use super::backend::{
     AnomalyDetail, AnomalyRow, ChoiceItem, ConnectionStatus, IncidentSummary, NamedRef,
-    OutboxCounts,
+    OutboxCounts, SourceHealth,
 };
 
 /// Identifies one background request, so a result for a superseded request can be dropped.
@@ -37,7 +37,15 @@ pub enum Msg {
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub enum Reply {
-    Anomalies(Result<Vec<AnomalyRow>, String>),
+    /// A full load: every row and the store revision they reflect.
+    Anomalies(Result<(Vec<AnomalyRow>, i64), String>),
+    /// The rows changed since revision `since`, and the revision now.
+    AnomaliesSince {
+        since: i64,
+        result: Result<(Vec<AnomalyRow>, i64), String>,
+    },
+    Sources(Result<Vec<SourceHealth>, String>),
+    SourcesRefreshed(Result<usize, String>),
     Detail {
         key: AnomalyKey,
         result: Result<AnomalyDetail, String>,

@@ -13,7 +13,13 @@ use super::msg::ReqId;
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub enum Popup {
-    Help { scroll: u16 },
+    Help {
+        scroll: u16,
+    },
+    /// Health of every source, with the full cause and fix of a failing one.
+    Sources {
+        scroll: u16,
+    },
     Palette(Palette),
     Ticket(Box<TicketForm>),
     Link(LinkDialog),

@@ -46,6 +46,7 @@ fn what(effect: &Effect) -> &'static str {
         Effect::Ack { .. } => "acknowledge",
         Effect::Archive { .. } => "archive",
         Effect::Comment { .. } => "comment",
+        Effect::RefreshSources { .. } => "source refresh",
         _ => "request",
     }
 }
@@ -78,6 +79,12 @@ pub async fn perform<B: Backend>(backend: &B, effect: Effect, limit: Duration) -
 async fn run<B: Backend>(b: &B, effect: Effect) -> Option<Reply> {
     Some(match effect {
         Effect::LoadAnomalies { .. } => Reply::Anomalies(b.anomalies().await),
+        Effect::LoadAnomaliesSince { rev, .. } => Reply::AnomaliesSince {
+            since: rev,
+            result: b.anomalies_since(rev).await,
+        },
+        Effect::LoadSources { .. } => Reply::Sources(b.sources().await),
+        Effect::RefreshSources { .. } => Reply::SourcesRefreshed(b.refresh_sources().await),
         Effect::LoadDetail { id, .. } => {
             let result = b.detail(&id).await;
             let urls = match &result {
@@ -259,6 +266,34 @@ mod tests {
             }
         ));
         assert_eq!(b.calls(), vec!["status 1 archived:duplicate"]);
+    }
+
+    #[tokio::test]
+    async fn list_updates_carry_only_the_rows_since_the_revision() {
+        let mut b = FakeBackend::default();
+        b.rows = crate::tui::test_support::rows(3);
+        let mut changed = crate::tui::test_support::row(0);
+        changed.title = "changed".into();
+        b.rows.push(changed);
+        let effect = Effect::LoadAnomaliesSince {
+            req: ReqId(1),
+            rev: 2,
+        };
+        let msg = perform(&b, effect, EFFECT_TIMEOUT).await.unwrap();
+        let Msg::Reply {
+            reply:
+                Reply::AnomaliesSince {
+                    since: 2,
+                    result: Ok((rows, 4)),
+                },
+            ..
+        } = msg
+        else {
+            panic!("wrong reply: {msg:?}")
+        };
+        let ids: Vec<&str> = rows.iter().map(|r| r.title.as_str()).collect();
+        assert_eq!(ids, [b.rows[2].title.as_str(), "changed"]);
+        assert_eq!(b.calls(), vec!["since 2"]);
     }
 
     #[tokio::test]

@@ -316,3 +316,108 @@ fn selection_marker_cells() {
         assert!(row.contains("ACK") && row.contains("HIGH"), "{row}");
     }
 }
+
+/// A live update brought three new rows (one newer than all, two older) and changed one.
+fn live(size: (u16, u16)) -> State {
+    let mut s = loaded(12, size);
+    press(&mut s, [ch('j')]);
+    s.outbox = Some(OutboxCounts::default());
+    s.connection = ConnectionStatus::Ok;
+    let mut newest = row(30);
+    newest.detected_at = Some(ago(-120));
+    let mut mid = row(31);
+    mid.detected_at = Some(ago(5400));
+    let mut changed = row(4);
+    changed.title = "Duplicate primary keys in SHIPMENTS (now 12 rows)".into();
+    let since = s.req();
+    s.merging = Some(since);
+    update(
+        &mut s,
+        Msg::Reply {
+            req: since,
+            reply: Reply::AnomaliesSince {
+                since: 0,
+                result: Ok((vec![newest, mid, row(32), changed], 16)),
+            },
+        },
+    );
+    s
+}
+
+#[test]
+fn live_update_marks_new_rows_and_counts_them() {
+    both("live_new_rows", live);
+}
+
+#[test]
+fn new_row_marker_reads_without_colour() {
+    let mut s = live((80, 24));
+    s.theme = Theme::new(ThemeName::Dark, true);
+    s.toasts.clear();
+    insta::assert_snapshot!("live_new_rows_no_color_80x24", draw(&s).backend());
+    let b = buffer(&s);
+    // Row 0 is the new newest row: `•` in the first cell, bold.
+    let cell = &b[(1, 2)];
+    assert_eq!(cell.symbol(), "•");
+    assert!(cell.modifier.contains(Modifier::BOLD));
+}
+
+fn failing_source(size: (u16, u16)) -> State {
+    let mut s = loaded(10, size);
+    s.outbox = Some(OutboxCounts {
+        pending: 2,
+        ..OutboxCounts::default()
+    });
+    s.connection = ConnectionStatus::Ok;
+    let health = |name: &str, kind: &str, error: Option<&str>| super::backend::SourceHealth {
+        name: name.into(),
+        kind: kind.into(),
+        ok: error.is_none(),
+        last_success_at: Some(ago(if error.is_some() { 5400 } else { 120 })),
+        last_error: error.map(str::to_owned),
+        next_poll_at: Some(ago(-240)),
+        failures: if error.is_some() { 4 } else { 0 },
+    };
+    let sources = vec![
+        health("alerts", "alertmanager", None),
+        health(
+            "qualytics-prod",
+            "qualytics",
+            Some(
+                "401 from https://qualytics.example/api/anomalies: the token was refused; \
+                 set a valid one with token_command under [[sources]] name = \"qualytics-prod\"",
+            ),
+        ),
+        health("warehouse", "file", None),
+    ];
+    let req = s.req();
+    s.polls.insert(req);
+    update(
+        &mut s,
+        Msg::Reply {
+            req,
+            reply: Reply::Sources(Ok(sources)),
+        },
+    );
+    s
+}
+
+#[test]
+fn failing_source_in_the_status_bar() {
+    both("source_failing", |size| {
+        let mut s = failing_source(size);
+        // The toast that announced it has gone; the bar and the last error keep it.
+        s.toasts.clear();
+        s
+    });
+}
+
+#[test]
+fn sources_popup_shows_the_full_cause_and_fix() {
+    both("sources_popup", |size| {
+        let mut s = failing_source(size);
+        s.toasts.clear();
+        press(&mut s, [ch('S')]);
+        s
+    });
+}

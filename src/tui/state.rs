@@ -7,7 +7,7 @@ use jiff::{SignedDuration, Timestamp};
 
 use crate::domain::AnomalyKey;
 
-use super::backend::{AnomalyDetail, BackendInfo, ConnectionStatus, OutboxCounts};
+use super::backend::{AnomalyDetail, BackendInfo, ConnectionStatus, OutboxCounts, SourceHealth};
 use super::keymap::Keymap;
 use super::list::ListModel;
 use super::msg::ReqId;
@@ -68,6 +68,16 @@ pub struct DetailView {
     pub error: Option<String>,
 }
 
+/// One press of `refresh`: sources and links are refreshed side by side; one toast reports both
+/// once both have answered.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RefreshRound {
+    pub sources: ReqId,
+    pub links: ReqId,
+    pub sources_done: Option<Result<usize, String>>,
+    pub links_done: Option<Result<usize, String>>,
+}
+
 /// Filter being typed in the list header.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct FilterInput {
@@ -99,6 +109,17 @@ pub struct State {
     pub loaded_at: Option<Timestamp>,
     pub load_failed: bool,
     pub loading: Option<ReqId>,
+    /// The store revision the list reflects: the next update asks only for rows above it.
+    pub rev: i64,
+    /// An incremental update (rows since `rev`) in flight.
+    pub merging: Option<ReqId>,
+    /// The list may be behind the store (it changed while a load was in flight, or a full load
+    /// just finished): the next status poll asks for the rows since `rev` whatever the
+    /// fingerprint says.
+    pub list_stale: bool,
+    /// Health of each source, from the status poll (`None` until the first answer).
+    pub sources: Option<Vec<SourceHealth>>,
+    pub refresh: Option<RefreshRound>,
     /// User-visible requests in flight (the spinner turns while this is non-empty).
     pub busy: HashSet<ReqId>,
     pub spinner: usize,
@@ -136,6 +157,11 @@ impl State {
             loaded_at: None,
             load_failed: false,
             loading: None,
+            rev: 0,
+            merging: None,
+            list_stale: false,
+            sources: None,
+            refresh: None,
             busy: HashSet::new(),
             spinner: 0,
             last_poll: None,

@@ -76,6 +76,23 @@ pub fn ago(then: Timestamp, now: Timestamp) -> String {
     }
 }
 
+/// `due`, `in <1m`, `in 5m`, `in 3h`, `in 2d`: the future counterpart of [`ago`], at minute
+/// granularity too.
+pub fn until(then: Timestamp, now: Timestamp) -> String {
+    let secs = then.as_second().saturating_sub(now.as_second());
+    if secs <= 0 {
+        "due".to_owned()
+    } else if secs < 60 {
+        "in <1m".to_owned()
+    } else if secs < 3600 {
+        format!("in {}m", secs / 60)
+    } else if secs < 86_400 {
+        format!("in {}h", secs / 3600)
+    } else {
+        format!("in {}d", secs / 86_400)
+    }
+}
+
 /// `2026-11-23 10:30` in UTC, or `-`.
 pub fn short_time(t: Option<Timestamp>) -> String {
     t.map_or_else(
@@ -113,6 +130,9 @@ mod tests {
         assert_eq!(ago(at(61), now), "1m ago");
         assert_eq!(ago(at(7200), now), "2h ago");
         assert_eq!(ago(at(3 * 86_400), now), "3d ago");
+        assert_eq!(until(at(-30), now), "in <1m");
+        assert_eq!(until(at(-600), now), "in 10m");
+        assert_eq!(until(at(5), now), "due");
         assert_eq!(short_time(Some(now)), "2026-11-23 10:30");
         assert_eq!(short_time(None), "-");
     }

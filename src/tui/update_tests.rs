@@ -214,20 +214,28 @@ fn stale_detail_and_list_replies_are_dropped() {
         s.detail.as_ref().unwrap().data.is_none(),
         "stale detail shown"
     );
-    // Two reloads: the first answer is stale.
-    let r1 = super::update::apply_action(&mut s, super::action::Action::Refresh);
-    let r2 = super::update::apply_action(&mut s, super::action::Action::Refresh);
-    let load = |e: &[Effect]| {
-        e.iter()
-            .find_map(|e| match e {
-                Effect::LoadAnomalies { req } => Some(*req),
-                _ => None,
-            })
-            .unwrap()
-    };
-    reply(&mut s, load(&r1), Reply::Anomalies(Ok(rows(1))));
+    // A list update answered for a request we no longer wait for is dropped.
+    poll(&mut s, 1);
+    let effects = poll(&mut s, 2);
+    let since = since_req(&effects);
+    let stale = s.req();
+    reply(
+        &mut s,
+        stale,
+        Reply::AnomaliesSince {
+            since: 0,
+            result: Ok((rows(7), 7)),
+        },
+    );
     assert_eq!(s.list.total(), 5);
-    reply(&mut s, load(&r2), Reply::Anomalies(Ok(rows(7))));
+    reply(
+        &mut s,
+        since,
+        Reply::AnomaliesSince {
+            since: 0,
+            result: Ok((rows(7), 7)),
+        },
+    );
     assert_eq!(s.list.total(), 7);
 }
 
@@ -344,30 +352,383 @@ fn an_unbound_key_does_not_hide_an_earlier_change_in_the_batch() {
     assert!(!s.dirty, "a key that changes nothing must not redraw");
 }
 
+/// One status poll answer with this store fingerprint.
+fn poll(s: &mut State, version: u64) -> Vec<Effect> {
+    let req = s.req();
+    reply(
+        s,
+        req,
+        Reply::Outbox(Ok(OutboxCounts {
+            store_version: version,
+            ..Default::default()
+        })),
+    )
+}
+
+fn since_req(effects: &[Effect]) -> ReqId {
+    effects
+        .iter()
+        .find_map(|e| match e {
+            Effect::LoadAnomaliesSince { req, .. } => Some(*req),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("no list update in {effects:?}"))
+}
+
+/// Drives a store change through the poll: the fingerprint moves, the dashboard asks for the
+/// rows since its revision, and gets `rows` (with revision `top`).
+fn live_update(s: &mut State, rows: Vec<super::backend::AnomalyRow>, top: i64) -> Vec<Effect> {
+    let version = s.outbox.as_ref().map_or(0, |o| o.store_version);
+    if s.outbox.is_none() {
+        poll(s, version);
+    }
+    let effects = poll(s, version + 1);
+    let req = since_req(&effects);
+    let since = s.rev;
+    let mut out = effects;
+    out.extend(reply(
+        s,
+        req,
+        Reply::AnomaliesSince {
+            since,
+            result: Ok((rows, top)),
+        },
+    ));
+    out
+}
+
+fn toasts(s: &State) -> Vec<String> {
+    s.toasts.iter().map(|t| t.text.clone()).collect()
+}
+
 #[test]
-fn a_store_changed_by_another_process_reloads_the_list_once() {
+fn a_store_changed_by_another_process_updates_the_list_once() {
     let mut s = loaded(10, (80, 24));
-    let poll = |s: &mut State, version: u64| {
-        let req = s.req();
-        reply(
-            s,
-            req,
-            Reply::Outbox(Ok(OutboxCounts {
-                store_version: version,
-                ..Default::default()
-            })),
-        )
-    };
+    s.rev = 40;
     assert!(
         poll(&mut s, 7).is_empty(),
         "the first reading only records the version"
     );
-    assert!(poll(&mut s, 7).is_empty(), "unchanged: nothing to reload");
+    assert!(poll(&mut s, 7).is_empty(), "unchanged: nothing to fetch");
     let effects = poll(&mut s, 8);
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::LoadAnomaliesSince { rev: 40, .. })),
+        "{effects:?}"
+    );
+    assert!(
+        !effects
+            .iter()
+            .any(|e| matches!(e, Effect::LoadAnomalies { .. })),
+        "never a full reload: {effects:?}"
+    );
+    // The selected detail reloads too (comments and link states carry no row revision).
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::LoadDetail { .. }))
+    );
+    // Another change while the fetch is in flight is fetched after it, at the next poll.
+    assert!(poll(&mut s, 9).is_empty());
+    assert!(s.list_stale);
+    let req = since_req(&effects);
+    reply(
+        &mut s,
+        req,
+        Reply::AnomaliesSince {
+            since: 40,
+            result: Ok((Vec::new(), 41)),
+        },
+    );
+    assert_eq!(s.rev, 41);
+    let again = poll(&mut s, 9);
+    assert!(
+        again
+            .iter()
+            .any(|e| matches!(e, Effect::LoadAnomaliesSince { rev: 41, .. })),
+        "{again:?}"
+    );
+}
+
+#[test]
+fn a_full_load_checks_once_for_changes_it_may_have_missed() {
+    let mut s = state_with(0, (80, 24));
+    let effects = super::update::start(&mut s);
+    let load = effects
+        .iter()
+        .find_map(|e| match e {
+            Effect::LoadAnomalies { req } => Some(*req),
+            _ => None,
+        })
+        .unwrap();
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::LoadSources { .. })),
+        "source health is part of the status poll: {effects:?}"
+    );
+    reply(&mut s, load, Reply::Anomalies(Ok((rows(5), 12))));
+    assert_eq!((s.list.total(), s.rev), (5, 12));
+    assert_eq!(s.list.new_count(), 0, "the initial load marks nothing new");
+    // The first poll asks once (the load and the fingerprint were read apart)…
+    let first = poll(&mut s, 3);
+    assert!(
+        first
+            .iter()
+            .any(|e| matches!(e, Effect::LoadAnomaliesSince { rev: 12, .. }))
+    );
+    reply(
+        &mut s,
+        since_req(&first),
+        Reply::AnomaliesSince {
+            since: 12,
+            result: Ok((Vec::new(), 12)),
+        },
+    );
+    // …then only when the fingerprint moves.
+    assert!(poll(&mut s, 3).is_empty());
+    assert!(poll(&mut s, 3).is_empty());
+}
+
+#[test]
+fn merge_keeps_filter_selection_marks_and_offset_and_marks_new_rows() {
+    let mut s = loaded(40, (80, 24));
+    press(
+        &mut s,
+        [
+            ch('/'),
+            ch('n'),
+            ch('u'),
+            ch('l'),
+            ch('l'),
+            key(KeyCode::Enter),
+        ],
+    );
+    press(&mut s, [ch(' '), ch('j'), ch('j')]);
+    let shown = s.list.shown();
+    let selected = s.list.selected().unwrap().key.clone();
+    let marked = s.list.window(1).next().unwrap().1.key.clone();
+    assert!(s.list.is_marked(&marked));
+    let offset = s.list.offset();
+    // Two new matching rows (one newer than all, one older), one that does not match the
+    // filter, and the selected row retitled (still matching).
+    let mut newest = row(102);
+    newest.detected_at = Some(ago(-60));
+    let mut oldest = row(108);
+    oldest.detected_at = Some(ago(999_999));
+    let hidden = row(101);
+    let mut retitled = s.list.selected().unwrap().clone();
+    retitled.title = "Null ids again".into();
+    live_update(&mut s, vec![newest, oldest, hidden, retitled], 50);
+    assert_eq!(s.rev, 50);
+    assert_eq!(s.list.filter(), "null");
+    assert_eq!(s.list.shown(), shown + 2);
+    assert_eq!(s.list.total(), 43);
+    assert_eq!(
+        s.list.selected().unwrap().key,
+        selected,
+        "same anomaly selected"
+    );
+    assert_eq!(s.list.selected().unwrap().title, "Null ids again");
+    assert!(s.list.is_marked(&marked));
+    assert_eq!(s.list.marked_count(), 1);
+    assert_eq!(s.list.offset(), offset);
+    assert_eq!(s.list.new_count(), 3);
+    assert!(s.list.is_new(&row(102).key));
+    assert!(!s.list.is_new(&selected));
+    assert_eq!(toasts(&s).last().unwrap(), "3 new anomalies, 1 changed");
+    // The newest is first; selecting it clears its marker.
+    press(&mut s, [ch('g')]);
+    assert_eq!(s.list.selected().unwrap().key, row(102).key);
+    assert!(!s.list.is_new(&row(102).key));
+    assert_eq!(s.list.new_count(), 2);
+}
+
+#[test]
+fn a_changed_row_is_replaced_in_place_without_a_toast() {
+    let mut s = loaded(10, (80, 24));
+    press(&mut s, [ch('j'), ch('j'), ch('j')]);
+    let before: Vec<String> = s.list.window(10).map(|(_, r)| r.id.clone()).collect();
+    let mut r = row(5);
+    r.title = "renamed upstream".into();
+    r.link_count = 2;
+    s.dirty = false;
+    live_update(&mut s, vec![r, row(6)], 3);
+    let after: Vec<String> = s.list.window(10).map(|(_, r)| r.id.clone()).collect();
+    assert_eq!(before, after, "same order");
+    assert_eq!(s.list.row(&row(5).key).unwrap().title, "renamed upstream");
+    assert_eq!(s.list.cursor(), 3);
+    assert_eq!(s.list.new_count(), 0);
+    assert!(toasts(&s).is_empty(), "{:?}", toasts(&s));
+    assert!(s.dirty, "the changed row is drawn");
+    // Our own change coming back (same content) changes nothing and draws nothing.
+    s.dirty = false;
+    let same = s.list.row(&row(5).key).unwrap().clone();
+    let effects = poll(&mut s, 9);
+    s.dirty = false;
+    reply(
+        &mut s,
+        since_req(&effects),
+        Reply::AnomaliesSince {
+            since: 3,
+            result: Ok((vec![same], 4)),
+        },
+    );
+    assert!(!s.dirty);
+}
+
+#[test]
+fn one_new_anomaly_reads_singular() {
+    let mut s = loaded(3, (80, 24));
+    live_update(&mut s, vec![row(50)], 9);
+    assert_eq!(toasts(&s), ["1 new anomaly"]);
+}
+
+#[test]
+fn a_store_revision_going_backwards_reloads_everything() {
+    let mut s = loaded(3, (80, 24));
+    s.rev = 100;
+    let effects = live_update(&mut s, rows(2), 2);
     assert!(
         effects
             .iter()
             .any(|e| matches!(e, Effect::LoadAnomalies { .. })),
         "{effects:?}"
     );
+    assert_eq!(s.list.total(), 3, "nothing merged from another store");
+}
+
+#[test]
+fn a_failed_update_says_so_once_and_retries() {
+    let mut s = loaded(3, (80, 24));
+    poll(&mut s, 1);
+    for v in [2, 3] {
+        let effects = poll(&mut s, v);
+        reply(
+            &mut s,
+            since_req(&effects),
+            Reply::AnomaliesSince {
+                since: 0,
+                result: Err("database is locked: retry".into()),
+            },
+        );
+    }
+    assert!(s.load_failed);
+    assert_eq!(
+        toasts(&s),
+        ["could not update the list: database is locked: retry"]
+    );
+    assert!(s.list_stale, "the next poll asks again");
+}
+
+fn health(name: &str, ok: bool) -> super::backend::SourceHealth {
+    super::backend::SourceHealth {
+        name: name.into(),
+        kind: if ok { "file" } else { "qualytics" }.into(),
+        ok,
+        last_success_at: Some(ago(3600)),
+        last_error: (!ok).then(|| {
+            "401 from https://qualytics.example: the token expired; set a new one in \
+             QUALYTICS_TOKEN"
+                .to_owned()
+        }),
+        next_poll_at: Some(ago(-240)),
+        failures: if ok { 0 } else { 3 },
+    }
+}
+
+#[test]
+fn source_health_shows_in_the_status_bar_and_a_new_failure_is_said_once() {
+    let mut s = loaded(5, (80, 24));
+    poll(&mut s, 1);
+    let list = vec![health("warehouse", true), health("qualytics-prod", false)];
+    let req = s.req();
+    reply(&mut s, req, Reply::Sources(Ok(list.clone())));
+    assert_eq!(s.sources.as_ref().unwrap().len(), 2);
+    let said = toasts(&s);
+    assert_eq!(said.len(), 1);
+    assert!(
+        said[0].starts_with("source qualytics-prod: 401"),
+        "{said:?}"
+    );
+    // The same health again: no toast, no redraw.
+    s.dirty = false;
+    let req = s.req();
+    reply(&mut s, req, Reply::Sources(Ok(list)));
+    assert!(!s.dirty);
+    assert_eq!(toasts(&s).len(), 1);
+    s.toasts.clear();
+    let screen = text(&s);
+    let bar = screen.lines().last().unwrap();
+    assert!(bar.contains("outbox 0 pending"), "{bar}");
+    assert!(bar.contains("src 1✓ 1✗ qualytics-prod"), "{bar}");
+    // S opens the detail with the full cause and fix.
+    press(&mut s, [ch('S')]);
+    assert!(matches!(s.popup, Some(Popup::Sources { .. })));
+    let screen = text(&s);
+    assert!(screen.contains("QUALYTICS_TOKEN"), "{screen}");
+    assert!(screen.contains("3 failures in a row"), "{screen}");
+}
+
+#[test]
+fn refresh_polls_sources_and_links_and_reports_both_in_one_toast() {
+    let mut s = loaded(5, (80, 24));
+    let effects = press(&mut s, [ch('r')]);
+    let (src, links) = match effects.as_slice() {
+        [
+            Effect::RefreshSources { req: a },
+            Effect::RefreshLinks { req: b },
+        ] => (*a, *b),
+        other => panic!("{other:?}"),
+    };
+    assert!(s.busy.contains(&src) && s.busy.contains(&links));
+    // A second r while both run starts nothing.
+    assert!(press(&mut s, [ch('r')]).is_empty());
+    let after_sources = reply(&mut s, src, Reply::SourcesRefreshed(Ok(5)));
+    assert!(
+        after_sources
+            .iter()
+            .any(|e| matches!(e, Effect::LoadAnomaliesSince { .. })),
+        "the new rows are fetched at once: {after_sources:?}"
+    );
+    assert!(
+        after_sources
+            .iter()
+            .any(|e| matches!(e, Effect::LoadSources { .. }))
+    );
+    assert_eq!(toasts(&s), ["still refreshing sources and links…"]);
+    reply(&mut s, links, Reply::LinksRefreshed(Ok(3)));
+    assert_eq!(
+        toasts(&s).last().unwrap(),
+        "sources: 5 new or changed; links: 3 refreshed"
+    );
+    assert!(s.refresh.is_none() && s.busy.is_empty());
+}
+
+#[test]
+fn refresh_errors_name_the_failing_source() {
+    let mut s = loaded(5, (80, 24));
+    let effects = press(&mut s, [ch('r')]);
+    let reqs: Vec<ReqId> = effects.iter().filter_map(|e| e.req()).collect();
+    reply(
+        &mut s,
+        reqs[1],
+        Reply::Failed("request timed out after 90 s".into()),
+    );
+    reply(
+        &mut s,
+        reqs[0],
+        Reply::SourcesRefreshed(Err(
+            "qualytics-prod: 401 Unauthorized: renew the token".into()
+        )),
+    );
+    let said = toasts(&s);
+    assert_eq!(said.len(), 1, "{said:?}");
+    assert_eq!(
+        said[0],
+        "sources failed: qualytics-prod: 401 Unauthorized: renew the token; \
+         links failed: request timed out after 90 s"
+    );
+    assert_eq!(s.toasts[0].level, super::state::Level::Error);
 }

@@ -2,6 +2,8 @@
 //! action goes through `ops` (the same code as the CLI) and the outbox; the embedded sync worker
 //! delivers. Errors become one display line naming the cause and the fix.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -12,11 +14,17 @@ use crate::sync::SyncEvent;
 
 use crate::domain::{AnomalyKey, IncidentRef, Status, TicketDraft, anomaly_url};
 use crate::ops::{self, OpsError, Session};
-use crate::store::{AnomalyFilter, DeliveryState, OutboxFilter};
+use crate::store::{DeliveryState, OutboxFilter};
 use crate::tui::backend::{
     AnomalyDetail, AnomalyRow, Backend, BackendInfo, ChoiceItem, Comment, ConnectionStatus,
-    IncidentSummary, NamedRef, OutboxCounts, StatusChange,
+    IncidentSummary, NamedRef, OutboxCounts, SourceHealth, StatusChange,
 };
+
+/// Polls every source now and returns how many anomaly rows were new or changed; an error names
+/// the failing source(s). The dashboard's `r` runs it; `src/cli/dashboard/mod.rs` supplies it
+/// (the ingester), so this backend does not depend on how sources are polled.
+pub type SourceRefresh =
+    Arc<dyn Fn() -> Pin<Box<dyn Future<Output = Result<usize, String>> + Send>> + Send + Sync>;
 
 /// How long a connection probe result is reused. The dashboard asks every few seconds; an
 /// instance with an hourly rate-limit rule should not pay a request for each: healthy results are
@@ -33,6 +41,8 @@ pub struct LiveBackend {
     wake_sync: Arc<Notify>,
     /// The embedded worker's progress: a create is awaited on it, not by polling the store.
     sync_events: broadcast::Sender<SyncEvent>,
+    /// `r` polls the sources through this; without it there is nothing to poll (Ok(0)).
+    refresh_sources: Option<SourceRefresh>,
     demo: bool,
 }
 
@@ -48,8 +58,15 @@ impl LiveBackend {
             last_probe: Arc::new(Mutex::new(None)),
             wake_sync,
             sync_events,
+            refresh_sources: None,
             demo,
         }
+    }
+
+    /// What `r` runs to poll the sources (the ingester).
+    pub fn with_source_refresh(mut self, refresh: SourceRefresh) -> Self {
+        self.refresh_sources = Some(refresh);
+        self
     }
 
     fn queued(&self) {
@@ -71,27 +88,18 @@ async fn blocking<T: Send + 'static>(
 }
 
 impl Backend for LiveBackend {
-    async fn anomalies(&self) -> Result<Vec<AnomalyRow>, String> {
+    async fn anomalies(&self) -> Result<(Vec<AnomalyRow>, i64), String> {
+        // Everything, with the revision read first: a row written during the read has a higher
+        // one and comes with the next update.
+        self.anomalies_since(0).await
+    }
+
+    async fn anomalies_since(&self, rev: i64) -> Result<(Vec<AnomalyRow>, i64), String> {
         let session = self.session.clone();
         blocking(move || {
             let store = session.open_store().map_err(msg)?;
-            let rows = store
-                .list_anomalies(&AnomalyFilter::default())
-                .map_err(|e| e.to_string())?;
-            Ok(rows
-                .into_iter()
-                .map(|r| AnomalyRow {
-                    id: r.key.id.clone(),
-                    source: r.key.source.clone(),
-                    key: r.key,
-                    title: r.title,
-                    status: r.status,
-                    severity: r.severity,
-                    datastore: r.datastore,
-                    detected_at: r.detected_at,
-                    link_count: r.link_count,
-                })
-                .collect())
+            let (rows, top) = store.anomaly_rows_since(rev).map_err(|e| e.to_string())?;
+            Ok((rows.into_iter().map(list_row).collect(), top))
         })
         .await
     }
@@ -298,6 +306,34 @@ impl Backend for LiveBackend {
         super::super::deliver::refresh_links(&self.session).await
     }
 
+    async fn sources(&self) -> Result<Vec<SourceHealth>, String> {
+        let session = self.session.clone();
+        blocking(move || {
+            let store = session.open_store().map_err(msg)?;
+            let states = store.source_states().map_err(|e| e.to_string())?;
+            Ok(states
+                .into_iter()
+                .map(|s| SourceHealth {
+                    ok: s.last_error.is_none(),
+                    name: s.source,
+                    kind: s.kind,
+                    last_success_at: s.last_success_at,
+                    last_error: s.last_error,
+                    next_poll_at: s.next_poll_at,
+                    failures: s.failures,
+                })
+                .collect())
+        })
+        .await
+    }
+
+    async fn refresh_sources(&self) -> Result<usize, String> {
+        match &self.refresh_sources {
+            Some(refresh) => refresh().await,
+            None => Ok(0),
+        }
+    }
+
     async fn connection(&self) -> ConnectionStatus {
         if let Ok(guard) = self.last_probe.lock()
             && let Some((at, status)) = guard.as_ref()
@@ -327,6 +363,20 @@ impl Backend for LiveBackend {
 
     fn info(&self) -> BackendInfo {
         self.info_now()
+    }
+}
+
+fn list_row(r: crate::store::AnomalyRow) -> AnomalyRow {
+    AnomalyRow {
+        id: r.key.id.clone(),
+        source: r.key.source.clone(),
+        key: r.key,
+        title: r.title,
+        status: r.status,
+        severity: r.severity,
+        datastore: r.datastore,
+        detected_at: r.detected_at,
+        link_count: r.link_count,
     }
 }
 

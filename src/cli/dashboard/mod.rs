@@ -15,7 +15,7 @@ use super::context::{Globals, session_only};
 use super::error::{CliError, CliResult};
 use super::exit::Exit;
 
-pub use backend::LiveBackend;
+pub use backend::{LiveBackend, SourceRefresh};
 
 /// Opens the dashboard on the configured instance.
 pub async fn open(globals: &Globals) -> CliResult<Exit> {
@@ -55,6 +55,13 @@ async fn run(
         background.events.clone(),
         demo,
     );
+    // What `r` runs to poll the sources: the ingester, once it runs in this process. Without
+    // one, the dashboard still shows the health the store records and `r` refreshes links only.
+    let source_refresh: Option<SourceRefresh> = None;
+    let backend = match source_refresh {
+        Some(refresh) => backend.with_source_refresh(refresh),
+        None => backend,
+    };
     let options = DashboardOptions {
         theme: config.file.ui.theme,
         keys: config.file.keys.clone(),

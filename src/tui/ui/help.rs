@@ -31,7 +31,9 @@ pub fn lines(state: &State) -> Vec<Line<'static>> {
     out.push(Line::raw(
         "● ACT active   ◐ ACK acknowledged   ○ ARC archived",
     ));
-    out.push(Line::raw("* marked row   ▌ selected row   ▶ focused pane"));
+    out.push(Line::raw(
+        "* marked row   ▌ selected row   • new (live update)   ▶ focused pane",
+    ));
     out.push(Line::raw(
         "Rebind in config [keys], e.g. move_down = [\"j\", \"ctrl-n\"]",
     ));
@@ -40,7 +42,10 @@ pub fn lines(state: &State) -> Vec<Line<'static>> {
 
 pub fn render(state: &State, f: &mut Frame, screen: Rect, scroll: u16) {
     let body = lines(state);
-    let h = u16::try_from(body.len() + 2).unwrap_or(u16::MAX);
+    // Never over the status bar (the table scrolls with j/k when it is taller than the screen).
+    let h = u16::try_from(body.len() + 2)
+        .unwrap_or(u16::MAX)
+        .min(screen.height.saturating_sub(2));
     let area = centered(screen, 76, h);
     f.render_widget(Clear, area);
     f.render_widget(

@@ -4,8 +4,12 @@
 //! ┌▶Anomalies 3/100000 · sort newest · filter "nulls" · 2 marked ──────────┐
 //! │  STATUS SEV  ID         TITLE                 SOURCE/STORE DETECTED   LN│
 //! │▌*● ACT  CRIT A-1042     Null customer ids…    wh/snowflake 11-23 10:30 1│
+//! │• ● ACT  HIGH A-1043     Freshness SLA missed… wh/postgres  11-23 10:31 0│
 //! └───────────────────────────────────────────────────────────────────────────┘
 //! ```
+//!
+//! `•` (and a bold id) marks a row that arrived by a live update and has not been selected yet;
+//! it shares the first cell with the selection bar, which it never needs at the same time.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -74,6 +78,12 @@ fn title_line(state: &State) -> Line<'static> {
             t.marked,
         ));
     }
+    if l.new_count() > 0 {
+        spans.push(Span::styled(
+            format!(" · {} new", l.new_count()),
+            t.accent().add_modifier(Modifier::BOLD),
+        ));
+    }
     if state.loading.is_some()
         && let Some(s) = spinner(state)
     {
@@ -132,18 +142,28 @@ pub fn render(state: &State, f: &mut Frame, area: Rect) {
             format!("{:>2}", r.link_count)
         };
         let row_style = if selected { t.selected } else { Style::new() };
+        let new = !selected && state.list.is_new(&r.key);
+        let (edge, edge_style) = if selected {
+            ("▌", t.border_focused)
+        } else if new {
+            ("•", t.accent().add_modifier(Modifier::BOLD))
+        } else {
+            (" ", t.border_focused)
+        };
+        let id_style = if new {
+            Style::new().add_modifier(Modifier::BOLD)
+        } else {
+            Style::new()
+        };
         let spans = vec![
             // The marker cell is not reversed, so `▌` reads as a bar at the row's left edge.
-            Span::styled(
-                if selected { "▌" } else { " " },
-                t.border_focused.remove_modifier(Modifier::REVERSED),
-            ),
+            Span::styled(edge, edge_style.remove_modifier(Modifier::REVERSED)),
             Span::styled(if marked { "*" } else { " " }, t.marked),
             Span::styled(pad(status_label(r.status), 6), t.status(r.status)),
             Span::raw(" "),
             Span::styled(pad(severity_label(r.severity), 4), t.severity(r.severity)),
             Span::raw(" "),
-            Span::raw(pad(&r.id, c.id)),
+            Span::styled(pad(&r.id, c.id), id_style),
             Span::raw(" "),
             Span::raw(pad(&r.title, c.title)),
             Span::raw(" "),

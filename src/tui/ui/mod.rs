@@ -11,6 +11,7 @@ mod link_dialog;
 mod links;
 mod list;
 mod palette;
+mod sources;
 mod status_bar;
 mod ticket_form;
 mod toasts;
@@ -38,6 +39,7 @@ pub fn render(state: &State, f: &mut Frame) {
     match &state.popup {
         None => {}
         Some(Popup::Help { scroll }) => help::render(state, f, screen, *scroll),
+        Some(Popup::Sources { scroll }) => sources::render(state, f, screen, *scroll),
         Some(Popup::Palette(p)) => palette::render(state, f, screen, p),
         Some(Popup::Ticket(form)) => ticket_form::render(state, f, screen, form),
         Some(Popup::Link(d)) => link_dialog::render(state, f, screen, d),

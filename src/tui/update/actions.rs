@@ -6,7 +6,7 @@ use super::super::form::TicketForm;
 use super::super::popup::{
     ArchivePicker, CommentComposer, Confirm, LinkDialog, Palette, Pending, Popup,
 };
-use super::super::state::{DetailView, FilterInput, Level, Pane, State};
+use super::super::state::{DetailView, FilterInput, Level, Pane, RefreshRound, State};
 use super::super::ui::layout;
 use super::load_detail;
 
@@ -66,6 +66,7 @@ pub fn apply_action(state: &mut State, action: Action) -> Vec<Effect> {
         Action::CopyUrl => return copy_url(state),
         Action::OpenBrowser => return open_browser(state),
         Action::Refresh => return refresh(state),
+        Action::Sources => state.popup = Some(Popup::Sources { scroll: 0 }),
         Action::Palette => state.popup = Some(Popup::Palette(Palette::default())),
         Action::Help => state.popup = Some(Popup::Help { scroll: 0 }),
         Action::Quit => state.quit = true,
@@ -239,10 +240,13 @@ fn open_browser(state: &mut State) -> Vec<Effect> {
     }
 }
 
-/// Reloads the list and the selected anomaly's detail from the store (no ServiceNow reads).
+/// Reloads every row and the selected anomaly's detail from the store (no ServiceNow reads):
+/// only at start and when the store's revision went backwards (a new store file).
 pub(super) fn reload(state: &mut State) -> Vec<Effect> {
     let req = state.busy_req();
     state.loading = Some(req);
+    // A merge in flight would apply older rows over the new load.
+    state.merging = None;
     let mut out = vec![Effect::LoadAnomalies { req }];
     if let Some(key) = state.list.selected().map(|r| r.key.clone()) {
         out.push(load_detail(state, key));
@@ -250,16 +254,45 @@ pub(super) fn reload(state: &mut State) -> Vec<Effect> {
     out
 }
 
-pub(super) fn refresh(state: &mut State) -> Vec<Effect> {
-    let req = state.busy_req();
-    state.loading = Some(req);
-    let links = state.busy_req();
-    let mut out = vec![
-        Effect::LoadAnomalies { req },
-        Effect::RefreshLinks { req: links },
-    ];
+/// Asks for the rows changed since the list's revision, to merge them (and reloads the selected
+/// detail: its comments and link states change without touching the row). When a load is
+/// already in flight, the next status poll asks instead.
+pub(super) fn update_list(state: &mut State) -> Vec<Effect> {
+    if state.loading.is_some() || state.merging.is_some() {
+        state.list_stale = true;
+        return Vec::new();
+    }
+    state.list_stale = false;
+    // Not a busy request: a live update turns no spinner.
+    let req = state.req();
+    state.merging = Some(req);
+    let mut out = vec![Effect::LoadAnomaliesSince {
+        req,
+        rev: state.rev,
+    }];
     if let Some(key) = state.list.selected().map(|r| r.key.clone()) {
         out.push(load_detail(state, key));
     }
     out
+}
+
+/// `r`: poll every source and re-read the linked incidents, side by side. When the sources have
+/// answered, the list takes their new rows (a merge); one toast reports both.
+pub(super) fn refresh(state: &mut State) -> Vec<Effect> {
+    if state.refresh.is_some() {
+        state.toast(Level::Info, "still refreshing sources and links…");
+        return Vec::new();
+    }
+    let sources = state.busy_req();
+    let links = state.busy_req();
+    state.refresh = Some(RefreshRound {
+        sources,
+        links,
+        sources_done: None,
+        links_done: None,
+    });
+    vec![
+        Effect::RefreshSources { req: sources },
+        Effect::RefreshLinks { req: links },
+    ]
 }

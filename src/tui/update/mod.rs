@@ -46,6 +46,10 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
     state
         .list
         .scroll_into_view(layout::list_rows(state.size).max(1));
+    // A new row counts as seen once it is selected.
+    if state.list.see_selected() {
+        state.dirty = true;
+    }
     effects.extend(follow_selection(state));
     effects
 }
@@ -89,13 +93,8 @@ pub(super) fn load_detail(state: &mut State, key: crate::domain::AnomalyKey) -> 
 pub fn start(state: &mut State) -> Vec<Effect> {
     let req = state.busy_req();
     state.loading = Some(req);
-    let outbox = state.req();
-    let conn = state.req();
-    state.polls.extend([outbox, conn]);
     state.last_poll = Some(state.now);
-    vec![
-        Effect::LoadAnomalies { req },
-        Effect::LoadOutbox { req: outbox },
-        Effect::CheckConnection { req: conn },
-    ]
+    let mut out = vec![Effect::LoadAnomalies { req }];
+    out.extend(tick::poll(state));
+    out
 }

@@ -4,12 +4,18 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use crate::domain::ArchiveReason;
 
-use super::super::action::Action;
+use super::super::action::{Action, Context};
 use super::super::effect::Effect;
+use super::super::keys::KeySpec;
 use super::super::palette;
 use super::super::popup::{Confirm, Pending, Popup};
 use super::super::state::{Level, State};
 use super::{actions, form_keys};
+
+fn is_refresh(state: &State, key: &KeyEvent) -> bool {
+    KeySpec::from_event(key).and_then(|s| state.keymap.action(Context::Main, s))
+        == Some(Action::Refresh)
+}
 
 pub fn on_key(state: &mut State, key: KeyEvent, form_action: Option<Action>) -> Vec<Effect> {
     let Some(popup) = state.popup.take() else {
@@ -29,6 +35,27 @@ pub fn on_key(state: &mut State, key: KeyEvent, form_action: Option<Action>) -> 
                     })
                 }
                 // Any other key closes help.
+                _ => {}
+            }
+            Vec::new()
+        }
+        Popup::Sources { scroll } => {
+            match key.code {
+                KeyCode::Char('j') | KeyCode::Down => {
+                    state.popup = Some(Popup::Sources {
+                        scroll: scroll.saturating_add(1),
+                    })
+                }
+                KeyCode::Char('k') | KeyCode::Up => {
+                    state.popup = Some(Popup::Sources {
+                        scroll: scroll.saturating_sub(1),
+                    })
+                }
+                // The refresh key refreshes here too (the popup stays); any other key closes.
+                _ if is_refresh(state, &key) => {
+                    state.popup = Some(Popup::Sources { scroll });
+                    return actions::refresh(state);
+                }
                 _ => {}
             }
             Vec::new()

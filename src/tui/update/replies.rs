@@ -2,10 +2,13 @@
 
 use crate::domain::{AnomalyKey, Status};
 
+use super::super::backend::{AnomalyRow, SourceHealth};
+
 use super::super::effect::Effect;
 use super::super::msg::{Reply, ReqId};
 use super::super::popup::Popup;
 use super::super::state::{Level, State};
+use super::actions::update_list;
 use super::load_detail;
 
 pub fn on_reply(state: &mut State, req: ReqId, reply: Reply) -> Vec<Effect> {
@@ -22,10 +25,14 @@ pub fn on_reply(state: &mut State, req: ReqId, reply: Reply) -> Vec<Effect> {
             }
             state.loading = None;
             match result {
-                Ok(rows) => {
+                Ok((rows, rev)) => {
                     state.list.replace_rows(rows);
+                    state.rev = rev;
                     state.loaded_at = Some(state.now);
                     state.load_failed = false;
+                    // The fingerprint of the next poll may already include a change this load
+                    // missed: ask for the rows since `rev` once, whatever it says.
+                    state.list_stale = true;
                 }
                 Err(e) => {
                     state.load_failed = true;
@@ -33,6 +40,44 @@ pub fn on_reply(state: &mut State, req: ReqId, reply: Reply) -> Vec<Effect> {
                 }
             }
             Vec::new()
+        }
+        Reply::AnomaliesSince { since, result } => {
+            if state.merging != Some(req) {
+                state.dirty = dirty_before || was_busy;
+                return Vec::new();
+            }
+            state.merging = None;
+            if since != state.rev {
+                // The list moved on (a full load) since this was asked: ask again later.
+                state.list_stale = true;
+                state.dirty = dirty_before;
+                return Vec::new();
+            }
+            on_merge(state, result, dirty_before)
+        }
+        Reply::Sources(result) => {
+            match result {
+                Ok(list) => on_sources(state, list, dirty_before),
+                Err(e) if state.last_error.as_ref() != Some(&e) => state.last_error = Some(e),
+                Err(_) => state.dirty = dirty_before,
+            }
+            Vec::new()
+        }
+        Reply::SourcesRefreshed(result) => {
+            match state.refresh.as_mut() {
+                Some(r) if r.sources == req => r.sources_done = Some(result),
+                _ => {
+                    state.dirty = dirty_before || was_busy;
+                    return Vec::new();
+                }
+            }
+            // Show the new rows now and the sources' new health, not at the next poll.
+            let mut out = update_list(state);
+            let sources = state.req();
+            state.polls.insert(sources);
+            out.push(Effect::LoadSources { req: sources });
+            finish_refresh(state);
+            out
         }
         Reply::Detail { key, result, urls } => {
             match state.detail.as_mut() {
@@ -55,16 +100,17 @@ pub fn on_reply(state: &mut State, req: ReqId, reply: Reply) -> Vec<Effect> {
                 (Ok(new), Some(old)) => new.store_version != old.store_version,
                 _ => false,
             };
+            let ok = result.is_ok();
             match result {
                 Ok(c) if state.outbox.as_ref() != Some(&c) => state.outbox = Some(c),
                 Ok(_) => state.dirty = dirty_before,
                 Err(e) if state.last_error.as_ref() != Some(&e) => state.last_error = Some(e),
                 Err(_) => state.dirty = dirty_before,
             }
-            // Reload what the list shows when the store changed (another dashboard, a CLI
-            // command, the link poller), unless a load is already under way.
-            if changed_elsewhere && state.loading.is_none() {
-                return super::actions::reload(state);
+            // Update the list when the store changed (another dashboard, a CLI command, an
+            // ingester, the link poller): only the rows changed since the list's revision.
+            if changed_elsewhere || (state.list_stale && ok) {
+                return update_list(state);
             }
             Vec::new()
         }
@@ -233,10 +279,14 @@ pub fn on_reply(state: &mut State, req: ReqId, reply: Reply) -> Vec<Effect> {
             }
         },
         Reply::LinksRefreshed(result) => {
-            match result {
-                Ok(n) => state.toast(Level::Info, format!("refreshed {n} linked incidents")),
-                Err(e) => state.toast(Level::Error, format!("link refresh failed: {e}")),
+            match state.refresh.as_mut() {
+                Some(r) if r.links == req => r.links_done = Some(result),
+                _ => {
+                    state.dirty = dirty_before || was_busy;
+                    return Vec::new();
+                }
             }
+            finish_refresh(state);
             // The detail pane shows link states: reload it.
             match state.list.selected().map(|r| r.key.clone()) {
                 Some(key) => vec![load_detail(state, key)],
@@ -261,10 +311,119 @@ pub fn on_reply(state: &mut State, req: ReqId, reply: Reply) -> Vec<Effect> {
         }
         Reply::Failed(e) => {
             failed(state, req, &e);
-            state.toast(Level::Error, e);
+            // A half of `r` that timed out is reported in the round's own toast.
+            match state.refresh.as_mut() {
+                Some(r) if r.sources == req => r.sources_done = Some(Err(e)),
+                Some(r) if r.links == req => r.links_done = Some(Err(e)),
+                _ => {
+                    state.toast(Level::Error, e);
+                    return Vec::new();
+                }
+            }
+            finish_refresh(state);
             Vec::new()
         }
     }
+}
+
+/// Merges the rows changed since the list's revision; a toast counts the new ones.
+fn on_merge(
+    state: &mut State,
+    result: Result<(Vec<AnomalyRow>, i64), String>,
+    dirty_before: bool,
+) -> Vec<Effect> {
+    match result {
+        Ok((_, top)) if top < state.rev => {
+            // The revision went backwards: another store file. Only a full load is right.
+            super::actions::reload(state)
+        }
+        Ok((rows, top)) => {
+            let was_failing = state.load_failed;
+            state.rev = top;
+            state.loaded_at = Some(state.now);
+            state.load_failed = false;
+            let merged = state.list.merge(rows);
+            if merged.new > 0 {
+                let noun = if merged.new == 1 {
+                    "anomaly"
+                } else {
+                    "anomalies"
+                };
+                let mut text = format!("{} new {noun}", merged.new);
+                if merged.changed > 0 {
+                    text.push_str(&format!(", {} changed", merged.changed));
+                }
+                state.toast(Level::Info, text);
+            } else if merged.changed == 0 && !was_failing {
+                state.dirty = dirty_before;
+            }
+            Vec::new()
+        }
+        Err(e) => {
+            // Retried at the next poll; said once, then the status bar keeps "list updated Xm ago".
+            state.list_stale = true;
+            if state.load_failed {
+                state.dirty = dirty_before;
+            } else {
+                state.load_failed = true;
+                state.toast(Level::Error, format!("could not update the list: {e}"));
+            }
+            Vec::new()
+        }
+    }
+}
+
+/// New source health. A source that starts failing says so once, with its cause and fix.
+fn on_sources(state: &mut State, list: Vec<SourceHealth>, dirty_before: bool) {
+    if state.sources.as_ref() == Some(&list) {
+        state.dirty = dirty_before;
+        return;
+    }
+    let newly_failing: Vec<String> = list
+        .iter()
+        .filter(|s| !s.ok)
+        .filter(|s| {
+            !state
+                .sources
+                .iter()
+                .flatten()
+                .any(|old| old.name == s.name && !old.ok)
+        })
+        .map(|s| match &s.last_error {
+            Some(e) => format!("source {}: {e}", s.name),
+            None => format!("source {} is failing", s.name),
+        })
+        .collect();
+    state.sources = Some(list);
+    for text in newly_failing {
+        state.toast(Level::Error, text);
+    }
+}
+
+/// When both halves of `r` have answered: one toast for both.
+fn finish_refresh(state: &mut State) {
+    let Some(round) = state.refresh.take() else {
+        return;
+    };
+    let (Some(sources), Some(links)) = (&round.sources_done, &round.links_done) else {
+        state.refresh = Some(round);
+        return;
+    };
+    let sources_text = match sources {
+        Ok(0) => "sources: nothing new".to_owned(),
+        Ok(n) => format!("sources: {n} new or changed"),
+        Err(e) => format!("sources failed: {e}"),
+    };
+    let links_text = match links {
+        Ok(n) => format!("links: {n} refreshed"),
+        Err(e) => format!("links failed: {e}"),
+    };
+    let level = if sources.is_err() || links.is_err() {
+        Level::Error
+    } else {
+        Level::Info
+    };
+    state.toast(level, format!("{sources_text}; {links_text}"));
 }
 
 fn bump_links(state: &mut State, key: &AnomalyKey, delta: isize) {

@@ -4,6 +4,7 @@
 use jiff::SignedDuration;
 
 use super::super::effect::Effect;
+use super::super::popup::Popup;
 use super::super::state::{POLL_SECS, State};
 use super::super::text;
 
@@ -28,15 +29,23 @@ pub fn on_tick(state: &mut State) -> Vec<Effect> {
         .is_none_or(|t| now.duration_since(t) >= SignedDuration::from_secs(POLL_SECS));
     if due && state.polls.is_empty() {
         state.last_poll = Some(now);
-        let outbox = state.req();
-        let conn = state.req();
-        state.polls.extend([outbox, conn]);
-        return vec![
-            Effect::LoadOutbox { req: outbox },
-            Effect::CheckConnection { req: conn },
-        ];
+        return poll(state);
     }
     Vec::new()
+}
+
+/// The status poll: outbox counts with the store fingerprint (which drives list updates), the
+/// connection and the health of each source.
+pub(super) fn poll(state: &mut State) -> Vec<Effect> {
+    let outbox = state.req();
+    let conn = state.req();
+    let sources = state.req();
+    state.polls.extend([outbox, conn, sources]);
+    vec![
+        Effect::LoadOutbox { req: outbox },
+        Effect::CheckConnection { req: conn },
+        Effect::LoadSources { req: sources },
+    ]
 }
 
 /// Every relative time currently on screen, as drawn.
@@ -50,6 +59,13 @@ pub fn age_labels(state: &State) -> Vec<String> {
         && let Some(t) = state.loaded_at
     {
         out.push(text::ago(t, state.now));
+    }
+    // The sources popup shows "last ok … ago" and "next poll in …".
+    if matches!(state.popup, Some(Popup::Sources { .. })) {
+        for s in state.sources.iter().flatten() {
+            out.extend(s.last_success_at.map(|t| text::ago(t, state.now)));
+            out.extend(s.next_poll_at.map(|t| text::until(t, state.now)));
+        }
     }
     out
 }
