@@ -70,6 +70,17 @@ pub async fn run_dashboard<B: Backend>(
     let size = guard.terminal.size()?;
     state.size = (size.width, size.height);
     let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
+    let nudges = {
+        let (backend, tx) = (backend.clone(), tx.clone());
+        tokio::spawn(async move {
+            loop {
+                backend.store_changed().await;
+                if tx.send(Msg::StoreChanged).is_err() {
+                    break;
+                }
+            }
+        })
+    };
     let mut events = EventStream::new();
     let first = update::start(&mut state);
     let mut pending: Vec<Effect> = first;
@@ -122,10 +133,14 @@ pub async fn run_dashboard<B: Backend>(
             batch.push(msg);
         }
         state.now = Timestamp::now();
+        // A burst of source reads is one poll.
+        let mut nudged = false;
+        batch.retain(|m| !matches!(m, Msg::StoreChanged) || !std::mem::replace(&mut nudged, true));
         for msg in batch {
             pending.extend(update::update(&mut state, msg));
         }
     }
+    nudges.abort();
     Ok(())
 }
 

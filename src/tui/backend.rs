@@ -199,4 +199,8 @@ pub trait Backend: Send + Sync + 'static {
     /// `nav_to.do` URL of an incident.
     fn incident_url(&self, incident: &IncidentRef) -> String;
     fn info(&self) -> BackendInfo;
+    /// Resolves when something other than the dashboard's own actions may have changed the
+    /// store (a source read that wrote rows), so the list is updated at once instead of at the
+    /// next status poll. Never resolving is fine: the poll still catches every change.
+    fn store_changed(&self) -> impl Future<Output = ()> + Send;
 }

@@ -172,6 +172,10 @@ impl Backend for FakeBackend {
         )
     }
 
+    async fn store_changed(&self) {
+        std::future::pending::<()>().await
+    }
+
     fn info(&self) -> BackendInfo {
         self.info.clone().unwrap_or_else(|| BackendInfo {
             instance: "default".into(),

@@ -31,6 +31,8 @@ pub enum Msg {
     },
     /// A local operation (clipboard, browser, editor) failed.
     LocalError(String),
+    /// The store may have changed outside the dashboard (a source read wrote rows): poll now.
+    StoreChanged,
 }
 
 /// Results of background work, one variant per effect.

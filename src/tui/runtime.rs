@@ -270,8 +270,10 @@ mod tests {
 
     #[tokio::test]
     async fn list_updates_carry_only_the_rows_since_the_revision() {
-        let mut b = FakeBackend::default();
-        b.rows = crate::tui::test_support::rows(3);
+        let mut b = FakeBackend {
+            rows: crate::tui::test_support::rows(3),
+            ..FakeBackend::default()
+        };
         let mut changed = crate::tui::test_support::row(0);
         changed.title = "changed".into();
         b.rows.push(changed);

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use servicenow_client::ProbeFinding;
 use tokio::sync::{Notify, broadcast};
 
+use crate::ingest::SourceOutcome;
 use crate::sync::SyncEvent;
 
 use crate::domain::{AnomalyKey, IncidentRef, Status, TicketDraft, anomaly_url};
@@ -43,6 +44,8 @@ pub struct LiveBackend {
     sync_events: broadcast::Sender<SyncEvent>,
     /// `r` polls the sources through this; without it there is nothing to poll (Ok(0)).
     refresh_sources: Option<SourceRefresh>,
+    /// The background ingester's reads; one that wrote rows updates the list at once.
+    source_events: Option<broadcast::Sender<SourceOutcome>>,
     demo: bool,
 }
 
@@ -59,6 +62,7 @@ impl LiveBackend {
             wake_sync,
             sync_events,
             refresh_sources: None,
+            source_events: None,
             demo,
         }
     }
@@ -66,6 +70,12 @@ impl LiveBackend {
     /// What `r` runs to poll the sources (the ingester).
     pub fn with_source_refresh(mut self, refresh: SourceRefresh) -> Self {
         self.refresh_sources = Some(refresh);
+        self
+    }
+
+    /// The ingester's outcomes, so the list follows its reads without waiting for the poll.
+    pub fn with_source_events(mut self, events: broadcast::Sender<SourceOutcome>) -> Self {
+        self.source_events = Some(events);
         self
     }
 
@@ -325,6 +335,22 @@ impl Backend for LiveBackend {
                 .collect())
         })
         .await
+    }
+
+    async fn store_changed(&self) {
+        let Some(events) = &self.source_events else {
+            return std::future::pending().await;
+        };
+        let mut rx = events.subscribe();
+        loop {
+            match rx.recv().await {
+                Ok(o) if o.changed() > 0 => return,
+                Ok(_) => {}
+                // Missed some: one of them may have written rows.
+                Err(broadcast::error::RecvError::Lagged(_)) => return,
+                Err(broadcast::error::RecvError::Closed) => return std::future::pending().await,
+            }
+        }
     }
 
     async fn refresh_sources(&self) -> Result<usize, String> {

@@ -7,7 +7,10 @@ mod background;
 mod create_wait;
 mod demo;
 
+use std::sync::Arc;
+
 use crate::config::Config;
+use crate::ingest::Ingester;
 use crate::ops::Session;
 use crate::tui::{DashboardOptions, run_dashboard};
 
@@ -55,13 +58,16 @@ async fn run(
         background.events.clone(),
         demo,
     );
-    // What `r` runs to poll the sources: the ingester, once it runs in this process. Without
-    // one, the dashboard still shows the health the store records and `r` refreshes links only.
-    let source_refresh: Option<SourceRefresh> = None;
-    let backend = match source_refresh {
-        Some(refresh) => backend.with_source_refresh(refresh),
-        None => backend,
-    };
+    // `r` reads every source now through the background ingester (serialized with its
+    // scheduled reads); each scheduled read that writes rows updates the list at once.
+    let ingester = background.ingester.clone();
+    let refresh: SourceRefresh = Arc::new(move || {
+        let ingester = ingester.clone();
+        Box::pin(async move { refresh_all(&ingester).await })
+    });
+    let backend = backend
+        .with_source_refresh(refresh)
+        .with_source_events(background.source_events.clone());
     let options = DashboardOptions {
         theme: config.file.ui.theme,
         keys: config.file.keys.clone(),
@@ -72,4 +78,19 @@ async fn run(
     background.stop().await;
     result.map_err(|e| CliError::other(format!("dashboard: {e}")))?;
     Ok(Exit::Ok)
+}
+
+/// Reads every source once; the rows written, or every failing source's cause and fix.
+async fn refresh_all(ingester: &Ingester) -> Result<usize, String> {
+    let outcomes = ingester.run_once().await;
+    let changed = outcomes.iter().map(|o| o.changed()).sum();
+    let failed: Vec<&str> = outcomes.iter().filter_map(|o| o.error.as_deref()).collect();
+    if failed.is_empty() {
+        Ok(changed)
+    } else {
+        Err(format!(
+            "{} ({changed} rows new or changed from the others)",
+            failed.join("; ")
+        ))
+    }
 }

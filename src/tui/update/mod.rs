@@ -36,6 +36,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
         Msg::Tick => tick::on_tick(state),
+        Msg::StoreChanged => tick::on_store_changed(state),
         Msg::Reply { req, reply } => replies::on_reply(state, req, reply),
         Msg::LocalError(e) => {
             state.dirty = true;

@@ -34,6 +34,18 @@ pub fn on_tick(state: &mut State) -> Vec<Effect> {
     Vec::new()
 }
 
+/// A source read wrote rows: poll now (the fingerprint then fetches only the changed rows), or
+/// right after the poll in flight, so a change is never left waiting for the periodic poll.
+pub fn on_store_changed(state: &mut State) -> Vec<Effect> {
+    if state.polls.is_empty() {
+        state.last_poll = Some(state.now);
+        return poll(state);
+    }
+    // Make the next tick's poll due at once.
+    state.last_poll = None;
+    Vec::new()
+}
+
 /// The status poll: outbox counts with the store fingerprint (which drives list updates), the
 /// connection and the health of each source.
 pub(super) fn poll(state: &mut State) -> Vec<Effect> {
