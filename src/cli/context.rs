@@ -135,7 +135,12 @@ pub fn load_sources(
     session: &crate::ops::Session,
     config: &Config,
 ) -> CliResult<Vec<crate::ops::SourceLoad>> {
-    let sources = config.sources(&ProcessEnv);
+    // Only files are read here; the API sources (qualytics, alertmanager) are the ingester's.
+    let sources: Vec<_> = config
+        .sources(&ProcessEnv)
+        .into_iter()
+        .filter(|s| s.kind == crate::config::SourceKind::File)
+        .collect();
     if sources.is_empty() {
         return Ok(Vec::new());
     }

@@ -46,7 +46,13 @@ async fn run(
     banner: Option<String>,
     demo: bool,
 ) -> CliResult<Exit> {
-    let background = background::start(&session).await?;
+    let mut background = background::start(&session).await?;
+    background
+        .start_sources(
+            &session.store_path,
+            config.sources(&crate::config::ProcessEnv),
+        )
+        .await;
     let backend = LiveBackend::new(
         session,
         background.wake.clone(),
