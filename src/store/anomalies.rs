@@ -28,6 +28,7 @@ impl UpsertReport {
         self.inserted + self.updated
     }
 
+    #[allow(dead_code)] // for the ingester (src/ingest/, on another branch)
     pub(super) fn add(&mut self, other: UpsertReport) {
         self.inserted += other.inserted;
         self.updated += other.updated;

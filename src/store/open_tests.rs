@@ -52,7 +52,7 @@ fn older_schema_is_migrated_and_data_kept() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("snowlink.db");
     {
-        let mut old = open(&path, &MIGRATIONS[..1]).unwrap();
+        let old = open(&path, &MIGRATIONS[..1]).unwrap();
         assert_eq!(old.schema_version().unwrap(), 1);
         // Written as a version-1 build wrote it (today's upsert needs today's columns).
         old.conn
