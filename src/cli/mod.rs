@@ -15,6 +15,7 @@ mod links_cmd;
 mod logging;
 mod outbox_cmd;
 mod output;
+mod source_wiring;
 mod sources_cmd;
 mod store_cmd;
 pub mod sync_cmd;

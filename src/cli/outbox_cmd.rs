@@ -97,12 +97,13 @@ fn list(store: &Store, all: bool, json: bool) -> CliResult<Exit> {
         "TRY"
     );
     for d in &items {
+        let (instance, number) = target(d);
         outln!(
             "{:>6}  {:<10} {:<10} {:<11} {:<18} {:>3}  {}",
             d.id,
             d.state.code(),
-            d.instance,
-            d.number.as_deref().unwrap_or("(new)"),
+            instance,
+            number,
             d.kind.code(),
             d.attempts,
             detail(d)
@@ -118,6 +119,23 @@ fn list(store: &Store, all: bool, json: bool) -> CliResult<Exit> {
         counts.dead
     );
     Ok(Exit::Ok)
+}
+
+/// The INSTANCE and NUMBER columns: a ServiceNow row's profile and incident; a source
+/// write-back's source name and anomaly id.
+fn target(d: &Delivery) -> (String, String) {
+    match crate::store::source_of_instance(&d.instance) {
+        Some(source) if d.kind.is_source() => (
+            source.to_string(),
+            d.anomaly
+                .as_ref()
+                .map_or_else(|| "?".to_string(), |k| k.id.clone()),
+        ),
+        _ => (
+            d.instance.clone(),
+            d.number.clone().unwrap_or_else(|| "(new)".into()),
+        ),
+    }
 }
 
 fn detail(d: &Delivery) -> String {

@@ -20,6 +20,10 @@ use super::context::{Globals, client_for};
 use super::error::{CliError, CliResult};
 use super::exit::Exit;
 use super::output::{self, errln, outln};
+use super::source_wiring::{
+    print_source_report, run_sources_once, source_workers, sources_exit, spawn_source_watchers,
+    worse,
+};
 
 pub async fn run(args: SyncArgs, globals: &Globals) -> CliResult<Exit> {
     let (paths, config) = globals.load_config()?;
@@ -29,23 +33,45 @@ pub async fn run(args: SyncArgs, globals: &Globals) -> CliResult<Exit> {
     if let Some(secs) = args.deadline {
         opts.once_deadline = Duration::from_secs(secs);
     }
+    let once_deadline = opts.once_deadline;
     let worker = Worker::new(&paths.db_path, profile.name.clone(), client.clone(), opts)
         .await
         .map_err(sync_error)?;
+    let sources = source_workers(&paths.db_path, config.sources(&ProcessEnv), false).await;
     if args.watch {
         let poller = LinkPoller::new(&paths.db_path, profile.name.clone(), client)
             .await
             .map_err(sync_error)?;
         let ingester = crate::ingest::Ingester::new(&paths.db_path, config.sources(&ProcessEnv));
-        return watch_until_signal(&worker, poller, ingester, &profile, globals.json).await;
+        return watch_until_signal(&worker, poller, sources, ingester, &profile, globals.json)
+            .await;
     }
-    let report = worker.run_once().await.map_err(sync_error)?;
+    let deadline = std::time::Instant::now() + once_deadline;
+    let (report, source_reports) =
+        tokio::join!(worker.run_once(), run_sources_once(&sources, deadline));
+    let report = report.map_err(sync_error)?;
     if globals.json {
-        output::json(&report);
+        if source_reports.is_empty() {
+            output::json(&report);
+        } else {
+            // The ServiceNow report's fields as before, plus the source write-backs.
+            let mut v = serde_json::to_value(&report)
+                .map_err(|e| CliError::other(format!("cannot encode the report: {e}")))?;
+            if let Some(map) = v.as_object_mut() {
+                map.insert(
+                    "sources".into(),
+                    serde_json::to_value(&source_reports).unwrap_or_default(),
+                );
+            }
+            output::json(&v);
+        }
     } else {
         print_report(&report);
+        for r in &source_reports {
+            print_source_report(r);
+        }
     }
-    Ok(exit_for(&report))
+    Ok(worse(exit_for(&report), sources_exit(&source_reports)))
 }
 
 /// The exit code a report stands for (also right for `ack`/`comment`/`ticket create`).
@@ -152,11 +178,13 @@ fn cause_name(c: PauseCause) -> &'static str {
 async fn watch_until_signal(
     worker: &Worker,
     poller: LinkPoller,
+    sources: Vec<crate::sync::SourceWorker>,
     ingester: crate::ingest::Ingester,
     profile: &Profile,
     json: bool,
 ) -> CliResult<Exit> {
     let (stop_tx, stop_rx) = watch::channel(false);
+    let source_tasks = spawn_source_watchers(sources, &stop_rx);
     let signals = tokio::spawn(async move {
         wait_for_signal().await;
         let _ = stop_tx.send(true);
@@ -165,12 +193,16 @@ async fn watch_until_signal(
     let printer = tokio::spawn(print_events(events_rx, json));
     let poll = profile.poll_interval;
     let links = tokio::spawn(poll_links(poller, poll, stop_rx.clone()));
-    let sources = ingest_in_background(&ingester, stop_rx.clone(), json);
+    let ingest_tasks = ingest_in_background(&ingester, stop_rx.clone(), json);
     let report = worker.watch(stop_rx, Some(events_tx)).await;
     signals.abort();
     links.abort();
-    for t in sources {
+    for t in ingest_tasks {
         t.abort();
+    }
+    for t in source_tasks {
+        // They saw the stop too: running write-backs finish first.
+        let _ = t.await;
     }
     let _ = printer.await;
     let report = report.map_err(sync_error)?;

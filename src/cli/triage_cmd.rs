@@ -14,11 +14,14 @@ use super::deliver::{Delivered, deliver};
 use super::error::{CliError, CliResult};
 use super::exit::Exit;
 use super::output::{self, outln};
+use super::source_wiring::{SourceDelivered, deliver_sources, worse};
 
 #[derive(Debug, Serialize)]
 struct TriageOutput {
     recorded: Vec<Recorded>,
     delivery: Delivered,
+    /// The write-backs to the anomalies' sources (docs/sources.md §Write-back).
+    source_delivery: SourceDelivered,
 }
 
 pub async fn ack(ids: &[String], globals: &Globals) -> CliResult<Exit> {
@@ -47,6 +50,7 @@ async fn set_status(ids: &[String], status: Status, globals: &Globals) -> CliRes
         .await?;
     let outbox: Vec<_> = recorded.iter().flat_map(|r| r.outbox.clone()).collect();
     let delivery = deliver(&session, &outbox).await?;
+    let source_delivery = write_back(globals, &session, &recorded).await?;
     if !globals.json {
         for r in &recorded {
             let what = if r.changed {
@@ -55,9 +59,17 @@ async fn set_status(ids: &[String], status: Status, globals: &Globals) -> CliRes
                 format!("{}: already {status}, nothing to record", r.anomaly.id)
             };
             outln!("{what}{}", notes_phrase(r.outbox.len()));
+            print_source_write(r);
         }
     }
-    finish(TriageOutput { recorded, delivery }, globals)
+    finish(
+        TriageOutput {
+            recorded,
+            delivery,
+            source_delivery,
+        },
+        globals,
+    )
 }
 
 pub async fn comment(args: CommentArgs, globals: &Globals) -> CliResult<Exit> {
@@ -68,17 +80,23 @@ pub async fn comment(args: CommentArgs, globals: &Globals) -> CliResult<Exit> {
         .off_runtime(move |s| ops::comment(s, &id, &body))
         .await?;
     let delivery = deliver(&session, &recorded.outbox).await?;
+    let recorded = vec![recorded];
+    let source_delivery = write_back(globals, &session, &recorded).await?;
     if !globals.json {
-        outln!(
-            "{}: comment recorded{}",
-            recorded.anomaly.id,
-            notes_phrase(recorded.outbox.len())
-        );
+        for r in &recorded {
+            outln!(
+                "{}: comment recorded{}",
+                r.anomaly.id,
+                notes_phrase(r.outbox.len())
+            );
+            print_source_write(r);
+        }
     }
     finish(
         TriageOutput {
-            recorded: vec![recorded],
+            recorded,
             delivery,
+            source_delivery,
         },
         globals,
     )
@@ -118,12 +136,36 @@ fn notes_phrase(n: usize) -> String {
     }
 }
 
+/// Tries the source write-backs the actions queued before the command returns.
+async fn write_back(
+    globals: &Globals,
+    session: &crate::ops::Session,
+    recorded: &[Recorded],
+) -> CliResult<SourceDelivered> {
+    let ids: Vec<_> = recorded.iter().filter_map(|r| r.source.outbox).collect();
+    if ids.is_empty() {
+        return Ok(SourceDelivered::default());
+    }
+    let (_, config) = globals.load_config()?;
+    let sources = config.sources(&crate::config::ProcessEnv);
+    Ok(deliver_sources(&session.store_path, sources, &ids).await)
+}
+
+fn print_source_write(r: &Recorded) {
+    if let Some(why) = &r.source.kept_local {
+        outln!("  {why}");
+    } else if r.source.outbox.is_some() {
+        outln!("  write-back to {} queued", r.anomaly.source);
+    }
+}
+
 fn finish(out: TriageOutput, globals: &Globals) -> CliResult<Exit> {
-    let exit = out.delivery.exit();
+    let exit = worse(out.delivery.exit(), out.source_delivery.exit());
     if globals.json {
         output::json(&out);
     } else {
         out.delivery.print_human();
+        out.source_delivery.print_human();
     }
     Ok(exit)
 }

@@ -1,11 +1,12 @@
 //! Acknowledge, archive and comment: recorded locally together with their outbox deliveries (one
-//! work note per linked incident) in one transaction, then handed to the sync worker.
+//! work note per linked incident, and the write-back to the anomaly's source where it takes the
+//! action) in one transaction, then handed to the sync workers.
 
 use jiff::Timestamp;
 use serde::Serialize;
 
 use crate::domain::{AnomalyKey, Status};
-use crate::store::OutboxId;
+use crate::store::{OutboxId, SourceWrite};
 
 use super::error::OpsResult;
 use super::session::Session;
@@ -17,7 +18,10 @@ pub struct Recorded {
     /// False when the anomaly already had the status (nothing recorded or queued).
     pub changed: bool,
     pub previous: Option<Status>,
+    /// ServiceNow work notes queued (one per linked incident).
     pub outbox: Vec<OutboxId>,
+    /// The write-back to the anomaly's source: its delivery, or why it is kept local.
+    pub source: SourceWrite,
 }
 
 /// Sets `status` on each anomaly id; all ids are resolved first so a typo records nothing.
@@ -49,6 +53,7 @@ pub fn set_status_for(
             changed: change.changed,
             previous: Some(change.previous),
             outbox: change.outbox,
+            source: change.source,
         });
     }
     Ok(out)
@@ -73,5 +78,6 @@ pub fn comment_for(session: &Session, key: &AnomalyKey, text: &str) -> OpsResult
         changed: true,
         previous: None,
         outbox: rec.outbox,
+        source: rec.source,
     })
 }

@@ -7,6 +7,7 @@ use serde::Serialize;
 use crate::domain::{Anomaly, AnomalyKey, ArchiveReason, Severity, Status, anomaly_from_json};
 
 use super::status::{current_status, status_change_tx};
+use super::writeback::ChangeOrigin;
 
 use super::{Result, Store, StoreError, from_ms, ms, opt_from_ms};
 
@@ -129,7 +130,7 @@ pub(super) fn upsert_tx(
                 let new_source_status = a.status.code();
                 if old_source_status != new_source_status && local != new_source_status {
                     let key = AnomalyKey::new(source, a.id.clone());
-                    status_change_tx(tx, &key, a.status, &actor, now)?;
+                    status_change_tx(tx, &key, a.status, &actor, ChangeOrigin::Source, now)?;
                     report.status_changes += 1;
                 }
             }
@@ -163,7 +164,7 @@ pub(super) fn resolve_tx(
         changed += 1;
         let key = AnomalyKey::new(source, id.clone());
         if !matches!(current_status(tx, &key)?, Status::Archived(_)) {
-            status_change_tx(tx, &key, resolved, &actor, now)?;
+            status_change_tx(tx, &key, resolved, &actor, ChangeOrigin::Source, now)?;
         }
     }
     Ok(changed)

@@ -8,6 +8,7 @@ use crate::domain::{AnomalyKey, comment_note};
 
 use super::outbox::{DeliveryKind, OutboxId};
 use super::status::{current_status, enqueue_for_links};
+use super::writeback::{SourceWrite, write_back_tx};
 use super::{Result, Store, StoreError, from_ms, ms};
 
 /// One comment.
@@ -25,10 +26,13 @@ pub struct CommentRecorded {
     pub comment_id: i64,
     /// One work note per linked, non-broken incident.
     pub outbox: Vec<OutboxId>,
+    /// The comment written back to the anomaly's source, or why it stays local.
+    pub source: SourceWrite,
 }
 
 impl Store {
-    /// Stores the comment and queues the comment note for every linked incident, atomically.
+    /// Stores the comment and queues the comment note for every linked incident and, where the
+    /// source has a comment route, the comment for the source, atomically.
     pub fn record_comment(
         &mut self,
         key: &AnomalyKey,
@@ -48,11 +52,21 @@ impl Store {
         let comment_id = tx.last_insert_rowid();
         let note = comment_note(&key.id, author, text, at);
         let outbox = enqueue_for_links(&tx, key, DeliveryKind::WorkNote, &note, at)?;
+        let plan = (
+            DeliveryKind::SourceComment,
+            "comment",
+            source_comment_text(author, text),
+        );
+        let source = write_back_tx(&tx, key, Some(plan), at)?;
         tx.commit()?;
-        if !outbox.is_empty() {
+        if !outbox.is_empty() || source.outbox.is_some() {
             self.wake_workers();
         }
-        Ok(CommentRecorded { comment_id, outbox })
+        Ok(CommentRecorded {
+            comment_id,
+            outbox,
+            source,
+        })
     }
 
     /// Comments on an anomaly, oldest first.
@@ -79,4 +93,10 @@ impl Store {
         })
         .collect()
     }
+}
+
+/// The text a comment is written back to its source with: the comment, then who wrote it (the
+/// source's API posts it as the token's user).
+pub fn source_comment_text(author: &str, text: &str) -> String {
+    format!("{text}\n\n— {author} (via snowlink)")
 }

@@ -23,6 +23,7 @@ mod schema;
 mod sources;
 mod status;
 mod wakeup;
+mod writeback;
 
 use std::path::{Path, PathBuf};
 
@@ -44,6 +45,10 @@ pub use schema::SCHEMA_VERSION;
 pub use sources::{SourceBatch, SourceState};
 pub use status::{StatusChange, StatusHistoryEntry};
 pub use wakeup::{wake_socket_path, wake_workers};
+pub use writeback::{
+    ChangeOrigin, RefChange, SOURCE_TABLE, SourceRef, SourceWrite, source_instance,
+    source_of_instance,
+};
 
 /// How long a connection waits for another process's write lock before giving up.
 pub const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(15);

@@ -36,6 +36,8 @@ pub(super) fn enqueue_tx(
     }
     let placeholder = format!("\u{1f}new\u{1f}{}", rand::random::<u64>());
     let queue = match &d.sys_id {
+        // A source delivery's lane is its anomaly: `source:<name>/<anomaly id>`.
+        Some(id) if d.table == super::writeback::SOURCE_TABLE => format!("{}/{id}", d.instance),
         Some(sys_id) => queue_key(&d.instance, &d.table, sys_id),
         None => placeholder.clone(),
     };

@@ -22,6 +22,14 @@ pub enum DeliveryKind {
     Create,
     /// Append `payload` (a description block) to the description, unless already present.
     DescriptionAppend,
+    /// Source write-back (docs/sources.md §Write-back): acknowledge the anomaly at its source.
+    SourceAck,
+    /// Un-acknowledge at the source (Qualytics: back to Active; Alertmanager: expire the silence).
+    SourceUnack,
+    /// Archive at the source; `payload` is the reason code (`resolved`, `invalid`, …).
+    SourceArchive,
+    /// Comment at the source; `payload` is the exact comment text.
+    SourceComment,
 }
 
 impl DeliveryKind {
@@ -30,13 +38,33 @@ impl DeliveryKind {
             DeliveryKind::WorkNote => "work_note",
             DeliveryKind::Create => "create",
             DeliveryKind::DescriptionAppend => "description_append",
+            DeliveryKind::SourceAck => "source_ack",
+            DeliveryKind::SourceUnack => "source_unack",
+            DeliveryKind::SourceArchive => "source_archive",
+            DeliveryKind::SourceComment => "source_comment",
         }
     }
 
     pub fn parse(s: &str) -> Option<DeliveryKind> {
-        [Self::WorkNote, Self::Create, Self::DescriptionAppend]
-            .into_iter()
-            .find(|k| k.code() == s)
+        [
+            Self::WorkNote,
+            Self::Create,
+            Self::DescriptionAppend,
+            Self::SourceAck,
+            Self::SourceUnack,
+            Self::SourceArchive,
+            Self::SourceComment,
+        ]
+        .into_iter()
+        .find(|k| k.code() == s)
+    }
+
+    /// A write-back to an anomaly source, not a ServiceNow write.
+    pub fn is_source(self) -> bool {
+        matches!(
+            self,
+            Self::SourceAck | Self::SourceUnack | Self::SourceArchive | Self::SourceComment
+        )
     }
 }
 

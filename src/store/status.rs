@@ -9,6 +9,7 @@ use crate::domain::{AnomalyKey, IncidentRef, Status, status_note};
 
 use super::anomalies::{bump_rev, parse_status};
 use super::outbox::{DeliveryKind, NewDelivery, OutboxId, enqueue_tx};
+use super::writeback::{ChangeOrigin, SourceWrite, plan_status, write_back_tx};
 use super::{Result, Store, StoreError, from_ms, ms};
 
 /// What [`Store::record_status_change`] did.
@@ -19,6 +20,8 @@ pub struct StatusChange {
     pub changed: bool,
     /// One work note per linked, non-broken incident.
     pub outbox: Vec<OutboxId>,
+    /// The write-back to the anomaly's source (user changes only).
+    pub source: SourceWrite,
 }
 
 /// One entry of an anomaly's status history.
@@ -35,7 +38,8 @@ pub struct StatusHistoryEntry {
 
 impl Store {
     /// Sets the local status, appends to the history and queues the status note for every
-    /// linked incident (links marked broken are skipped), atomically.
+    /// linked incident (links marked broken are skipped), and — for the user's own change — the
+    /// write-back to the anomaly's source where it takes that action, atomically.
     pub fn record_status_change(
         &mut self,
         key: &AnomalyKey,
@@ -44,9 +48,9 @@ impl Store {
         at: Timestamp,
     ) -> Result<StatusChange> {
         let tx = self.write_tx()?;
-        let change = status_change_tx(&tx, key, new_status, user, at)?;
+        let change = status_change_tx(&tx, key, new_status, user, ChangeOrigin::User, at)?;
         tx.commit()?;
-        if !change.outbox.is_empty() {
+        if !change.outbox.is_empty() || change.source.outbox.is_some() {
             self.wake_workers();
         }
         Ok(change)
@@ -84,12 +88,14 @@ impl Store {
 }
 
 /// [`Store::record_status_change`] inside the caller's transaction (the ingester applies a
-/// source's own status changes in the transaction that stores the new source data).
+/// source's own status changes in the transaction that stores the new source data, with
+/// [`ChangeOrigin::Source`]: those are never written back to the source).
 pub(super) fn status_change_tx(
     tx: &Transaction<'_>,
     key: &AnomalyKey,
     new_status: Status,
     user: &str,
+    origin: ChangeOrigin,
     at: Timestamp,
 ) -> Result<StatusChange> {
     let previous = current_status(tx, key)?;
@@ -98,6 +104,7 @@ pub(super) fn status_change_tx(
             previous,
             changed: false,
             outbox: Vec::new(),
+            source: SourceWrite::default(),
         });
     }
     tx.execute(
@@ -125,10 +132,15 @@ pub(super) fn status_change_tx(
     )?;
     let note = status_note(&key.id, new_status, at);
     let outbox = enqueue_for_links(tx, key, DeliveryKind::WorkNote, &note, at)?;
+    let source = match origin {
+        ChangeOrigin::User => write_back_tx(tx, key, plan_status(previous, new_status), at)?,
+        ChangeOrigin::Source => SourceWrite::default(),
+    };
     Ok(StatusChange {
         previous,
         changed: true,
         outbox,
+        source,
     })
 }
 

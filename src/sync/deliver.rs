@@ -59,6 +59,11 @@ impl Attempt<'_> {
             DeliveryKind::WorkNote => self.work_note(d).await,
             DeliveryKind::DescriptionAppend => self.description_append(d).await,
             DeliveryKind::Create => self.create(d).await,
+            // Never claimed by a ServiceNow worker (their instance is `source:<name>`).
+            kind => Err(StepError::Payload(format!(
+                "{} is a source write-back, not a ServiceNow delivery",
+                kind.code()
+            ))),
         }
     }
 

@@ -12,6 +12,12 @@ pub enum SyncError {
     Poisoned,
     #[error("a sync task stopped unexpectedly: {0}")]
     Task(String),
+    /// A source's write-back cannot start (its settings or credentials).
+    #[error("source {source_name}: {message}")]
+    Source {
+        source_name: String,
+        message: String,
+    },
 }
 
 pub type Result<T, E = SyncError> = std::result::Result<T, E>;

@@ -3,6 +3,8 @@
 //! - [`Worker`]: claims due deliveries of one instance and delivers them, FIFO per incident,
 //!   parallel across incidents; retries, pauses, fails or dead-letters by the client's error;
 //!   reconciles unknown outcomes before resending. `run_once`, `deliver(ids, deadline)`, `watch`.
+//! - [`SourceWorker`]: the same for one anomaly source's write-backs (`source:<name>`), and
+//!   the renewal of Alertmanager acknowledge silences.
 //! - [`LinkPoller`]: re-reads state, priority, group and assignee of linked incidents in
 //!   `sys_idIN` batches of 100.
 //!
@@ -24,6 +26,8 @@ mod reconcile;
 mod remaining;
 mod report;
 mod run_state;
+mod source_deliver;
+mod source_worker;
 mod store_handle;
 mod task;
 mod wake;
@@ -40,6 +44,11 @@ pub use links_poller::{LINK_FIELDS, LinkPoller, LinkRefreshReport, NOT_FOUND_OR_
 pub use options::{MIN_LEASE, WorkerOptions, lease_for, new_owner_id};
 pub use outage::describe as describe_outage;
 pub use report::{Created, PausedInfo, PendingItem, SyncEvent, SyncReport};
+pub use source_deliver::SourceClient;
+pub use source_deliver::alertmanager::{RenewalReport, SILENCE_REF, renewal_due};
+pub use source_worker::{
+    SourcePending, SourceReport, SourceWorker, SourceWorkerOptions, client_for_source,
+};
 pub use worker::Worker;
 
 /// `t + d`, saturating at the end of time.

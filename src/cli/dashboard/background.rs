@@ -101,6 +101,21 @@ pub async fn start(session: &Session, sources: Vec<SourceConfig>) -> CliResult<B
 }
 
 impl Background {
+    /// Runs the write-back worker of every configured qualytics/alertmanager source in the
+    /// background too (docs/sources.md §Write-back); they stop with the rest.
+    pub async fn start_sources(
+        &mut self,
+        store_path: &std::path::Path,
+        sources: Vec<crate::config::SourceConfig>,
+    ) {
+        let workers = super::super::source_wiring::source_workers(store_path, sources, true).await;
+        let stop = self.stop.subscribe();
+        self.tasks
+            .extend(super::super::source_wiring::spawn_source_watchers(
+                workers, &stop,
+            ));
+    }
+
     /// Stops the worker and the poller; a delivery in flight is abandoned and reconciled by
     /// the next run (its owner lock goes with this process, so that is at once).
     pub async fn stop(self) {

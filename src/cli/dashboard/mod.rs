@@ -51,7 +51,8 @@ async fn run(
     demo: bool,
 ) -> CliResult<Exit> {
     let sources = config.sources(&crate::config::ProcessEnv);
-    let background = background::start(&session, sources).await?;
+    let mut background = background::start(&session, sources.clone()).await?;
+    background.start_sources(&session.store_path, sources).await;
     let backend = LiveBackend::new(
         session,
         background.wake.clone(),

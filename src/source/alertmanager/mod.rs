@@ -28,7 +28,9 @@ pub use model::{
     Alert, AlertState, AlertStatus, Matcher, Silence, SilenceId, SilenceSpec, SilenceState,
     SilenceStatus,
 };
-pub use silences::{SILENCE_CREATED_BY, ack_comment, ack_silence_at, ack_silence_for, ends_after};
+pub use silences::{
+    SILENCE_CREATED_BY, ack_comment, ack_silence_at, ack_silence_for, ends_after, is_ours_for,
+};
 
 #[cfg(test)]
 mod http_tests;

@@ -110,6 +110,15 @@ pub(super) fn parse_alerts(body: &[u8]) -> Result<Vec<Alert>, String> {
         .collect()
 }
 
+impl Alert {
+    /// One alert from its JSON as `GET /api/v2/alerts` listed it (the verbatim `raw` an anomaly
+    /// keeps), parsed as strictly as a listing.
+    pub fn from_json(raw: &str) -> Result<Alert, String> {
+        let mut list = parse_alerts(format!("[{raw}]").as_bytes())?;
+        list.pop().ok_or_else(|| "no alert".to_owned())
+    }
+}
+
 /// A silence's id (a UUID chosen by Alertmanager).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(transparent)]

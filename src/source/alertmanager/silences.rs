@@ -150,6 +150,40 @@ impl AlertmanagerClient {
         }
     }
 
+    /// `GET /api/v2/silences`: every silence Alertmanager keeps (active, pending and expired
+    /// ones not yet garbage-collected). No paging, bounded by the response cap.
+    pub async fn silences(&self) -> Result<Vec<Silence>, AlertmanagerError> {
+        let path = "/api/v2/silences".to_owned();
+        let body = self
+            .send::<()>(Call {
+                method: Method::GET,
+                path: path.clone(),
+                query: Vec::new(),
+                body: None,
+                what: "the silences route (/api/v2/silences)".into(),
+                fix: "point url at Alertmanager 0.25 or later (API v2)",
+            })
+            .await?;
+        serde_json::from_slice(&body).map_err(|e| AlertmanagerError::Malformed {
+            url: format!("{}{path}", self.base_url()),
+            cause: format!("silences: {e}"),
+        })
+    }
+
+    /// The silence snowlink made for exactly these matchers that is still active or pending, if
+    /// any: an acknowledge whose outcome was lost (a timeout or crash after the POST) adopts it
+    /// instead of creating a second one.
+    pub async fn find_ack_silence(
+        &self,
+        matchers: &[Matcher],
+    ) -> Result<Option<Silence>, AlertmanagerError> {
+        let all = self.silences().await?;
+        Ok(all
+            .into_iter()
+            .filter(|s| is_ours_for(s, matchers))
+            .max_by_key(|s| s.ends_at))
+    }
+
     /// `GET /api/v2/silence/{id}`.
     pub async fn silence(&self, id: &SilenceId) -> Result<Silence, AlertmanagerError> {
         let path = silence_path(id);
@@ -194,6 +228,19 @@ impl AlertmanagerClient {
         }
         Ok(created.silence_id)
     }
+}
+
+/// Whether `s` is a live snowlink silence with exactly `matchers` (in any order).
+pub fn is_ours_for(s: &Silence, matchers: &[Matcher]) -> bool {
+    if s.created_by != SILENCE_CREATED_BY || s.status.state == SilenceState::Expired {
+        return false;
+    }
+    let key = |m: &Matcher| (m.name.clone(), m.value.clone(), m.is_regex, m.is_equal);
+    let mut a: Vec<_> = s.matchers.iter().map(key).collect();
+    let mut b: Vec<_> = matchers.iter().map(key).collect();
+    a.sort();
+    b.sort();
+    a == b
 }
 
 /// The postable silence: the spec, plus `id` when it updates an existing silence.

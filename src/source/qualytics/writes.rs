@@ -132,6 +132,38 @@ impl QualyticsClient {
         Ok(*probe)
     }
 
+    /// The messages of the comments on anomaly `id` (`GET /api/comments?anomaly_id=N`, the first
+    /// page of 100), for reading back a comment whose outcome is unknown before resending it.
+    pub async fn comment_messages(&self, id: u64) -> Result<Vec<String>, QualyticsError> {
+        let answer = self
+            .send(
+                Method::GET,
+                "/comments",
+                &[("anomaly_id", id.to_string()), ("size", "100".to_owned())],
+                None,
+                &format!("comments of anomaly {id}"),
+            )
+            .await?;
+        let v = answer.json()?;
+        let items = v
+            .get("items")
+            .and_then(Value::as_array)
+            .or_else(|| v.as_array())
+            .ok_or_else(|| QualyticsError::Malformed {
+                url: answer.url.clone(),
+                cause: "expected a page of comments".to_owned(),
+            })?;
+        Ok(items
+            .iter()
+            .filter(|c| {
+                c.get("anomaly_id")
+                    .and_then(Value::as_u64)
+                    .is_none_or(|a| a == id)
+            })
+            .filter_map(|c| c.get("message").and_then(Value::as_str).map(str::to_owned))
+            .collect())
+    }
+
     /// `POST /api/comments` `{message, anomaly_id}`, only when `can_comment()`.
     pub async fn comment(&self, id: u64, text: &str) -> Result<QualyticsComment, QualyticsError> {
         if !self.can_comment().await? {
