@@ -251,6 +251,9 @@ impl Ingester {
                 let src = src.clone();
                 let read = blocking(move || {
                     let mut store = Store::open(&path)?;
+                    // A first read of a big file writes 100k rows into several B-trees: keep
+                    // their pages in memory for this connection (freed when it closes).
+                    store.set_cache_kib(16 * 1024)?;
                     file::read_file_source(&mut store, &src, next)
                 })
                 .await?;

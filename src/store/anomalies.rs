@@ -67,17 +67,17 @@ pub(super) fn upsert_tx(
         "INSERT INTO anomalies (source, id, title, severity, kind, source_status, \
          detected_at, datastore, container, field, url, raw, status, first_seen_at, last_seen_at, \
          normalized, digest, rev) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?6, ?13, ?13, ?14, ?15, \
-         (SELECT COALESCE(MAX(rev), 0) + 1 FROM anomalies))",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?6, ?13, ?13, ?14, ?15, ?16)",
     )?;
     let mut update = tx.prepare_cached(
         "UPDATE anomalies SET title = ?3, severity = ?4, kind = ?5, source_status = ?6, \
          detected_at = ?7, datastore = ?8, container = ?9, field = ?10, url = ?11, raw = ?12, \
-         last_seen_at = ?13, normalized = ?14, digest = ?15, \
-         rev = (SELECT COALESCE(MAX(rev), 0) + 1 FROM anomalies) \
+         last_seen_at = ?13, normalized = ?14, digest = ?15, rev = ?16 \
          WHERE source = ?1 AND id = ?2",
     )?;
     let actor = source_actor(source);
+    // Revisions are handed out from one read of the top (we hold the write lock).
+    let mut next_rev = max_rev_tx(tx)? + 1;
     for a in anomalies {
         let normalized = match form {
             RawForm::Record => None,
@@ -117,20 +117,24 @@ pub(super) fn upsert_tx(
             ms(now),
             normalized,
             digest,
+            next_rev,
         ];
         match before {
             None => {
                 insert.execute(p)?;
+                next_rev += 1;
                 report.inserted += 1;
             }
             Some((Some(d), _, _)) if d == digest => report.unchanged += 1,
             Some((_, old_source_status, local)) => {
                 update.execute(p)?;
+                next_rev += 1;
                 report.updated += 1;
                 let new_source_status = a.status.code();
                 if old_source_status != new_source_status && local != new_source_status {
                     let key = AnomalyKey::new(source, a.id.clone());
                     status_change_tx(tx, &key, a.status, &actor, ChangeOrigin::Source, now)?;
+                    next_rev = max_rev_tx(tx)? + 1; // the change gave the row a revision
                     report.status_changes += 1;
                 }
             }
@@ -168,6 +172,14 @@ pub(super) fn resolve_tx(
         }
     }
     Ok(changed)
+}
+
+fn max_rev_tx(tx: &Transaction<'_>) -> Result<i64> {
+    Ok(
+        tx.query_row("SELECT COALESCE(MAX(rev), 0) FROM anomalies", [], |r| {
+            r.get(0)
+        })?,
+    )
 }
 
 /// Gives the anomaly a new revision (its list row changed: status, link count).
@@ -243,6 +255,10 @@ pub struct AnomalyFilter {
     pub text: Option<String>,
     pub limit: Option<usize>,
 }
+
+/// The list columns without the link count (filled in by [`Store::fill_link_counts`]).
+const LIST_COLUMNS: &str = "a.source, a.id, a.title, a.severity, a.kind, a.source_status, a.status, \
+     a.detected_at, a.datastore, a.container, a.field, 0";
 
 const ROW_COLUMNS: &str = "a.source, a.id, a.title, a.severity, a.kind, a.source_status, a.status, \
      a.detected_at, a.datastore, a.container, a.field, \
@@ -345,14 +361,15 @@ impl Store {
                  OR a.field LIKE ?{n} ESCAPE '\\')"
             ));
         }
-        // `DESC` already puts NULLs last in SQLite; spelled this way the list index serves it.
-        sql.push_str(" ORDER BY a.detected_at DESC, a.source, a.id");
-        if let Some(limit) = filter.limit {
-            sql.push_str(&format!(" LIMIT {limit}"));
-        }
+        // Sorted in memory: SQLite's sort of 100k wide rows costs twice the scan.
         let mut stmt = self.conn.prepare(&sql)?;
         let rows = stmt.query_map(rusqlite::params_from_iter(args.iter()), raw_row)?;
-        rows.map(|r| r?.into_row()).collect()
+        let mut rows = rows.map(|r| r?.into_row()).collect::<Result<Vec<_>>>()?;
+        sort_for_list(&mut rows);
+        if let Some(limit) = filter.limit {
+            rows.truncate(limit);
+        }
+        Ok(rows)
     }
 
     /// Finds the anomaly with this id across sources. Errors when none or several match.
@@ -375,15 +392,42 @@ impl Store {
 
     /// The list rows whose revision is above `rev` (changed or new since a reader last looked),
     /// and the highest revision now. `anomaly_rows_since(0)` lists everything.
-    pub fn anomaly_rows_since(&self, rev: i64) -> Result<(Vec<AnomalyRow>, i64)> {
+    pub fn anomaly_rows_since(&self, rev: i64) -> Result<(Vec<AnomalyRow>, i64), StoreError> {
         let top = self.max_rev()?;
-        let mut stmt = self.conn.prepare_cached(&format!(
-            "SELECT {ROW_COLUMNS} FROM anomalies a WHERE a.rev > ?1 AND a.rev <= ?2 \
-             ORDER BY a.detected_at DESC, a.source, a.id"
-        ))?;
+        // Everything: one scan of the table (a row written meanwhile may come now and again with
+        // the next call: readers merge by key). A few changed rows: the rev index.
+        let sql = if rev == 0 {
+            format!("SELECT {LIST_COLUMNS} FROM anomalies a WHERE ?1 = 0 AND ?2 = ?2")
+        } else {
+            format!("SELECT {LIST_COLUMNS} FROM anomalies a WHERE a.rev > ?1 AND a.rev <= ?2")
+        };
+        let mut stmt = self.conn.prepare_cached(&sql)?;
         let rows = stmt.query_map(params![rev, top], raw_row)?;
-        let rows = rows.map(|r| r?.into_row()).collect::<Result<Vec<_>>>()?;
+        let mut rows = rows.map(|r| r?.into_row()).collect::<Result<Vec<_>>>()?;
+        self.fill_link_counts(&mut rows)?;
+        sort_for_list(&mut rows);
         Ok((rows, top))
+    }
+
+    /// Link counts from one grouped read of the (small) links table, instead of a lookup per
+    /// row.
+    fn fill_link_counts(&self, rows: &mut [AnomalyRow]) -> Result<()> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT source, anomaly_id, COUNT(*) FROM links GROUP BY source, anomaly_id",
+        )?;
+        let counts: std::collections::HashMap<(String, String), i64> = stmt
+            .query_map([], |r| Ok(((r.get(0)?, r.get(1)?), r.get(2)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        if counts.is_empty() {
+            return Ok(());
+        }
+        for row in rows {
+            let k = (row.key.source.clone(), row.key.id.clone());
+            if let Some(n) = counts.get(&k) {
+                row.link_count = usize::try_from(*n).unwrap_or(0);
+            }
+        }
+        Ok(())
     }
 
     /// The highest anomaly revision (0 for an empty store).
@@ -439,6 +483,15 @@ impl Store {
 
 pub(super) fn parse_status(code: &str) -> Result<Status> {
     Status::from_code(code).ok_or_else(|| StoreError::Corrupt(format!("unknown status {code:?}")))
+}
+
+/// Newest detection first (undated last), then by source and id.
+fn sort_for_list(rows: &mut [AnomalyRow]) {
+    rows.sort_unstable_by(|a, b| {
+        b.detected_at
+            .cmp(&a.detected_at)
+            .then_with(|| a.key.cmp(&b.key))
+    });
 }
 
 /// Escapes LIKE wildcards so user text matches literally.

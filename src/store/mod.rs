@@ -109,6 +109,13 @@ impl Store {
         Ok(out)
     }
 
+    /// Sets this connection's page cache (SQLite's default is 2 MiB). A bulk ingest into five
+    /// B-trees at once touches many more pages than that; a bigger cache keeps them in memory.
+    pub fn set_cache_kib(&mut self, kib: i64) -> Result<()> {
+        self.conn.pragma_update(None, "cache_size", -kib)?;
+        Ok(())
+    }
+
     /// Tells every idle worker of this store (any process) that deliveries were committed or
     /// became due (docs/store.md §Wake-ups).
     fn wake_workers(&self) {

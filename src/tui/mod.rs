@@ -16,7 +16,7 @@ mod error;
 pub mod form;
 pub mod keymap;
 pub mod keys;
-pub mod list;
+mod list;
 mod local;
 pub mod msg;
 pub mod palette;
