@@ -29,7 +29,13 @@ pub async fn list(args: AnomaliesArgs, globals: &Globals) -> CliResult<Exit> {
     };
     let rows = store.list_anomalies(&filter)?;
     if globals.json {
-        output::json(&serde_json::json!({ "anomalies": rows }));
+        // Serialized straight from the rows: a `json!` value of 100k rows would hold a second
+        // copy of them all.
+        #[derive(serde::Serialize)]
+        struct List<'a> {
+            anomalies: &'a [crate::store::AnomalyRow],
+        }
+        output::json(&List { anomalies: &rows });
         return Ok(Exit::Ok);
     }
     if rows.is_empty() {
