@@ -514,3 +514,71 @@ async fn sync_watch_ingests_an_appended_line_while_it_runs() {
     child.start_kill().unwrap();
     let _ = child.wait().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_refused_token_or_a_wrong_shaped_answer_is_named_per_source_and_loses_nothing() {
+    use qualytics_emulator::{FaultKind, FaultSpec};
+    let env = TestEnv::start().await;
+    let (emu, _) = Emulator::start(EmulatorConfig {
+        seed: seeded(5),
+        ..EmulatorConfig::default()
+    })
+    .await
+    .unwrap();
+    let token_file = env.dir.path().join("qualytics-token");
+    std::fs::write(&token_file, emu.admin_token()).unwrap();
+    let path = ndjson(&env, "dq.ndjson", &[("F-1", "from the file")]);
+    configure(
+        &env,
+        &format!(
+            "{}\n[[sources]]\nname = \"q\"\nkind = \"qualytics\"\nurl = \"{}\"\ntoken_command = \"cat {}\"\n",
+            file_source("dq", &path),
+            emu.base_url(),
+            token_file.display()
+        ),
+    );
+    let out = env.run(&["load"]).await;
+    assert_eq!(exit_code(&out), 0, "{}", stderr(&out));
+    assert_eq!(ids(&env, &[]).await.len(), 6);
+
+    // The token is revoked: the cause and the fix, per source; the file source still reads.
+    std::fs::write(&token_file, "not-a-valid-token").unwrap();
+    append(&path, &line("F-2", "still read"));
+    let out = env.run(&["load"]).await;
+    assert_eq!(
+        exit_code(&out),
+        0,
+        "the file source was read: {}",
+        stderr(&out)
+    );
+    let err = stderr(&out);
+    assert!(
+        err.contains("source q: Qualytics refused the token"),
+        "{err}"
+    );
+    assert!(
+        err.contains("update token_command/token_env of this source"),
+        "{err}"
+    );
+    assert_eq!(
+        ids(&env, &[]).await.len(),
+        7,
+        "nothing lost, the file's new line read"
+    );
+
+    // A 200 answer of the wrong shape: named, nothing lost.
+    std::fs::write(&token_file, emu.admin_token()).unwrap();
+    emu.add_fault(FaultSpec::new(FaultKind::WrongShape).times(1));
+    let out = env.run(&["load"]).await;
+    assert!(stderr(&out).contains("source q:"), "{}", stderr(&out));
+    assert_eq!(ids(&env, &[]).await.len(), 7);
+    let (_, v) = env.json(&["sources"]).await;
+    let q = v["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "q")
+        .unwrap()
+        .clone();
+    assert_eq!(q["health"], "failing", "{q}");
+}

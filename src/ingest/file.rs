@@ -40,10 +40,12 @@ pub struct FileRead {
 }
 
 /// Reads what is new in the file source `src` into the store.
+/// `committed` is called after each piece that wrote rows.
 pub fn read_file_source(
     store: &mut Store,
     src: &SourceConfig,
     next_poll_at: Timestamp,
+    committed: &dyn Fn(),
 ) -> Result<FileRead, IngestError> {
     let state = store.source_state(&src.name)?;
     // A healthy source checked recently is not written to when nothing changed: a quiet file
@@ -66,13 +68,15 @@ pub fn read_file_source(
             {
                 return Ok(FileRead::default());
             }
-            read_array(store, src, Some(&stamp), next_poll_at)
+            read_array(store, src, Some(&stamp), next_poll_at, committed)
         }
         Some(FileCursor::Ndjson { tail }) => {
-            read_ndjson(store, src, Some(tail), quiet_ok, next_poll_at)
+            read_ndjson(store, src, Some(tail), quiet_ok, next_poll_at, committed)
         }
-        None if looks_like_array(&src.path, src)? => read_array(store, src, None, next_poll_at),
-        None => read_ndjson(store, src, None, false, next_poll_at),
+        None if looks_like_array(&src.path, src)? => {
+            read_array(store, src, None, next_poll_at, committed)
+        }
+        None => read_ndjson(store, src, None, false, next_poll_at, committed),
     }
 }
 
@@ -99,6 +103,7 @@ fn read_ndjson(
     mut cursor: Option<TailCursor>,
     quiet_ok: bool,
     next_poll_at: Timestamp,
+    committed: &dyn Fn(),
 ) -> Result<FileRead, IngestError> {
     let mut out = FileRead::default();
     let mut batch = BATCH_BYTES;
@@ -107,7 +112,7 @@ fn read_ndjson(
             .map_err(source_error(src))?;
         if read.problems.iter().any(is_array_notice) {
             // The file was replaced by a JSON array: read it as one from now on.
-            return read_array(store, src, None, next_poll_at);
+            return read_array(store, src, None, next_poll_at, committed);
         }
         let no_progress = Some(read.cursor.offset) == cursor.map(|c| c.offset)
             && read.reset == crate::source::Reset::None;
@@ -139,6 +144,9 @@ fn read_ndjson(
                 Timestamp::now(),
             )
         })?;
+        if report.changed() > 0 {
+            committed();
+        }
         out.report.add(report);
         out.problems.extend(read.problems);
         cursor = Some(read.cursor);
@@ -161,6 +169,7 @@ fn read_array(
     src: &SourceConfig,
     stamp: Option<&FileStamp>,
     next_poll_at: Timestamp,
+    committed: &dyn Fn(),
 ) -> Result<FileRead, IngestError> {
     // The stamp is taken before reading, so a change made meanwhile shows next time.
     let change = json_changed(&src.path, stamp, &src.limits()).map_err(source_error(src))?;
@@ -192,6 +201,9 @@ fn read_array(
         },
         Timestamp::now(),
     )?;
+    if report.changed() > 0 {
+        committed();
+    }
     Ok(FileRead {
         report,
         bytes_read: if anomalies.is_empty() {

@@ -84,6 +84,9 @@ enum Driver {
 pub struct Ingester {
     store_path: PathBuf,
     slots: Arc<Vec<Arc<Slot>>>,
+    /// Counts the committed pieces that wrote rows: a reader waiting on it (the dashboard) sees
+    /// a big first read fill in piece by piece, and never misses one (a counter, not events).
+    written: Arc<watch::Sender<u64>>,
 }
 
 impl Ingester {
@@ -100,7 +103,13 @@ impl Ingester {
         Ingester {
             store_path: store_path.into(),
             slots: Arc::new(slots),
+            written: Arc::new(watch::Sender::new(0)),
         }
+    }
+
+    /// Changes each time a read commits rows (a piece of a file, a poll of an API source).
+    pub fn written(&self) -> watch::Receiver<u64> {
+        self.written.subscribe()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -130,6 +139,7 @@ impl Ingester {
     /// Reads only the named sources once (those with no recorded state, for a first use).
     pub async fn run_sources(&self, names: &[String]) -> Vec<SourceOutcome> {
         let picked = Ingester {
+            written: self.written.clone(),
             store_path: self.store_path.clone(),
             slots: Arc::new(
                 self.slots
@@ -189,9 +199,9 @@ impl Ingester {
                 next_poll_at: next,
             },
             Err(e) => {
-                if !matches!(e, IngestError::Remote { .. }) {
-                    // A driver that could not be built (or a broken store) is rebuilt next time:
-                    // the user may have fixed the token or the file meanwhile.
+                if !e.transient() {
+                    // Rebuilt next time: the user may have fixed the settings, or the token
+                    // command may print a rotated token (a 401 is not transient).
                     *driver = None;
                 }
                 let message = e.to_string();
@@ -249,12 +259,15 @@ impl Ingester {
         match d {
             Driver::File => {
                 let src = src.clone();
+                let written = self.written.clone();
                 let read = blocking(move || {
                     let mut store = Store::open(&path)?;
                     // A first read of a big file writes 100k rows into several B-trees: keep
                     // their pages in memory for this connection (freed when it closes).
                     store.set_cache_kib(16 * 1024)?;
-                    file::read_file_source(&mut store, &src, next)
+                    file::read_file_source(&mut store, &src, next, &|| {
+                        written.send_modify(|n| *n += 1);
+                    })
                 })
                 .await?;
                 Ok((
@@ -295,6 +308,7 @@ impl Ingester {
         let (name, kind) = (src.name.clone(), src.kind.as_str());
         let requests = polled.result.requests;
         let problems = polled.result.problems;
+        let written = self.written.clone();
         let upsert = blocking(move || {
             let mut store = Store::open(&path)?;
             let cursor = (!polled.cursor.is_empty()).then_some(polled.cursor.as_str());
@@ -315,6 +329,9 @@ impl Ingester {
             )?)
         })
         .await?;
+        if upsert.changed() > 0 {
+            written.send_modify(|n| *n += 1);
+        }
         Ok((
             SourceRead {
                 upsert,

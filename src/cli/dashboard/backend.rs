@@ -10,7 +10,6 @@ use std::time::{Duration, Instant};
 use servicenow_client::ProbeFinding;
 use tokio::sync::{Notify, broadcast};
 
-use crate::ingest::SourceOutcome;
 use crate::sync::SyncEvent;
 
 use crate::domain::{AnomalyKey, IncidentRef, Status, TicketDraft, anomaly_url};
@@ -44,8 +43,8 @@ pub struct LiveBackend {
     sync_events: broadcast::Sender<SyncEvent>,
     /// `r` polls the sources through this; without it there is nothing to poll (Ok(0)).
     refresh_sources: Option<SourceRefresh>,
-    /// The background ingester's reads; one that wrote rows updates the list at once.
-    source_events: Option<broadcast::Sender<SourceOutcome>>,
+    /// Bumped by the background ingester each time it commits rows: the list follows at once.
+    source_writes: Option<Arc<tokio::sync::Mutex<tokio::sync::watch::Receiver<u64>>>>,
     demo: bool,
 }
 
@@ -62,7 +61,7 @@ impl LiveBackend {
             wake_sync,
             sync_events,
             refresh_sources: None,
-            source_events: None,
+            source_writes: None,
             demo,
         }
     }
@@ -73,9 +72,9 @@ impl LiveBackend {
         self
     }
 
-    /// The ingester's outcomes, so the list follows its reads without waiting for the poll.
-    pub fn with_source_events(mut self, events: broadcast::Sender<SourceOutcome>) -> Self {
-        self.source_events = Some(events);
+    /// The ingester's write counter, so the list follows its reads without waiting for the poll.
+    pub fn with_source_writes(mut self, writes: tokio::sync::watch::Receiver<u64>) -> Self {
+        self.source_writes = Some(Arc::new(tokio::sync::Mutex::new(writes)));
         self
     }
 
@@ -338,18 +337,14 @@ impl Backend for LiveBackend {
     }
 
     async fn store_changed(&self) {
-        let Some(events) = &self.source_events else {
+        let Some(writes) = &self.source_writes else {
             return std::future::pending().await;
         };
-        let mut rx = events.subscribe();
-        loop {
-            match rx.recv().await {
-                Ok(o) if o.changed() > 0 => return,
-                Ok(_) => {}
-                // Missed some: one of them may have written rows.
-                Err(broadcast::error::RecvError::Lagged(_)) => return,
-                Err(broadcast::error::RecvError::Closed) => return std::future::pending().await,
-            }
+        // One receiver for the backend's life: it remembers what it saw, so a write between
+        // two calls is not missed (the next call returns at once) and none is seen twice.
+        let mut rx = writes.lock().await;
+        if rx.changed().await.is_err() {
+            std::future::pending::<()>().await;
         }
     }
 

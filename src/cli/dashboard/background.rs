@@ -11,7 +11,7 @@ use tokio::sync::{Notify, broadcast, mpsc, watch};
 use tokio::task::JoinHandle;
 
 use crate::config::SourceConfig;
-use crate::ingest::{Ingester, SourceOutcome};
+use crate::ingest::Ingester;
 use crate::ops::Session;
 use crate::sync::{LinkPoller, SyncEvent, Worker, WorkerOptions};
 
@@ -25,8 +25,6 @@ pub struct Background {
     stop: watch::Sender<bool>,
     /// Reads the configured sources on their schedules; `r` asks it for a read now.
     pub ingester: Ingester,
-    /// Each source read's outcome, so the dashboard can show changes at once.
-    pub source_events: broadcast::Sender<SourceOutcome>,
     tasks: Vec<JoinHandle<()>>,
     /// Wakes the worker (after the dashboard queued something).
     pub wake: Arc<Notify>,
@@ -88,12 +86,12 @@ pub async fn start(session: &Session, sources: Vec<SourceConfig>) -> CliResult<B
         }));
     }
     let ingester = Ingester::new(&session.store_path, sources);
-    let (source_events, _) = broadcast::channel(256);
-    tasks.extend(ingester.watch(stop.subscribe(), source_events.clone()));
+    // Nobody needs the outcomes one by one: health is in the store, writes are counted.
+    let (source_events, _) = broadcast::channel(16);
+    tasks.extend(ingester.watch(stop.subscribe(), source_events));
     Ok(Background {
         stop,
         ingester,
-        source_events,
         tasks,
         wake,
         events,

@@ -68,7 +68,7 @@ async fn run(
     });
     let backend = backend
         .with_source_refresh(refresh)
-        .with_source_events(background.source_events.clone());
+        .with_source_writes(background.ingester.written());
     let options = DashboardOptions {
         theme: config.file.ui.theme,
         keys: config.file.keys.clone(),
