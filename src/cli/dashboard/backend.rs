@@ -106,9 +106,17 @@ impl Backend for LiveBackend {
     async fn anomalies_since(&self, rev: i64) -> Result<(Vec<AnomalyRow>, i64), String> {
         let session = self.session.clone();
         blocking(move || {
+            let started = Instant::now();
             let store = session.open_store().map_err(msg)?;
             let (rows, top) = store.anomaly_rows_since(rev).map_err(|e| e.to_string())?;
-            Ok((rows.into_iter().map(list_row).collect(), top))
+            let rows: Vec<AnomalyRow> = rows.into_iter().map(list_row).collect();
+            tracing::debug!(
+                since = rev,
+                rows = rows.len(),
+                ms = started.elapsed().as_millis() as u64,
+                "list rows read"
+            );
+            Ok((rows, top))
         })
         .await
     }
