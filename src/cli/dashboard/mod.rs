@@ -6,6 +6,7 @@ mod backend;
 mod background;
 mod create_wait;
 mod demo;
+mod demo_sources;
 
 use std::sync::Arc;
 
