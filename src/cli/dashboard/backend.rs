@@ -2,6 +2,7 @@
 //! action goes through `ops` (the same code as the CLI) and the outbox; the embedded sync worker
 //! delivers. Errors become one display line naming the cause and the fix.
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
@@ -46,6 +47,9 @@ pub struct LiveBackend {
     refresh_sources: Option<SourceRefresh>,
     /// The background ingester's reads; one that wrote rows updates the list at once.
     source_events: Option<broadcast::Sender<SourceOutcome>>,
+    /// Each configured source's `ack_ttl_secs`, by name: the UI says how long an
+    /// acknowledge silences an alert.
+    ack_ttls: Arc<HashMap<String, u64>>,
     demo: bool,
 }
 
@@ -63,6 +67,7 @@ impl LiveBackend {
             sync_events,
             refresh_sources: None,
             source_events: None,
+            ack_ttls: Arc::new(HashMap::new()),
             demo,
         }
     }
@@ -70,6 +75,17 @@ impl LiveBackend {
     /// What `r` runs to poll the sources (the ingester).
     pub fn with_source_refresh(mut self, refresh: SourceRefresh) -> Self {
         self.refresh_sources = Some(refresh);
+        self
+    }
+
+    /// The configured sources, for what the UI says about write-back (the ack TTL).
+    pub fn with_source_configs(mut self, sources: &[crate::config::SourceConfig]) -> Self {
+        self.ack_ttls = Arc::new(
+            sources
+                .iter()
+                .map(|s| (s.name.clone(), s.ack_ttl_secs))
+                .collect(),
+        );
         self
     }
 
@@ -318,6 +334,7 @@ impl Backend for LiveBackend {
 
     async fn sources(&self) -> Result<Vec<SourceHealth>, String> {
         let session = self.session.clone();
+        let ack_ttls = self.ack_ttls.clone();
         blocking(move || {
             let store = session.open_store().map_err(msg)?;
             let states = store.source_states().map_err(|e| e.to_string())?;
@@ -325,12 +342,16 @@ impl Backend for LiveBackend {
                 .into_iter()
                 .map(|s| SourceHealth {
                     ok: s.last_error.is_none(),
+                    ack_ttl_secs: (s.kind == "alertmanager")
+                        .then(|| ack_ttls.get(&s.source).copied())
+                        .flatten(),
                     name: s.source,
                     kind: s.kind,
                     last_success_at: s.last_success_at,
                     last_error: s.last_error,
                     next_poll_at: s.next_poll_at,
                     failures: s.failures,
+                    capabilities: s.capabilities,
                 })
                 .collect())
         })
