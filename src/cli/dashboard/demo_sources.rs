@@ -127,6 +127,28 @@ fn is_executable(path: &Path) -> bool {
     }
 }
 
+/// On Linux the child gets SIGTERM when snowlink dies without unwinding (SIGHUP from a closed
+/// terminal, SIGKILL), so no Alertmanager outlives the demo; `Drop` covers every other way out.
+/// (The signal follows the spawning thread: the demo runs on the main thread, `block_on`.)
+#[cfg(target_os = "linux")]
+fn stop_with_parent(cmd: &mut Command) {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: the closure runs in the forked child before exec and only calls prctl(2), which
+    // is async-signal-safe; it allocates nothing and touches no lock.
+    unsafe {
+        cmd.pre_exec(|| {
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM) == 0 {
+                Ok(())
+            } else {
+                Err(std::io::Error::last_os_error())
+            }
+        });
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn stop_with_parent(_cmd: &mut Command) {}
+
 /// A running Alertmanager child; killed and reaped on drop.
 struct DemoAlertmanager {
     base: String,
@@ -177,7 +199,9 @@ impl DemoAlertmanager {
         let log =
             std::fs::File::create(&log_path).map_err(|e| format!("{}: {e}", log_path.display()))?;
         let log_err = log.try_clone().map_err(|e| e.to_string())?;
-        let child = Command::new(bin)
+        let mut cmd = Command::new(bin);
+        stop_with_parent(&mut cmd);
+        let child = cmd
             .arg(format!("--config.file={}", config.display()))
             .arg(format!("--storage.path={}", dir.join("data").display()))
             .arg(format!("--web.listen-address=127.0.0.1:{port}"))
