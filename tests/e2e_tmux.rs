@@ -52,6 +52,12 @@ async fn demo_create_link_ack_comment_reach_servicenow() {
             .unwrap()
     );
     tmux.wait_for("A-1042");
+    // The demo's live sources (Qualytics, Alertmanager) have newer anomalies: select the
+    // sample's A-1042 through the filter.
+    tmux.keys(&["/"]);
+    tmux.text("A-1042");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("A-1042 · ");
 
     // Create a ticket for the selected (newest) anomaly through the form.
     tmux.keys(&["c"]);

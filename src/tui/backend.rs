@@ -84,6 +84,12 @@ pub struct SourceHealth {
     pub next_poll_at: Option<Timestamp>,
     /// Failed polls in a row.
     pub failures: u32,
+    /// The write-back actions the source accepts (`acknowledge`, `unacknowledge`, `archive`,
+    /// `comment`; docs/sources.md §Write-back), as its ingester recorded them. Anything else
+    /// stays local, and the detail pane and the action's toast say so (`tui::writeback`).
+    pub capabilities: Vec<String>,
+    /// How long the silence of an acknowledge lasts (an Alertmanager source's `ack_ttl_secs`).
+    pub ack_ttl_secs: Option<u64>,
 }
 
 /// Health of the ServiceNow instance as the sync worker last saw it.

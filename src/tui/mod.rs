@@ -28,6 +28,7 @@ pub mod text;
 pub mod theme;
 pub mod ui;
 pub mod update;
+pub mod writeback;
 
 #[cfg(test)]
 mod fake;

@@ -377,6 +377,8 @@ fn failing_source(size: (u16, u16)) -> State {
         last_error: error.map(str::to_owned),
         next_poll_at: Some(ago(-240)),
         failures: if error.is_some() { 4 } else { 0 },
+        capabilities: Vec::new(),
+        ack_ttl_secs: None,
     };
     let sources = vec![
         health("alerts", "alertmanager", None),
@@ -418,6 +420,58 @@ fn sources_popup_shows_the_full_cause_and_fix() {
         let mut s = failing_source(size);
         s.toasts.clear();
         press(&mut s, [ch('S')]);
+        s
+    });
+}
+
+/// An Alertmanager anomaly just acknowledged: the detail says what its source takes back, the
+/// toast that the ack became a silence.
+#[test]
+fn alertmanager_ack_says_it_silenced_and_what_stays_local() {
+    both("writeback_alertmanager_ack", |size| {
+        let sources = vec![
+            source_health("alerts", "alertmanager"),
+            source_health("wh", "file"),
+        ];
+        let mut s = loaded_from("alerts", 5, sources, size);
+        s.connection = ConnectionStatus::Ok;
+        let req = s.busy_req();
+        let ids = vec![s.list.selected().unwrap().key.clone()];
+        // The detail reloads after the write (answered as from the store).
+        let effects = update(
+            &mut s,
+            Msg::Reply {
+                req,
+                reply: Reply::StatusSet {
+                    ids,
+                    status: crate::domain::Status::Acknowledged,
+                    result: Ok(1),
+                },
+            },
+        );
+        answer_detail(&mut s, &effects);
+        s
+    });
+}
+
+/// A file-source anomaly commented: kept local, and both the detail and the toast say so.
+#[test]
+fn file_source_comment_says_kept_local() {
+    both("writeback_file_comment", |size| {
+        let mut s = loaded_from("wh", 5, vec![source_health("wh", "file")], size);
+        s.connection = ConnectionStatus::Ok;
+        let req = s.busy_req();
+        let anomaly = s.list.selected().unwrap().key.clone();
+        update(
+            &mut s,
+            Msg::Reply {
+                req,
+                reply: Reply::Commented {
+                    anomaly,
+                    result: Ok(()),
+                },
+            },
+        );
         s
     });
 }

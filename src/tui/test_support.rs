@@ -242,3 +242,48 @@ pub fn text(state: &State) -> String {
     }
     out
 }
+
+/// A healthy source of `kind` with the capabilities its ingester records (an Alertmanager
+/// source's ack TTL: 4 h).
+pub fn source_health(name: &str, kind: &str) -> super::backend::SourceHealth {
+    let caps: &[&str] = match kind {
+        "alertmanager" => &["acknowledge", "unacknowledge", "archive"],
+        "qualytics" => &["acknowledge", "unacknowledge", "archive", "comment"],
+        _ => &[],
+    };
+    super::backend::SourceHealth {
+        name: name.into(),
+        kind: kind.into(),
+        ok: true,
+        last_success_at: Some(ago(30)),
+        last_error: None,
+        next_poll_at: Some(ago(-15)),
+        failures: 0,
+        capabilities: caps.iter().map(|c| (*c).to_owned()).collect(),
+        ack_ttl_secs: (kind == "alertmanager").then_some(4 * 3600),
+    }
+}
+
+/// `n` rows of source `source` (the rest as [`rows`]), the sources polled, the selected
+/// anomaly's detail loaded.
+pub fn loaded_from(
+    source: &str,
+    n: usize,
+    sources: Vec<super::backend::SourceHealth>,
+    size: (u16, u16),
+) -> State {
+    let mut s = state_with(0, size);
+    let list = rows(n)
+        .into_iter()
+        .map(|mut r| {
+            r.key = AnomalyKey::new(source, r.id.clone());
+            r.source = source.into();
+            r
+        })
+        .collect();
+    s.list.replace_rows(list);
+    s.sources = Some(sources);
+    let effects = update(&mut s, Msg::Tick);
+    answer_detail(&mut s, &effects);
+    s
+}

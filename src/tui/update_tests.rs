@@ -635,6 +635,8 @@ fn health(name: &str, ok: bool) -> super::backend::SourceHealth {
         }),
         next_poll_at: Some(ago(-240)),
         failures: if ok { 0 } else { 3 },
+        capabilities: Vec::new(),
+        ack_ttl_secs: None,
     }
 }
 
@@ -731,4 +733,78 @@ fn refresh_errors_name_the_failing_source() {
          links failed: request timed out after 90 s"
     );
     assert_eq!(s.toasts[0].level, super::state::Level::Error);
+}
+
+fn status_set(s: &mut State, ids: Vec<crate::domain::AnomalyKey>, status: Status) {
+    let req = s.busy_req();
+    let n = ids.len();
+    reply(
+        s,
+        req,
+        Reply::StatusSet {
+            ids,
+            status,
+            result: Ok(n),
+        },
+    );
+}
+
+#[test]
+fn action_toasts_say_what_the_source_took_and_what_stayed_local() {
+    let sources = || {
+        vec![
+            source_health("alerts", "alertmanager"),
+            source_health("qx", "qualytics"),
+            source_health("wh", "file"),
+        ]
+    };
+    let mut s = loaded_from("alerts", 3, sources(), (80, 24));
+    let key = s.list.selected().unwrap().key.clone();
+    status_set(&mut s, vec![key.clone()], Status::Acknowledged);
+    status_set(
+        &mut s,
+        vec![key.clone()],
+        Status::Archived(ArchiveReason::Resolved),
+    );
+    let req = s.busy_req();
+    reply(
+        &mut s,
+        req,
+        Reply::Commented {
+            anomaly: key.clone(),
+            result: Ok(()),
+        },
+    );
+    assert_eq!(
+        toasts(&s),
+        [
+            "1 anomaly acknowledged; silenced in alerts for 4h; notes queued",
+            "1 anomaly archived (Resolved); Alertmanager has no archive — kept local (its snowlink silence is expired); notes queued",
+            format!(
+                "comment on {} saved; kept local (alerts has no comment route); notes queued",
+                key.id
+            )
+            .as_str(),
+        ]
+    );
+
+    // A bulk action over several sources: one clause per source, none for one never read.
+    let mut s = loaded_from("wh", 3, sources(), (80, 24));
+    let keys = vec![
+        crate::domain::AnomalyKey::new("wh", "A-1000"),
+        crate::domain::AnomalyKey::new("wh", "A-1001"),
+        crate::domain::AnomalyKey::new("qx", "17"),
+        crate::domain::AnomalyKey::new("unread", "x"),
+    ];
+    status_set(&mut s, keys, Status::Acknowledged);
+    assert_eq!(
+        toasts(&s),
+        ["4 anomalies acknowledged; kept local (file source); written back to qx; notes queued"]
+    );
+
+    // Sources not polled yet: the toast says nothing it does not know.
+    let mut s = loaded(3, (80, 24));
+    let key = s.list.selected().unwrap().key.clone();
+    status_set(&mut s, vec![key], Status::Acknowledged);
+    assert_eq!(toasts(&s), ["1 anomaly acknowledged; notes queued"]);
 }

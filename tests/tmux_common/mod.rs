@@ -4,7 +4,11 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
+
+/// Tells apart the tmux servers of tests running side by side in one test binary.
+static NEXT_SERVER: AtomicUsize = AtomicUsize::new(0);
 
 /// Fails (never skips) when tmux is missing: a skipped test would prove nothing.
 pub fn require() {
@@ -30,7 +34,11 @@ impl Tmux {
     /// Runs `cmd` (a shell line) in a clean environment with its own HOME and XDG dirs.
     pub fn start(cmd: &str) -> Tmux {
         let home = tempfile::tempdir().unwrap();
-        let socket = format!("snowlink-e2e-{}", std::process::id());
+        let socket = format!(
+            "snowlink-e2e-{}-{}",
+            std::process::id(),
+            NEXT_SERVER.fetch_add(1, Ordering::Relaxed)
+        );
         let h = home.path().display().to_string();
         let line = format!(
             "env -i PATH=\"$PATH\" HOME={h} XDG_CONFIG_HOME={h}/c XDG_DATA_HOME={h}/d XDG_STATE_HOME={h}/s TERM=xterm-256color {cmd}"
@@ -80,6 +88,23 @@ impl Tmux {
             .output()
             .unwrap();
         String::from_utf8_lossy(&out.stdout).to_string()
+    }
+
+    /// The pid of the pane's command (`env` execs it, so the command itself), while it runs.
+    pub fn pane_pid(&self) -> Option<u32> {
+        let out = Command::new("tmux")
+            .args([
+                "-L",
+                &self.socket,
+                "display-message",
+                "-p",
+                "-t",
+                "0",
+                "#{pane_pid}",
+            ])
+            .output()
+            .ok()?;
+        String::from_utf8_lossy(&out.stdout).trim().parse().ok()
     }
 
     /// Polls until the pane shows `needle` (bounded: 60 s, for slow CI machines).

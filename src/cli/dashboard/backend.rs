@@ -2,6 +2,7 @@
 //! action goes through `ops` (the same code as the CLI) and the outbox; the embedded sync worker
 //! delivers. Errors become one display line naming the cause and the fix.
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
@@ -45,6 +46,9 @@ pub struct LiveBackend {
     refresh_sources: Option<SourceRefresh>,
     /// Bumped by the background ingester each time it commits rows: the list follows at once.
     source_writes: Option<Arc<tokio::sync::Mutex<tokio::sync::watch::Receiver<u64>>>>,
+    /// Each configured source's `ack_ttl_secs`, by name: the UI says how long an
+    /// acknowledge silences an alert.
+    ack_ttls: Arc<HashMap<String, u64>>,
     demo: bool,
 }
 
@@ -62,6 +66,7 @@ impl LiveBackend {
             sync_events,
             refresh_sources: None,
             source_writes: None,
+            ack_ttls: Arc::new(HashMap::new()),
             demo,
         }
     }
@@ -69,6 +74,17 @@ impl LiveBackend {
     /// What `r` runs to poll the sources (the ingester).
     pub fn with_source_refresh(mut self, refresh: SourceRefresh) -> Self {
         self.refresh_sources = Some(refresh);
+        self
+    }
+
+    /// The configured sources, for what the UI says about write-back (the ack TTL).
+    pub fn with_source_configs(mut self, sources: &[crate::config::SourceConfig]) -> Self {
+        self.ack_ttls = Arc::new(
+            sources
+                .iter()
+                .map(|s| (s.name.clone(), s.ack_ttl_secs))
+                .collect(),
+        );
         self
     }
 
@@ -325,6 +341,7 @@ impl Backend for LiveBackend {
 
     async fn sources(&self) -> Result<Vec<SourceHealth>, String> {
         let session = self.session.clone();
+        let ack_ttls = self.ack_ttls.clone();
         blocking(move || {
             let store = session.open_store().map_err(msg)?;
             let states = store.source_states().map_err(|e| e.to_string())?;
@@ -332,12 +349,16 @@ impl Backend for LiveBackend {
                 .into_iter()
                 .map(|s| SourceHealth {
                     ok: s.last_error.is_none(),
+                    ack_ttl_secs: (s.kind == "alertmanager")
+                        .then(|| ack_ttls.get(&s.source).copied())
+                        .flatten(),
                     name: s.source,
                     kind: s.kind,
                     last_success_at: s.last_success_at,
                     last_error: s.last_error,
                     next_poll_at: s.next_poll_at,
                     failures: s.failures,
+                    capabilities: s.capabilities,
                 })
                 .collect())
         })

@@ -1,5 +1,6 @@
 //! `snowlink demo`: the emulator on a free loopback port, the sample anomalies in a throwaway data
-//! dir, and the dashboard on top, signed in as the demo `itil` user.
+//! dir, the live demo sources (the Qualytics emulator and, when it is on PATH, a local
+//! Alertmanager: `demo_sources.rs`), and the dashboard on top, signed in as the demo `itil` user.
 
 use std::path::PathBuf;
 
@@ -11,6 +12,7 @@ use crate::ops::Session;
 use super::super::context::{Globals, client_for, report_outcome};
 use super::super::error::{CliError, CliResult};
 use super::super::exit::Exit;
+use super::demo_sources::DemoSources;
 
 /// The sample anomalies shipped with snowlink.
 const SAMPLE: &str = include_str!("../../../assets/anomalies.ndjson");
@@ -22,13 +24,25 @@ pub async fn run(globals: &Globals) -> CliResult<Exit> {
         .map_err(|e| CliError::other(format!("could not start the demo emulator: {e}")))?;
     let url = emulator.base_url();
     let dir = throwaway_dir()?;
-    let result = run_in(globals, &url, &dir).await;
+    let result = match DemoSources::start(&dir).await {
+        Ok(sources) => {
+            let result = run_in(globals, &url, &dir, &sources.config_toml()).await;
+            sources.stop().await;
+            result
+        }
+        Err(e) => Err(CliError::other(e)),
+    };
     emulator.shutdown().await;
     let _ = std::fs::remove_dir_all(&dir);
     result
 }
 
-async fn run_in(globals: &Globals, url: &str, dir: &std::path::Path) -> CliResult<Exit> {
+async fn run_in(
+    globals: &Globals,
+    url: &str,
+    dir: &std::path::Path,
+    live_sources: &str,
+) -> CliResult<Exit> {
     let sample = dir.join("anomalies.ndjson");
     std::fs::write(&sample, SAMPLE)?;
     let config_path = dir.join("config.toml");
@@ -46,7 +60,8 @@ poll_interval_secs = 30
 name = "warehouse-dq"
 kind = "file"
 path = "{}"
-"#,
+poll_secs = 1
+{live_sources}"#,
         sample.display()
     );
     // The file is ours, private and throwaway: parse it as a 0600 file.

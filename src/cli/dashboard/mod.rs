@@ -6,6 +6,7 @@ mod backend;
 mod background;
 mod create_wait;
 mod demo;
+mod demo_sources;
 
 use std::sync::Arc;
 
@@ -52,6 +53,7 @@ async fn run(
 ) -> CliResult<Exit> {
     let sources = config.sources(&crate::config::ProcessEnv);
     let mut background = background::start(&session, sources.clone()).await?;
+    let sources_for_ui = sources.clone();
     background.start_sources(&session.store_path, sources).await;
     let backend = LiveBackend::new(
         session,
@@ -67,6 +69,7 @@ async fn run(
         Box::pin(async move { refresh_all(&ingester).await })
     });
     let backend = backend
+        .with_source_configs(&sources_for_ui)
         .with_source_refresh(refresh)
         .with_source_writes(background.ingester.written());
     let options = DashboardOptions {

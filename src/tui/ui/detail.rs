@@ -10,6 +10,7 @@ use ratatui::widgets::{Paragraph, Wrap};
 use super::super::backend::AnomalyDetail;
 use super::super::state::{Pane, State};
 use super::super::text::short_time;
+use super::super::writeback::WriteBack;
 use super::widgets::pane_block;
 
 fn field<'a>(name: &'a str, value: String, state: &State) -> Line<'a> {
@@ -24,7 +25,7 @@ fn or_dash(v: Option<&str>) -> String {
         .map_or_else(|| "-".to_owned(), str::to_owned)
 }
 
-fn detail_lines<'a>(d: &'a AnomalyDetail, state: &State) -> Vec<Line<'a>> {
+fn detail_lines<'a>(d: &'a AnomalyDetail, source: &str, state: &State) -> Vec<Line<'a>> {
     let a = &d.anomaly;
     let t = &state.theme;
     let mut out = vec![
@@ -41,6 +42,12 @@ fn detail_lines<'a>(d: &'a AnomalyDetail, state: &State) -> Vec<Line<'a>> {
             },
             state,
         ),
+    ];
+    // What reaches the anomaly's own source and what stays local (once the source was read).
+    if let Some(wb) = WriteBack::of(state.sources.as_deref(), source) {
+        out.push(field("Write-back", wb.summary(), state));
+    }
+    out.extend([
         field(
             "Severity",
             a.severity.map_or_else(|| "-".to_owned(), |s| s.to_string()),
@@ -64,7 +71,7 @@ fn detail_lines<'a>(d: &'a AnomalyDetail, state: &State) -> Vec<Line<'a>> {
             state,
         ),
         field("URL", or_dash(d.url.as_deref()), state),
-    ];
+    ]);
     if !a.tags.is_empty() {
         out.push(field("Tags", a.tags.join(", "), state));
     }
@@ -129,7 +136,7 @@ pub fn render(state: &State, f: &mut Frame, area: Rect) {
         None => vec![Line::styled("no anomaly selected", t.dim)],
         Some(v) => {
             let mut lines = match &v.data {
-                Some(d) => detail_lines(d, state),
+                Some(d) => detail_lines(d, &v.key.source, state),
                 None => Vec::new(),
             };
             if let Some(e) = &v.error {

@@ -8,6 +8,7 @@ use super::super::effect::Effect;
 use super::super::msg::{Reply, ReqId};
 use super::super::popup::Popup;
 use super::super::state::{Level, State};
+use super::super::writeback::{LocalAction, WriteBack};
 use super::actions::update_list;
 use super::load_detail;
 
@@ -257,7 +258,15 @@ pub fn on_reply(state: &mut State, req: ReqId, reply: Reply) -> Vec<Effect> {
                     s => s.to_string().to_lowercase(),
                 };
                 let noun = if n == 1 { "anomaly" } else { "anomalies" };
-                state.toast(Level::Success, format!("{n} {noun} {what}; notes queued"));
+                let local = match status {
+                    Status::Acknowledged => writeback_notes(state, &ids, LocalAction::Acknowledge),
+                    Status::Archived(_) => writeback_notes(state, &ids, LocalAction::Archive),
+                    Status::Active => String::new(),
+                };
+                state.toast(
+                    Level::Success,
+                    format!("{n} {noun} {what}{local}; notes queued"),
+                );
                 after_write(state, &ids)
             }
             Err(e) => {
@@ -267,9 +276,11 @@ pub fn on_reply(state: &mut State, req: ReqId, reply: Reply) -> Vec<Effect> {
         },
         Reply::Commented { anomaly, result } => match result {
             Ok(()) => {
+                let local =
+                    writeback_notes(state, std::slice::from_ref(&anomaly), LocalAction::Comment);
                 state.toast(
                     Level::Success,
-                    format!("comment on {} saved; notes queued", anomaly.id),
+                    format!("comment on {} saved{local}; notes queued", anomaly.id),
                 );
                 after_write(state, &[anomaly])
             }
@@ -490,4 +501,19 @@ fn failed(state: &mut State, req: ReqId, e: &str) {
         Some(Popup::Comment(c)) if c.editing == Some(req) => c.editing = None,
         _ => {}
     }
+}
+
+/// What the sources of `keys` did with `action`, as `; <note>` clauses (one per distinct note):
+/// "; silenced in alerts for 4h", "; kept local (file source)". A source not read yet adds none.
+fn writeback_notes(state: &State, keys: &[AnomalyKey], action: LocalAction) -> String {
+    let mut notes: Vec<String> = Vec::new();
+    for key in keys {
+        if let Some(wb) = WriteBack::of(state.sources.as_deref(), &key.source) {
+            let note = wb.note(action);
+            if !notes.contains(&note) {
+                notes.push(note);
+            }
+        }
+    }
+    notes.iter().map(|n| format!("; {n}")).collect()
 }
