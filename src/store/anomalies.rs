@@ -391,7 +391,8 @@ impl Store {
     }
 
     /// The list rows whose revision is above `rev` (changed or new since a reader last looked),
-    /// and the highest revision now. `anomaly_rows_since(0)` lists everything.
+    /// and the highest revision now. `anomaly_rows_since(0)` lists everything. The rows come in
+    /// no particular order: the reader (the dashboard's list) sorts them its own way.
     pub fn anomaly_rows_since(&self, rev: i64) -> Result<(Vec<AnomalyRow>, i64), StoreError> {
         let top = self.max_rev()?;
         let mut rows = if rev == 0 {
@@ -405,49 +406,17 @@ impl Store {
             rows.map(|r| r?.into_row()).collect::<Result<Vec<_>>>()?
         };
         self.fill_link_counts(&mut rows)?;
-        sort_for_list(&mut rows);
         Ok((rows, top))
     }
 
-    /// Every list row, read as two halves of the rowid range at once (this connection and a
-    /// second, read-only one): decoding 100k rows is CPU work, and a dashboard's first frame
-    /// waits for it. A row written meanwhile may come now and again with the next update:
-    /// readers merge by key.
+    /// Every list row, in one scan of the table (a row written meanwhile may come now and
+    /// again with the next update: readers merge by key).
     fn all_rows(&self) -> Result<Vec<AnomalyRow>> {
-        let (lo, hi): (i64, i64) = self.conn.query_row(
-            "SELECT COALESCE(MIN(rowid), 0), COALESCE(MAX(rowid), 0) FROM anomalies",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )?;
-        let mid = lo + (hi - lo) / 2;
-        let sql = format!("SELECT {LIST_COLUMNS} FROM anomalies a WHERE a.rowid BETWEEN ?1 AND ?2");
-        let read = |conn: &rusqlite::Connection, from: i64, to: i64| -> Result<Vec<AnomalyRow>> {
-            let mut stmt = conn.prepare_cached(&sql)?;
-            let rows = stmt.query_map(params![from, to], raw_row)?;
-            rows.map(|r| r?.into_row()).collect()
-        };
-        let second = (hi - lo > 10_000 && self.path != std::path::Path::new(":memory:"))
-            .then(|| {
-                rusqlite::Connection::open_with_flags(
-                    &self.path,
-                    rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY
-                        | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
-                )
-                .ok()
-            })
-            .flatten();
-        let Some(second) = second else {
-            return read(&self.conn, lo, hi);
-        };
-        std::thread::scope(|scope| {
-            let upper = scope.spawn(move || read(&second, mid + 1, hi));
-            let mut rows = read(&self.conn, lo, mid)?;
-            let upper = upper
-                .join()
-                .map_err(|_| StoreError::Invalid("the second list reader stopped".into()))??;
-            rows.extend(upper);
-            Ok(rows)
-        })
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!("SELECT {LIST_COLUMNS} FROM anomalies a"))?;
+        let rows = stmt.query_map([], raw_row)?;
+        rows.map(|r| r?.into_row()).collect()
     }
 
     /// Link counts from one grouped read of the (small) links table, instead of a lookup per

@@ -49,6 +49,8 @@ pub struct LiveBackend {
     /// Each configured source's `ack_ttl_secs`, by name: the UI says how long an
     /// acknowledge silences an alert.
     ack_ttls: Arc<HashMap<String, u64>>,
+    /// The first list read, started early (see [`prefetch_list`]).
+    prefetch: Arc<Mutex<Option<ListPrefetch>>>,
     demo: bool,
 }
 
@@ -67,6 +69,7 @@ impl LiveBackend {
             refresh_sources: None,
             source_writes: None,
             ack_ttls: Arc::new(HashMap::new()),
+            prefetch: Arc::new(Mutex::new(None)),
             demo,
         }
     }
@@ -74,6 +77,14 @@ impl LiveBackend {
     /// What `r` runs to poll the sources (the ingester).
     pub fn with_source_refresh(mut self, refresh: SourceRefresh) -> Self {
         self.refresh_sources = Some(refresh);
+        self
+    }
+
+    /// The first list read, already under way.
+    pub fn with_prefetch(self, read: ListPrefetch) -> Self {
+        if let Ok(mut p) = self.prefetch.lock() {
+            *p = Some(read);
+        }
         self
     }
 
@@ -112,27 +123,50 @@ async fn blocking<T: Send + 'static>(
         .map_err(|e| format!("internal: store task stopped: {e}"))?
 }
 
+/// The first full list read, started before the dashboard's background work so the two
+/// overlap (the first frame waits for it).
+pub type ListPrefetch = tokio::task::JoinHandle<Result<(Vec<AnomalyRow>, i64), String>>;
+
+/// Starts reading every list row now, on a blocking thread.
+pub fn prefetch_list(session: &Session) -> ListPrefetch {
+    let path = session.store_path.clone();
+    tokio::task::spawn_blocking(move || {
+        let store = crate::store::Store::open(&path).map_err(|e| e.to_string())?;
+        read_list(&store, 0)
+    })
+}
+
+fn read_list(store: &crate::store::Store, rev: i64) -> Result<(Vec<AnomalyRow>, i64), String> {
+    let started = Instant::now();
+    let (rows, top) = store.anomaly_rows_since(rev).map_err(|e| e.to_string())?;
+    let rows: Vec<AnomalyRow> = rows.into_iter().map(list_row).collect();
+    tracing::debug!(
+        since = rev,
+        rows = rows.len(),
+        ms = started.elapsed().as_millis() as u64,
+        "list rows read"
+    );
+    Ok((rows, top))
+}
+
 impl Backend for LiveBackend {
     async fn anomalies(&self) -> Result<(Vec<AnomalyRow>, i64), String> {
-        // Everything, with the revision read first: a row written during the read has a higher
-        // one and comes with the next update.
+        // The prefetched read, once; then a fresh one. Either way the revision is read first:
+        // a row written during the read has a higher one and comes with the next update.
+        let prefetched = self.prefetch.lock().ok().and_then(|mut p| p.take());
+        if let Some(read) = prefetched {
+            return read
+                .await
+                .map_err(|e| format!("internal: store task stopped: {e}"))?;
+        }
         self.anomalies_since(0).await
     }
 
     async fn anomalies_since(&self, rev: i64) -> Result<(Vec<AnomalyRow>, i64), String> {
         let session = self.session.clone();
         blocking(move || {
-            let started = Instant::now();
             let store = session.open_store().map_err(msg)?;
-            let (rows, top) = store.anomaly_rows_since(rev).map_err(|e| e.to_string())?;
-            let rows: Vec<AnomalyRow> = rows.into_iter().map(list_row).collect();
-            tracing::debug!(
-                since = rev,
-                rows = rows.len(),
-                ms = started.elapsed().as_millis() as u64,
-                "list rows read"
-            );
-            Ok((rows, top))
+            read_list(&store, rev)
         })
         .await
     }

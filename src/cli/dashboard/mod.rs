@@ -52,6 +52,8 @@ async fn run(
     demo: bool,
 ) -> CliResult<Exit> {
     let sources = config.sources(&crate::config::ProcessEnv);
+    // The list read overlaps the background start (the first frame waits for it).
+    let prefetch = backend::prefetch_list(&session);
     let mut background = background::start(&session, sources.clone()).await?;
     let sources_for_ui = sources.clone();
     background.start_sources(&session.store_path, sources).await;
@@ -71,7 +73,8 @@ async fn run(
     let backend = backend
         .with_source_configs(&sources_for_ui)
         .with_source_refresh(refresh)
-        .with_source_writes(background.ingester.written());
+        .with_source_writes(background.ingester.written())
+        .with_prefetch(prefetch);
     let options = DashboardOptions {
         theme: config.file.ui.theme,
         keys: config.file.keys.clone(),
