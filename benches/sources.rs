@@ -73,6 +73,7 @@ impl Term {
     fn keys(&self, keys: &str) {
         Command::new("tmux")
             .args(["-L", &self.socket, "send-keys", "-t", "0", keys])
+            .stderr(std::process::Stdio::null())
             .status()
             .unwrap();
     }

@@ -339,6 +339,20 @@ async fn qualytics_is_paged_once_then_polled_for_new_anomalies_and_status_change
         "{new_one}"
     );
 
+    // Reactivated by a scan (archived → Active) and auto-resolved by a full scan: both are found
+    // by the re-poll and followed locally, as made by the source.
+    emu.reactivate(5).unwrap();
+    emu.auto_resolve(7).unwrap();
+    let fourth = load(&env).await;
+    assert_eq!(fourth["status_changes"], 2, "{fourth}");
+    let (_, five) = env.json(&["show", "5"]).await;
+    assert_eq!(five["status"], "active", "reactivated by a scan: {five}");
+    let (_, seven) = env.json(&["show", "7"]).await;
+    assert_eq!(
+        seven["status"], "archived:resolved",
+        "auto-resolved: {seven}"
+    );
+
     // A later poll reads the new ones and the open ones, never the archived history.
     emu.clear_requests();
     let third = load(&env).await;

@@ -100,58 +100,96 @@ fn source_error(src: &SourceConfig) -> impl Fn(SourceError) -> IngestError + '_ 
 fn read_ndjson(
     store: &mut Store,
     src: &SourceConfig,
-    mut cursor: Option<TailCursor>,
+    cursor: Option<TailCursor>,
     quiet_ok: bool,
     next_poll_at: Timestamp,
     committed: &dyn Fn(),
 ) -> Result<FileRead, IngestError> {
-    let mut out = FileRead::default();
+    // Parsing and storing overlap: a reader thread parses piece N+1 while this thread commits
+    // piece N (one piece in between at most, so memory stays bounded).
+    std::thread::scope(|scope| {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Piece, SourceError>>(1);
+        scope.spawn(move || parse_pieces(src, cursor, &tx));
+        let mut out = FileRead::default();
+        for piece in rx {
+            let Piece { read, no_progress } = piece.map_err(source_error(src))?;
+            if read.problems.iter().any(is_array_notice) {
+                // The file was replaced by a JSON array: read it as one from now on.
+                return read_array(store, src, None, next_poll_at, committed);
+            }
+            if no_progress && read.caught_up && read.problems.is_empty() && quiet_ok {
+                return Ok(out); // Nothing new (at most a partial line): nothing to write.
+            }
+            out.reset |= read.reset != crate::source::Reset::None;
+            out.bytes_read += read.bytes_read;
+            let next = FileCursor::Ndjson { tail: read.cursor };
+            let text =
+                serde_json::to_string(&next).map_err(|e| IngestError::Internal(e.to_string()))?;
+            // Without waiting for the disk: a piece lost to a power cut takes its cursor with
+            // it (one transaction), so it is simply read again.
+            let report = store.with_relaxed_sync(|store| {
+                store.apply_source_batch(
+                    &SourceBatch {
+                        source: &src.name,
+                        kind: "file",
+                        anomalies: &read.anomalies,
+                        form: RawForm::Record,
+                        resolved: &[],
+                        cursor: Some(&text),
+                        capabilities: &[],
+                        problems: read.problems.len(),
+                        last: read.caught_up,
+                        next_poll_at: Some(next_poll_at),
+                    },
+                    Timestamp::now(),
+                )
+            })?;
+            if report.changed() > 0 {
+                committed();
+            }
+            out.report.add(report);
+            out.problems.extend(read.problems);
+            if read.caught_up {
+                return Ok(out);
+            }
+        }
+        Err(IngestError::Internal(format!(
+            "source {}: the file reader stopped before the end of the file",
+            src.name
+        )))
+    })
+}
+
+/// One parsed piece of an NDJSON file, in file order.
+struct Piece {
+    read: crate::source::TailRead,
+    /// The piece did not move the cursor (nothing new, or one line longer than a piece).
+    no_progress: bool,
+}
+
+/// Parses the file from `cursor` piece by piece until it is caught up (or the receiver is gone:
+/// the writer stopped).
+fn parse_pieces(
+    src: &SourceConfig,
+    mut cursor: Option<TailCursor>,
+    tx: &std::sync::mpsc::SyncSender<Result<Piece, SourceError>>,
+) {
     let mut batch = BATCH_BYTES;
     loop {
-        let read = tail_ndjson_batch(&src.path, cursor.as_ref(), &src.limits(), batch)
-            .map_err(source_error(src))?;
-        if read.problems.iter().any(is_array_notice) {
-            // The file was replaced by a JSON array: read it as one from now on.
-            return read_array(store, src, None, next_poll_at, committed);
-        }
+        let read = match tail_ndjson_batch(&src.path, cursor.as_ref(), &src.limits(), batch) {
+            Ok(read) => read,
+            Err(e) => {
+                let _ = tx.send(Err(e));
+                return;
+            }
+        };
         let no_progress = Some(read.cursor.offset) == cursor.map(|c| c.offset)
             && read.reset == crate::source::Reset::None;
-        if no_progress && read.caught_up && read.problems.is_empty() && quiet_ok {
-            return Ok(out); // Nothing new (at most a partial line): nothing to write.
-        }
+        let last = read.caught_up || read.problems.iter().any(is_array_notice);
         let stalled = no_progress && !read.caught_up;
-        out.reset |= read.reset != crate::source::Reset::None;
-        out.bytes_read += read.bytes_read;
-        let next = FileCursor::Ndjson { tail: read.cursor };
-        let text =
-            serde_json::to_string(&next).map_err(|e| IngestError::Internal(e.to_string()))?;
-        // Without waiting for the disk: a piece lost to a power cut takes its cursor with it
-        // (one transaction), so it is simply read again.
-        let report = store.with_relaxed_sync(|store| {
-            store.apply_source_batch(
-                &SourceBatch {
-                    source: &src.name,
-                    kind: "file",
-                    anomalies: &read.anomalies,
-                    form: RawForm::Record,
-                    resolved: &[],
-                    cursor: Some(&text),
-                    capabilities: &[],
-                    problems: read.problems.len(),
-                    last: read.caught_up,
-                    next_poll_at: Some(next_poll_at),
-                },
-                Timestamp::now(),
-            )
-        })?;
-        if report.changed() > 0 {
-            committed();
-        }
-        out.report.add(report);
-        out.problems.extend(read.problems);
         cursor = Some(read.cursor);
-        if read.caught_up {
-            return Ok(out);
+        if tx.send(Ok(Piece { read, no_progress })).is_err() || last {
+            return;
         }
         if stalled {
             // One line longer than a piece: read it in one go (still under the file cap).

@@ -151,7 +151,8 @@ impl ListModel {
     /// the selected anomaly when it is still shown.
     pub fn replace_rows(&mut self, rows: Vec<AnomalyRow>) {
         let selected = self.selected().map(|r| r.key.clone());
-        self.hay = rows.iter().map(haystack).collect();
+        // Built when a filter needs it: 100k lower-cased copies cost the first frame ~30 ms.
+        self.hay.clear();
         self.index = rows
             .iter()
             .enumerate()
@@ -161,6 +162,9 @@ impl ListModel {
         let index = &self.index;
         self.marked.retain(|k| index.contains_key(k));
         self.fresh.retain(|k| index.contains_key(k));
+        if !self.filter.trim().is_empty() {
+            self.build_hay();
+        }
         self.resort();
         self.refilter_all();
         self.reselect(selected.as_ref());
@@ -188,11 +192,17 @@ impl ListModel {
                 if self.rows[at] == row {
                     continue;
                 }
-                let hay = haystack(&row);
-                let stays = compare(self.sort, &self.rows[at], &row) == Ordering::Equal
-                    && matches(&self.hay[at], &self.filter) == matches(&hay, &self.filter);
+                let same_match = if self.hay_ready() {
+                    let hay = haystack(&row);
+                    let same = matches(&self.hay[at], &self.filter) == matches(&hay, &self.filter);
+                    self.hay[at] = hay;
+                    same
+                } else {
+                    true // no filter: everything matches
+                };
+                let stays =
+                    compare(self.sort, &self.rows[at], &row) == Ordering::Equal && same_match;
                 self.rows[at] = row;
-                self.hay[at] = hay;
                 // A row added earlier in this batch is placed below with the other new ones.
                 if at < before {
                     if changed.insert(i) {
@@ -208,7 +218,9 @@ impl ListModel {
                 if mark_new {
                     self.fresh.insert(row.key.clone());
                 }
-                self.hay.push(haystack(&row));
+                if self.hay_ready() {
+                    self.hay.push(haystack(&row));
+                }
                 self.rows.push(row);
                 out.new += 1;
             }
@@ -231,7 +243,9 @@ impl ListModel {
         put.sort_unstable_by(|&a, &b| compare(sort, &rows[a as usize], &rows[b as usize]));
         insert_sorted(&mut self.order, &put, rows, sort);
         let (hay, filter) = (&self.hay, self.filter.as_str());
-        put.retain(|&i| matches(&hay[i as usize], filter));
+        if !filter.trim().is_empty() {
+            put.retain(|&i| matches(&hay[i as usize], filter));
+        }
         insert_sorted(&mut self.view, &put, rows, sort);
         // Follow the selected anomaly; when it is no longer shown, stay at the same place.
         if let Some(pos) = selected.as_ref().and_then(|k| self.position(k)) {
@@ -239,6 +253,17 @@ impl ListModel {
         }
         self.clamp_keep_offset();
         out
+    }
+
+    /// Whether `hay` holds every row's haystack (it is built only once a filter needs it).
+    fn hay_ready(&self) -> bool {
+        self.hay.len() == self.rows.len()
+    }
+
+    fn build_hay(&mut self) {
+        if !self.hay_ready() {
+            self.hay = self.rows.iter().map(haystack).collect();
+        }
     }
 
     /// Where `key` is in the filtered view (a binary search: the view is in sort order).
@@ -295,6 +320,9 @@ impl ListModel {
             return;
         }
         let selected = self.selected().map(|r| r.key.clone());
+        if !new.trim().is_empty() {
+            self.build_hay();
+        }
         if new.starts_with(&self.filter) && !self.filter.trim().is_empty() {
             let hay = &self.hay;
             self.view.retain(|&i| matches(&hay[i as usize], &new));
