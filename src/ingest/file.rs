@@ -17,8 +17,9 @@ use crate::store::{RawForm, SourceBatch, Store, UpsertReport};
 
 use super::error::IngestError;
 
-/// How much of an NDJSON file one piece reads: ~9,000 typical records, ~20 MB in memory.
-pub const BATCH_BYTES: u64 = 4 * 1024 * 1024;
+/// How much of an NDJSON file one piece reads: ~4,500 typical records, ~10 MB in memory (two
+/// pieces are in memory at once: one being parsed, one being stored).
+pub const BATCH_BYTES: u64 = 2 * 1024 * 1024;
 
 /// What the store keeps between reads of a file source.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
