@@ -1,4 +1,5 @@
-//! Reading anomaly sources into the store. A bad record is reported with its line and skipped;
+//! `snowlink load FILE`: one file read whole into the store under a source name (configured
+//! sources are read by the ingester, `src/ingest/`). A bad record is reported with its line and skipped;
 //! the rest loads. Every read is bounded by the source's caps (docs/formats.md, "Limits").
 
 use std::path::Path;
@@ -6,7 +7,6 @@ use std::path::Path;
 use jiff::Timestamp;
 use serde::Serialize;
 
-use crate::config::SourceConfig;
 use crate::source::{AnomalySource, FileSource, SourceLimits};
 use crate::store::{Store, UpsertReport};
 
@@ -28,11 +28,6 @@ pub struct SourceLoad {
 /// FILE`, which has no `[[sources]]` table).
 pub fn load_file(store: &mut Store, source: &str, path: &Path) -> OpsResult<SourceLoad> {
     load_with_limits(store, source, path, SourceLimits::default())
-}
-
-/// Loads a configured `[[sources]]` entry under its own caps.
-pub fn load_source(store: &mut Store, source: &SourceConfig) -> OpsResult<SourceLoad> {
-    load_with_limits(store, &source.name, &source.path, source.limits())
 }
 
 fn load_with_limits(

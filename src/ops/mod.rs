@@ -13,7 +13,7 @@ mod ticket_fields;
 mod triage;
 
 pub use error::{OpsError, OpsResult};
-pub use load::{SourceLoad, load_file, load_source};
+pub use load::{SourceLoad, load_file};
 pub use lookup::{NamedRef, search_groups, search_users};
 pub use policy::{DataPolicy, incident_data_policies};
 pub use session::Session;
