@@ -808,3 +808,23 @@ fn action_toasts_say_what_the_source_took_and_what_stayed_local() {
     status_set(&mut s, vec![key], Status::Acknowledged);
     assert_eq!(toasts(&s), ["1 anomaly acknowledged; notes queued"]);
 }
+
+#[test]
+fn ticket_form_defaults_follow_the_anomaly_severity() {
+    use crate::domain::Severity;
+    let form_levels = |s: &State| match &s.popup {
+        Some(Popup::Ticket(f)) => (f.impact, f.urgency),
+        other => panic!("no form: {other:?}"),
+    };
+    let mut s = loaded(3, (80, 24));
+    // A-1000 is critical: impact 1, urgency 1 (priority 1), not ServiceNow's 3/3 (5 - Planning).
+    press(&mut s, [ch('c'), ch('y')]);
+    assert_eq!(form_levels(&s), (1, 1));
+    press(&mut s, [key(KeyCode::Esc)]);
+    assert!(s.popup.is_none());
+    // The configured map wins.
+    s.ticket_defaults.set(Severity::Critical, 2, 1).unwrap();
+    press(&mut s, [ch('c'), ch('y')]);
+    assert_eq!(form_levels(&s), (2, 1));
+    assert_eq!(super::form::priority(2, 1), (2, "High"));
+}

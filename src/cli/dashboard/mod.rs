@@ -80,6 +80,7 @@ async fn run(
         keys: config.file.keys.clone(),
         no_color: globals.no_color || DashboardOptions::no_color_from_env(),
         banner,
+        ticket_defaults: config.file.ui.severity_impact_urgency,
     };
     let result = run_dashboard(backend, options).await;
     background.stop().await;
