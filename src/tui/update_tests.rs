@@ -828,3 +828,42 @@ fn ticket_form_defaults_follow_the_anomaly_severity() {
     assert_eq!(form_levels(&s), (2, 1));
     assert_eq!(super::form::priority(2, 1), (2, "High"));
 }
+
+#[test]
+fn linking_an_incident_already_linked_says_so_and_changes_nothing() {
+    let mut s = loaded(3, (80, 24));
+    let effects = press(&mut s, [ch('l'), ch('I')]);
+    let req = effects.last().unwrap().req().unwrap();
+    let found = super::backend::IncidentSummary {
+        sys_id: "sys-INC0010001".into(),
+        number: "INC0010001".into(),
+        short_description: "x".into(),
+        state: "In Progress".into(),
+        priority: "2 - High".into(),
+        assignment_group: String::new(),
+        assigned_to: String::new(),
+        active: true,
+    };
+    reply(&mut s, req, Reply::Incidents(Ok(vec![found])));
+    let effects = press(&mut s, [key(KeyCode::Enter)]);
+    assert!(effects.iter().all(|e| !e.is_write()), "{effects:?}");
+    assert!(s.popup.is_none());
+    assert_eq!(
+        s.toasts.last().unwrap().text,
+        "INC0010001 is already linked to A-1000; nothing changed"
+    );
+    // Typed by number (any case), without picking a search result: the same.
+    press(&mut s, [ch('l')]);
+    if let Some(Popup::Link(d)) = s.popup.as_mut() {
+        d.query = "inc0010002".into();
+    }
+    let effects = press(&mut s, [key(KeyCode::Enter)]);
+    assert!(effects.iter().all(|e| !e.is_write()), "{effects:?}");
+    assert!(
+        s.toasts
+            .last()
+            .unwrap()
+            .text
+            .starts_with("INC0010002 is already linked")
+    );
+}
