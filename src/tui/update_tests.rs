@@ -867,3 +867,27 @@ fn linking_an_incident_already_linked_says_so_and_changes_nothing() {
             .starts_with("INC0010002 is already linked")
     );
 }
+
+#[test]
+fn a_toast_says_when_queued_deliveries_went_out() {
+    let mut s = loaded(3, (80, 24));
+    let counts = |pending, failed| OutboxCounts {
+        pending,
+        failed,
+        ..Default::default()
+    };
+    s.outbox = Some(counts(3, 0));
+    let req = s.req();
+    reply(&mut s, req, Reply::Outbox(Ok(counts(1, 1))));
+    assert_eq!(
+        s.toasts.last().unwrap().text,
+        "1 queued delivery delivered to default"
+    );
+    let before = s.toasts.len();
+    // Unchanged counts, or a delivery that failed: no success toast.
+    let req = s.req();
+    reply(&mut s, req, Reply::Outbox(Ok(counts(1, 1))));
+    let req = s.req();
+    reply(&mut s, req, Reply::Outbox(Ok(counts(0, 2))));
+    assert_eq!(s.toasts.len(), before);
+}
