@@ -160,6 +160,7 @@ fn queue_in_process(setup: &Setup, plan: &[(String, String)]) {
         profile,
         user: "Bench".into(),
         url_template: None,
+        ticket_defaults: Default::default(),
         client: None,
     };
     for (id, text) in plan {

@@ -83,6 +83,9 @@ async fn dry_run_prints_payload_and_sends_nothing() {
     assert_eq!(exit_code(&out), 0, "{}", stderr(&out));
     assert_eq!(v["request"]["method"], "POST");
     assert_eq!(v["request"]["body"]["category"], "database");
+    // A-1002 is critical: without --impact/--urgency it is 1/1 (priority 1), not 3/3 (5).
+    assert_eq!(v["request"]["body"]["impact"], "1");
+    assert_eq!(v["request"]["body"]["urgency"], "1");
     assert!(
         v["request"]["body"]["description"]
             .as_str()

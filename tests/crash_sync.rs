@@ -51,6 +51,7 @@ fn comment_session(env: &TestEnv) -> snowlink::ops::Session {
         profile,
         user: "Crash Tester".into(),
         url_template: None,
+        ticket_defaults: Default::default(),
         client: None,
     }
 }

@@ -70,6 +70,8 @@ async fn demo_create_link_ack_comment_reach_servicenow() {
         .and_then(|s| s.split_whitespace().next())
         .unwrap()
         .to_string();
+    // The links pane shows the new incident's state at once, not "? unknown: not read yet".
+    tmux.wait_for(&format!("{number} New"));
     let created = get(&format!(
         "{base}/api/now/table/incident?sysparm_query=number={number}"
     ))

@@ -149,11 +149,13 @@ pub async fn session_only(
     } else {
         None
     };
+    let user = config.user(&ProcessEnv, &profile);
     let session = crate::ops::Session {
         store_path: paths.db_path.clone(),
         profile,
-        user: config.user(&ProcessEnv),
+        user,
         url_template: config.file.anomaly_url_template.clone(),
+        ticket_defaults: config.file.ui.severity_impact_urgency,
         client,
     };
     Ok((session, config))

@@ -29,7 +29,7 @@ pub async fn run(args: SyncArgs, globals: &Globals) -> CliResult<Exit> {
     let (paths, config) = globals.load_config()?;
     let profile = globals.profile(&config)?;
     let client = client_for(&profile).await?;
-    let mut opts = WorkerOptions::for_profile(&profile, &config.user(&ProcessEnv));
+    let mut opts = WorkerOptions::for_profile(&profile, &config.user(&ProcessEnv, &profile));
     if let Some(secs) = args.deadline {
         opts.once_deadline = Duration::from_secs(secs);
     }

@@ -76,8 +76,10 @@ async fn create(args: TicketCreateArgs, globals: &Globals) -> CliResult<Exit> {
     }
     draft.category = args.category;
     draft.subcategory = args.subcategory;
-    draft.impact = args.impact;
-    draft.urgency = args.urgency;
+    // Unset levels follow the anomaly's severity (config `[ui] severity_impact_urgency`).
+    let (impact, urgency) = session.ticket_defaults.get(stored.anomaly.severity);
+    draft.impact = args.impact.or(Some(impact));
+    draft.urgency = args.urgency.or(Some(urgency));
     draft.assignment_group = args
         .assignment_group
         .or_else(|| session.profile.assignment_group.clone());

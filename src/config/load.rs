@@ -266,6 +266,34 @@ move_down = ["j", "down"]
     }
 
     #[test]
+    fn severity_impact_urgency_is_validated_and_merged_over_the_defaults() {
+        use crate::domain::Severity;
+        let cfg = parse_str(
+            "[ui]\nseverity_impact_urgency = { high = [1, 2], info = [3, 2] }\n",
+            Path::new("c.toml"),
+        )
+        .unwrap();
+        let m = cfg.ui.severity_impact_urgency;
+        assert_eq!(m.get(Some(Severity::High)), (1, 2));
+        assert_eq!(m.get(Some(Severity::Info)), (3, 2));
+        assert_eq!(m.get(Some(Severity::Critical)), (1, 1), "left out: default");
+        let err = parse_err("[ui]\nseverity_impact_urgency = { crit = [1, 1] }\n");
+        assert!(
+            err.to_string()
+                .contains("unknown severity `crit`; use one of critical|high|medium|low|info"),
+            "{err}"
+        );
+        let err = parse_err("[ui]\nseverity_impact_urgency = { low = [4, 3] }\n");
+        assert!(
+            err.to_string()
+                .contains("severity_impact_urgency.low: impact must be 1, 2 or 3 (got 4)"),
+            "{err}"
+        );
+        let err = parse_err("[ui]\nseverity_impact_urgency = { low = [3] }\n");
+        assert!(err.to_string().contains("give [impact, urgency]"), "{err}");
+    }
+
+    #[test]
     fn ranges_and_source_kinds() {
         let err = parse_err("[instances.a]\nmax_in_flight = 65\n");
         assert!(err.to_string().contains(":2:"), "{err}");

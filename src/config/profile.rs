@@ -138,15 +138,18 @@ impl Config {
         self.build(name, ic, env, env_url)
     }
 
-    /// The name written into comment notes: `user`, else `$USER`, else `$LOGNAME`.
-    pub fn user(&self, env: &dyn Env) -> String {
+    /// The name written into comment notes: `user`, else `$USER`, else `$LOGNAME`, else the
+    /// selected profile's ServiceNow username, else the profile's name (`snowlink@prod`): a
+    /// note always names who or what wrote it.
+    pub fn user(&self, env: &dyn Env, profile: &Profile) -> String {
         self.file
             .user
             .clone()
             .filter(|u| !u.is_empty())
             .or_else(|| env.non_empty("USER"))
             .or_else(|| env.non_empty("LOGNAME"))
-            .unwrap_or_else(|| "unknown".to_owned())
+            .or_else(|| profile.username.clone().filter(|u| !u.is_empty()))
+            .unwrap_or_else(|| format!("snowlink@{}", profile.name))
     }
 
     /// `[[sources]]` with their paths made absolute (see [`Config::resolve_path`]).

@@ -65,11 +65,25 @@ fn no_error_variant_leaks_a_secret() {
 
 #[test]
 fn user_name_for_notes() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("c.toml");
+    std::fs::write(
+        &path,
+        "[instances.default]\nurl = \"https://a.service-now.com\"\nusername = \"svc.dq\"\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let mut cfg = Config::from_file(&path).unwrap();
+    let p = cfg.profile(None, &MapEnv::new()).unwrap();
     let env = MapEnv::new().with("USER", "alice").with("LOGNAME", "al");
-    let mut cfg = Config::default();
-    assert_eq!(cfg.user(&env), "alice");
-    assert_eq!(cfg.user(&MapEnv::new().with("LOGNAME", "al")), "al");
-    assert_eq!(cfg.user(&MapEnv::new()), "unknown");
+    assert_eq!(cfg.user(&env, &p), "alice");
+    assert_eq!(cfg.user(&MapEnv::new().with("LOGNAME", "al"), &p), "al");
+    // No $USER, no $LOGNAME, no `user`: the instance's ServiceNow username, never "unknown".
+    assert_eq!(cfg.user(&MapEnv::new(), &p), "svc.dq");
+    let mut nameless = p.clone();
+    nameless.username = None;
+    assert_eq!(cfg.user(&MapEnv::new(), &nameless), "snowlink@default");
     cfg.file.user = Some("On-call Bot".into());
-    assert_eq!(cfg.user(&env), "On-call Bot");
+    assert_eq!(cfg.user(&env, &p), "On-call Bot");
+    assert_eq!(cfg.user(&MapEnv::new(), &p), "On-call Bot");
 }

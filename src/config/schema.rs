@@ -10,6 +10,7 @@ use std::path::PathBuf;
 use secrecy::SecretString;
 use serde::{Deserialize, Deserializer};
 
+use crate::domain::{SEVERITY_EXPECTED, Severity, SeverityDefaults};
 use crate::source::{DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_RECORD_BYTES, SourceLimits};
 
 /// The whole config file.
@@ -426,6 +427,37 @@ fn positive_secs<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
 pub struct UiConfig {
     #[serde(default)]
     pub theme: Theme,
+    /// Default impact and urgency of a new ticket per anomaly severity (the form's, and
+    /// `snowlink ticket create` without `--impact`/`--urgency`); severities left out keep
+    /// theirs (critical 1/1, high 2/1, medium 2/2, low 3/3, info 3/3).
+    #[serde(default, deserialize_with = "severity_impact_urgency")]
+    pub severity_impact_urgency: SeverityDefaults,
+}
+
+/// `severity_impact_urgency = { critical = [1, 1], high = [2, 1] }`: known severities only,
+/// each value a pair of 1..=3.
+fn severity_impact_urgency<'de, D: Deserializer<'de>>(d: D) -> Result<SeverityDefaults, D::Error> {
+    use serde::de::Error;
+    let table = BTreeMap::<String, Vec<u8>>::deserialize(d)?;
+    let mut out = SeverityDefaults::default();
+    for (name, pair) in table {
+        let Some(sev) = Severity::ALL.into_iter().find(|s| s.as_str() == name) else {
+            return Err(D::Error::custom(format!(
+                "severity_impact_urgency: unknown severity `{name}`; use one of {SEVERITY_EXPECTED}"
+            )));
+        };
+        let [impact, urgency] = pair[..] else {
+            return Err(D::Error::custom(format!(
+                "severity_impact_urgency.{name}: give [impact, urgency], e.g. {name} = [2, 2]"
+            )));
+        };
+        out.set(sev, impact, urgency).map_err(|e| {
+            D::Error::custom(format!(
+                "severity_impact_urgency.{name}: {e}; 1 is high, 3 is low, e.g. {name} = [2, 2]"
+            ))
+        })?;
+    }
+    Ok(out)
 }
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]

@@ -19,5 +19,6 @@ pub use notes::{
 pub use parse::{FieldProblem, RecordError, anomaly_from_json, anomaly_from_value};
 pub use status::{ArchiveReason, SEVERITY_EXPECTED, STATUS_EXPECTED, Severity, Status};
 pub use ticket::{
-    DraftError, SHORT_DESCRIPTION_MAX, TicketDraft, default_short_description, truncate_chars,
+    DraftError, SHORT_DESCRIPTION_MAX, SeverityDefaults, TicketDraft, default_short_description,
+    truncate_chars,
 };

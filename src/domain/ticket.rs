@@ -5,6 +5,7 @@ use serde_json::{Map, Value};
 use super::anomaly::Anomaly;
 use super::description::{append_block, description_block, has_block};
 use super::notes::CORRELATION_DISPLAY;
+use super::status::Severity;
 
 /// Longest default short description, in characters.
 pub const SHORT_DESCRIPTION_MAX: usize = 160;
@@ -38,6 +39,49 @@ pub enum DraftError {
     EmptyTable,
     #[error("{field} must be 1, 2 or 3 (got {value})")]
     OutOfRange { field: &'static str, value: u8 },
+}
+
+/// The default impact and urgency of a ticket for each anomaly severity (config
+/// `[ui] severity_impact_urgency`; both the dashboard's form and `snowlink ticket create`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SeverityDefaults {
+    /// `(impact, urgency)`, indexed like [`Severity::ALL`]; each 1 (high) to 3 (low).
+    levels: [(u8, u8); 5],
+}
+
+impl Default for SeverityDefaults {
+    /// critical 1/1 (priority 1), high 2/1 (2), medium 2/2 (3), low 3/3 and info 3/3 (5).
+    fn default() -> Self {
+        SeverityDefaults {
+            levels: [(1, 1), (2, 1), (2, 2), (3, 3), (3, 3)],
+        }
+    }
+}
+
+impl SeverityDefaults {
+    /// `(impact, urgency)` for an anomaly of this severity; an anomaly without one gets
+    /// ServiceNow's own default, 3/3.
+    pub fn get(&self, severity: Option<Severity>) -> (u8, u8) {
+        severity
+            .and_then(|s| Severity::ALL.iter().position(|x| *x == s))
+            .and_then(|i| self.levels.get(i).copied())
+            .unwrap_or((3, 3))
+    }
+
+    /// Replaces one severity's levels; values outside 1..=3 are refused with the field named.
+    pub fn set(&mut self, severity: Severity, impact: u8, urgency: u8) -> Result<(), DraftError> {
+        for (field, value) in [("impact", impact), ("urgency", urgency)] {
+            if !(1..=3).contains(&value) {
+                return Err(DraftError::OutOfRange { field, value });
+            }
+        }
+        if let Some(i) = Severity::ALL.iter().position(|x| *x == severity)
+            && let Some(slot) = self.levels.get_mut(i)
+        {
+            *slot = (impact, urgency);
+        }
+        Ok(())
+    }
 }
 
 impl TicketDraft {
@@ -145,7 +189,6 @@ pub fn truncate_chars(s: &str, max: usize) -> String {
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
-    use crate::domain::status::Severity;
 
     #[test]
     fn a_description_that_already_has_the_block_is_kept_as_is() {
@@ -221,5 +264,26 @@ mod tests {
         assert!(!f.contains_key("impact"));
         let desc = f["description"].as_str().unwrap();
         assert!(desc.starts_with("Seen in nightly load.\n\n--- snowlink anomaly A-1 ---\n"));
+    }
+
+    #[test]
+    fn severity_defaults_never_leave_a_critical_anomaly_at_planning() {
+        let d = SeverityDefaults::default();
+        assert_eq!(d.get(Some(Severity::Critical)), (1, 1));
+        assert_eq!(d.get(Some(Severity::High)), (2, 1));
+        assert_eq!(d.get(Some(Severity::Medium)), (2, 2));
+        assert_eq!(d.get(Some(Severity::Low)), (3, 3));
+        assert_eq!(d.get(Some(Severity::Info)), (3, 3));
+        assert_eq!(d.get(None), (3, 3));
+        let mut d = d;
+        d.set(Severity::High, 1, 2).unwrap();
+        assert_eq!(d.get(Some(Severity::High)), (1, 2));
+        assert_eq!(
+            d.set(Severity::Low, 3, 0),
+            Err(DraftError::OutOfRange {
+                field: "urgency",
+                value: 0
+            })
+        );
     }
 }

@@ -18,6 +18,8 @@ pub struct Session {
     pub user: String,
     /// Global `anomaly_url_template`; the profile's own wins.
     pub url_template: Option<String>,
+    /// Default impact and urgency by severity (config `[ui] severity_impact_urgency`).
+    pub ticket_defaults: crate::domain::SeverityDefaults,
     pub client: Option<Client>,
 }
 

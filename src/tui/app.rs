@@ -36,6 +36,8 @@ pub struct DashboardOptions {
     pub no_color: bool,
     /// Shown at the left of the status bar, e.g. "DEMO · emulator on 127.0.0.1:8080".
     pub banner: Option<String>,
+    /// `ui.severity_impact_urgency`: the ticket form's default impact and urgency.
+    pub ticket_defaults: crate::domain::SeverityDefaults,
 }
 
 impl DashboardOptions {
@@ -55,6 +57,7 @@ pub fn initial_state<B: Backend>(
     let theme = Theme::new(options.theme, options.no_color);
     let mut state = State::new(backend.info(), keymap, theme, now);
     state.banner = options.banner.clone();
+    state.ticket_defaults = options.ticket_defaults;
     state.browser = std::env::var_os("BROWSER").is_some_and(|v| !v.is_empty());
     Ok(state)
 }

@@ -475,3 +475,16 @@ fn file_source_comment_says_kept_local() {
         s
     });
 }
+
+/// Issue 10 point 10: the description and comments keep their line breaks (blank lines too),
+/// times show how long ago they were, and each link names its instance.
+#[test]
+fn detail_keeps_description_lines_and_links_name_their_instance() {
+    let mut s = loaded(3, (120, 40));
+    let d = s.detail.as_mut().unwrap().data.as_mut().unwrap();
+    d.anomaly.description =
+        Some("Nightly load failed.\r\n\r\nSteps:\n1. rerun the job\n2. check nulls".into());
+    d.comments[0].text = "first line\nsecond line".into();
+    d.links[1].incident.instance = "prod-eu".into();
+    insta::assert_snapshot!("detail_multiline_120x40", draw(&s).backend());
+}

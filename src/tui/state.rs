@@ -90,6 +90,8 @@ pub struct State {
     pub keymap: Keymap,
     pub theme: Theme,
     pub banner: Option<String>,
+    /// The ticket form's default impact and urgency by severity (`[ui] severity_impact_urgency`).
+    pub ticket_defaults: crate::domain::SeverityDefaults,
     /// `$BROWSER` is set, so `open_browser` may run.
     pub browser: bool,
     pub now: Timestamp,
@@ -140,6 +142,7 @@ impl State {
             keymap,
             theme,
             banner: None,
+            ticket_defaults: Default::default(),
             browser: false,
             now,
             size: (80, 24),

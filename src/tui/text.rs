@@ -61,6 +61,20 @@ pub fn pad(s: &str, cells: usize) -> String {
 /// Data younger than this reads "just now" and never needs a redraw to stay true.
 pub const FRESH_SECS: i64 = 60;
 
+/// What quitting with deliveries still in the outbox prints (on stderr, after the terminal is
+/// restored): how many, and that they are not lost.
+pub fn queued_on_quit(n: usize) -> Option<String> {
+    match n {
+        0 => None,
+        1 => Some(
+            "1 delivery (note, link or create) is still queued; it will be delivered by the next `snowlink sync` or dashboard".to_owned(),
+        ),
+        n => Some(format!(
+            "{n} deliveries (notes, links, creates) are still queued; they will be delivered by the next `snowlink sync` or dashboard"
+        )),
+    }
+}
+
 /// `just now`, `5m ago`, `3h ago`, `2d ago`: minute granularity at least, so a stale label
 /// changes (and costs a redraw) at most once a minute.
 pub fn ago(then: Timestamp, now: Timestamp) -> String {
@@ -127,6 +141,13 @@ mod tests {
         let now: Timestamp = "2026-11-23T10:30:00Z".parse().unwrap();
         let at = |s: i64| Timestamp::from_second(now.as_second() - s).unwrap();
         assert_eq!(ago(at(5), now), "just now");
+        assert_eq!(queued_on_quit(0), None);
+        assert!(
+            queued_on_quit(1)
+                .unwrap()
+                .starts_with("1 delivery (note, link or create) is still queued; it will")
+        );
+        assert!(queued_on_quit(3).unwrap().starts_with("3 deliveries (notes, links, creates) are still queued; they will be delivered by the next `snowlink sync` or dashboard"));
         assert_eq!(ago(at(61), now), "1m ago");
         assert_eq!(ago(at(7200), now), "2h ago");
         assert_eq!(ago(at(3 * 86_400), now), "3d ago");

@@ -808,3 +808,86 @@ fn action_toasts_say_what_the_source_took_and_what_stayed_local() {
     status_set(&mut s, vec![key], Status::Acknowledged);
     assert_eq!(toasts(&s), ["1 anomaly acknowledged; notes queued"]);
 }
+
+#[test]
+fn ticket_form_defaults_follow_the_anomaly_severity() {
+    use crate::domain::Severity;
+    let form_levels = |s: &State| match &s.popup {
+        Some(Popup::Ticket(f)) => (f.impact, f.urgency),
+        other => panic!("no form: {other:?}"),
+    };
+    let mut s = loaded(3, (80, 24));
+    // A-1000 is critical: impact 1, urgency 1 (priority 1), not ServiceNow's 3/3 (5 - Planning).
+    press(&mut s, [ch('c'), ch('y')]);
+    assert_eq!(form_levels(&s), (1, 1));
+    press(&mut s, [key(KeyCode::Esc)]);
+    assert!(s.popup.is_none());
+    // The configured map wins.
+    s.ticket_defaults.set(Severity::Critical, 2, 1).unwrap();
+    press(&mut s, [ch('c'), ch('y')]);
+    assert_eq!(form_levels(&s), (2, 1));
+    assert_eq!(super::form::priority(2, 1), (2, "High"));
+}
+
+#[test]
+fn linking_an_incident_already_linked_says_so_and_changes_nothing() {
+    let mut s = loaded(3, (80, 24));
+    let effects = press(&mut s, [ch('l'), ch('I')]);
+    let req = effects.last().unwrap().req().unwrap();
+    let found = super::backend::IncidentSummary {
+        sys_id: "sys-INC0010001".into(),
+        number: "INC0010001".into(),
+        short_description: "x".into(),
+        state: "In Progress".into(),
+        priority: "2 - High".into(),
+        assignment_group: String::new(),
+        assigned_to: String::new(),
+        active: true,
+    };
+    reply(&mut s, req, Reply::Incidents(Ok(vec![found])));
+    let effects = press(&mut s, [key(KeyCode::Enter)]);
+    assert!(effects.iter().all(|e| !e.is_write()), "{effects:?}");
+    assert!(s.popup.is_none());
+    assert_eq!(
+        s.toasts.last().unwrap().text,
+        "INC0010001 is already linked to A-1000; nothing changed"
+    );
+    // Typed by number (any case), without picking a search result: the same.
+    press(&mut s, [ch('l')]);
+    if let Some(Popup::Link(d)) = s.popup.as_mut() {
+        d.query = "inc0010002".into();
+    }
+    let effects = press(&mut s, [key(KeyCode::Enter)]);
+    assert!(effects.iter().all(|e| !e.is_write()), "{effects:?}");
+    assert!(
+        s.toasts
+            .last()
+            .unwrap()
+            .text
+            .starts_with("INC0010002 is already linked")
+    );
+}
+
+#[test]
+fn a_toast_says_when_queued_deliveries_went_out() {
+    let mut s = loaded(3, (80, 24));
+    let counts = |pending, failed| OutboxCounts {
+        pending,
+        failed,
+        ..Default::default()
+    };
+    s.outbox = Some(counts(3, 0));
+    let req = s.req();
+    reply(&mut s, req, Reply::Outbox(Ok(counts(1, 1))));
+    assert_eq!(
+        s.toasts.last().unwrap().text,
+        "1 queued delivery delivered to default"
+    );
+    let before = s.toasts.len();
+    // Unchanged counts, or a delivery that failed: no success toast.
+    let req = s.req();
+    reply(&mut s, req, Reply::Outbox(Ok(counts(1, 1))));
+    let req = s.req();
+    reply(&mut s, req, Reply::Outbox(Ok(counts(0, 2))));
+    assert_eq!(s.toasts.len(), before);
+}

@@ -317,7 +317,9 @@ impl Backend for LiveBackend {
             }
         };
         self.queued();
-        super::create_wait::await_create(&self.session, id, events).await
+        let inc = super::create_wait::await_create(&self.session, id, events).await?;
+        self.read_new_incident(&inc).await;
+        Ok(inc)
     }
 
     async fn link(&self, key: &AnomalyKey, sys_id_or_number: &str) -> Result<IncidentRef, String> {
@@ -480,6 +482,39 @@ impl LiveBackend {
             }
             _ => ConnectionStatus::Unreachable(line),
         }
+    }
+
+    /// Reads a just-created incident once and stores its state on the link, so the links
+    /// pane shows `New  4 - Low` at once instead of "not read yet" until the next link poll.
+    /// Best effort: on any failure the link poller reads it later, as before.
+    async fn read_new_incident(&self, inc: &IncidentRef) {
+        let Ok(client) = self.session.client() else {
+            return;
+        };
+        let Ok(rec) = client.get_incident(&inc.sys_id).await else {
+            return;
+        };
+        let get = |f: &str| rec.display(f).filter(|v| !v.is_empty()).map(str::to_string);
+        let state = crate::domain::IncidentState {
+            state: get("state"),
+            priority: get("priority"),
+            assignment_group: get("assignment_group"),
+            assigned_to: get("assigned_to"),
+        };
+        let (session, inc) = (self.session.clone(), inc.clone());
+        let _ = blocking(move || {
+            let mut store = session.open_store().map_err(msg)?;
+            store
+                .update_link_state(
+                    &inc.instance,
+                    &inc.sys_id,
+                    None,
+                    &state,
+                    jiff::Timestamp::now(),
+                )
+                .map_err(|e| e.to_string())
+        })
+        .await;
     }
 
     fn info_now(&self) -> BackendInfo {

@@ -72,6 +72,7 @@ poll_secs = 1
         store_path: dir.join("snowlink.db"),
         user: "Demo Engineer".into(),
         url_template: config.file.anomaly_url_template.clone(),
+        ticket_defaults: config.file.ui.severity_impact_urgency,
         profile,
         client: Some(client),
     };

@@ -51,6 +51,7 @@ async fn run(
     banner: Option<String>,
     demo: bool,
 ) -> CliResult<Exit> {
+    let store_path = session.store_path.clone();
     let sources = config.sources(&crate::config::ProcessEnv);
     // The list read overlaps the background start (the first frame waits for it).
     let prefetch = backend::prefetch_list(&session);
@@ -80,10 +81,23 @@ async fn run(
         keys: config.file.keys.clone(),
         no_color: globals.no_color || DashboardOptions::no_color_from_env(),
         banner,
+        ticket_defaults: config.file.ui.severity_impact_urgency,
     };
     let result = run_dashboard(backend, options).await;
     background.stop().await;
     result.map_err(|e| CliError::other(format!("dashboard: {e}")))?;
+    // The terminal is restored: say what is still waiting in the outbox (not lost).
+    let queued = tokio::task::spawn_blocking(move || {
+        crate::store::Store::open(&store_path)
+            .and_then(|s| s.outbox_counts(jiff::Timestamp::now()))
+            .map(|c| c.pending + c.in_flight + c.paused)
+    })
+    .await;
+    if let Ok(Ok(n)) = queued
+        && let Some(line) = crate::tui::text::queued_on_quit(n)
+    {
+        super::output::errln!("snowlink: {line}");
+    }
     Ok(Exit::Ok)
 }
 

@@ -9,7 +9,7 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use super::super::backend::AnomalyDetail;
 use super::super::state::{Pane, State};
-use super::super::text::short_time;
+use super::super::text::{ago, short_time};
 use super::super::writeback::WriteBack;
 use super::widgets::pane_block;
 
@@ -18,6 +18,22 @@ fn field<'a>(name: &'a str, value: String, state: &State) -> Line<'a> {
         Span::styled(format!("{name}: "), state.theme.dim),
         Span::raw(value),
     ])
+}
+
+/// `11-23 10:30 (2h ago)`: the absolute time with the relative one beside it.
+fn when(at: Option<jiff::Timestamp>, state: &State) -> String {
+    match at {
+        Some(t) => format!("{} ({})", short_time(at), ago(t, state.now)),
+        None => short_time(at),
+    }
+}
+
+/// Text that keeps its own line breaks (blank lines too), each line indented by `indent`.
+fn multiline<'a>(first: String, text: &str, indent: &str) -> Vec<Line<'a>> {
+    let mut lines = text.lines();
+    let mut out = vec![Line::raw(format!("{first}{}", lines.next().unwrap_or("")))];
+    out.extend(lines.map(|l| Line::raw(format!("{indent}{l}"))));
+    out
 }
 
 fn or_dash(v: Option<&str>) -> String {
@@ -67,7 +83,10 @@ fn detail_lines<'a>(d: &'a AnomalyDetail, source: &str, state: &State) -> Vec<Li
         ),
         field(
             "Detected",
-            format!("{} UTC", short_time(a.detected_at)),
+            match a.detected_at {
+                Some(t) => format!("{} UTC ({})", short_time(a.detected_at), ago(t, state.now)),
+                None => short_time(None),
+            },
             state,
         ),
         field("URL", or_dash(d.url.as_deref()), state),
@@ -80,6 +99,7 @@ fn detail_lines<'a>(d: &'a AnomalyDetail, source: &str, state: &State) -> Vec<Li
     }
     if let Some(desc) = a.description.as_deref().filter(|s| !s.trim().is_empty()) {
         out.push(Line::styled("Description:", t.dim));
+        // The description's own line breaks and blank lines are kept (`\r\n` too).
         out.extend(desc.lines().map(|l| Line::raw(format!("  {l}"))));
     }
     out.push(Line::styled(
@@ -100,12 +120,12 @@ fn detail_lines<'a>(d: &'a AnomalyDetail, source: &str, state: &State) -> Vec<Li
         t.dim,
     ));
     for c in &d.comments {
-        out.push(Line::raw(format!(
-            "  {} {}: {}",
-            short_time(Some(c.at)),
-            c.author,
-            c.text
-        )));
+        // A comment written in `$EDITOR` keeps its lines.
+        out.extend(multiline(
+            format!("  {} {}: ", when(Some(c.at), state), c.author),
+            &c.text,
+            "    ",
+        ));
     }
     out.push(Line::styled(
         format!("History ({}):", d.history.len()),
@@ -114,7 +134,7 @@ fn detail_lines<'a>(d: &'a AnomalyDetail, source: &str, state: &State) -> Vec<Li
     for h in &d.history {
         out.push(Line::raw(format!(
             "  {} {} → {} by {}",
-            short_time(Some(h.at)),
+            when(Some(h.at), state),
             h.from,
             h.to,
             h.by

@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! ▌INC0010001  In Progress  2 - High
-//!    Database · Ann Admin · updated 5m ago
+//!    prod · Database · Ann Admin · updated 5m ago
 //! ```
 //! A link that could not be read says "unknown" and why; a broken one (404) says so in text.
 
@@ -81,7 +81,11 @@ fn link_lines(l: &Link, selected: bool, state: &State, width: usize) -> [Line<'s
     let room = width.saturating_sub(3 + 3 + super::super::text::width(&age));
     let mut second = vec![
         Span::raw("   "),
-        Span::styled(fit(&format!("{group} · {who}"), room).into_owned(), t.dim),
+        // The instance first: with several profiles, a number alone is ambiguous.
+        Span::styled(
+            fit(&format!("{} · {group} · {who}", l.incident.instance), room).into_owned(),
+            t.dim,
+        ),
         Span::styled(" · ", t.dim),
         Span::styled(age, if stale { t.warn } else { t.dim }),
     ];

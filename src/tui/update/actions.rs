@@ -141,6 +141,8 @@ pub(super) fn open_ticket_form(state: &mut State, confirmed: bool) -> Vec<Effect
         return Vec::new();
     }
     let mut form = TicketForm::new(key, detail, &state.info.user);
+    // A critical anomaly must not start at priority 5: the levels follow its severity.
+    (form.impact, form.urgency) = state.ticket_defaults.get(detail.anomaly.severity);
     let req = state.req();
     form.category.req = Some(req);
     state.popup = Some(Popup::Ticket(Box::new(form)));

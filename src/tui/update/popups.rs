@@ -237,6 +237,22 @@ fn link_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
                 .results
                 .get(d.selected)
                 .map_or_else(|| incident.clone(), |r| r.number.clone());
+            // Linking again changes nothing; say so instead of a success toast.
+            if let [only] = targets.as_slice()
+                && let Some(l) = state.links().iter().find(|l| {
+                    &l.anomaly == only
+                        && (l.incident.sys_id == incident
+                            || l.incident.number.eq_ignore_ascii_case(&label))
+                })
+            {
+                let msg = format!(
+                    "{} is already linked to {}; nothing changed",
+                    l.incident.number, only.id
+                );
+                state.popup = None;
+                state.toast(Level::Info, msg);
+                return Vec::new();
+            }
             if targets.len() > 1 {
                 state.popup = Some(Popup::Confirm(Confirm {
                     question: format!(

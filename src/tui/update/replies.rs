@@ -102,6 +102,25 @@ pub fn on_reply(state: &mut State, req: ReqId, reply: Reply) -> Vec<Effect> {
                 _ => false,
             };
             let ok = result.is_ok();
+            // Queued deliveries that left the outbox without failing were delivered: say so
+            // (the status bar's count alone is easy to miss).
+            if let (Ok(new), Some(old)) = (&result, &state.outbox) {
+                let gone = old.pending.saturating_sub(new.pending);
+                let failed =
+                    new.failed.saturating_sub(old.failed) + new.dead.saturating_sub(old.dead);
+                let delivered = gone.saturating_sub(failed);
+                if delivered > 0 {
+                    let what = if delivered == 1 {
+                        "1 queued delivery".to_owned()
+                    } else {
+                        format!("{delivered} queued deliveries")
+                    };
+                    state.toast(
+                        Level::Success,
+                        format!("{what} delivered to {}", state.info.instance),
+                    );
+                }
+            }
             match result {
                 Ok(c) if state.outbox.as_ref() != Some(&c) => state.outbox = Some(c),
                 Ok(_) => state.dirty = dirty_before,
