@@ -249,7 +249,8 @@ impl Backend for LiveBackend {
                 None
             };
             Ok(OutboxCounts {
-                pending: counts.pending + counts.waiting + counts.in_flight + counts.paused,
+                // `pending` already counts the waiting ones (backing off, rate limited).
+                pending: counts.pending + counts.in_flight + counts.paused,
                 failed: counts.failed,
                 dead: counts.dead,
                 paused: paused.or(waiting_error),
