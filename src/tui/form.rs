@@ -158,6 +158,14 @@ pub struct TicketForm {
 
 use super::line_edit::area;
 
+/// The description wraps long lines and opens at its top (it is read before it is edited).
+fn description_area(text: &str) -> TextArea<'static> {
+    let mut ta = area(text, true);
+    ta.move_cursor(ratatui_textarea::CursorMove::Top);
+    ta.move_cursor(ratatui_textarea::CursorMove::Head);
+    ta
+}
+
 impl TicketForm {
     /// Prefilled from the anomaly: the default short description, the anomaly's own description
     /// followed by its block, impact and urgency 3 (ServiceNow's defaults), caller = the user.
@@ -170,7 +178,7 @@ impl TicketForm {
             focus: Field::Short,
             table: 0,
             short: area(&default_short_description(&detail.anomaly), false),
-            description: area(&description, true),
+            description: description_area(&description),
             category: Picker::default(),
             subcategory: Picker::default(),
             impact: 3,
@@ -202,7 +210,7 @@ impl TicketForm {
     }
 
     pub fn set_description(&mut self, text: &str) {
-        self.description = area(text, true);
+        self.description = description_area(text);
     }
 
     /// Inline validation: every problem, tied to its field.
