@@ -180,7 +180,16 @@ fn field_key(state: &mut State, form: &mut TicketForm, key: KeyEvent) -> Vec<Eff
             }
             Vec::new()
         }
-        Field::Group => lookup_key(state, &mut form.group, key, Scope::Groups),
+        Field::Group => {
+            let before = form.group.chosen.clone();
+            let effects = lookup_key(state, &mut form.group, key, Scope::Groups);
+            if form.group.chosen != before && form.assignee.chosen.is_none() {
+                // Another group: its members replace the previous list on the next focus.
+                form.assignee.results.clear();
+                form.assignee.req = None;
+            }
+            effects
+        }
         Field::Assignee => {
             if key.code == KeyCode::Char('g') && key.modifiers.contains(KeyModifiers::CONTROL) {
                 if form.group.chosen.is_none() {
