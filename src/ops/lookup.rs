@@ -34,6 +34,37 @@ pub async fn search_users(client: &Client, text: &str) -> OpsResult<Vec<NamedRef
     named(client, "sys_user", q, "name").await
 }
 
+/// Active members of the group `group` (a sys_id) whose name contains `text` (all members for an
+/// empty text), by name: `sys_user_grmember` rows with `group=<sys_id>`, the `user` reference
+/// and its dot-walked `user.name`.
+pub async fn search_group_members(
+    client: &Client,
+    group: &str,
+    text: &str,
+) -> OpsResult<Vec<NamedRef>> {
+    let t = text.trim();
+    let mut q = Query::new().eq("group", group).eq("user.active", "true");
+    if !t.is_empty() {
+        q = q.like("user.name", t);
+    }
+    let params = ListParams::new()
+        .query(q.order_by("user.name"))
+        .fields(&["user", "user.name"])
+        .limit(LIMIT)
+        .display(DisplayValue::False)
+        .exclude_reference_link(true);
+    let page = client.list("sys_user_grmember", &params).await?;
+    Ok(page
+        .records
+        .iter()
+        .map(|r| NamedRef {
+            sys_id: r.str("user").to_string(),
+            name: r.str("user.name").to_string(),
+        })
+        .filter(|r| !r.sys_id.is_empty())
+        .collect())
+}
+
 async fn named(client: &Client, table: &str, q: Query, label: &str) -> OpsResult<Vec<NamedRef>> {
     let params = ListParams::new()
         .query(q)

@@ -14,7 +14,7 @@ mod triage;
 
 pub use error::{OpsError, OpsResult};
 pub use load::{SourceLoad, load_file};
-pub use lookup::{NamedRef, search_groups, search_users};
+pub use lookup::{NamedRef, search_group_members, search_groups, search_users};
 pub use policy::{DataPolicy, incident_data_policies};
 pub use session::Session;
 pub use ticket::{

@@ -180,14 +180,7 @@ async fn perform_local(
                 .collect()
         }
         Effect::OpenEditor { req, text } => {
-            let Some(editor) = local::editor_from_env() else {
-                return vec![Msg::Reply {
-                    req,
-                    reply: Reply::Edited(Err(
-                        "set $EDITOR (or $VISUAL) to edit in an editor".to_owned()
-                    )),
-                }];
-            };
+            let editor = local::editor_from_env();
             // The event stream's reader thread would steal the editor's keystrokes: drop it
             // (which stops the thread); its replacement starts reading only when next polled.
             drop(std::mem::replace(events, EventStream::new()));
@@ -198,9 +191,12 @@ async fn perform_local(
                 Err(e) => Err(format!("could not suspend the terminal: {e}")),
             };
             if let Err(e) = guard.resume() {
-                return vec![Msg::LocalError(format!(
-                    "could not restore the terminal: {e}"
-                ))];
+                // Try once more: a half-restored terminal (cooked mode, main screen) is unusable.
+                if let Err(e2) = guard.resume() {
+                    return vec![Msg::LocalError(format!(
+                        "could not restore the terminal: {e}; {e2}"
+                    ))];
+                }
             }
             let mut out = vec![Msg::Reply {
                 req,

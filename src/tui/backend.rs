@@ -161,6 +161,13 @@ pub trait Backend: Send + Sync + 'static {
         &self,
         text: &str,
     ) -> impl Future<Output = Result<Vec<NamedRef>, String>> + Send;
+    /// Members of the assignment group `group` (a sys_id) whose name contains `text`; every
+    /// member for an empty text (ServiceNow's `sys_user_grmember`).
+    fn group_members(
+        &self,
+        group: &str,
+        text: &str,
+    ) -> impl Future<Output = Result<Vec<NamedRef>, String>> + Send;
     /// By number or by text.
     fn search_incidents(
         &self,

@@ -37,9 +37,11 @@ pub enum Effect {
         req: ReqId,
         text: String,
     },
+    /// Users by name; only the members of `group` (a sys_id) when set.
     SearchUsers {
         req: ReqId,
         text: String,
+        group: Option<String>,
     },
     SearchIncidents {
         req: ReqId,

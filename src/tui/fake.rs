@@ -117,6 +117,11 @@ impl Backend for FakeBackend {
         Ok(Vec::new())
     }
 
+    async fn group_members(&self, group: &str, text: &str) -> Result<Vec<NamedRef>, String> {
+        self.record(format!("members {group} {text}"));
+        Ok(Vec::new())
+    }
+
     async fn search_incidents(&self, text: &str) -> Result<Vec<IncidentSummary>, String> {
         self.record(format!("incidents {text}"));
         Ok(self

@@ -111,6 +111,8 @@ pub struct Lookup {
     pub chosen: Option<NamedRef>,
     pub req: Option<ReqId>,
     pub error: Option<String>,
+    /// Assignee only: list every user, not only the chosen group's members (`ctrl-g`).
+    pub all_users: bool,
 }
 
 impl Lookup {
@@ -148,10 +150,20 @@ pub struct TicketForm {
     pub editing: Option<ReqId>,
     /// The last submit error from the backend.
     pub error: Option<String>,
+    /// The draft as the form opened; `esc` closes at once while the draft still equals it.
+    pub initial: TicketDraft,
+    /// `esc` on a changed form asks first: discard the edits or keep editing.
+    pub confirm_discard: bool,
 }
 
-fn area(text: &str) -> TextArea<'static> {
-    TextArea::new(text.lines().map(str::to_owned).collect())
+use super::line_edit::area;
+
+/// The description wraps long lines and opens at its top (it is read before it is edited).
+fn description_area(text: &str) -> TextArea<'static> {
+    let mut ta = area(text, true);
+    ta.move_cursor(ratatui_textarea::CursorMove::Top);
+    ta.move_cursor(ratatui_textarea::CursorMove::Head);
+    ta
 }
 
 impl TicketForm {
@@ -160,24 +172,33 @@ impl TicketForm {
     pub fn new(key: AnomalyKey, detail: &AnomalyDetail, user: &str) -> TicketForm {
         let draft = TicketDraft::for_anomaly(&detail.anomaly);
         let description = draft.full_description(&detail.anomaly, detail.url.as_deref());
-        TicketForm {
+        let mut form = TicketForm {
             key,
             anomaly_id: detail.anomaly.id.clone(),
             focus: Field::Short,
             table: 0,
-            short: area(&default_short_description(&detail.anomaly)),
-            description: area(&description),
+            short: area(&default_short_description(&detail.anomaly), false),
+            description: description_area(&description),
             category: Picker::default(),
             subcategory: Picker::default(),
             impact: 3,
             urgency: 3,
             group: Lookup::default(),
             assignee: Lookup::default(),
-            caller: area(user),
+            caller: area(user, false),
             submitting: None,
             editing: None,
             error: None,
-        }
+            initial: draft,
+            confirm_discard: false,
+        };
+        form.initial = form.draft();
+        form
+    }
+
+    /// Whether the user changed anything since the form opened.
+    pub fn changed(&self) -> bool {
+        self.draft() != self.initial
     }
 
     pub fn short_text(&self) -> String {
@@ -189,7 +210,7 @@ impl TicketForm {
     }
 
     pub fn set_description(&mut self, text: &str) {
-        self.description = area(text);
+        self.description = description_area(text);
     }
 
     /// Inline validation: every problem, tied to its field.

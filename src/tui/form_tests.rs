@@ -359,3 +359,139 @@ fn create_on_an_anomaly_with_an_open_incident_asks_first() {
     press(&mut s, [ch('c'), ch('y')]);
     assert!(matches!(s.popup, Some(Popup::Ticket(_))));
 }
+
+fn named(id: &str, name: &str) -> super::backend::NamedRef {
+    super::backend::NamedRef {
+        sys_id: id.into(),
+        name: name.into(),
+    }
+}
+
+#[test]
+fn text_fields_share_readline_keys_and_the_cursor_starts_at_the_end() {
+    let mut s = loaded(3, (80, 24));
+    press(&mut s, [ch('c'), ch('y')]);
+    // The cursor is at the end of the prefilled short description: typing appends.
+    let before = form(&s).short_text();
+    press(&mut s, [ch('!')]);
+    assert_eq!(form(&s).short_text(), format!("{before}!"));
+    // ctrl-w deletes the previous word, ctrl-a/ctrl-e move, ctrl-u deletes to the line start.
+    press(&mut s, [ctrl('w')]);
+    assert!(!form(&s).short_text().ends_with('!'));
+    press(&mut s, [ctrl('a'), ch('>'), ctrl('e'), ch('<')]);
+    let t = form(&s).short_text();
+    assert!(t.starts_with(">[critical]") && t.ends_with('<'), "{t}");
+    press(&mut s, [ctrl('u')]);
+    assert_eq!(form(&s).short_text(), "");
+    // In a one-line field ctrl-e is "line end", not $EDITOR.
+    assert!(press(&mut s, [ctrl('e')]).is_empty());
+    // The link dialog, the filter and the palette use the same keys.
+    press(&mut s, [key(KeyCode::Esc), ch('d')]);
+    assert!(s.popup.is_none(), "the discard question closes the form");
+    press(
+        &mut s,
+        [ch('/'), ch('n'), ch('u'), ch(' '), ch('x'), ctrl('w')],
+    );
+    assert_eq!(s.list.filter(), "nu ");
+    press(&mut s, [ctrl('a'), ch('a'), ctrl('u')]);
+    assert_eq!(s.list.filter(), "nu ");
+    press(&mut s, [ctrl('e'), ctrl('u')]);
+    assert_eq!(s.list.filter(), "");
+    press(
+        &mut s,
+        [key(KeyCode::Esc), ch(':'), ch('h'), ch('x'), ctrl('u')],
+    );
+    let Some(Popup::Palette(p)) = &s.popup else {
+        panic!()
+    };
+    assert_eq!(p.query.text(), "");
+    press(
+        &mut s,
+        [key(KeyCode::Esc), ch('l'), ch('a'), ch(' '), ch('b')],
+    );
+    let effects = press(&mut s, [ctrl('w')]);
+    assert!(matches!(&effects[..], [Effect::SearchIncidents { text, .. }] if text == "a"));
+}
+
+#[test]
+fn esc_on_a_changed_form_asks_before_discarding() {
+    let mut s = loaded(3, (80, 24));
+    press(&mut s, [ch('c'), ch('y')]);
+    // Unchanged: esc closes at once.
+    press(&mut s, [key(KeyCode::Esc)]);
+    assert!(s.popup.is_none());
+    press(&mut s, [ch('c'), ch('y'), ch('x'), key(KeyCode::Esc)]);
+    assert!(form(&s).confirm_discard);
+    // "k" keeps editing, the edit still there.
+    press(&mut s, [ch('k')]);
+    assert!(!form(&s).confirm_discard);
+    assert!(form(&s).short_text().ends_with('x'));
+    // "d" discards.
+    press(&mut s, [key(KeyCode::Esc), ch('d')]);
+    assert!(s.popup.is_none());
+    // The comment box: empty closes, written asks.
+    press(&mut s, [ch('m'), key(KeyCode::Esc)]);
+    assert!(s.popup.is_none());
+    press(&mut s, [ch('m'), ch('h'), key(KeyCode::Esc)]);
+    assert!(matches!(&s.popup, Some(Popup::Comment(c)) if c.confirm_discard));
+    press(&mut s, [key(KeyCode::Esc)]);
+    assert!(matches!(&s.popup, Some(Popup::Comment(c)) if !c.confirm_discard));
+    press(&mut s, [key(KeyCode::Esc), ch('d')]);
+    assert!(s.popup.is_none());
+}
+
+#[test]
+fn assignee_lists_the_groups_members_ranked_and_ctrl_g_widens() {
+    let mut s = loaded(3, (80, 24));
+    press(&mut s, [ch('c'), ch('y')]);
+    // Assignment group: search, pick.
+    press(&mut s, (0..6).map(|_| key(KeyCode::Tab)));
+    assert_eq!(form(&s).focus, Field::Group);
+    let effects = press(&mut s, [ch('D'), ch('b')]);
+    let Some(Effect::SearchGroups { req, .. }) = effects.last() else {
+        panic!("{effects:?}")
+    };
+    reply(
+        &mut s,
+        *req,
+        Reply::Groups(Ok(vec![named("g-db", "Database")])),
+    );
+    press(&mut s, [key(KeyCode::Enter)]);
+    assert_eq!(form(&s).group.chosen, Some(named("g-db", "Database")));
+    // Tab to the assignee: the group's members are listed before anything is typed.
+    let effects = press(&mut s, [key(KeyCode::Tab)]);
+    assert!(
+        matches!(&effects[..], [Effect::SearchUsers { text, group: Some(g), .. }] if text.is_empty() && g == "g-db"),
+        "{effects:?}"
+    );
+    // Typing searches the members; the results are ranked by fuzzy score.
+    let effects = press(&mut s, [ch('B'), ch('e')]);
+    let Some(Effect::SearchUsers {
+        req,
+        group: Some(_),
+        ..
+    }) = effects.last()
+    else {
+        panic!("{effects:?}")
+    };
+    reply(
+        &mut s,
+        *req,
+        Reply::Users(Ok(vec![
+            named("u1", "Abel Tuter"),
+            named("u2", "Beth Anglin"),
+        ])),
+    );
+    assert_eq!(form(&s).assignee.results[0].name, "Beth Anglin");
+    // ctrl-g widens to every user (and back).
+    let effects = press(&mut s, [ctrl('g')]);
+    assert!(
+        matches!(&effects[..], [Effect::SearchUsers { text, group: None, .. }] if text == "Be"),
+        "{effects:?}"
+    );
+    let effects = press(&mut s, [ctrl('g')]);
+    assert!(matches!(
+        &effects[..],
+        [Effect::SearchUsers { group: Some(_), .. }]
+    ));
+}

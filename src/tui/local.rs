@@ -40,12 +40,17 @@ pub fn open_browser(browser: &str, url: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// The editor command: `$VISUAL`, else `$EDITOR`.
-pub fn editor_from_env() -> Option<String> {
-    ["VISUAL", "EDITOR"]
+/// The editor command: `$VISUAL`, else `$EDITOR`, else `vi` (when both are unset or empty).
+pub fn editor_from_env() -> String {
+    editor_from(std::env::var("VISUAL").ok(), std::env::var("EDITOR").ok())
+}
+
+fn editor_from(visual: Option<String>, editor: Option<String>) -> String {
+    [visual, editor]
         .into_iter()
-        .filter_map(|v| std::env::var(v).ok())
+        .flatten()
         .find(|v| !v.trim().is_empty())
+        .unwrap_or_else(|| "vi".to_owned())
 }
 
 fn temp_path() -> PathBuf {
@@ -95,6 +100,17 @@ mod tests {
         assert_eq!(
             tmux,
             "\x1bPtmux;\x1b\x1b]52;c;aHR0cHM6Ly94L3k=\x1b\x1b\\\x1b\\"
+        );
+    }
+
+    #[test]
+    fn editor_falls_back_to_vi() {
+        assert_eq!(editor_from(None, None), "vi");
+        assert_eq!(editor_from(Some(" ".into()), Some(String::new())), "vi");
+        assert_eq!(editor_from(None, Some("nano".into())), "nano");
+        assert_eq!(
+            editor_from(Some("code -w".into()), Some("nano".into())),
+            "code -w"
         );
     }
 

@@ -16,6 +16,7 @@ mod error;
 pub mod form;
 pub mod keymap;
 pub mod keys;
+pub mod line_edit;
 mod list;
 mod local;
 pub mod msg;

@@ -38,6 +38,26 @@ pub fn matches(keymap: &Keymap, query: &str) -> Vec<Action> {
         .collect()
 }
 
+/// `items` ordered by nucleo's fuzzy score of `name(item)` against `query`, best first; equal
+/// scores (and items that do not match at all, last) keep their order. An empty query keeps it all.
+pub fn rank<T>(query: &str, items: Vec<T>, name: impl Fn(&T) -> &str) -> Vec<T> {
+    if query.trim().is_empty() {
+        return items;
+    }
+    let pattern = Pattern::parse(query, CaseMatching::Ignore, Normalization::Smart);
+    let mut matcher = Matcher::new(Config::DEFAULT);
+    let mut buf = Vec::new();
+    let mut scored: Vec<(u32, T)> = items
+        .into_iter()
+        .map(|it| {
+            let hay = nucleo_matcher::Utf32Str::new(name(&it), &mut buf);
+            (pattern.score(hay, &mut matcher).unwrap_or(0), it)
+        })
+        .collect();
+    scored.sort_by_key(|(s, _)| std::cmp::Reverse(*s));
+    scored.into_iter().map(|(_, it)| it).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -50,5 +70,14 @@ mod tests {
         assert!(matches(&km, "").len() > 10);
         assert!(!matches(&km, "").contains(&Action::Submit));
         assert!(matches(&km, "zzzzqqq").is_empty());
+    }
+
+    #[test]
+    fn rank_puts_the_best_match_first() {
+        // What the emulator's `nameLIKEbe` returns, by name.
+        let names = vec!["Abel Tuter", "Beth Anglin"];
+        let ranked = rank("Be", names, |s| s);
+        assert_eq!(ranked[0], "Beth Anglin", "{ranked:?}");
+        assert_eq!(rank("", vec!["b", "a"], |s| s), ["b", "a"]);
     }
 }

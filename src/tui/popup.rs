@@ -7,6 +7,7 @@ use crate::domain::{AnomalyKey, ArchiveReason, IncidentRef};
 
 use super::backend::IncidentSummary;
 use super::form::TicketForm;
+use super::line_edit::LineInput;
 use super::msg::ReqId;
 
 // At most one popup exists at a time; boxing the small ones gains nothing.
@@ -30,7 +31,7 @@ pub enum Popup {
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Palette {
-    pub query: String,
+    pub query: LineInput,
     pub selected: usize,
 }
 
@@ -38,7 +39,7 @@ pub struct Palette {
 pub struct LinkDialog {
     /// Anomalies to link (the marked rows, else the selected one).
     pub targets: Vec<AnomalyKey>,
-    pub query: String,
+    pub query: LineInput,
     pub results: Vec<IncidentSummary>,
     pub selected: usize,
     /// The search whose results we are waiting for; older replies are dropped.
@@ -81,4 +82,6 @@ pub struct CommentComposer {
     pub text: TextArea<'static>,
     /// Waiting for `$EDITOR`.
     pub editing: Option<ReqId>,
+    /// `esc` with text written asks first: discard it or keep editing.
+    pub confirm_discard: bool,
 }

@@ -110,7 +110,14 @@ async fn run<B: Backend>(b: &B, effect: Effect) -> Option<Reply> {
             Reply::Choices { element, result }
         }
         Effect::SearchGroups { text, .. } => Reply::Groups(b.search_groups(&text).await),
-        Effect::SearchUsers { text, .. } => Reply::Users(b.search_users(&text).await),
+        Effect::SearchUsers {
+            text, group: None, ..
+        } => Reply::Users(b.search_users(&text).await),
+        Effect::SearchUsers {
+            text,
+            group: Some(g),
+            ..
+        } => Reply::Users(b.group_members(&g, &text).await),
         Effect::SearchIncidents { text, .. } => Reply::Incidents(b.search_incidents(&text).await),
         Effect::CreateTicket { anomaly, draft, .. } => {
             let result = b.create_ticket(&anomaly, &draft).await;

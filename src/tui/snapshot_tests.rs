@@ -130,6 +130,66 @@ fn form(size: (u16, u16)) -> State {
     s
 }
 
+/// The assignee picker with 12 members, Down×8: tall enough for the list (up to the screen),
+/// the selection on screen, its position in the title, `ctrl-g` in the footer.
+#[test]
+fn ticket_form_assignee_picker_scrolls() {
+    both("ticket_form_assignee_picker", |size| {
+        let mut s = form(size);
+        let tabs: Vec<Msg> = (0..6).map(|_| key(KeyCode::Tab)).collect();
+        press(&mut s, tabs);
+        let effects = press(&mut s, [ch('D'), ch('b')]);
+        let req = effects.iter().rev().find_map(|e| match e {
+            super::effect::Effect::SearchGroups { req, .. } => Some(*req),
+            _ => None,
+        });
+        let named = |i: usize, name: &str| super::backend::NamedRef {
+            sys_id: format!("u{i}"),
+            name: name.to_owned(),
+        };
+        update(
+            &mut s,
+            Msg::Reply {
+                req: req.unwrap(),
+                reply: Reply::Groups(Ok(vec![named(0, "Database")])),
+            },
+        );
+        let effects = press(&mut s, [key(KeyCode::Enter), key(KeyCode::Tab)]);
+        let req = effects.iter().rev().find_map(|e| match e {
+            super::effect::Effect::SearchUsers { req, .. } => Some(*req),
+            _ => None,
+        });
+        let users = [
+            "Abel Tuter",
+            "Beth Anglin",
+            "Bud Richman",
+            "Charlie Whitherspoon",
+            "David Loo",
+            "Don Goodliffe",
+            "Fred Luddy",
+            "Howard Johnson",
+            "ITIL User",
+            "Luke Wilson",
+            "Ron Kettering",
+            "System Administrator",
+        ];
+        update(
+            &mut s,
+            Msg::Reply {
+                req: req.unwrap(),
+                reply: Reply::Users(Ok(users
+                    .iter()
+                    .enumerate()
+                    .map(|(i, n)| named(i, n))
+                    .collect())),
+            },
+        );
+        let downs: Vec<Msg> = (0..8).map(|_| key(KeyCode::Down)).collect();
+        press(&mut s, downs);
+        s
+    });
+}
+
 #[test]
 fn ticket_form() {
     both("ticket_form", form);

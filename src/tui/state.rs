@@ -81,7 +81,7 @@ pub struct RefreshRound {
 /// Filter being typed in the list header.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct FilterInput {
-    pub text: String,
+    pub text: super::line_edit::LineInput,
 }
 
 #[derive(Debug)]

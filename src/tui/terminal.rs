@@ -5,7 +5,7 @@
 use std::io::{self, IsTerminal, Stdout, Write};
 use std::sync::Once;
 
-use crossterm::event::{DisableBracketedPaste, EnableBracketedPaste};
+use crossterm::event::{DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste};
 use crossterm::terminal::{
     EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
 };
@@ -68,10 +68,18 @@ impl TerminalGuard {
         Ok(())
     }
 
-    /// Takes the terminal again after [`suspend`](Self::suspend) and forces a full redraw.
+    /// Takes the terminal again after [`suspend`](Self::suspend): raw mode, the alternate
+    /// screen, bracketed paste on, mouse reporting off (an editor may leave it on), the cursor
+    /// hidden, then a full redraw (ratatui's buffers are reset so every cell is written again).
     pub fn resume(&mut self) -> io::Result<()> {
         enable_raw_mode()?;
-        execute!(io::stdout(), EnterAlternateScreen, EnableBracketedPaste)?;
+        execute!(
+            io::stdout(),
+            EnterAlternateScreen,
+            DisableMouseCapture,
+            EnableBracketedPaste,
+            cursor::Hide
+        )?;
         self.terminal.clear()
     }
 

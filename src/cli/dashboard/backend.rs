@@ -289,6 +289,13 @@ impl Backend for LiveBackend {
         ops::search_users(client, text).await.map_err(msg)
     }
 
+    async fn group_members(&self, group: &str, text: &str) -> Result<Vec<NamedRef>, String> {
+        let client = self.session.client().map_err(msg)?;
+        ops::search_group_members(client, group, text)
+            .await
+            .map_err(msg)
+    }
+
     async fn search_incidents(&self, text: &str) -> Result<Vec<IncidentSummary>, String> {
         ops::search(&self.session, text, 20).await.map_err(msg)
     }

@@ -28,4 +28,7 @@ pub fn render(state: &State, f: &mut Frame, screen: Rect, c: &CommentComposer) {
     hints.extend(hint(k.first_key(Action::Editor), "$EDITOR", t));
     hints.extend(hint(k.first_key(Action::Cancel), "cancel", t));
     f.render_widget(Paragraph::new(Line::from(hints)), help);
+    if c.confirm_discard {
+        super::confirm::discard(state, f, screen, "comment");
+    }
 }

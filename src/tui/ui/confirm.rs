@@ -10,6 +10,24 @@ use super::super::state::State;
 use super::super::text::width;
 use super::widgets::{centered, hint, popup_block};
 
+/// "Discard your edits?" over a form or the comment box: `d` discards, `k` (or `esc`) keeps
+/// editing.
+pub fn discard(state: &State, f: &mut Frame, screen: Rect, what: &str) {
+    let t = &state.theme;
+    let question = format!("Discard the changes to this {what}?");
+    let area = centered(screen, 44, 5);
+    f.render_widget(Clear, area);
+    let mut hints = hint("d".to_owned(), "discard", t);
+    hints.extend(hint("k".to_owned(), "keep editing", t));
+    f.render_widget(
+        Paragraph::new(vec![Line::raw(question), Line::raw(""), Line::from(hints)])
+            .block(popup_block(" Unsaved changes ", t))
+            .wrap(Wrap { trim: false })
+            .style(t.text),
+        area,
+    );
+}
+
 pub fn render(state: &State, f: &mut Frame, screen: Rect, c: &Confirm) {
     let t = &state.theme;
     let w = u16::try_from(width(&c.question) + 4)

@@ -30,8 +30,9 @@ pub fn render(state: &State, f: &mut Frame, screen: Rect, d: &LinkDialog) {
     let mut lines = vec![
         Line::from(vec![
             Span::styled("search: ", t.dim),
-            Span::raw(d.query.clone()),
+            Span::raw(d.query.split().0.to_owned()),
             Span::styled("█", t.accent()),
+            Span::raw(d.query.split().1.to_owned()),
             Span::styled(
                 if d.req.is_some() {
                     "  searching…"
@@ -51,7 +52,7 @@ pub fn render(state: &State, f: &mut Frame, screen: Rect, d: &LinkDialog) {
         lines.push(Line::styled(format!("✗ {e}"), t.error));
     }
     if d.results.is_empty() {
-        let msg = if d.query.trim().is_empty() {
+        let msg = if d.query.text().trim().is_empty() {
             "type an incident number (INC0010001) or words from its short description"
         } else if d.req.is_some() {
             ""

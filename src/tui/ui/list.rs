@@ -66,7 +66,10 @@ fn title_line(state: &State) -> Line<'static> {
     )];
     spans.push(Span::raw(format!(" · sort {}", l.sort().label())));
     match &state.filter_input {
-        Some(input) => spans.push(Span::styled(format!(" · /{}█", input.text), t.accent())),
+        Some(input) => {
+            let (before, after) = input.text.split();
+            spans.push(Span::styled(format!(" · /{before}█{after}"), t.accent()))
+        }
         None if !l.filter().is_empty() => {
             spans.push(Span::raw(format!(" · filter \"{}\"", l.filter())))
         }

@@ -14,7 +14,7 @@ use super::widgets::popup_block;
 
 pub fn render(state: &State, f: &mut Frame, screen: Rect, p: &Palette) {
     let t = &state.theme;
-    let found = matches(&state.keymap, &p.query);
+    let found = matches(&state.keymap, p.query.text());
     let w = screen.width.saturating_sub(4).min(70);
     let rows = found
         .len()
@@ -27,8 +27,9 @@ pub fn render(state: &State, f: &mut Frame, screen: Rect, p: &Palette) {
     let mut lines = vec![
         Line::from(vec![
             Span::styled(":", t.key),
-            Span::raw(p.query.clone()),
+            Span::raw(p.query.split().0.to_owned()),
             Span::styled("█", t.accent()),
+            Span::raw(p.query.split().1.to_owned()),
         ]),
         Line::styled("─".repeat(usize::from(w.saturating_sub(2))), t.border),
     ];

@@ -82,6 +82,13 @@ fn lookup_status(l: &Lookup, state: &State) -> Span<'static> {
 }
 
 pub fn render(state: &State, f: &mut Frame, screen: Rect, form: &TicketForm) {
+    render_form(state, f, screen, form);
+    if form.confirm_discard {
+        super::confirm::discard(state, f, screen, "ticket");
+    }
+}
+
+fn render_form(state: &State, f: &mut Frame, screen: Rect, form: &TicketForm) {
     let t = &state.theme;
     let area = Rect::new(
         screen.x + 1,
@@ -251,20 +258,34 @@ pub fn render(state: &State, f: &mut Frame, screen: Rect, form: &TicketForm) {
     if lookup.results.is_empty() {
         return;
     }
-    let n = u16::try_from(lookup.results.len().min(5)).unwrap_or(5);
-    let top = row.y + 1;
-    let bottom = area.y + area.height;
-    let h = (n + 2).min(bottom.saturating_sub(top));
+    // As tall as the list (plus its border), on the side of the field with more room: below it,
+    // or above it when the screen has more room there; never taller than the screen.
+    let want = u16::try_from(lookup.results.len())
+        .unwrap_or(u16::MAX)
+        .saturating_add(2);
+    let below = (screen.y + screen.height).saturating_sub(row.y + 1);
+    let above = row.y.saturating_sub(screen.y);
+    let (top, h) = if want <= below || below >= above {
+        (row.y + 1, want.min(below))
+    } else {
+        let h = want.min(above);
+        (row.y - h, h)
+    };
+    if h < 3 {
+        return;
+    }
+    let n = usize::from(h - 2);
     let x = row.x + LABEL_W;
     let drop = Rect::new(x, top, row.width.saturating_sub(LABEL_W).min(50), h);
     f.render_widget(Clear, drop);
-    let first = lookup.highlight.saturating_sub(usize::from(n) - 1);
+    // The highlighted entry is always on screen.
+    let first = lookup.highlight.saturating_sub(n - 1);
     let lines: Vec<Line> = lookup
         .results
         .iter()
         .enumerate()
         .skip(first)
-        .take(usize::from(n))
+        .take(n)
         .map(|(i, r)| {
             let sel = i == lookup.highlight;
             Line::from(vec![
@@ -277,8 +298,20 @@ pub fn render(state: &State, f: &mut Frame, screen: Rect, form: &TicketForm) {
             .style(if sel { t.selected } else { t.text })
         })
         .collect();
-    f.render_widget(
-        Paragraph::new(lines).block(popup_block(" ↑↓ enter picks ", t)),
-        drop,
-    );
+    let total = lookup.results.len();
+    let title = if total > n {
+        format!(" {}/{total} ↑↓ enter picks ", lookup.highlight + 1)
+    } else {
+        " ↑↓ enter picks ".to_owned()
+    };
+    let mut block = popup_block(title, t);
+    if form.focus == Field::Assignee && form.group.chosen.is_some() {
+        let widen = if form.assignee.all_users {
+            " ctrl-g: group members only "
+        } else {
+            " ctrl-g: all users "
+        };
+        block = block.title_bottom(Line::styled(widen, t.key));
+    }
+    f.render_widget(Paragraph::new(lines).block(block), drop);
 }

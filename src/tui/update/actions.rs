@@ -24,7 +24,7 @@ pub fn apply_action(state: &mut State, action: Action) -> Vec<Effect> {
         Action::Filter => {
             state.focus = Pane::List;
             state.filter_input = Some(FilterInput {
-                text: state.list.filter().to_owned(),
+                text: super::super::line_edit::LineInput::new(state.list.filter()),
             });
         }
         Action::Sort => state.list.cycle_sort(),
@@ -53,12 +53,13 @@ pub fn apply_action(state: &mut State, action: Action) -> Vec<Effect> {
         }
         Action::Comment => match state.list.selected() {
             Some(r) => {
-                let mut text = ratatui_textarea::TextArea::default();
+                let mut text = super::super::line_edit::area("", true);
                 text.set_placeholder_text("what happened, what you did…");
                 state.popup = Some(Popup::Comment(CommentComposer {
                     target: r.key.clone(),
                     text,
                     editing: None,
+                    confirm_discard: false,
                 }));
             }
             None => state.toast(Level::Info, "no anomaly selected"),
@@ -161,7 +162,7 @@ fn open_link_dialog(state: &mut State) {
     }
     state.popup = Some(Popup::Link(LinkDialog {
         targets,
-        query: String::new(),
+        query: Default::default(),
         results: Vec::new(),
         selected: 0,
         req: None,

@@ -1,11 +1,12 @@
 //! Keys inside the ticket form: field navigation, pickers, search-as-you-type lookups, submit.
 
-use crossterm::event::{KeyCode, KeyEvent};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui_textarea::TextArea;
 
 use super::super::action::Action;
 use super::super::effect::Effect;
 use super::super::form::{Field, Lookup, TABLES, TicketForm};
+use super::super::line_edit::{Outcome, textarea_key};
 use super::super::popup::Popup;
 use super::super::state::{Level, State};
 
@@ -13,21 +14,48 @@ pub fn on_key(state: &mut State, key: KeyEvent, action: Option<Action>) -> Vec<E
     let Some(Popup::Ticket(mut form)) = state.popup.take() else {
         return Vec::new();
     };
+    if form.confirm_discard {
+        // The "discard your edits?" question: `d`/`y` discards, `esc`/`k`/`n` keeps editing.
+        match key.code {
+            KeyCode::Char('d' | 'D' | 'y' | 'Y') => return Vec::new(),
+            KeyCode::Char('k' | 'K' | 'n' | 'N') | KeyCode::Esc | KeyCode::Enter => {
+                form.confirm_discard = false;
+            }
+            _ => state.dirty = false,
+        }
+        state.popup = Some(Popup::Ticket(form));
+        return Vec::new();
+    }
     if action == Some(Action::Cancel) {
+        if form.submitting.is_none() && form.changed() {
+            form.confirm_discard = true;
+            state.popup = Some(Popup::Ticket(form));
+        }
         // A submit already sent still completes; its reply shows as a toast.
         return Vec::new();
     }
+    // In a one-line field the editor key is readline's "line end"; in the description (and from
+    // any other field) it opens `$EDITOR` on the description.
+    let one_line = matches!(
+        form.focus,
+        Field::Short | Field::Caller | Field::Group | Field::Assignee
+    );
+    let action = if one_line && action == Some(Action::Editor) && is_ctrl_e(&key) {
+        None
+    } else {
+        action
+    };
     let effects = if form.submitting.is_some() {
         Vec::new()
     } else {
         match action {
             Some(Action::NextField) => {
                 form.focus = form.focus.step(true);
-                Vec::new()
+                on_focus(state, &mut form)
             }
             Some(Action::PrevField) => {
                 form.focus = form.focus.step(false);
-                Vec::new()
+                on_focus(state, &mut form)
             }
             Some(Action::Submit) => submit(state, &mut form),
             Some(Action::Editor) => {
@@ -66,6 +94,10 @@ fn submit(state: &mut State, form: &mut TicketForm) -> Vec<Effect> {
     }]
 }
 
+fn is_ctrl_e(key: &KeyEvent) -> bool {
+    key.code == KeyCode::Char('e') && key.modifiers.contains(KeyModifiers::CONTROL)
+}
+
 fn cycle(key: &KeyEvent) -> Option<bool> {
     match key.code {
         KeyCode::Right | KeyCode::Down | KeyCode::Char(' ' | 'l' | 'j') => Some(true),
@@ -88,15 +120,15 @@ fn field_key(state: &mut State, form: &mut TicketForm, key: KeyEvent) -> Vec<Eff
             Vec::new()
         }
         Field::Short => {
-            single_line(&mut form.short, key);
+            textarea_key(&mut form.short, key, false);
             Vec::new()
         }
         Field::Caller => {
-            single_line(&mut form.caller, key);
+            textarea_key(&mut form.caller, key, false);
             Vec::new()
         }
         Field::Description => {
-            form.description.input(key);
+            textarea_key(&mut form.description, key, true);
             Vec::new()
         }
         Field::Category => {
@@ -148,19 +180,77 @@ fn field_key(state: &mut State, form: &mut TicketForm, key: KeyEvent) -> Vec<Eff
             }
             Vec::new()
         }
-        Field::Group => lookup_key(state, &mut form.group, key, true),
-        Field::Assignee => lookup_key(state, &mut form.assignee, key, false),
+        Field::Group => {
+            let before = form.group.chosen.clone();
+            let effects = lookup_key(state, &mut form.group, key, Scope::Groups);
+            if form.group.chosen != before && form.assignee.chosen.is_none() {
+                // Another group: its members replace the previous list on the next focus.
+                form.assignee.results.clear();
+                form.assignee.req = None;
+            }
+            effects
+        }
+        Field::Assignee => {
+            if key.code == KeyCode::Char('g') && key.modifiers.contains(KeyModifiers::CONTROL) {
+                if form.group.chosen.is_none() {
+                    state.toast(
+                        Level::Info,
+                        "no assignment group chosen: every user is listed",
+                    );
+                    return Vec::new();
+                }
+                // Widen to every user, or back to the group's members.
+                form.assignee.all_users = !form.assignee.all_users;
+                form.assignee.results.clear();
+                let scope = assignee_scope(form);
+                return search(state, &mut form.assignee, scope);
+            }
+            let scope = assignee_scope(form);
+            lookup_key(state, &mut form.assignee, key, scope)
+        }
     }
 }
 
-fn single_line(area: &mut TextArea<'static>, key: KeyEvent) {
-    if key.code != KeyCode::Enter {
-        area.input(key);
+/// What a lookup searches.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Scope {
+    Groups,
+    /// Users; only the members of this group (a sys_id) when set.
+    Users(Option<String>),
+}
+
+/// The assignee list is the chosen group's members unless widened to every user (`ctrl-g`).
+fn assignee_scope(form: &TicketForm) -> Scope {
+    match &form.group.chosen {
+        Some(g) if !form.assignee.all_users => Scope::Users(Some(g.sys_id.clone())),
+        _ => Scope::Users(None),
     }
 }
 
-fn lookup_key(state: &mut State, l: &mut Lookup, key: KeyEvent, groups: bool) -> Vec<Effect> {
+/// The assignee lookup's list when the field gets the focus: the chosen group's members.
+fn on_focus(state: &mut State, form: &mut TicketForm) -> Vec<Effect> {
+    let scope = assignee_scope(form);
+    if form.focus != Field::Assignee
+        || form.assignee.chosen.is_some()
+        || form.assignee.req.is_some()
+        || !form.assignee.results.is_empty()
+        || scope == Scope::Users(None)
+    {
+        return Vec::new();
+    }
+    search(state, &mut form.assignee, scope)
+}
+
+fn lookup_key(state: &mut State, l: &mut Lookup, key: KeyEvent, scope: Scope) -> Vec<Effect> {
     match key.code {
+        KeyCode::PageDown if !l.results.is_empty() => {
+            l.highlight = (l.highlight + 10).min(l.results.len() - 1);
+            Vec::new()
+        }
+        KeyCode::PageUp => {
+            l.highlight = l.highlight.saturating_sub(10);
+            Vec::new()
+        }
         KeyCode::Down if !l.results.is_empty() => {
             l.highlight = (l.highlight + 1).min(l.results.len() - 1);
             Vec::new()
@@ -180,33 +270,31 @@ fn lookup_key(state: &mut State, l: &mut Lookup, key: KeyEvent, groups: bool) ->
             Vec::new()
         }
         _ => {
-            let before = l.text();
-            single_line(&mut l.input, key);
-            if l.text() == before {
+            if textarea_key(&mut l.input, key, false) != Outcome::Changed {
                 return Vec::new();
             }
-            search(state, l, groups)
+            search(state, l, scope)
         }
     }
 }
 
 /// A new search for the lookup's text; replies to older searches are dropped by request id.
-fn search(state: &mut State, l: &mut Lookup, groups: bool) -> Vec<Effect> {
+fn search(state: &mut State, l: &mut Lookup, scope: Scope) -> Vec<Effect> {
     l.chosen = None;
     l.highlight = 0;
     l.error = None;
     let text = l.text().trim().to_owned();
-    if text.is_empty() {
+    // A group's members are listed even before anything is typed.
+    if text.is_empty() && !matches!(scope, Scope::Users(Some(_))) {
         l.results.clear();
         l.req = None;
         return Vec::new();
     }
     let req = state.req();
     l.req = Some(req);
-    vec![if groups {
-        Effect::SearchGroups { req, text }
-    } else {
-        Effect::SearchUsers { req, text }
+    vec![match scope {
+        Scope::Groups => Effect::SearchGroups { req, text },
+        Scope::Users(group) => Effect::SearchUsers { req, text, group },
     }]
 }
 
@@ -233,11 +321,12 @@ pub fn paste(state: &mut State, text: &str) -> Vec<Effect> {
         }
         Field::Group => {
             form.group.input.insert_str(&line);
-            search(state, &mut form.group, true)
+            search(state, &mut form.group, Scope::Groups)
         }
         Field::Assignee => {
             form.assignee.input.insert_str(&line);
-            search(state, &mut form.assignee, false)
+            let scope = assignee_scope(&form);
+            search(state, &mut form.assignee, scope)
         }
         _ => {
             state.toast(Level::Info, "paste into a text field");

@@ -1,10 +1,11 @@
 //! Routing of key presses: too-small screen, popups, the filter line, then the keymap.
 
-use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind};
 
 use super::super::action::{Action, Context};
 use super::super::effect::Effect;
 use super::super::keys::KeySpec;
+use super::super::line_edit::Outcome;
 use super::super::popup::Popup;
 use super::super::state::State;
 use super::{actions, form_keys, popups};
@@ -44,28 +45,18 @@ fn filter_key(state: &mut State, key: KeyEvent) {
     let Some(input) = state.filter_input.as_mut() else {
         return;
     };
-    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
     match key.code {
         KeyCode::Enter => state.filter_input = None,
         KeyCode::Esc => {
             state.filter_input = None;
             state.list.set_filter("");
         }
-        KeyCode::Backspace => {
-            input.text.pop();
-            let t = input.text.clone();
-            state.list.set_filter(&t);
+        _ => {
+            if input.text.key(&key) == Outcome::Changed {
+                let t = input.text.text().to_owned();
+                state.list.set_filter(&t);
+            }
         }
-        KeyCode::Char('u') if ctrl => {
-            input.text.clear();
-            state.list.set_filter("");
-        }
-        KeyCode::Char(c) if !ctrl => {
-            input.text.push(c);
-            let t = input.text.clone();
-            state.list.set_filter(&t);
-        }
-        _ => {}
     }
 }
 
@@ -75,8 +66,8 @@ pub fn on_paste(state: &mut State, text: &str) -> Vec<Effect> {
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect();
     if let Some(input) = state.filter_input.as_mut() {
-        input.text.push_str(&line);
-        let t = input.text.clone();
+        input.text.insert_str(&line);
+        let t = input.text.text().to_owned();
         state.list.set_filter(&t);
         return Vec::new();
     }
@@ -85,7 +76,10 @@ pub fn on_paste(state: &mut State, text: &str) -> Vec<Effect> {
         Some(Popup::Comment(c)) => {
             c.text.insert_str(text);
         }
-        Some(Popup::Palette(p)) => p.query.push_str(&line),
+        Some(Popup::Palette(p)) => {
+            p.query.insert_str(&line);
+            p.selected = 0;
+        }
         Some(Popup::Link(_)) => return popups::link_query_paste(state, &line),
         _ => {}
     }

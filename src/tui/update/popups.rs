@@ -7,6 +7,7 @@ use crate::domain::ArchiveReason;
 use super::super::action::{Action, Context};
 use super::super::effect::Effect;
 use super::super::keys::KeySpec;
+use super::super::line_edit::{Outcome, textarea_key};
 use super::super::palette;
 use super::super::popup::{Confirm, Pending, Popup};
 use super::super::state::{Level, State};
@@ -65,7 +66,7 @@ pub fn on_key(state: &mut State, key: KeyEvent, form_action: Option<Action>) -> 
             match key.code {
                 KeyCode::Esc => return Vec::new(),
                 KeyCode::Enter => {
-                    let found = palette::matches(&state.keymap, &p.query);
+                    let found = palette::matches(&state.keymap, p.query.text());
                     return match found.get(p.selected) {
                         Some(a) => actions::apply_action(state, *a),
                         None => Vec::new(),
@@ -75,17 +76,13 @@ pub fn on_key(state: &mut State, key: KeyEvent, form_action: Option<Action>) -> 
                 KeyCode::Char('n') if ctrl => p.selected = p.selected.saturating_add(1),
                 KeyCode::Up | KeyCode::BackTab => p.selected = p.selected.saturating_sub(1),
                 KeyCode::Char('p') if ctrl => p.selected = p.selected.saturating_sub(1),
-                KeyCode::Backspace => {
-                    p.query.pop();
-                    p.selected = 0;
+                _ => {
+                    if p.query.key(&key) == Outcome::Changed {
+                        p.selected = 0;
+                    }
                 }
-                KeyCode::Char(c) if !ctrl => {
-                    p.query.push(c);
-                    p.selected = 0;
-                }
-                _ => {}
             }
-            let n = palette::matches(&state.keymap, &p.query).len();
+            let n = palette::matches(&state.keymap, p.query.text()).len();
             p.selected = p.selected.min(n.saturating_sub(1));
             state.popup = Some(Popup::Palette(p));
             Vec::new()
@@ -123,8 +120,25 @@ pub fn on_key(state: &mut State, key: KeyEvent, form_action: Option<Action>) -> 
             state.popup = Some(Popup::Archive(a));
             Vec::new()
         }
+        Popup::Comment(mut c) if c.confirm_discard => {
+            match key.code {
+                KeyCode::Char('d' | 'D' | 'y' | 'Y') => return Vec::new(),
+                KeyCode::Char('k' | 'K' | 'n' | 'N') | KeyCode::Esc | KeyCode::Enter => {
+                    c.confirm_discard = false;
+                }
+                _ => state.dirty = false,
+            }
+            state.popup = Some(Popup::Comment(c));
+            Vec::new()
+        }
         Popup::Comment(mut c) => match form_action {
-            Some(Action::Cancel) => Vec::new(),
+            Some(Action::Cancel) => {
+                if c.text.lines().iter().any(|l| !l.trim().is_empty()) {
+                    c.confirm_discard = true;
+                    state.popup = Some(Popup::Comment(c));
+                }
+                Vec::new()
+            }
             Some(Action::Submit) => {
                 let text = c.text.lines().join("\n");
                 if text.trim().is_empty() {
@@ -147,7 +161,7 @@ pub fn on_key(state: &mut State, key: KeyEvent, form_action: Option<Action>) -> 
                 vec![Effect::OpenEditor { req, text }]
             }
             _ => {
-                c.text.input(key);
+                textarea_key(&mut c.text, key, true);
                 state.popup = Some(Popup::Comment(c));
                 Vec::new()
             }
@@ -209,7 +223,6 @@ fn link_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     let Some(Popup::Link(d)) = state.popup.as_mut() else {
         return Vec::new();
     };
-    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
     match key.code {
         KeyCode::Esc => {
             state.popup = None;
@@ -226,7 +239,7 @@ fn link_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         KeyCode::Enter => {
             let incident = match d.results.get(d.selected) {
                 Some(r) => r.sys_id.clone(),
-                None => d.query.trim().to_owned(),
+                None => d.query.text().trim().to_owned(),
             };
             if incident.is_empty() {
                 state.dirty = false;
@@ -267,25 +280,20 @@ fn link_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             state.popup = None;
             run_pending(state, Pending::Link { targets, incident })
         }
-        KeyCode::Backspace => {
-            d.query.pop();
-            search(state)
-        }
-        KeyCode::Char('u') if ctrl => {
-            d.query.clear();
-            search(state)
-        }
-        KeyCode::Char(c) if !ctrl => {
-            d.query.push(c);
-            search(state)
-        }
-        _ => Vec::new(),
+        _ => match d.query.key(&key) {
+            Outcome::Changed => search(state),
+            Outcome::Moved => Vec::new(),
+            Outcome::Ignored => {
+                state.dirty = false;
+                Vec::new()
+            }
+        },
     }
 }
 
 pub fn link_query_paste(state: &mut State, text: &str) -> Vec<Effect> {
     if let Some(Popup::Link(d)) = state.popup.as_mut() {
-        d.query.push_str(text);
+        d.query.insert_str(text);
     }
     search(state)
 }
@@ -297,7 +305,7 @@ fn search(state: &mut State) -> Vec<Effect> {
         return Vec::new();
     };
     d.selected = 0;
-    let text = d.query.trim().to_owned();
+    let text = d.query.text().trim().to_owned();
     if text.is_empty() {
         d.req = None;
         d.results.clear();

@@ -6,6 +6,7 @@ use super::super::backend::{AnomalyRow, SourceHealth};
 
 use super::super::effect::Effect;
 use super::super::msg::{Reply, ReqId};
+use super::super::palette;
 use super::super::popup::Popup;
 use super::super::state::{Level, State};
 use super::super::writeback::{LocalAction, WriteBack};
@@ -172,7 +173,7 @@ pub fn on_reply(state: &mut State, req: ReqId, reply: Reply) -> Vec<Effect> {
                         l.req = None;
                         match result {
                             Ok(items) => {
-                                l.results = items;
+                                l.results = palette::rank(&l.text(), items, |r| &r.name);
                                 l.highlight = 0;
                             }
                             Err(e) => l.error = Some(e),
@@ -331,8 +332,7 @@ pub fn on_reply(state: &mut State, req: ReqId, reply: Reply) -> Vec<Effect> {
                 }
                 (Ok(text), Some(Popup::Comment(c))) if c.editing == Some(req) => {
                     c.editing = None;
-                    c.text =
-                        ratatui_textarea::TextArea::new(text.lines().map(str::to_owned).collect());
+                    c.text = super::super::line_edit::area(&text, true);
                 }
                 (Err(e), _) => state.toast(Level::Error, format!("editor: {e}")),
                 _ => {}
