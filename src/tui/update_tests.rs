@@ -855,7 +855,7 @@ fn linking_an_incident_already_linked_says_so_and_changes_nothing() {
     // Typed by number (any case), without picking a search result: the same.
     press(&mut s, [ch('l')]);
     if let Some(Popup::Link(d)) = s.popup.as_mut() {
-        d.query = "inc0010002".into();
+        d.query = crate::tui::line_edit::LineInput::new("inc0010002");
     }
     let effects = press(&mut s, [key(KeyCode::Enter)]);
     assert!(effects.iter().all(|e| !e.is_write()), "{effects:?}");

@@ -144,6 +144,8 @@ pub(super) fn open_ticket_form(state: &mut State, confirmed: bool) -> Vec<Effect
     let mut form = TicketForm::new(key, detail, &state.info.user);
     // A critical anomaly must not start at priority 5: the levels follow its severity.
     (form.impact, form.urgency) = state.ticket_defaults.get(detail.anomaly.severity);
+    // The defaults are how the form opened, not an edit: Esc still closes it at once.
+    form.initial = form.draft();
     let req = state.req();
     form.category.req = Some(req);
     state.popup = Some(Popup::Ticket(Box::new(form)));
