@@ -273,6 +273,28 @@ fn container() -> Ref {
     }
 }
 
+/// The Qualytics emulator seeded with `n` anomalies, and a file holding its admin token (read by
+/// the source's `token_command`, so a test can revoke it).
+async fn qualytics(env: &TestEnv, n: u64) -> (Emulator, PathBuf) {
+    let (emu, _) = Emulator::start(EmulatorConfig {
+        seed: seeded(n),
+        ..EmulatorConfig::default()
+    })
+    .await
+    .unwrap();
+    let token_file = env.dir.path().join("qualytics-token");
+    std::fs::write(&token_file, emu.admin_token()).unwrap();
+    (emu, token_file)
+}
+
+fn qualytics_source(name: &str, emu: &Emulator, token_file: &Path) -> String {
+    format!(
+        "[[sources]]\nname = \"{name}\"\nkind = \"qualytics\"\nurl = \"{}\"\ntoken_command = \"cat {}\"\n",
+        emu.base_url(),
+        token_file.display()
+    )
+}
+
 fn anomaly_gets(emu: &Emulator) -> usize {
     emu.requests()
         .iter()
@@ -283,22 +305,8 @@ fn anomaly_gets(emu: &Emulator) -> usize {
 #[tokio::test(flavor = "multi_thread")]
 async fn qualytics_is_paged_once_then_polled_for_new_anomalies_and_status_changes() {
     let env = TestEnv::start().await;
-    let (emu, _) = Emulator::start(EmulatorConfig {
-        seed: seeded(250),
-        ..EmulatorConfig::default()
-    })
-    .await
-    .unwrap();
-    let token_file = env.dir.path().join("qualytics-token");
-    std::fs::write(&token_file, emu.admin_token()).unwrap();
-    configure(
-        &env,
-        &format!(
-            "[[sources]]\nname = \"dq\"\nkind = \"qualytics\"\nurl = \"{}\"\ntoken_command = \"cat {}\"\n",
-            emu.base_url(),
-            token_file.display()
-        ),
-    );
+    let (emu, token_file) = qualytics(&env, 250).await;
+    configure(&env, &qualytics_source("dq", &emu, &token_file));
     let first = load(&env).await;
     assert_eq!(first["inserted"], 250, "{first}");
     assert_eq!(first["requests"], 3, "⌈250 / 100⌉ pages: {first}");
@@ -438,22 +446,8 @@ async fn alertmanager_alerts_become_anomalies_and_resolve_when_they_stop() {
 async fn a_rate_limited_or_broken_qualytics_backs_off_and_loses_nothing() {
     use qualytics_emulator::{FaultKind, FaultSpec};
     let env = TestEnv::start().await;
-    let (emu, _) = Emulator::start(EmulatorConfig {
-        seed: seeded(30),
-        ..EmulatorConfig::default()
-    })
-    .await
-    .unwrap();
-    let token_file = env.dir.path().join("qualytics-token");
-    std::fs::write(&token_file, emu.admin_token()).unwrap();
-    configure(
-        &env,
-        &format!(
-            "[[sources]]\nname = \"dq\"\nkind = \"qualytics\"\nurl = \"{}\"\ntoken_command = \"cat {}\"\n",
-            emu.base_url(),
-            token_file.display()
-        ),
-    );
+    let (emu, token_file) = qualytics(&env, 30).await;
+    configure(&env, &qualytics_source("dq", &emu, &token_file));
     assert_eq!(load(&env).await["inserted"], 30);
 
     // 429 with Retry-After: the next attempt waits at least that long; the store keeps all 30.
@@ -533,22 +527,14 @@ async fn sync_watch_ingests_an_appended_line_while_it_runs() {
 async fn a_refused_token_or_a_wrong_shaped_answer_is_named_per_source_and_loses_nothing() {
     use qualytics_emulator::{FaultKind, FaultSpec};
     let env = TestEnv::start().await;
-    let (emu, _) = Emulator::start(EmulatorConfig {
-        seed: seeded(5),
-        ..EmulatorConfig::default()
-    })
-    .await
-    .unwrap();
-    let token_file = env.dir.path().join("qualytics-token");
-    std::fs::write(&token_file, emu.admin_token()).unwrap();
+    let (emu, token_file) = qualytics(&env, 5).await;
     let path = ndjson(&env, "dq.ndjson", &[("F-1", "from the file")]);
     configure(
         &env,
         &format!(
-            "{}\n[[sources]]\nname = \"q\"\nkind = \"qualytics\"\nurl = \"{}\"\ntoken_command = \"cat {}\"\n",
+            "{}\n{}",
             file_source("dq", &path),
-            emu.base_url(),
-            token_file.display()
+            qualytics_source("q", &emu, &token_file)
         ),
     );
     let out = env.run(&["load"]).await;
