@@ -38,7 +38,8 @@ pub use profile::{
     Credentials, DEFAULT_INSTANCE, OAuthGrant, Profile, ResolvedCredentials, Selection,
 };
 pub use schema::{
-    AuthKind, ConfigFile, Grant, InstanceConfig, KeyList, SourceConfig, SourceKind, Theme, UiConfig,
+    AuthKind, ConfigFile, Grant, InstanceConfig, KeyList, ListColumn, SourceConfig, SourceKind,
+    Theme, UiConfig,
 };
 pub use secret::SecretOrigin;
 

@@ -422,7 +422,7 @@ fn positive_secs<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
 }
 
 /// `[ui]`.
-#[derive(Debug, Default, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct UiConfig {
     #[serde(default)]
@@ -432,6 +432,71 @@ pub struct UiConfig {
     /// theirs (critical 1/1, high 2/1, medium 2/2, low 3/3, info 3/3).
     #[serde(default, deserialize_with = "severity_impact_urgency")]
     pub severity_impact_urgency: SeverityDefaults,
+    /// The anomaly list's columns, left to right (docs/config.md §ui). The title takes the
+    /// width the others leave; narrow terminals shrink, then drop, the others first.
+    #[serde(default = "ListColumn::defaults", deserialize_with = "list_columns")]
+    pub columns: Vec<ListColumn>,
+}
+
+impl Default for UiConfig {
+    fn default() -> Self {
+        UiConfig {
+            theme: Theme::default(),
+            severity_impact_urgency: SeverityDefaults::default(),
+            columns: ListColumn::defaults(),
+        }
+    }
+}
+
+/// One column of the dashboard's anomaly list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ListColumn {
+    Status,
+    Severity,
+    Id,
+    Title,
+    /// The configured source name.
+    Source,
+    /// The datastore (the source name when the anomaly has none).
+    Store,
+    Detected,
+    /// How many incidents are linked.
+    Links,
+}
+
+impl ListColumn {
+    pub fn defaults() -> Vec<ListColumn> {
+        vec![
+            ListColumn::Status,
+            ListColumn::Severity,
+            ListColumn::Id,
+            ListColumn::Title,
+            ListColumn::Store,
+            ListColumn::Detected,
+            ListColumn::Links,
+        ]
+    }
+}
+
+/// `columns = ["status", "id", "title"]`: known names, each once, at least one.
+fn list_columns<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<ListColumn>, D::Error> {
+    use serde::de::Error;
+    let cols = Vec::<ListColumn>::deserialize(d)?;
+    if cols.is_empty() {
+        return Err(D::Error::custom(
+            "columns: give at least one column, e.g. columns = [\"id\", \"title\"]",
+        ));
+    }
+    let mut seen = std::collections::HashSet::new();
+    for c in &cols {
+        if !seen.insert(*c) {
+            return Err(D::Error::custom(
+                format!("columns: {c:?} is listed twice; list each column once").to_lowercase(),
+            ));
+        }
+    }
+    Ok(cols)
 }
 
 /// `severity_impact_urgency = { critical = [1, 1], high = [2, 1] }`: known severities only,

@@ -43,10 +43,14 @@ pub enum Action {
     NextField,
     PrevField,
     Editor,
+    Open,
+    Back,
+    ReverseSort,
+    Hide,
 }
 
 impl Action {
-    pub const ALL: [Action; 30] = [
+    pub const ALL: [Action; 34] = [
         Action::MoveDown,
         Action::MoveUp,
         Action::Top,
@@ -77,6 +81,10 @@ impl Action {
         Action::NextField,
         Action::PrevField,
         Action::Editor,
+        Action::Open,
+        Action::Back,
+        Action::ReverseSort,
+        Action::Hide,
     ];
 
     /// The name used in config `[keys]` and shown in help and the palette.
@@ -119,9 +127,9 @@ impl Action {
             Action::NextPane => ("next_pane", "focus the next pane", Main, &["tab"]),
             Action::PrevPane => ("prev_pane", "focus the previous pane", Main, &["backtab"]),
             Action::Filter => ("filter", "filter the list", Main, &["/"]),
-            Action::Sort => ("sort", "change the sort order", Main, &["s"]),
+            Action::Sort => ("sort", "sort by the next column", Main, &["s"]),
             Action::Mark => ("mark", "mark or unmark the row", Main, &["space"]),
-            Action::ClearMarks => ("clear_marks", "unmark all rows", Main, &["esc"]),
+            Action::ClearMarks => ("clear_marks", "unmark all rows", Main, &["backspace"]),
             Action::CreateTicket => ("create_ticket", "create an incident", Main, &["c"]),
             Action::Link => ("link", "link an existing incident", Main, &["l"]),
             Action::Unlink => ("unlink", "unlink the selected incident", Main, &["u"]),
@@ -140,6 +148,20 @@ impl Action {
             Action::NextField => ("next_field", "next field", Form, &["tab"]),
             Action::PrevField => ("prev_field", "previous field", Form, &["backtab"]),
             Action::Editor => ("editor", "edit the text in $EDITOR", Form, &["ctrl-e"]),
+            Action::Open => ("open", "open the row's detail full size", Main, &["enter"]),
+            Action::Back => (
+                "back",
+                "back one level: detail → list, then unmark (keeps the filter)",
+                Main,
+                &["esc"],
+            ),
+            Action::ReverseSort => ("reverse_sort", "reverse the sort order", Main, &["R"]),
+            Action::Hide => (
+                "hide",
+                "hide archived, then acknowledged too, then show all",
+                Main,
+                &["h"],
+            ),
         }
     }
 }

@@ -38,6 +38,8 @@ pub struct DashboardOptions {
     pub banner: Option<String>,
     /// `ui.severity_impact_urgency`: the ticket form's default impact and urgency.
     pub ticket_defaults: crate::domain::SeverityDefaults,
+    /// `ui.columns`: the anomaly list's columns, left to right.
+    pub columns: Vec<crate::config::ListColumn>,
 }
 
 impl DashboardOptions {
@@ -58,6 +60,9 @@ pub fn initial_state<B: Backend>(
     let mut state = State::new(backend.info(), keymap, theme, now);
     state.banner = options.banner.clone();
     state.ticket_defaults = options.ticket_defaults;
+    if !options.columns.is_empty() {
+        state.columns = options.columns.clone();
+    }
     state.browser = std::env::var_os("BROWSER").is_some_and(|v| !v.is_empty());
     Ok(state)
 }

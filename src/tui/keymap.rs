@@ -230,7 +230,7 @@ mod tests {
     #[test]
     fn same_key_in_different_contexts_is_fine() {
         // Esc clears marks in the panes and cancels in forms.
-        let km = Keymap::from_config(&cfg(&[("submit", &["enter"]), ("filter", &["enter"])]));
+        let km = Keymap::from_config(&cfg(&[("submit", &["enter"]), ("open", &["enter"])]));
         assert!(km.is_ok());
     }
 }

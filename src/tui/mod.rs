@@ -22,6 +22,7 @@ mod local;
 pub mod msg;
 pub mod palette;
 pub mod popup;
+mod query;
 pub mod runtime;
 pub mod state;
 mod terminal;

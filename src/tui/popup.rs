@@ -14,9 +14,7 @@ use super::msg::ReqId;
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub enum Popup {
-    Help {
-        scroll: u16,
-    },
+    Help(HelpView),
     /// Health of every source, with the full cause and fix of a failing one.
     Sources {
         scroll: u16,
@@ -27,6 +25,13 @@ pub enum Popup {
     Confirm(Confirm),
     Archive(ArchivePicker),
     Comment(CommentComposer),
+}
+
+/// The keys overlay: typing searches it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HelpView {
+    pub query: LineInput,
+    pub scroll: u16,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -548,3 +548,90 @@ fn detail_keeps_description_lines_and_links_name_their_instance() {
     d.links[1].incident.instance = "prod-eu".into();
     insta::assert_snapshot!("detail_multiline_120x40", draw(&s).backend());
 }
+
+/// The three sizes the dashboard is tried at (issue 10: 120×40, 80×24, 60×15).
+const ALL_SIZES: [(u16, u16); 3] = [(120, 40), (80, 24), (60, 15)];
+
+fn all_sizes(name: &str, build: impl Fn((u16, u16)) -> State) {
+    for size in ALL_SIZES {
+        let s = build(size);
+        insta::assert_snapshot!(format!("{name}_{}x{}", size.0, size.1), draw(&s).backend());
+    }
+}
+
+#[test]
+fn columns_give_the_title_the_free_width_at_every_size() {
+    all_sizes("columns", |size| loaded(12, size));
+}
+
+#[test]
+fn configured_columns_are_drawn_in_their_order() {
+    use crate::config::ListColumn as C;
+    both("columns_configured", |size| {
+        let mut s = loaded(6, size);
+        s.columns = vec![C::Id, C::Severity, C::Source, C::Title, C::Links];
+        s
+    });
+}
+
+#[test]
+fn field_filter_hide_toggle_and_reversed_sort_show_in_the_title() {
+    all_sizes("filter_hide_sort", |size| {
+        let mut s = loaded(40, size);
+        press(&mut s, [ch('h'), ch('R'), ch('/')]);
+        type_text(&mut s, "sev:crit null");
+        press(&mut s, [key(KeyCode::Enter)]);
+        s
+    });
+}
+
+#[test]
+fn filter_matches_are_highlighted_in_the_id_and_title() {
+    let mut s = loaded(10, (80, 24));
+    s.list.set_filter("null a-1006");
+    let buf = buffer(&s);
+    let t = text(&s);
+    let line = t.lines().position(|l| l.contains("A-1006")).unwrap();
+    let row: String = t.lines().nth(line).unwrap().to_owned();
+    let col = |needle: &str| {
+        row.chars()
+            .take(row.find(needle).map_or(0, |b| row[..b].chars().count()))
+            .count()
+    };
+    let styled = |x: usize| buf[(x as u16, line as u16)].modifier;
+    let (null_at, id_at) = (col("Null"), col("A-1006"));
+    for x in null_at..null_at + 4 {
+        assert!(
+            styled(x).contains(Modifier::UNDERLINED),
+            "cell {x} of {row:?}"
+        );
+    }
+    for x in id_at..id_at + 6 {
+        assert!(
+            styled(x).contains(Modifier::UNDERLINED),
+            "cell {x} of {row:?}"
+        );
+    }
+    // The rest of the title is not.
+    assert!(!styled(null_at + 5).contains(Modifier::UNDERLINED));
+}
+
+#[test]
+fn enter_opens_the_detail_full_size() {
+    all_sizes("detail_opened", |size| {
+        let mut s = loaded(5, size);
+        press(&mut s, [ch('j'), key(KeyCode::Enter)]);
+        assert!(s.zoomed);
+        s
+    });
+}
+
+#[test]
+fn help_search_keeps_the_matching_lines() {
+    both("help_search", |size| {
+        let mut s = loaded(5, size);
+        press(&mut s, [ch('?')]);
+        type_text(&mut s, "sort");
+        s
+    });
+}

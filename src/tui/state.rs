@@ -82,6 +82,8 @@ pub struct RefreshRound {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct FilterInput {
     pub text: super::line_edit::LineInput,
+    /// The filter when `/` was pressed: esc goes back to it (enter keeps the new one).
+    pub kept: String,
 }
 
 #[derive(Debug)]
@@ -92,6 +94,8 @@ pub struct State {
     pub banner: Option<String>,
     /// The ticket form's default impact and urgency by severity (`[ui] severity_impact_urgency`).
     pub ticket_defaults: crate::domain::SeverityDefaults,
+    /// The anomaly list's columns (`[ui] columns`).
+    pub columns: Vec<crate::config::ListColumn>,
     /// `$BROWSER` is set, so `open_browser` may run.
     pub browser: bool,
     pub now: Timestamp,
@@ -101,6 +105,8 @@ pub struct State {
     pub filter_input: Option<FilterInput>,
     pub detail: Option<DetailView>,
     pub detail_scroll: u16,
+    /// The detail (and links) fill the screen instead of sharing it with the list (`open`).
+    pub zoomed: bool,
     pub link_cursor: usize,
     pub popup: Option<Popup>,
     pub toasts: Vec<Toast>,
@@ -143,6 +149,7 @@ impl State {
             theme,
             banner: None,
             ticket_defaults: Default::default(),
+            columns: crate::config::ListColumn::defaults(),
             browser: false,
             now,
             size: (80, 24),
@@ -151,6 +158,7 @@ impl State {
             filter_input: None,
             detail: None,
             detail_scroll: 0,
+            zoomed: false,
             link_cursor: 0,
             popup: None,
             toasts: Vec::new(),

@@ -202,6 +202,11 @@ pub fn ctrl(c: char) -> Msg {
     Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL))
 }
 
+/// Types `text` one key at a time.
+pub fn type_text(s: &mut State, text: &str) -> Vec<Effect> {
+    press(s, text.chars().map(ch))
+}
+
 pub fn press(s: &mut State, msgs: impl IntoIterator<Item = Msg>) -> Vec<Effect> {
     let mut out = Vec::new();
     for m in msgs {

@@ -113,6 +113,13 @@ impl Theme {
             Style::new().fg(self.accent)
         }
     }
+
+    /// Text that matched the filter: underlined, so it shows without colour and on the
+    /// reversed selected row too.
+    pub fn highlight(&self) -> Style {
+        self.accent()
+            .add_modifier(Modifier::UNDERLINED | Modifier::BOLD)
+    }
 }
 
 /// Short fixed-width text for a status (the list column), so state never depends on colour.

@@ -81,7 +81,7 @@ fn tab_cycles_panes_and_keys_act_on_the_focused_one() {
 }
 
 #[test]
-fn filter_narrows_incrementally_and_esc_clears() {
+fn filter_narrows_incrementally_and_esc_goes_back_to_the_kept_filter() {
     let mut s = loaded(60, (80, 24));
     press(&mut s, [ch('/'), ch('n'), ch('u'), ch('l')]);
     let narrowed = s.list.shown();
@@ -99,11 +99,137 @@ fn filter_narrows_incrementally_and_esc_clears() {
     press(&mut s, [key(KeyCode::Enter)]);
     assert!(s.filter_input.is_none());
     assert_eq!(s.list.filter(), "nul");
-    press(&mut s, [ch('/'), key(KeyCode::Esc)]);
+    // Esc while editing goes back to the kept filter; esc in the list does not drop it.
+    press(&mut s, [ch('/'), ch('x'), key(KeyCode::Esc)]);
+    assert_eq!(s.list.filter(), "nul");
+    assert_eq!(s.list.shown(), narrowed);
+    press(&mut s, [key(KeyCode::Esc)]);
+    assert_eq!(s.list.filter(), "nul");
+    assert!(s.toasts.last().unwrap().text.contains("the filter stays"));
+    // Cleared on purpose: /, ctrl-u, enter.
+    press(&mut s, [ch('/'), ctrl('u'), key(KeyCode::Enter)]);
     assert_eq!(s.list.shown(), 60);
     // Terms are ANDed, case-insensitive, across id, title, source and datastore.
     s.list.set_filter("A-1003 POSTGRES");
     assert_eq!(s.list.shown(), 1);
+}
+
+#[test]
+fn field_filters_select_by_severity_status_source_and_links() {
+    let mut s = loaded(60, (80, 24));
+    let count = |_: &State, f: &dyn Fn(&super::backend::AnomalyRow) -> bool| {
+        rows(60).iter().filter(|r| f(r)).count()
+    };
+    press(&mut s, [ch('/')]);
+    type_text(&mut s, "sev:crit");
+    let crit = count(&s, &|r| {
+        r.severity == Some(crate::domain::Severity::Critical)
+    });
+    assert_eq!(s.list.shown(), crit);
+    press(&mut s, [ctrl('u')]);
+    type_text(&mut s, "status:ack linked:yes");
+    let want = count(&s, &|r| {
+        r.status == Status::Acknowledged && r.link_count > 0
+    });
+    assert_eq!(s.list.shown(), want);
+    press(&mut s, [ctrl('u')]);
+    type_text(&mut s, "src:wh -store:snow");
+    assert_eq!(s.list.shown(), 30, "the postgres half");
+    press(&mut s, [ctrl('u')]);
+    type_text(&mut s, "src:nosuch");
+    assert_eq!(s.list.shown(), 0);
+    assert!(crit > 0 && want > 0);
+}
+
+#[test]
+fn hide_cycles_archived_then_acknowledged_and_back() {
+    let mut s = loaded(30, (80, 24));
+    press(&mut s, [ch('h')]);
+    assert_eq!(s.list.shown(), 20, "a third of the rows is archived");
+    assert!(
+        s.list
+            .window(30)
+            .all(|(_, r)| !matches!(r.status, Status::Archived(_)))
+    );
+    press(&mut s, [ch('h')]);
+    assert_eq!(s.list.shown(), 10, "only the active ones");
+    // The hide toggle and a filter combine.
+    s.list.set_filter("sev:crit");
+    assert!(s.list.shown() <= 10);
+    s.list.set_filter("");
+    press(&mut s, [ch('h')]);
+    assert_eq!(s.list.shown(), 30);
+}
+
+#[test]
+fn sort_by_any_column_and_reverse() {
+    // Tall enough to show every row: the window follows the cursor.
+    let mut s = loaded(12, (80, 40));
+    let ids = |s: &State| -> Vec<String> { s.list.window(12).map(|(_, r)| r.id.clone()).collect() };
+    assert_eq!(ids(&s)[0], "A-1000", "newest first");
+    press(&mut s, [ch('R')]);
+    assert_eq!(ids(&s)[0], "A-1011", "oldest first");
+    assert!(s.list.sort().reverse);
+    // `s` moves to the next column in its natural direction: every column is reachable.
+    let mut seen = Vec::new();
+    for _ in 0..8 {
+        press(&mut s, [ch('s')]);
+        seen.push(s.list.sort().key);
+        assert!(!s.list.sort().reverse);
+    }
+    assert_eq!(seen.len(), super::list::SortKey::ALL.len());
+    for k in super::list::SortKey::ALL {
+        assert!(seen.contains(&k), "{k:?}");
+    }
+    while s.list.sort().key != super::list::SortKey::Id {
+        press(&mut s, [ch('s')]);
+    }
+    assert_eq!(ids(&s)[..3], ["A-1000", "A-1001", "A-1002"]);
+    press(&mut s, [ch('R')]);
+    assert_eq!(ids(&s)[0], "A-1011");
+}
+
+#[test]
+fn enter_opens_the_detail_full_size_and_esc_backs_out_one_level() {
+    let mut s = loaded(10, (80, 24));
+    press(&mut s, [ch(' '), ch('/')]);
+    type_text(&mut s, "null");
+    press(&mut s, [key(KeyCode::Enter), key(KeyCode::Enter)]);
+    assert!(s.zoomed);
+    assert_eq!(s.focus, Pane::Detail);
+    press(&mut s, [ch('j')]);
+    assert_eq!(s.detail_scroll, 1, "j scrolls the opened detail");
+    press(&mut s, [key(KeyCode::Esc)]);
+    assert!(!s.zoomed);
+    assert_eq!(s.focus, Pane::List);
+    assert_eq!(s.list.marked_count(), 1, "one level only");
+    press(&mut s, [key(KeyCode::Esc)]);
+    assert_eq!(s.list.marked_count(), 0);
+    assert_eq!(s.list.filter(), "null", "the kept filter stays");
+}
+
+#[test]
+fn help_is_searchable() {
+    let mut s = loaded(3, (80, 24));
+    press(&mut s, [ch('?')]);
+    type_text(&mut s, "reverse");
+    let Some(Popup::Help(h)) = &s.popup else {
+        panic!("help closed: {:?}", s.popup)
+    };
+    let lines: Vec<String> = super::ui::help_lines(&s, h.query.text())
+        .iter()
+        .map(|l| l.spans.iter().map(|sp| sp.content.as_ref()).collect())
+        .collect();
+    assert!(
+        lines.iter().any(|l| l.contains("reverse_sort")),
+        "{lines:?}"
+    );
+    assert!(!lines.iter().any(|l| l.contains("move_down")), "{lines:?}");
+    // Esc clears the search first, then closes.
+    press(&mut s, [key(KeyCode::Esc)]);
+    assert!(matches!(&s.popup, Some(Popup::Help(h)) if h.query.text().is_empty()));
+    press(&mut s, [key(KeyCode::Esc)]);
+    assert!(s.popup.is_none());
 }
 
 #[test]
@@ -112,7 +238,7 @@ fn sort_cycles_and_keeps_the_selection() {
     press(&mut s, [ch('j'), ch('j')]);
     let before = selected_id(&s);
     press(&mut s, [ch('s')]);
-    assert_eq!(s.list.sort(), super::list::SortKey::Severity);
+    assert_eq!(s.list.sort().key, super::list::SortKey::Severity);
     assert_eq!(selected_id(&s), before);
     let first = s.list.window(1).next().unwrap().1.severity;
     assert_eq!(first, Some(crate::domain::Severity::Critical));

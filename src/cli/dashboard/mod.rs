@@ -82,6 +82,7 @@ async fn run(
         no_color: globals.no_color || DashboardOptions::no_color_from_env(),
         banner,
         ticket_defaults: config.file.ui.severity_impact_urgency,
+        columns: config.file.ui.columns.clone(),
     };
     let result = run_dashboard(backend, options).await;
     background.stop().await;

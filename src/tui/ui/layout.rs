@@ -25,7 +25,7 @@ pub fn areas(screen: Rect) -> Areas {
         Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(screen);
     if screen.width >= WIDE {
         let [list, right] =
-            Layout::horizontal([Constraint::Percentage(60), Constraint::Percentage(40)])
+            Layout::horizontal([Constraint::Percentage(65), Constraint::Percentage(35)])
                 .areas(main);
         let [detail, links] =
             Layout::vertical([Constraint::Percentage(60), Constraint::Percentage(40)]).areas(right);
@@ -47,6 +47,21 @@ pub fn areas(screen: Rect) -> Areas {
             links,
             status,
         }
+    }
+}
+
+/// The detail opened full size (`open`): the list gives its room to the detail, the links stay
+/// below it; the list keeps its place and comes back with `back`.
+pub fn zoomed(screen: Rect) -> Areas {
+    let [main, status] =
+        Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(screen);
+    let [detail, links] =
+        Layout::vertical([Constraint::Percentage(70), Constraint::Percentage(30)]).areas(main);
+    Areas {
+        list: Rect::new(main.x, main.y, 0, 0),
+        detail,
+        links,
+        status,
     }
 }
 

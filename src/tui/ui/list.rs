@@ -17,37 +17,16 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
+use crate::config::ListColumn;
+
 use super::super::backend::AnomalyRow;
+use super::super::list::{SortKey, store_of};
+use super::super::query::{Field, find_ranges};
 use super::super::state::{Pane, State};
 use super::super::text::{fit, pad};
 use super::super::theme::{severity_label, status_label};
+use super::columns::{Col, LEAD, LONG_DATE, layout};
 use super::widgets::{pane_block, spinner};
-
-/// Column widths for a given inner width.
-struct Cols {
-    id: usize,
-    title: usize,
-    store: usize,
-    detected: usize,
-    long_dates: bool,
-}
-
-fn columns(inner: usize) -> Cols {
-    // marker + mark + status(6) + sev(4) + links(2) and the single-space gaps.
-    let fixed = 1 + 1 + 6 + 1 + 4 + 1 + 1 + 1 + 1 + 2;
-    let long_dates = inner >= 110;
-    let detected = if long_dates { 16 } else { 11 };
-    let id = if inner >= 100 { 14 } else { 10 };
-    let store = if inner >= 100 { 22 } else { 12 };
-    let title = inner.saturating_sub(fixed + id + store + detected + 1);
-    Cols {
-        id,
-        title,
-        store,
-        detected,
-        long_dates,
-    }
-}
 
 fn detected(r: &AnomalyRow, long: bool) -> String {
     match r.detected_at {
@@ -55,6 +34,76 @@ fn detected(r: &AnomalyRow, long: bool) -> String {
         Some(t) => t.strftime("%m-%d %H:%M").to_string(),
         None => "-".to_owned(),
     }
+}
+
+fn header(kind: ListColumn) -> &'static str {
+    match kind {
+        ListColumn::Status => "STATUS",
+        ListColumn::Severity => "SEV",
+        ListColumn::Id => "ID",
+        ListColumn::Title => "TITLE",
+        ListColumn::Source => "SOURCE",
+        ListColumn::Store => "STORE",
+        ListColumn::Detected => "DETECTED",
+        ListColumn::Links => "LN",
+    }
+}
+
+/// The column a sort key orders by.
+fn sorts(key: SortKey) -> ListColumn {
+    match key {
+        SortKey::Detected => ListColumn::Detected,
+        SortKey::Severity => ListColumn::Severity,
+        SortKey::Status => ListColumn::Status,
+        SortKey::Id => ListColumn::Id,
+        SortKey::Title => ListColumn::Title,
+        SortKey::Source => ListColumn::Source,
+        SortKey::Store => ListColumn::Store,
+        SortKey::Links => ListColumn::Links,
+    }
+}
+
+/// The header row: the sorted column carries ▼ (its natural order) or ▲ (reversed).
+fn header_line(state: &State, cols: &[Col], w: usize) -> Line<'static> {
+    let order = state.list.sort();
+    let mut text = " ".repeat(LEAD);
+    for (n, c) in cols.iter().enumerate() {
+        if n > 0 {
+            text.push(' ');
+        }
+        let mut h = header(c.kind).to_owned();
+        if sorts(order.key) == c.kind {
+            h.push(if order.reverse { '▲' } else { '▼' });
+        }
+        text.push_str(&pad(&h, c.width));
+    }
+    Line::styled(
+        fit(&text, w).into_owned(),
+        state.theme.dim.add_modifier(Modifier::BOLD),
+    )
+}
+
+/// A cell padded to `width`, with the filter's words in it highlighted.
+fn cell(text: &str, width: usize, style: Style, state: &State, field: Field) -> Vec<Span<'static>> {
+    let padded = pad(text, width);
+    let ranges = find_ranges(&padded, state.list.query().highlights(field));
+    if ranges.is_empty() {
+        return vec![Span::styled(padded, style)];
+    }
+    let hl = style.patch(state.theme.highlight());
+    let mut out = Vec::with_capacity(ranges.len() * 2 + 1);
+    let mut at = 0;
+    for r in ranges {
+        if r.start > at {
+            out.push(Span::styled(padded[at..r.start].to_owned(), style));
+        }
+        out.push(Span::styled(padded[r.clone()].to_owned(), hl));
+        at = r.end;
+    }
+    if at < padded.len() {
+        out.push(Span::styled(padded[at..].to_owned(), style));
+    }
+    out
 }
 
 fn title_line(state: &State) -> Line<'static> {
@@ -65,6 +114,9 @@ fn title_line(state: &State) -> Line<'static> {
         t.title,
     )];
     spans.push(Span::raw(format!(" · sort {}", l.sort().label())));
+    if let Some(hidden) = l.hide().label() {
+        spans.push(Span::styled(format!(" · {hidden}"), t.accent()));
+    }
     match &state.filter_input {
         Some(input) => {
             let (before, after) = input.text.split();
@@ -105,22 +157,9 @@ pub fn render(state: &State, f: &mut Frame, area: Rect) {
         return;
     }
     let w = usize::from(inner.width);
-    let c = columns(w);
-    let header = format!(
-        "  {} {} {} {} {} {} {}",
-        pad("STATUS", 6),
-        pad("SEV", 4),
-        pad("ID", c.id),
-        pad("TITLE", c.title),
-        pad("SOURCE/STORE", c.store),
-        pad("DETECTED", c.detected),
-        "LN"
-    );
+    let cols = layout(&state.columns, w, state.list.widths());
     let mut lines = Vec::with_capacity(usize::from(inner.height));
-    lines.push(Line::styled(
-        fit(&header, w).into_owned(),
-        t.dim.add_modifier(Modifier::BOLD),
-    ));
+    lines.push(header_line(state, &cols, w));
     let rows = usize::from(inner.height) - 1;
     if state.list.total() == 0 || state.list.shown() == 0 {
         let msg = if state.loading.is_some() && state.list.total() == 0 {
@@ -135,10 +174,6 @@ pub fn render(state: &State, f: &mut Frame, area: Rect) {
     for (pos, r) in state.list.window(rows) {
         let selected = pos == state.list.cursor();
         let marked = state.list.is_marked(&r.key);
-        let store = match &r.datastore {
-            Some(ds) => format!("{}/{}", r.source, ds),
-            None => r.source.clone(),
-        };
         let links = if r.link_count > 99 {
             "99".to_owned()
         } else {
@@ -158,24 +193,37 @@ pub fn render(state: &State, f: &mut Frame, area: Rect) {
         } else {
             Style::new()
         };
-        let spans = vec![
+        let mut spans = vec![
             // The marker cell is not reversed, so `▌` reads as a bar at the row's left edge.
             Span::styled(edge, edge_style.remove_modifier(Modifier::REVERSED)),
             Span::styled(if marked { "*" } else { " " }, t.marked),
-            Span::styled(pad(status_label(r.status), 6), t.status(r.status)),
-            Span::raw(" "),
-            Span::styled(pad(severity_label(r.severity), 4), t.severity(r.severity)),
-            Span::raw(" "),
-            Span::styled(pad(&r.id, c.id), id_style),
-            Span::raw(" "),
-            Span::raw(pad(&r.title, c.title)),
-            Span::raw(" "),
-            Span::styled(pad(&store, c.store), t.dim),
-            Span::raw(" "),
-            Span::styled(pad(&detected(r, c.long_dates), c.detected), t.dim),
-            Span::raw(" "),
-            Span::raw(links),
         ];
+        for (n, c) in cols.iter().enumerate() {
+            if n > 0 {
+                spans.push(Span::raw(" "));
+            }
+            let w = c.width;
+            match c.kind {
+                ListColumn::Status => spans.push(Span::styled(
+                    pad(status_label(r.status), w),
+                    t.status(r.status),
+                )),
+                ListColumn::Severity => spans.push(Span::styled(
+                    pad(severity_label(r.severity), w),
+                    t.severity(r.severity),
+                )),
+                ListColumn::Id => spans.extend(cell(&r.id, w, id_style, state, Field::Id)),
+                ListColumn::Title => {
+                    spans.extend(cell(&r.title, w, Style::new(), state, Field::Title))
+                }
+                ListColumn::Source => spans.extend(cell(&r.source, w, t.dim, state, Field::Source)),
+                ListColumn::Store => spans.extend(cell(store_of(r), w, t.dim, state, Field::Store)),
+                ListColumn::Detected => {
+                    spans.push(Span::styled(pad(&detected(r, w >= LONG_DATE), w), t.dim))
+                }
+                ListColumn::Links => spans.push(Span::raw(pad(&links, w))),
+            }
+        }
         lines.push(Line::from(spans).style(row_style));
     }
     f.render_widget(Paragraph::new(lines).style(t.text), inner);

@@ -3,6 +3,7 @@
 pub mod layout;
 
 mod archive;
+mod columns;
 mod comment;
 mod confirm;
 mod detail;
@@ -31,14 +32,20 @@ pub fn render(state: &State, f: &mut Frame) {
         return;
     }
     let screen = f.area();
-    let a = layout::areas(screen);
-    list::render(state, f, a.list);
+    let a = if state.zoomed {
+        layout::zoomed(screen)
+    } else {
+        layout::areas(screen)
+    };
+    if !state.zoomed {
+        list::render(state, f, a.list);
+    }
     detail::render(state, f, a.detail);
     links::render(state, f, a.links);
     status_bar::render(state, f, a.status);
     match &state.popup {
         None => {}
-        Some(Popup::Help { scroll }) => help::render(state, f, screen, *scroll),
+        Some(Popup::Help(h)) => help::render(state, f, screen, h),
         Some(Popup::Sources { scroll }) => sources::render(state, f, screen, *scroll),
         Some(Popup::Palette(p)) => palette::render(state, f, screen, p),
         Some(Popup::Ticket(form)) => ticket_form::render(state, f, screen, form),

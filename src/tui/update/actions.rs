@@ -23,11 +23,17 @@ pub fn apply_action(state: &mut State, action: Action) -> Vec<Effect> {
         Action::PrevPane => state.focus = state.focus.prev(),
         Action::Filter => {
             state.focus = Pane::List;
+            state.zoomed = false;
             state.filter_input = Some(FilterInput {
                 text: super::super::line_edit::LineInput::new(state.list.filter()),
+                kept: state.list.filter().to_owned(),
             });
         }
         Action::Sort => state.list.cycle_sort(),
+        Action::ReverseSort => state.list.reverse_sort(),
+        Action::Hide => state.list.cycle_hide(),
+        Action::Open => open(state),
+        Action::Back => back(state),
         Action::Mark => {
             if state.list.toggle_mark() {
                 state.list.move_by(1);
@@ -69,7 +75,7 @@ pub fn apply_action(state: &mut State, action: Action) -> Vec<Effect> {
         Action::Refresh => return refresh(state),
         Action::Sources => state.popup = Some(Popup::Sources { scroll: 0 }),
         Action::Palette => state.popup = Some(Popup::Palette(Palette::default())),
-        Action::Help => state.popup = Some(Popup::Help { scroll: 0 }),
+        Action::Help => state.popup = Some(Popup::Help(Default::default())),
         Action::Quit => state.quit = true,
         // Form actions have no meaning outside a form.
         Action::Submit
@@ -81,6 +87,36 @@ pub fn apply_action(state: &mut State, action: Action) -> Vec<Effect> {
         }
     }
     Vec::new()
+}
+
+/// `enter`: the selected row's detail, full size (the list comes back with `back`).
+fn open(state: &mut State) {
+    if state.list.selected().is_none() {
+        state.toast(Level::Info, "no anomaly selected");
+        return;
+    }
+    state.zoomed = true;
+    state.focus = Pane::Detail;
+}
+
+/// `esc`: one level back — the full-size detail, then a focused side pane, then the marks. A
+/// kept filter is never dropped by it (`/`, ctrl-u, enter clears it).
+fn back(state: &mut State) {
+    if state.zoomed {
+        state.zoomed = false;
+        state.focus = Pane::List;
+    } else if state.focus != Pane::List {
+        state.focus = Pane::List;
+    } else if !state.list.clear_marks() {
+        if state.list.filter().is_empty() {
+            state.dirty = false;
+        } else {
+            state.toast(
+                Level::Info,
+                "the filter stays: / then ctrl-u and enter clears it",
+            );
+        }
+    }
 }
 
 /// Moves within the focused pane.

@@ -47,9 +47,11 @@ fn filter_key(state: &mut State, key: KeyEvent) {
     };
     match key.code {
         KeyCode::Enter => state.filter_input = None,
+        // Back to the filter kept before `/`: esc undoes the edit, it does not drop the filter.
         KeyCode::Esc => {
+            let kept = std::mem::take(&mut input.kept);
             state.filter_input = None;
-            state.list.set_filter("");
+            state.list.set_filter(&kept);
         }
         _ => {
             if input.text.key(&key) == Outcome::Changed {

@@ -23,20 +23,41 @@ pub fn on_key(state: &mut State, key: KeyEvent, form_action: Option<Action>) -> 
         return Vec::new();
     };
     match popup {
-        Popup::Help { scroll } => {
-            match key.code {
-                KeyCode::Char('j') | KeyCode::Down => {
-                    state.popup = Some(Popup::Help {
-                        scroll: scroll.saturating_add(1),
-                    })
+        Popup::Help(mut h) => {
+            // Typing searches; arrows scroll; esc clears the search, then closes.
+            let close = match key.code {
+                KeyCode::Down => {
+                    h.scroll = h.scroll.saturating_add(1);
+                    false
                 }
-                KeyCode::Char('k') | KeyCode::Up => {
-                    state.popup = Some(Popup::Help {
-                        scroll: scroll.saturating_sub(1),
-                    })
+                KeyCode::Up => {
+                    h.scroll = h.scroll.saturating_sub(1);
+                    false
                 }
-                // Any other key closes help.
-                _ => {}
+                KeyCode::PageDown => {
+                    h.scroll = h.scroll.saturating_add(10);
+                    false
+                }
+                KeyCode::PageUp => {
+                    h.scroll = h.scroll.saturating_sub(10);
+                    false
+                }
+                KeyCode::Esc if !h.query.text().is_empty() => {
+                    h.query = Default::default();
+                    h.scroll = 0;
+                    false
+                }
+                KeyCode::Esc | KeyCode::Enter => true,
+                KeyCode::Char('?') if h.query.text().is_empty() => true,
+                _ => {
+                    if h.query.key(&key) == Outcome::Changed {
+                        h.scroll = 0;
+                    }
+                    false
+                }
+            };
+            if !close {
+                state.popup = Some(Popup::Help(h));
             }
             Vec::new()
         }
