@@ -653,3 +653,33 @@ fn max_in_flight<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
     }
     Ok(v)
 }
+
+#[cfg(test)]
+mod ui_tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn ui(text: &str) -> Result<UiConfig, String> {
+        toml::from_str::<UiConfig>(text).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn columns_default_parse_and_are_checked() {
+        assert_eq!(ui("").unwrap().columns, ListColumn::defaults());
+        assert_eq!(
+            ui(r#"columns = ["id", "source", "title"]"#)
+                .unwrap()
+                .columns,
+            [ListColumn::Id, ListColumn::Source, ListColumn::Title]
+        );
+        let unknown = ui(r#"columns = ["id", "titel"]"#).unwrap_err();
+        assert!(
+            unknown.contains("titel") && unknown.contains("title"),
+            "{unknown}"
+        );
+        let twice = ui(r#"columns = ["id", "id"]"#).unwrap_err();
+        assert!(twice.contains("listed twice"), "{twice}");
+        let empty = ui("columns = []").unwrap_err();
+        assert!(empty.contains("at least one column"), "{empty}");
+    }
+}
