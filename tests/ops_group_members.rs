@@ -4,7 +4,7 @@
 
 use servicenow_client::{Auth, Client, ClientConfig, SecretString};
 use servicenow_emulator::EmulatorConfig;
-use snowlink::ops::{search_group_members, search_groups};
+use snowlink::ops::{search_group_members, search_groups, search_users};
 
 #[tokio::test]
 async fn a_groups_members_are_listed_and_searched() {
@@ -41,5 +41,16 @@ async fn a_groups_members_are_listed_and_searched() {
         db_members.iter().all(|r| r.name != "Beth Anglin"),
         "{db_members:?}"
     );
+    // Widened to every user (ctrl-g): an empty text lists the active users by name.
+    let everyone = search_users(&client, "").await.unwrap();
+    let names: Vec<&str> = everyone.iter().map(|r| r.name.as_str()).collect();
+    assert!(names.len() > db_members.len(), "{names:?}");
+    assert!(
+        names.contains(&"Beth Anglin") && names.contains(&"Abel Tuter"),
+        "{names:?}"
+    );
+    let mut sorted = names.clone();
+    sorted.sort_unstable();
+    assert_eq!(names, sorted);
     emu.shutdown().await;
 }

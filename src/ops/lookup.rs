@@ -14,24 +14,27 @@ pub struct NamedRef {
 
 const LIMIT: u32 = 20;
 
-/// Active groups whose name contains `text` (case-insensitive), by name.
+/// Active groups whose name contains `text` (case-insensitive), by name; the first ones by name
+/// for an empty text.
 pub async fn search_groups(client: &Client, text: &str) -> OpsResult<Vec<NamedRef>> {
-    let q = Query::new()
-        .eq("active", "true")
-        .like("name", text.trim())
-        .order_by("name");
-    named(client, "sys_user_group", q, "name").await
+    let t = text.trim();
+    let mut q = Query::new().eq("active", "true");
+    // No `nameLIKE` with an empty value: what an instance makes of it is not something to rely on.
+    if !t.is_empty() {
+        q = q.like("name", t);
+    }
+    named(client, "sys_user_group", q.order_by("name"), "name").await
 }
 
-/// Active users whose name or user_name contains `text`, by name.
+/// Active users whose name or user_name contains `text`, by name; the first ones by name for an
+/// empty text (the assignee list widened to every user).
 pub async fn search_users(client: &Client, text: &str) -> OpsResult<Vec<NamedRef>> {
     let t = text.trim();
-    let q = Query::new()
-        .eq("active", "true")
-        .like("name", t)
-        .or_like("user_name", t)
-        .order_by("name");
-    named(client, "sys_user", q, "name").await
+    let mut q = Query::new().eq("active", "true");
+    if !t.is_empty() {
+        q = q.like("name", t).or_like("user_name", t);
+    }
+    named(client, "sys_user", q.order_by("name"), "name").await
 }
 
 /// Active members of the group `group` (a sys_id) whose name contains `text` (all members for an

@@ -89,7 +89,8 @@ pub async fn run_dashboard<B: Backend>(
             }
         })
     };
-    let mut events = EventStream::new();
+    // `None` while `$EDITOR` has the terminal; made again when next read (see `perform_local`).
+    let mut events: Option<EventStream> = Some(EventStream::new());
     let first = update::start(&mut state);
     let mut pending: Vec<Effect> = first;
     loop {
@@ -118,7 +119,7 @@ pub async fn run_dashboard<B: Backend>(
         }
         let mut batch = Vec::new();
         tokio::select! {
-            ev = events.next() => match ev {
+            ev = events.get_or_insert_with(EventStream::new).next() => match ev {
                 Some(Ok(ev)) => batch.extend(event_msg(ev)),
                 Some(Err(e)) => return Err(TuiError::Io(e)),
                 None => break,
@@ -129,7 +130,8 @@ pub async fn run_dashboard<B: Backend>(
         // Drain everything else that is ready, so a burst costs one draw. The stream is polled
         // with this task's own waker: polling it with a throw-away waker (`now_or_never`) would
         // leave crossterm's wake-up thread holding a waker nobody listens to, delaying keys.
-        while let Some(Some(Ok(ev))) = poll_fn(|cx| match events.poll_next_unpin(cx) {
+        let stream = events.get_or_insert_with(EventStream::new);
+        while let Some(Some(Ok(ev))) = poll_fn(|cx| match stream.poll_next_unpin(cx) {
             Poll::Ready(x) => Poll::Ready(Some(x)),
             Poll::Pending => Poll::Ready(None),
         })
@@ -163,7 +165,7 @@ fn event_msg(ev: Event) -> Option<Msg> {
 
 async fn perform_local(
     guard: &mut TerminalGuard,
-    events: &mut EventStream,
+    events: &mut Option<EventStream>,
     effect: Effect,
 ) -> Vec<Msg> {
     match effect {
@@ -187,8 +189,11 @@ async fn perform_local(
         Effect::OpenEditor { req, text } => {
             let editor = local::editor_from_env();
             // The event stream's reader thread would steal the editor's keystrokes: drop it
-            // (which stops the thread); its replacement starts reading only when next polled.
-            drop(std::mem::replace(events, EventStream::new()));
+            // (its Drop wakes the thread out of its poll, and the thread exits). The
+            // replacement is made only after the editor, when the loop next reads: building
+            // it here would wait for the lock that thread holds while it polls, i.e. for the
+            // next key press — the editor did not start until the user typed something.
+            drop(events.take());
             let result = match guard.suspend() {
                 Ok(()) => tokio::task::spawn_blocking(move || local::edit(&editor, &text))
                     .await

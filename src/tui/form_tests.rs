@@ -494,4 +494,11 @@ fn assignee_lists_the_groups_members_ranked_and_ctrl_g_widens() {
         &effects[..],
         [Effect::SearchUsers { group: Some(_), .. }]
     ));
+    // Widened with nothing typed: every user is listed, not nothing.
+    press(&mut s, [ctrl('u')]);
+    let effects = press(&mut s, [ctrl('g')]);
+    assert!(
+        matches!(&effects[..], [Effect::SearchUsers { text, group: None, .. }] if text.is_empty()),
+        "{effects:?}"
+    );
 }

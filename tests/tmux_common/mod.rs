@@ -31,8 +31,14 @@ impl Tmux {
             .is_ok_and(|o| o.status.success())
     }
 
-    /// Runs `cmd` (a shell line) in a clean environment with its own HOME and XDG dirs.
+    /// Runs `cmd` (a shell line) in a clean environment with its own HOME and XDG dirs, in a
+    /// 120×40 terminal.
     pub fn start(cmd: &str) -> Tmux {
+        Tmux::start_sized(cmd, 120, 40)
+    }
+
+    /// [`Tmux::start`] in a terminal of `width`×`height`.
+    pub fn start_sized(cmd: &str, width: u16, height: u16) -> Tmux {
         let home = tempfile::tempdir().unwrap();
         let socket = format!(
             "snowlink-e2e-{}-{}",
@@ -50,9 +56,9 @@ impl Tmux {
                 "new-session",
                 "-d",
                 "-x",
-                "120",
+                &width.to_string(),
                 "-y",
-                "40",
+                &height.to_string(),
                 &line,
             ])
             .status()

@@ -284,8 +284,9 @@ fn search(state: &mut State, l: &mut Lookup, scope: Scope) -> Vec<Effect> {
     l.highlight = 0;
     l.error = None;
     let text = l.text().trim().to_owned();
-    // A group's members are listed even before anything is typed.
-    if text.is_empty() && !matches!(scope, Scope::Users(Some(_))) {
+    // A group's members are listed even before anything is typed, and so is every user once
+    // the list was widened on purpose (`ctrl-g`).
+    if text.is_empty() && !matches!(scope, Scope::Users(Some(_))) && !l.all_users {
         l.results.clear();
         l.req = None;
         return Vec::new();
