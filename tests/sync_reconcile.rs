@@ -118,11 +118,30 @@ async fn create_makes_the_incident_and_links_it() {
             jiff::Timestamp::now(),
         )
         .unwrap();
+    clear_requests(&env).await;
     let (out, report) = env.json(&["sync", "--once"]).await;
     assert_eq!(exit_code(&out), 0, "{report}");
     let created = &report["created"][0];
     assert_eq!(created["id"], id);
     assert_eq!(created["found_existing"], false);
+    // The link holds the new incident's state from the create answer (display values): no
+    // read of the incident was needed.
+    let log = requests(&env).await;
+    let reads = log
+        .iter()
+        .filter(|r| r["method"] == "GET" && r["path"].as_str().unwrap_or("").contains("/incident"))
+        .count();
+    assert_eq!(reads, 0, "{log:?}");
+    let link = &store.links_for_anomaly(&key).unwrap()[0];
+    assert_eq!(link.last.state.as_deref(), Some("New"), "{link:?}");
+    assert!(
+        link.last
+            .priority
+            .as_deref()
+            .is_some_and(|p| p.contains(" - ")),
+        "{link:?}"
+    );
+    assert!(link.read_at.is_some());
     let found = incidents_with_correlation(&env, cid).await;
     let rec = env.incident(created["number"].as_str().unwrap()).await;
     assert_eq!(found.len(), 1, "{}", rec["correlation_id"]);

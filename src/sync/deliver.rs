@@ -2,9 +2,9 @@
 //! is unknown, then send. The caller records the result in the store.
 
 use serde_json::{Map, Value};
-use servicenow_client::{Client, WORK_NOTE_FIELDS};
+use servicenow_client::{Client, DisplayValue, Record, WORK_NOTE_FIELDS};
 
-use crate::domain::IncidentRef;
+use crate::domain::{IncidentRef, IncidentState};
 use crate::store::{Delivery, DeliveryKind};
 
 use super::append;
@@ -38,6 +38,29 @@ impl From<SyncError> for StepError {
     }
 }
 
+/// What a create asks back: the new record's identity and what the links pane shows of it.
+const CREATE_FIELDS: &[&str] = &[
+    "sys_id",
+    "number",
+    "state",
+    "priority",
+    "assignment_group",
+    "assigned_to",
+];
+
+/// The links pane's view of a record from its create answer (display values, `""` as none).
+fn created_state(rec: &Record) -> Option<IncidentState> {
+    let get = |f: &str| rec.display(f).filter(|v| !v.is_empty()).map(str::to_owned);
+    let state = IncidentState {
+        state: get("state"),
+        priority: get("priority"),
+        assignment_group: get("assignment_group"),
+        assigned_to: get("assigned_to"),
+    };
+    // An answer trimmed by a proxy says nothing: leave the state to the link poller.
+    state.state.is_some().then_some(state)
+}
+
 /// A completed attempt.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Landed {
@@ -45,6 +68,10 @@ pub(crate) struct Landed {
     pub sent: bool,
     /// For a create: the record made (or found by correlation id).
     pub created: Option<IncidentRef>,
+    /// For a create: the new record's state, priority, group and assignee as its create answer
+    /// gave them (display values), so the link shows them at once; `None` when the record was
+    /// found rather than made (the link poller reads it).
+    pub created_state: Option<IncidentState>,
 }
 
 pub(crate) struct Attempt<'a> {
@@ -92,6 +119,7 @@ impl Attempt<'_> {
                 return Ok(Landed {
                     sent: false,
                     created: None,
+                    created_state: None,
                 });
             }
             self.reconciled(d).await?;
@@ -104,6 +132,7 @@ impl Attempt<'_> {
         Ok(Landed {
             sent: true,
             created: None,
+            created_state: None,
         })
     }
 
@@ -118,6 +147,7 @@ impl Attempt<'_> {
             return Ok(Landed {
                 sent: false,
                 created: None,
+                created_state: None,
             });
         }
         self.reconciled(d).await?;
@@ -125,6 +155,7 @@ impl Attempt<'_> {
         Ok(Landed {
             sent: true,
             created: None,
+            created_state: None,
         })
     }
 
@@ -144,6 +175,7 @@ impl Attempt<'_> {
                         return Ok(Landed {
                             sent: false,
                             created: Some(self.incident_ref(d, rec.sys_id(), rec.number())),
+                            created_state: None,
                         });
                     }
                 }
@@ -156,8 +188,9 @@ impl Attempt<'_> {
         }
         let mut rec = self
             .client
-            .create(&d.table, &fields, &["sys_id", "number"])
+            .create_answering(&d.table, &fields, CREATE_FIELDS, DisplayValue::All)
             .await?;
+        let state = created_state(&rec);
         if rec.sys_id().is_empty() {
             // Created, but the answer did not say what (a proxy trimmed it): find it.
             let found = match correlation {
@@ -171,6 +204,7 @@ impl Attempt<'_> {
         Ok(Landed {
             sent: true,
             created: Some(self.incident_ref(d, rec.sys_id(), rec.number())),
+            created_state: state,
         })
     }
 

@@ -158,6 +158,7 @@ async fn record(ctx: &TaskCtx, d: &Delivery, result: Result<Landed, StepError>) 
     let outcome = match result {
         Ok(landed) => {
             let created = landed.created.clone();
+            let created_state = landed.created_state.clone();
             let user = ctx.user.clone();
             let outcome = Outcome::Delivered(landed);
             let entry = audit_entry(d, &outcome, now);
@@ -169,7 +170,19 @@ async fn record(ctx: &TaskCtx, d: &Delivery, result: Result<Landed, StepError>) 
                 .call(move |s| {
                     s.with_relaxed_sync(|s| {
                         match &created {
-                            Some(inc) => s.complete_create(id, &owner, inc, &user, now)?,
+                            Some(inc) => {
+                                s.complete_create(id, &owner, inc, &user, now)?;
+                                // The link shows the new incident's state at once.
+                                if let Some(state) = &created_state {
+                                    s.update_link_state(
+                                        &inc.instance,
+                                        &inc.sys_id,
+                                        None,
+                                        state,
+                                        now,
+                                    )?;
+                                }
+                            }
                             None => s.mark_delivered(id, &owner, now)?,
                         }
                         if let Some(entry) = &entry {

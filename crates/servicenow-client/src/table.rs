@@ -146,8 +146,13 @@ fn common_params(
 }
 
 pub(crate) fn write_params(fields: &[&str]) -> Vec<(&'static str, String)> {
+    write_params_answering(fields, DisplayValue::False)
+}
+
+/// Write parameters whose answer carries `display` values (the input stays raw).
+fn write_params_answering(fields: &[&str], display: DisplayValue) -> Vec<(&'static str, String)> {
     let fields: Vec<String> = fields.iter().map(|f| f.to_string()).collect();
-    let mut q = common_params(&fields, DisplayValue::False, true);
+    let mut q = common_params(&fields, display, true);
     // Raw values in, raw values out: no time-zone or label interpretation on writes.
     q.push(("sysparm_input_display_value", "false".into()));
     q
@@ -304,6 +309,21 @@ impl Client {
         body: &Map<String, Value>,
         fields: &[&str],
     ) -> Result<Record, Error> {
+        self.create_answering(table, body, fields, DisplayValue::False)
+            .await
+    }
+
+    /// [`Client::create`] whose answer carries `display` values too
+    /// (`sysparm_display_value=all`: each field as `{value, display_value}`), so a caller can
+    /// show the new record's state and priority labels without reading it again. The body is
+    /// still taken as raw values.
+    pub async fn create_answering(
+        &self,
+        table: &str,
+        body: &Map<String, Value>,
+        fields: &[&str],
+        display: DisplayValue,
+    ) -> Result<Record, Error> {
         let path = table_path(table)?;
         let correlation_id = body
             .get("correlation_id")
@@ -318,7 +338,7 @@ impl Client {
             .call(&Call {
                 method: Method::POST,
                 path: path.clone(),
-                query: write_params(&asked),
+                query: write_params_answering(&asked, display),
                 body: Some(&body),
                 expect: Expect::Result,
             })
