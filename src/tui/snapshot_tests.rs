@@ -7,7 +7,7 @@ use ratatui::style::{Color, Modifier};
 
 use crate::config::Theme as ThemeName;
 
-use super::backend::{ConnectionStatus, IncidentSummary, OutboxCounts};
+use super::backend::{ConnectionStatus, IncidentSummary, OutboxCounts, Served};
 use super::msg::{Msg, Reply};
 use super::popup::Popup;
 use super::state::{Level, Pane, State};
@@ -118,10 +118,10 @@ fn form(size: (u16, u16)) -> State {
                     req,
                     reply: Reply::Choices {
                         element,
-                        result: Ok(vec![super::backend::ChoiceItem {
+                        result: Ok(Served::from(vec![super::backend::ChoiceItem {
                             value: "database".into(),
                             label: "Database".into(),
-                        }]),
+                        }])),
                     },
                 },
             );
@@ -151,7 +151,7 @@ fn ticket_form_assignee_picker_scrolls() {
             &mut s,
             Msg::Reply {
                 req: req.unwrap(),
-                reply: Reply::Groups(Ok(vec![named(0, "Database")])),
+                reply: Reply::Groups(Ok(Served::from(vec![named(0, "Database")]))),
             },
         );
         let effects = press(&mut s, [key(KeyCode::Enter), key(KeyCode::Tab)]);
@@ -177,11 +177,13 @@ fn ticket_form_assignee_picker_scrolls() {
             &mut s,
             Msg::Reply {
                 req: req.unwrap(),
-                reply: Reply::Users(Ok(users
-                    .iter()
-                    .enumerate()
-                    .map(|(i, n)| named(i, n))
-                    .collect())),
+                reply: Reply::Users(Ok(Served::from(
+                    users
+                        .iter()
+                        .enumerate()
+                        .map(|(i, n)| named(i, n))
+                        .collect::<Vec<_>>(),
+                ))),
             },
         );
         let downs: Vec<Msg> = (0..8).map(|_| key(KeyCode::Down)).collect();
@@ -225,7 +227,7 @@ fn ticket_form_with_validation_error_and_lookup() {
             &mut s,
             Msg::Reply {
                 req: req.unwrap(),
-                reply: Reply::Groups(Ok(vec![
+                reply: Reply::Groups(Ok(Served::from(vec![
                     super::backend::NamedRef {
                         sys_id: "g1".into(),
                         name: "Database".into(),
@@ -234,7 +236,7 @@ fn ticket_form_with_validation_error_and_lookup() {
                         sys_id: "g2".into(),
                         name: "Database Admins".into(),
                     },
-                ])),
+                ]))),
             },
         );
         s
