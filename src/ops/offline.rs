@@ -69,6 +69,18 @@ pub fn is_unreachable(e: &OpsError) -> bool {
     }
 }
 
+/// The one-line reason a lookup was served from the cache: short enough for the form's line
+/// (the client's full message, with its URL, goes to the log).
+pub(crate) fn unreachable_why(e: &OpsError) -> String {
+    tracing::info!(error = %e, "ServiceNow unreachable: answering from the lookup cache");
+    match e {
+        OpsError::ServiceNow(e) if e.category() == ErrorCategory::RateLimited => {
+            "ServiceNow rate-limited".to_owned()
+        }
+        _ => "ServiceNow unreachable".to_owned(),
+    }
+}
+
 /// The instance's recorded outage, as the reason not to try the network at all: the sync
 /// worker already knows it is down and probes it on a backoff (docs/sync.md §Outages).
 pub async fn outage_reason(session: &Session) -> OpsResult<Option<String>> {
@@ -298,7 +310,7 @@ pub async fn served_choices(
                             .collect(),
                     ));
                 }
-                Err(e) if is_unreachable(&e) => e.to_string(),
+                Err(e) if is_unreachable(&e) => unreachable_why(&e),
                 Err(e) => return Err(e),
             }
         }
@@ -394,7 +406,7 @@ pub async fn served_refs(
                     .await;
                     return Ok(Served::live(found));
                 }
-                Err(e) if is_unreachable(&e) => e.to_string(),
+                Err(e) if is_unreachable(&e) => unreachable_why(&e),
                 Err(e) => return Err(e),
             }
         }

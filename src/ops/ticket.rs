@@ -14,7 +14,9 @@ use crate::domain::{
 use crate::store::{DeliveryKind, NewDelivery, NewLink, OutboxId, StoredAnomaly};
 
 use super::error::{OpsError, OpsResult};
-use super::offline::{Reads, is_unreachable, outage_reason, resolve_draft_offline};
+use super::offline::{
+    Reads, is_unreachable, outage_reason, resolve_draft_offline, unreachable_why,
+};
 use super::session::Session;
 use super::ticket_fields::resolve_draft_reading;
 
@@ -153,7 +155,7 @@ pub async fn plan_create(
                     }
                     return Ok(build_plan(session, client, stored, &resolved, None));
                 }
-                Err(e) if is_unreachable(&e) => e.to_string(),
+                Err(e) if is_unreachable(&e) => unreachable_why(&e),
                 Err(e) => return Err(e),
             }
         }
