@@ -550,3 +550,58 @@ fn detail_keeps_description_lines_and_links_name_their_instance() {
     d.links[1].incident.instance = "prod-eu".into();
     insta::assert_snapshot!("detail_multiline_120x40", draw(&s).backend());
 }
+
+/// ServiceNow unreachable: the category choices are the last good read, two hours old; the
+/// picker and the form's line say so, and that the incident will be queued.
+#[test]
+fn ticket_form_with_cached_choices() {
+    both("ticket_form_cached_choices", |size| {
+        let mut s = loaded(10, size);
+        let effects = press(&mut s, [ch('c'), ch('y')]);
+        for e in effects {
+            if let super::effect::Effect::LoadChoices { req, element, .. } = e {
+                update(
+                    &mut s,
+                    Msg::Reply {
+                        req,
+                        reply: Reply::Choices {
+                            element,
+                            result: Ok(Served {
+                                items: vec![super::backend::ChoiceItem {
+                                    value: "database".into(),
+                                    label: "Database".into(),
+                                }],
+                                cached: Some(super::backend::CacheNote {
+                                    read_at: ago(2 * 3600),
+                                    why: "ServiceNow unreachable".into(),
+                                }),
+                            }),
+                        },
+                    },
+                );
+            }
+        }
+        s
+    });
+}
+
+/// A create queued while ServiceNow is unreachable shows above the links, with its outbox id,
+/// why it waits and since when.
+#[test]
+fn links_pane_with_a_pending_create() {
+    both("links_pending_create", |size| {
+        let mut s = loaded(5, size);
+        if let Some(d) = s.detail.as_mut().and_then(|d| d.data.as_mut()) {
+            d.links.truncate(1);
+            d.pending_creates.push(super::backend::PendingCreate {
+                id: 12,
+                state: "pending".into(),
+                last_error: Some("ServiceNow unreachable: connection refused".into()),
+                queued_at: ago(120),
+            });
+        }
+        press(&mut s, [key(KeyCode::Tab), key(KeyCode::Tab)]);
+        assert_eq!(s.focus, Pane::Links);
+        s
+    });
+}

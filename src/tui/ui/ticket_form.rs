@@ -81,7 +81,7 @@ fn read_when(note: &CacheNote, state: &State) -> String {
 }
 
 /// The form-wide line when any lookup came from the cache: which, how old, why, and what
-/// submitting will do ("choices from 2h ago (ServiceNow unreachable: …): the incident is queued").
+/// submitting will do ("choices from 2h ago (ServiceNow unreachable): a create will be queued").
 fn cached_line(form: &TicketForm, state: &State) -> Option<String> {
     let note = form.cached()?;
     let age = ago(note.read_at, state.now);
@@ -91,7 +91,7 @@ fn cached_line(form: &TicketForm, state: &State) -> Option<String> {
         format!("from {age}")
     };
     Some(format!(
-        "⚠ choices {from} ({}); the incident is queued and created when ServiceNow is back",
+        "⚠ choices {from} ({}): a create will be queued",
         note.why
     ))
 }
