@@ -164,6 +164,7 @@ fn detail(key: &AnomalyKey) -> AnomalyDetail {
             linked_at: now(),
             linked_by: "ann".into(),
         }],
+        pending_creates: vec![],
     }
 }
 

@@ -196,6 +196,7 @@ impl From<crate::ops::OpsError> for CliError {
             O::NotFound(m) => CliError::new(Exit::NotFound, m),
             O::ReadOnly(_) => CliError::new(Exit::AuthOrPermission, e.to_string()),
             O::Exists(m) => CliError::new(Exit::UsageOrConfig, m),
+            O::Offline(m) => CliError::new(Exit::Unreachable, m),
             O::Other(m) => CliError::other(m),
         }
     }

@@ -5,7 +5,7 @@ mod anomalies_cmd;
 pub mod args;
 mod config_cmd;
 pub mod context;
-mod dashboard;
+pub mod dashboard;
 mod deliver;
 mod doctor_cmd;
 mod emulator;

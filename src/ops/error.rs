@@ -27,6 +27,10 @@ pub enum OpsError {
     /// that has an open one); the message says how to go ahead anyway.
     #[error("{0}")]
     Exists(String),
+    /// ServiceNow cannot be reached and the cache cannot stand in for it (a name never read,
+    /// a list never cached); the message names the cause and what to do.
+    #[error("{0}")]
+    Offline(String),
     #[error("{0}")]
     Other(String),
 }

@@ -6,6 +6,7 @@
 mod error;
 mod load;
 mod lookup;
+mod offline;
 mod policy;
 mod session;
 mod ticket;
@@ -15,6 +16,10 @@ mod triage;
 pub use error::{OpsError, OpsResult};
 pub use load::{SourceLoad, load_file};
 pub use lookup::{NamedRef, search_group_members, search_groups, search_users};
+pub use offline::{
+    CacheNote, ChoiceItem, RefSearch, Served, is_unreachable, outage_reason, resolve_draft_offline,
+    served_choices, served_refs,
+};
 pub use policy::{DataPolicy, incident_data_policies};
 pub use session::Session;
 pub use ticket::{

@@ -14,8 +14,11 @@ use crate::domain::{
 use crate::store::{DeliveryKind, NewDelivery, NewLink, OutboxId, StoredAnomaly};
 
 use super::error::{OpsError, OpsResult};
+use super::offline::{
+    Reads, is_unreachable, outage_reason, resolve_draft_offline, unreachable_why,
+};
 use super::session::Session;
-use super::ticket_fields::resolve_draft;
+use super::ticket_fields::resolve_draft_reading;
 
 /// The exact create request, for `--dry-run` and for the outbox.
 #[derive(Debug, Clone, Serialize)]
@@ -24,6 +27,10 @@ pub struct CreatePlan {
     pub method: &'static str,
     pub url: String,
     pub body: Map<String, Value>,
+    /// Set when the plan was made from the lookup cache because ServiceNow could not be reached
+    /// (why, one line): the create is queued and delivered when the instance is back.
+    #[serde(skip)]
+    pub offline: Option<String>,
 }
 
 /// A summary of one incident, from a display-value read.
@@ -121,18 +128,56 @@ pub fn start_create(session: &Session, key: &AnomalyKey, another: bool) -> OpsRe
     )))
 }
 
-/// Checks the draft against the instance (choices, names) and builds the exact request.
+/// Checks the draft against the instance (choices, names) and builds the exact request. Every
+/// good read is written to the lookup cache; when ServiceNow cannot be reached (or an outage is
+/// recorded), the draft is checked against that cache instead and the plan says so
+/// (`offline`): a create never needs the network to be queued (docs/store.md §Lookup cache).
 pub async fn plan_create(
     session: &Session,
     stored: &StoredAnomaly,
     draft: &TicketDraft,
 ) -> OpsResult<CreatePlan> {
     let client = session.client()?;
-    let resolved = resolve_draft(client, draft).await?;
+    let why = match outage_reason(session).await? {
+        Some(why) => why,
+        None => {
+            let mut reads = Reads::default();
+            match resolve_draft_reading(client, draft, &mut reads).await {
+                Ok(resolved) => {
+                    let table = draft.table.clone();
+                    let saved = session
+                        .off_runtime(move |s| {
+                            reads.save(&mut s.open_store()?, s.instance(), &table)
+                        })
+                        .await;
+                    if let Err(e) = saved {
+                        tracing::warn!(error = %e, "lookup cache not written");
+                    }
+                    return Ok(build_plan(session, client, stored, &resolved, None));
+                }
+                Err(e) if is_unreachable(&e) => unreachable_why(&e),
+                Err(e) => return Err(e),
+            }
+        }
+    };
+    let (d, reason) = (draft.clone(), why.clone());
+    let resolved = session
+        .off_runtime(move |s| resolve_draft_offline(&s.open_store()?, s.instance(), &d, &reason))
+        .await?;
+    Ok(build_plan(session, client, stored, &resolved, Some(why)))
+}
+
+fn build_plan(
+    session: &Session,
+    client: &servicenow_client::Client,
+    stored: &StoredAnomaly,
+    resolved: &TicketDraft,
+    offline: Option<String>,
+) -> CreatePlan {
     let url = anomaly_url(&stored.anomaly, session.url_template());
     let correlation = correlation_id(&stored.key.source, &stored.key.id, &new_create_id());
     let body = resolved.create_fields(&stored.anomaly, url.as_deref(), &correlation);
-    Ok(CreatePlan {
+    CreatePlan {
         anomaly: stored.key.clone(),
         method: "POST",
         url: format!(
@@ -141,7 +186,8 @@ pub async fn plan_create(
             resolved.table
         ),
         body,
-    })
+        offline,
+    }
 }
 
 /// Records the create in the outbox; the worker sends it (idempotently, by correlation_id) and

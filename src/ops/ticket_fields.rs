@@ -7,15 +7,26 @@ use servicenow_client::{Choice, Client};
 use crate::domain::TicketDraft;
 
 use super::error::{OpsError, OpsResult};
+use super::offline::Reads;
 
 /// Resolves names to sys_ids and checks choice values; returns the draft to send.
 pub async fn resolve_draft(client: &Client, draft: &TicketDraft) -> OpsResult<TicketDraft> {
+    resolve_draft_reading(client, draft, &mut Reads::default()).await
+}
+
+/// [`resolve_draft`], noting every good read in `reads` (for the lookup cache).
+pub(crate) async fn resolve_draft_reading(
+    client: &Client,
+    draft: &TicketDraft,
+    reads: &mut Reads,
+) -> OpsResult<TicketDraft> {
     draft
         .validate()
         .map_err(|e| OpsError::Invalid(format!("ticket: {e}")))?;
     let mut out = draft.clone();
     if let Some(category) = &draft.category {
         let choices = client.choices(&draft.table, "category", None).await?;
+        reads.choice("category", None, &choices);
         out.category = Some(check_choice("category", category, &choices, None)?);
     }
     if let Some(sub) = &draft.subcategory {
@@ -27,6 +38,7 @@ pub async fn resolve_draft(client: &Client, draft: &TicketDraft) -> OpsResult<Ti
         let choices = client
             .choices(&draft.table, "subcategory", Some(category))
             .await?;
+        reads.choice("subcategory", Some(category), &choices);
         out.subcategory = Some(check_choice("subcategory", sub, &choices, Some(category))?);
     }
     if let Some(group) = &draft.assignment_group {
@@ -35,6 +47,7 @@ pub async fn resolve_draft(client: &Client, draft: &TicketDraft) -> OpsResult<Ti
                 "assignment group {group:?} not found (or inactive) on the instance: give its exact name or sys_id"
             ))
         })?;
+        reads.group(&found);
         out.assignment_group = Some(found.sys_id);
     }
     for (label, field) in [
@@ -47,6 +60,7 @@ pub async fn resolve_draft(client: &Client, draft: &TicketDraft) -> OpsResult<Ti
                     "{label} user {user:?} not found: give a user_name (e.g. abel.tuter) or a sys_id"
                 ))
             })?;
+            reads.user(&found);
             *field = Some(found.sys_id);
         }
     }

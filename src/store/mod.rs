@@ -12,6 +12,7 @@ mod comments;
 mod error;
 mod export;
 mod links;
+mod lookup_cache;
 mod open;
 mod outages;
 mod outbox;
@@ -37,6 +38,10 @@ pub use audit::{AuditEntry, NewAudit};
 pub use comments::{Comment, CommentRecorded};
 pub use error::StoreError;
 pub use links::{LinkAdded, NewLink};
+pub use lookup_cache::{
+    CachedChoice, CachedList, CachedRef, MAX_CHOICE_LISTS, MAX_REF_LISTS, MAX_ROWS_PER_LIST,
+    RefList,
+};
 pub use outages::Outage;
 pub use outbox::{Delivery, DeliveryKind, DeliveryState, NewDelivery, OutboxId};
 pub use outbox_admin::{OutboxCounts, OutboxFilter, PausedInstance};

@@ -10,6 +10,7 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     M3_AUDIT,
     M4_OUTAGES,
     M5_SOURCES,
+    M6_LOOKUP_CACHE,
 ];
 
 /// Anomalies as last read, local status and its history, comments, links.
@@ -183,4 +184,39 @@ CREATE TABLE source_refs (
     created_at INTEGER NOT NULL,
     PRIMARY KEY (source, anomaly_id, kind)
 );
+"#;
+
+/// The last good read of the ticket form's lookups (docs/store.md §Lookup cache), so a create
+/// can be planned and its form filled while ServiceNow is unreachable. `choice_lists` holds when
+/// each choice list was read (an empty list is an answer too); `lookup_refs` holds groups, users
+/// and group members by sys_id. Both are capped by the code that writes them.
+const M6_LOOKUP_CACHE: &str = r#"
+CREATE TABLE choice_lists (
+    instance  TEXT NOT NULL,
+    tbl       TEXT NOT NULL,
+    element   TEXT NOT NULL,
+    dependent TEXT NOT NULL DEFAULT '',
+    read_at   INTEGER NOT NULL,
+    PRIMARY KEY (instance, tbl, element, dependent)
+);
+CREATE TABLE cached_choices (
+    instance  TEXT NOT NULL,
+    tbl       TEXT NOT NULL,
+    element   TEXT NOT NULL,
+    dependent TEXT NOT NULL DEFAULT '',
+    pos       INTEGER NOT NULL,
+    value     TEXT NOT NULL,
+    label     TEXT NOT NULL,
+    PRIMARY KEY (instance, tbl, element, dependent, pos)
+);
+CREATE TABLE lookup_refs (
+    instance  TEXT NOT NULL,
+    list      TEXT NOT NULL,
+    sys_id    TEXT NOT NULL,
+    name      TEXT NOT NULL,
+    user_name TEXT,
+    read_at   INTEGER NOT NULL,
+    PRIMARY KEY (instance, list, sys_id)
+);
+CREATE INDEX lookup_refs_by_age ON lookup_refs (instance, list, read_at);
 "#;

@@ -54,6 +54,31 @@ pub struct AnomalyDetail {
     pub history: Vec<StatusChange>,
     pub comments: Vec<Comment>,
     pub links: Vec<Link>,
+    /// Creates queued for this anomaly that have not made their incident yet (ServiceNow was
+    /// unreachable, or is slow): the links pane shows each as "pending create (queued #N)".
+    pub pending_creates: Vec<PendingCreate>,
+}
+
+/// A create still in the outbox for an anomaly (not delivered, not dropped).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingCreate {
+    /// The outbox id (`snowlink outbox list` shows it).
+    pub id: i64,
+    /// `pending`, `in_flight`, `paused`, `failed`, `dead`.
+    pub state: String,
+    /// Why the last attempt did not make the incident.
+    pub last_error: Option<String>,
+    pub queued_at: Timestamp,
+}
+
+/// What came of a create.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CreateOutcome {
+    /// The incident exists and is linked.
+    Created(IncidentRef),
+    /// The create is in the outbox as `id`; the sync worker makes the incident when ServiceNow
+    /// is back (`why`: what stands in the way now).
+    Queued { id: i64, why: String },
 }
 
 /// Outbox progress for the status bar.
@@ -108,12 +133,9 @@ pub enum ConnectionStatus {
 /// layer's own types, so the backend passes them through unchanged.
 pub use crate::ops::{IncidentSummary, NamedRef};
 
-/// One entry of a choice list (`sys_choice`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ChoiceItem {
-    pub value: String,
-    pub label: String,
-}
+/// A choice list entry, and a lookup's answer with, when it came from the lookup cache, its age
+/// and why (docs/store.md §Lookup cache): the ops layer's own types.
+pub use crate::ops::{CacheNote, ChoiceItem, Served};
 
 /// Static facts about the backend, read once at start.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -148,26 +170,28 @@ pub trait Backend: Send + Sync + 'static {
     /// Pending, failed, dead, paused reason.
     fn outbox_counts(&self) -> impl Future<Output = Result<OutboxCounts, String>> + Send;
     /// Choice list of `incident.<element>`; `dependent` is the parent value (subcategory by category).
+    /// This and the three searches below answer from ServiceNow when it answers, else from the
+    /// last good read (`Served::cached` says how old, and why).
     fn choices(
         &self,
         element: &str,
         dependent: Option<&str>,
-    ) -> impl Future<Output = Result<Vec<ChoiceItem>, String>> + Send;
+    ) -> impl Future<Output = Result<Served<ChoiceItem>, String>> + Send;
     fn search_groups(
         &self,
         text: &str,
-    ) -> impl Future<Output = Result<Vec<NamedRef>, String>> + Send;
+    ) -> impl Future<Output = Result<Served<NamedRef>, String>> + Send;
     fn search_users(
         &self,
         text: &str,
-    ) -> impl Future<Output = Result<Vec<NamedRef>, String>> + Send;
+    ) -> impl Future<Output = Result<Served<NamedRef>, String>> + Send;
     /// Members of the assignment group `group` (a sys_id) whose name contains `text`; every
     /// member for an empty text (ServiceNow's `sys_user_grmember`).
     fn group_members(
         &self,
         group: &str,
         text: &str,
-    ) -> impl Future<Output = Result<Vec<NamedRef>, String>> + Send;
+    ) -> impl Future<Output = Result<Served<NamedRef>, String>> + Send;
     /// By number or by text.
     fn search_incidents(
         &self,
@@ -175,11 +199,13 @@ pub trait Backend: Send + Sync + 'static {
     ) -> impl Future<Output = Result<Vec<IncidentSummary>, String>> + Send;
     /// Creates and links an incident. The draft's description may already carry the anomaly block
     /// (the form prefills it; see `domain::has_block`), in which case it must not be appended again.
+    /// With ServiceNow unreachable the create is planned from the lookup cache and queued
+    /// ([`CreateOutcome::Queued`]) instead of waited for.
     fn create_ticket(
         &self,
         key: &AnomalyKey,
         draft: &TicketDraft,
-    ) -> impl Future<Output = Result<IncidentRef, String>> + Send;
+    ) -> impl Future<Output = Result<CreateOutcome, String>> + Send;
     fn link(
         &self,
         key: &AnomalyKey,

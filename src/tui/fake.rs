@@ -7,8 +7,8 @@ use std::sync::Mutex;
 use crate::domain::{AnomalyKey, IncidentRef, Status, TicketDraft};
 
 use super::backend::{
-    AnomalyDetail, AnomalyRow, Backend, BackendInfo, ChoiceItem, ConnectionStatus, IncidentSummary,
-    NamedRef, OutboxCounts, SourceHealth,
+    AnomalyDetail, AnomalyRow, Backend, BackendInfo, CacheNote, ChoiceItem, ConnectionStatus,
+    CreateOutcome, IncidentSummary, NamedRef, OutboxCounts, Served, SourceHealth,
 };
 
 #[derive(Debug, Default)]
@@ -22,7 +22,18 @@ pub struct FakeBackend {
     pub source_refresh: Option<Result<usize, String>>,
     pub details: HashMap<AnomalyKey, AnomalyDetail>,
     pub incidents: Vec<IncidentSummary>,
+    /// ServiceNow is unreachable: lookups answer from a cache read this long before `offline_at`
+    /// (with this reason), and a create is queued as #`offline.id`.
+    pub offline: Option<FakeOffline>,
     pub calls: Mutex<Vec<String>>,
+}
+
+/// How the fake plays "ServiceNow unreachable".
+#[derive(Debug, Clone)]
+pub struct FakeOffline {
+    pub cache_read_at: jiff::Timestamp,
+    pub why: String,
+    pub queued_id: i64,
 }
 
 impl FakeBackend {
@@ -46,6 +57,16 @@ impl FakeBackend {
             }
         }
         (out, top)
+    }
+
+    fn served<T>(&self, items: Vec<T>) -> Served<T> {
+        Served {
+            items,
+            cached: self.offline.as_ref().map(|o| CacheNote {
+                read_at: o.cache_read_at,
+                why: o.why.clone(),
+            }),
+        }
     }
 
     fn incident(number: &str) -> IncidentRef {
@@ -96,30 +117,30 @@ impl Backend for FakeBackend {
         &self,
         element: &str,
         dependent: Option<&str>,
-    ) -> Result<Vec<ChoiceItem>, String> {
+    ) -> Result<Served<ChoiceItem>, String> {
         self.record(format!("choices {element} {dependent:?}"));
-        Ok(vec![ChoiceItem {
+        Ok(self.served(vec![ChoiceItem {
             value: format!("{element}-1"),
             label: format!("{element} one"),
-        }])
+        }]))
     }
 
-    async fn search_groups(&self, text: &str) -> Result<Vec<NamedRef>, String> {
+    async fn search_groups(&self, text: &str) -> Result<Served<NamedRef>, String> {
         self.record(format!("groups {text}"));
-        Ok(vec![NamedRef {
+        Ok(self.served(vec![NamedRef {
             sys_id: "g1".into(),
             name: format!("{text} group"),
-        }])
+        }]))
     }
 
-    async fn search_users(&self, text: &str) -> Result<Vec<NamedRef>, String> {
+    async fn search_users(&self, text: &str) -> Result<Served<NamedRef>, String> {
         self.record(format!("users {text}"));
-        Ok(Vec::new())
+        Ok(self.served(Vec::new()))
     }
 
-    async fn group_members(&self, group: &str, text: &str) -> Result<Vec<NamedRef>, String> {
+    async fn group_members(&self, group: &str, text: &str) -> Result<Served<NamedRef>, String> {
         self.record(format!("members {group} {text}"));
-        Ok(Vec::new())
+        Ok(self.served(Vec::new()))
     }
 
     async fn search_incidents(&self, text: &str) -> Result<Vec<IncidentSummary>, String> {
@@ -136,9 +157,15 @@ impl Backend for FakeBackend {
         &self,
         key: &AnomalyKey,
         draft: &TicketDraft,
-    ) -> Result<IncidentRef, String> {
+    ) -> Result<CreateOutcome, String> {
         self.record(format!("create {key} {}", draft.short_description));
-        Ok(Self::incident("INC0010099"))
+        Ok(match &self.offline {
+            Some(o) => CreateOutcome::Queued {
+                id: o.queued_id,
+                why: o.why.clone(),
+            },
+            None => CreateOutcome::Created(Self::incident("INC0010099")),
+        })
     }
 
     async fn link(&self, key: &AnomalyKey, sys_id_or_number: &str) -> Result<IncidentRef, String> {

@@ -5,7 +5,7 @@ use ratatui_textarea::TextArea;
 
 use crate::domain::{AnomalyKey, SHORT_DESCRIPTION_MAX, TicketDraft, default_short_description};
 
-use super::backend::{AnomalyDetail, ChoiceItem, NamedRef};
+use super::backend::{AnomalyDetail, CacheNote, ChoiceItem, NamedRef};
 use super::msg::ReqId;
 
 /// Tables offered (ServiceNow table, shown name, supported); only `incident` can be created
@@ -78,6 +78,8 @@ pub struct Picker {
     pub selected: Option<usize>,
     pub req: Option<ReqId>,
     pub error: Option<String>,
+    /// The items are the last good read, not ServiceNow's answer now: how old, and why.
+    pub cached: Option<CacheNote>,
 }
 
 impl Picker {
@@ -113,6 +115,8 @@ pub struct Lookup {
     pub error: Option<String>,
     /// Assignee only: list every user, not only the chosen group's members (`ctrl-g`).
     pub all_users: bool,
+    /// The results are the last good read (ServiceNow unreachable): how old, and why.
+    pub cached: Option<CacheNote>,
 }
 
 impl Lookup {
@@ -194,6 +198,20 @@ impl TicketForm {
         };
         form.initial = form.draft();
         form
+    }
+
+    /// The oldest cached answer the form shows, if any part of it came from the cache: the
+    /// form says so, and that the incident will be queued.
+    pub fn cached(&self) -> Option<&CacheNote> {
+        [
+            &self.category.cached,
+            &self.subcategory.cached,
+            &self.group.cached,
+            &self.assignee.cached,
+        ]
+        .into_iter()
+        .flatten()
+        .min_by_key(|n| n.read_at)
     }
 
     /// Whether the user changed anything since the form opened.

@@ -6,7 +6,7 @@ use crossterm::event::KeyCode;
 
 use crate::domain::IncidentRef;
 
-use super::backend::{ChoiceItem, IncidentSummary};
+use super::backend::{ChoiceItem, IncidentSummary, Served};
 use super::effect::Effect;
 use super::form::Field;
 use super::msg::{Msg, Reply, ReqId};
@@ -102,12 +102,12 @@ fn ticket_form_validates_inline_and_submits() {
         req,
         Reply::Created {
             anomaly: anomaly.clone(),
-            result: Ok(IncidentRef {
+            result: Ok(super::backend::CreateOutcome::Created(IncidentRef {
                 instance: "default".into(),
                 table: "incident".into(),
                 sys_id: "s1".into(),
                 number: "INC0010099".into(),
-            }),
+            })),
         },
     );
     assert!(s.popup.is_none());
@@ -172,7 +172,7 @@ fn category_change_reloads_subcategories_and_stale_choices_are_dropped() {
         panic!()
     };
     let items = |p: &str| {
-        Ok(vec![
+        Ok(Served::from(vec![
             ChoiceItem {
                 value: format!("{p}1"),
                 label: format!("{p} one"),
@@ -181,7 +181,7 @@ fn category_change_reloads_subcategories_and_stale_choices_are_dropped() {
                 value: format!("{p}2"),
                 label: format!("{p} two"),
             },
-        ])
+        ]))
     };
     reply(
         &mut s,
@@ -454,7 +454,7 @@ fn assignee_lists_the_groups_members_ranked_and_ctrl_g_widens() {
     reply(
         &mut s,
         *req,
-        Reply::Groups(Ok(vec![named("g-db", "Database")])),
+        Reply::Groups(Ok(Served::from(vec![named("g-db", "Database")]))),
     );
     press(&mut s, [key(KeyCode::Enter)]);
     assert_eq!(form(&s).group.chosen, Some(named("g-db", "Database")));
@@ -477,10 +477,10 @@ fn assignee_lists_the_groups_members_ranked_and_ctrl_g_widens() {
     reply(
         &mut s,
         *req,
-        Reply::Users(Ok(vec![
+        Reply::Users(Ok(Served::from(vec![
             named("u1", "Abel Tuter"),
             named("u2", "Beth Anglin"),
-        ])),
+        ]))),
     );
     assert_eq!(form(&s).assignee.results[0].name, "Beth Anglin");
     // ctrl-g widens to every user (and back).

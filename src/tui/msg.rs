@@ -5,8 +5,8 @@ use crossterm::event::KeyEvent;
 use crate::domain::{AnomalyKey, IncidentRef, Status};
 
 use super::backend::{
-    AnomalyDetail, AnomalyRow, ChoiceItem, ConnectionStatus, IncidentSummary, NamedRef,
-    OutboxCounts, SourceHealth,
+    AnomalyDetail, AnomalyRow, ChoiceItem, ConnectionStatus, CreateOutcome, IncidentSummary,
+    NamedRef, OutboxCounts, Served, SourceHealth,
 };
 
 /// Identifies one background request, so a result for a superseded request can be dropped.
@@ -58,14 +58,14 @@ pub enum Reply {
     Connection(ConnectionStatus),
     Choices {
         element: String,
-        result: Result<Vec<ChoiceItem>, String>,
+        result: Result<Served<ChoiceItem>, String>,
     },
-    Groups(Result<Vec<NamedRef>, String>),
-    Users(Result<Vec<NamedRef>, String>),
+    Groups(Result<Served<NamedRef>, String>),
+    Users(Result<Served<NamedRef>, String>),
     Incidents(Result<Vec<IncidentSummary>, String>),
     Created {
         anomaly: AnomalyKey,
-        result: Result<IncidentRef, String>,
+        result: Result<CreateOutcome, String>,
     },
     Linked {
         anomaly: AnomalyKey,

@@ -7,7 +7,7 @@ use ratatui::style::{Color, Modifier};
 
 use crate::config::Theme as ThemeName;
 
-use super::backend::{ConnectionStatus, IncidentSummary, OutboxCounts};
+use super::backend::{ConnectionStatus, IncidentSummary, OutboxCounts, Served};
 use super::msg::{Msg, Reply};
 use super::popup::Popup;
 use super::state::{Level, Pane, State};
@@ -118,10 +118,10 @@ fn form(size: (u16, u16)) -> State {
                     req,
                     reply: Reply::Choices {
                         element,
-                        result: Ok(vec![super::backend::ChoiceItem {
+                        result: Ok(Served::from(vec![super::backend::ChoiceItem {
                             value: "database".into(),
                             label: "Database".into(),
-                        }]),
+                        }])),
                     },
                 },
             );
@@ -151,7 +151,7 @@ fn ticket_form_assignee_picker_scrolls() {
             &mut s,
             Msg::Reply {
                 req: req.unwrap(),
-                reply: Reply::Groups(Ok(vec![named(0, "Database")])),
+                reply: Reply::Groups(Ok(Served::from(vec![named(0, "Database")]))),
             },
         );
         let effects = press(&mut s, [key(KeyCode::Enter), key(KeyCode::Tab)]);
@@ -177,11 +177,13 @@ fn ticket_form_assignee_picker_scrolls() {
             &mut s,
             Msg::Reply {
                 req: req.unwrap(),
-                reply: Reply::Users(Ok(users
-                    .iter()
-                    .enumerate()
-                    .map(|(i, n)| named(i, n))
-                    .collect())),
+                reply: Reply::Users(Ok(Served::from(
+                    users
+                        .iter()
+                        .enumerate()
+                        .map(|(i, n)| named(i, n))
+                        .collect::<Vec<_>>(),
+                ))),
             },
         );
         let downs: Vec<Msg> = (0..8).map(|_| key(KeyCode::Down)).collect();
@@ -225,7 +227,7 @@ fn ticket_form_with_validation_error_and_lookup() {
             &mut s,
             Msg::Reply {
                 req: req.unwrap(),
-                reply: Reply::Groups(Ok(vec![
+                reply: Reply::Groups(Ok(Served::from(vec![
                     super::backend::NamedRef {
                         sys_id: "g1".into(),
                         name: "Database".into(),
@@ -234,7 +236,7 @@ fn ticket_form_with_validation_error_and_lookup() {
                         sys_id: "g2".into(),
                         name: "Database Admins".into(),
                     },
-                ])),
+                ]))),
             },
         );
         s
@@ -574,6 +576,40 @@ fn configured_columns_are_drawn_in_their_order() {
     });
 }
 
+/// ServiceNow unreachable: the category choices are the last good read, two hours old; the
+/// picker and the form's line say so, and that the incident will be queued.
+#[test]
+fn ticket_form_with_cached_choices() {
+    both("ticket_form_cached_choices", |size| {
+        let mut s = loaded(10, size);
+        let effects = press(&mut s, [ch('c'), ch('y')]);
+        for e in effects {
+            if let super::effect::Effect::LoadChoices { req, element, .. } = e {
+                update(
+                    &mut s,
+                    Msg::Reply {
+                        req,
+                        reply: Reply::Choices {
+                            element,
+                            result: Ok(Served {
+                                items: vec![super::backend::ChoiceItem {
+                                    value: "database".into(),
+                                    label: "Database".into(),
+                                }],
+                                cached: Some(super::backend::CacheNote {
+                                    read_at: ago(2 * 3600),
+                                    why: "ServiceNow unreachable".into(),
+                                }),
+                            }),
+                        },
+                    },
+                );
+            }
+        }
+        s
+    });
+}
+
 #[test]
 fn field_filter_hide_toggle_and_reversed_sort_show_in_the_title() {
     all_sizes("filter_hide_sort", |size| {
@@ -632,6 +668,27 @@ fn help_search_keeps_the_matching_lines() {
         let mut s = loaded(5, size);
         press(&mut s, [ch('?')]);
         type_text(&mut s, "sort");
+        s
+    });
+}
+
+/// A create queued while ServiceNow is unreachable shows above the links, with its outbox id,
+/// why it waits and since when.
+#[test]
+fn links_pane_with_a_pending_create() {
+    both("links_pending_create", |size| {
+        let mut s = loaded(5, size);
+        if let Some(d) = s.detail.as_mut().and_then(|d| d.data.as_mut()) {
+            d.links.truncate(1);
+            d.pending_creates.push(super::backend::PendingCreate {
+                id: 12,
+                state: "pending".into(),
+                last_error: Some("ServiceNow unreachable: connection refused".into()),
+                queued_at: ago(120),
+            });
+        }
+        press(&mut s, [key(KeyCode::Tab), key(KeyCode::Tab)]);
+        assert_eq!(s.focus, Pane::Links);
         s
     });
 }

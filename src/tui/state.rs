@@ -226,6 +226,16 @@ impl State {
         }
     }
 
+    /// The selected anomaly's creates still in the outbox, as loaded.
+    pub fn pending_creates(&self) -> &[super::backend::PendingCreate] {
+        match &self.detail {
+            Some(DetailView {
+                data: Some(d), key, ..
+            }) if Some(key) == self.list.selected().map(|r| &r.key) => &d.pending_creates,
+            _ => &[],
+        }
+    }
+
     pub fn selected_link(&self) -> Option<&crate::domain::Link> {
         self.links().get(self.link_cursor)
     }

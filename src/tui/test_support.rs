@@ -135,6 +135,7 @@ pub fn detail(r: &AnomalyRow) -> AnomalyDetail {
             at: ago(500),
         }],
         links: vec![link(&r.key, "INC0010001"), stale, unknown, broken],
+        pending_creates: Vec::new(),
     }
 }
 

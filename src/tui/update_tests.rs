@@ -1017,3 +1017,93 @@ fn a_toast_says_when_queued_deliveries_went_out() {
     reply(&mut s, req, Reply::Outbox(Ok(counts(0, 2))));
     assert_eq!(s.toasts.len(), before);
 }
+
+/// ServiceNow unreachable: the backend queued the create; the form closes, the toast says it is
+/// queued (with its outbox id) and will be made later, and the detail reloads to show it pending.
+#[test]
+fn a_queued_create_closes_the_form_and_says_so() {
+    let mut s = loaded(3, (120, 40));
+    let effects = press(&mut s, [ch('c'), ch('y'), ctrl('s')]);
+    let req = effects
+        .iter()
+        .find_map(|e| match e {
+            Effect::CreateTicket { req, .. } => Some(*req),
+            _ => None,
+        })
+        .unwrap();
+    let anomaly = s.list.selected().unwrap().key.clone();
+    let before = s.list.row(&anomaly).unwrap().link_count;
+    let effects = reply(
+        &mut s,
+        req,
+        Reply::Created {
+            anomaly: anomaly.clone(),
+            result: Ok(super::backend::CreateOutcome::Queued {
+                id: 12,
+                why: "ServiceNow unreachable".into(),
+            }),
+        },
+    );
+    assert!(s.popup.is_none());
+    let toast = &s.toasts.last().unwrap().text;
+    assert_eq!(
+        toast,
+        &format!(
+            "ServiceNow unreachable: the incident for {} is queued as #12 and will be created when it is back",
+            anomaly.id
+        )
+    );
+    // No incident yet: the link count is unchanged until the worker makes it.
+    assert_eq!(s.list.row(&anomaly).unwrap().link_count, before);
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::LoadDetail { .. }))
+    );
+}
+
+/// The worker delivered a queued create: the next detail load has the new link where the
+/// pending create was, and a toast names the real number.
+#[test]
+fn a_delivered_pending_create_is_announced_with_its_number() {
+    let mut s = loaded(3, (120, 40));
+    let key = s.list.selected().unwrap().key.clone();
+    let row = s.list.row(&key).unwrap().clone();
+    let mut pending = detail(&row);
+    pending.pending_creates.push(super::backend::PendingCreate {
+        id: 12,
+        state: "pending".into(),
+        last_error: Some("ServiceNow unreachable".into()),
+        queued_at: ago(60),
+    });
+    let load = |s: &mut State, d: super::backend::AnomalyDetail| {
+        let Effect::LoadDetail { req, id } = super::update::load_detail(s, key.clone()) else {
+            panic!()
+        };
+        reply(
+            s,
+            req,
+            Reply::Detail {
+                key: id,
+                result: Ok(d),
+                urls: Vec::new(),
+            },
+        );
+    };
+    load(&mut s, pending.clone());
+    assert_eq!(s.pending_creates().len(), 1);
+    let toasts = s.toasts.len();
+    let mut delivered = pending.clone();
+    delivered.pending_creates.clear();
+    delivered.links.push(link(&key, "INC0010042"));
+    load(&mut s, delivered);
+    assert!(s.pending_creates().is_empty());
+    assert_eq!(s.toasts.len(), toasts + 1);
+    assert_eq!(
+        s.toasts.last().unwrap().text,
+        format!(
+            "created INC0010042 for {} (queued #12, now delivered)",
+            key.id
+        )
+    );
+}

@@ -15,10 +15,11 @@ use crate::sync::SyncEvent;
 
 use crate::domain::{AnomalyKey, IncidentRef, Status, TicketDraft, anomaly_url};
 use crate::ops::{self, OpsError, Session};
-use crate::store::{DeliveryState, OutboxFilter};
+use crate::store::{DeliveryKind, DeliveryState, OutboxFilter};
 use crate::tui::backend::{
     AnomalyDetail, AnomalyRow, Backend, BackendInfo, ChoiceItem, Comment, ConnectionStatus,
-    IncidentSummary, NamedRef, OutboxCounts, SourceHealth, StatusChange,
+    CreateOutcome, IncidentSummary, NamedRef, OutboxCounts, PendingCreate, Served, SourceHealth,
+    StatusChange,
 };
 
 /// Polls every source now and returns how many anomaly rows were new or changed; an error names
@@ -202,7 +203,31 @@ impl Backend for LiveBackend {
                 })
                 .collect();
             let links = store.links_for_anomaly(&key).map_err(|e| e.to_string())?;
+            let pending_creates = store
+                .outbox_list(&OutboxFilter {
+                    states: vec![
+                        DeliveryState::Pending,
+                        DeliveryState::InFlight,
+                        DeliveryState::Paused,
+                        DeliveryState::Failed,
+                        DeliveryState::Dead,
+                    ],
+                    instance: Some(session.instance().to_owned()),
+                    anomaly: Some(key.clone()),
+                    limit: Some(20),
+                })
+                .map_err(|e| e.to_string())?
+                .into_iter()
+                .filter(|d| d.kind == DeliveryKind::Create)
+                .map(|d| PendingCreate {
+                    id: d.id,
+                    state: d.state.to_string(),
+                    last_error: d.last_error,
+                    queued_at: d.created_at,
+                })
+                .collect();
             Ok(AnomalyDetail {
+                pending_creates,
                 url: anomaly_url(&stored.anomaly, session.url_template()),
                 anomaly: stored.anomaly,
                 status: stored.status,
@@ -264,36 +289,33 @@ impl Backend for LiveBackend {
         &self,
         element: &str,
         dependent: Option<&str>,
-    ) -> Result<Vec<ChoiceItem>, String> {
-        let client = self.session.client().map_err(msg)?;
-        let rows = client
-            .choices(&self.session.profile.table, element, dependent)
-            .await
-            .map_err(|e| e.to_string())?;
-        Ok(rows
-            .into_iter()
-            .map(|c| ChoiceItem {
-                value: c.value,
-                label: c.label,
-            })
-            .collect())
-    }
-
-    async fn search_groups(&self, text: &str) -> Result<Vec<NamedRef>, String> {
-        let client = self.session.client().map_err(msg)?;
-        ops::search_groups(client, text).await.map_err(msg)
-    }
-
-    async fn search_users(&self, text: &str) -> Result<Vec<NamedRef>, String> {
-        let client = self.session.client().map_err(msg)?;
-        ops::search_users(client, text).await.map_err(msg)
-    }
-
-    async fn group_members(&self, group: &str, text: &str) -> Result<Vec<NamedRef>, String> {
-        let client = self.session.client().map_err(msg)?;
-        ops::search_group_members(client, group, text)
+    ) -> Result<Served<ChoiceItem>, String> {
+        // From ServiceNow when it answers, else the last good read (docs/store.md §Lookup cache).
+        ops::served_choices(&self.session, element, dependent)
             .await
             .map_err(msg)
+    }
+
+    async fn search_groups(&self, text: &str) -> Result<Served<NamedRef>, String> {
+        ops::served_refs(&self.session, ops::RefSearch::Groups, text)
+            .await
+            .map_err(msg)
+    }
+
+    async fn search_users(&self, text: &str) -> Result<Served<NamedRef>, String> {
+        ops::served_refs(&self.session, ops::RefSearch::Users, text)
+            .await
+            .map_err(msg)
+    }
+
+    async fn group_members(&self, group: &str, text: &str) -> Result<Served<NamedRef>, String> {
+        ops::served_refs(
+            &self.session,
+            ops::RefSearch::Members(group.to_owned()),
+            text,
+        )
+        .await
+        .map_err(msg)
     }
 
     async fn search_incidents(&self, text: &str) -> Result<Vec<IncidentSummary>, String> {
@@ -304,30 +326,47 @@ impl Backend for LiveBackend {
         &self,
         key: &AnomalyKey,
         draft: &TicketDraft,
-    ) -> Result<IncidentRef, String> {
+    ) -> Result<CreateOutcome, String> {
         // Subscribed before anything is queued, so no outcome can be missed.
         let events = self.sync_events.subscribe();
         let (session, k) = (self.session.clone(), key.clone());
         // The user confirmed a second incident already (the form asks); a create still queued
         // for this anomaly is resumed rather than doubled.
         let start = blocking(move || ops::start_create(&session, &k, true).map_err(msg)).await?;
-        let id = match start {
-            ops::CreateStart::Resume(id) => id,
+        let (id, offline) = match start {
+            ops::CreateStart::Resume(id) => (id, None),
             ops::CreateStart::New => {
                 let (session, k) = (self.session.clone(), key.clone());
                 let stored =
                     blocking(move || ops::load_anomaly_by_key(&session, &k).map_err(msg)).await?;
+                // With ServiceNow unreachable the plan comes from the lookup cache (or says
+                // plainly which name it cannot resolve offline).
                 let plan = ops::plan_create(&self.session, &stored, draft)
                     .await
                     .map_err(msg)?;
+                let offline = plan.offline.clone();
                 let (session, table) = (self.session.clone(), draft.table.clone());
-                blocking(move || ops::enqueue_create(&session, &table, &plan).map_err(msg)).await?
+                let id =
+                    blocking(move || ops::enqueue_create(&session, &table, &plan).map_err(msg))
+                        .await?;
+                (id, offline)
             }
         };
         self.queued();
-        let inc = super::create_wait::await_create(&self.session, id, events).await?;
-        self.read_new_incident(&inc).await;
-        Ok(inc)
+        if offline.is_some() {
+            // Planned offline: waiting for the worker would only hold the form open; the links
+            // pane shows the pending create, and the incident's number when it is made.
+            return Ok(CreateOutcome::Queued {
+                id,
+                why: "ServiceNow unreachable".to_owned(),
+            });
+        }
+        match super::create_wait::await_create(&self.session, id, events).await? {
+            // The worker stored the new incident's state from the create answer (the links
+            // pane shows it at once; src/sync/deliver.rs `created_state`).
+            super::create_wait::Waited::Created(inc) => Ok(CreateOutcome::Created(inc)),
+            super::create_wait::Waited::Queued(why) => Ok(CreateOutcome::Queued { id, why }),
+        }
     }
 
     async fn link(&self, key: &AnomalyKey, sys_id_or_number: &str) -> Result<IncidentRef, String> {
@@ -490,39 +529,6 @@ impl LiveBackend {
             }
             _ => ConnectionStatus::Unreachable(line),
         }
-    }
-
-    /// Reads a just-created incident once and stores its state on the link, so the links
-    /// pane shows `New  4 - Low` at once instead of "not read yet" until the next link poll.
-    /// Best effort: on any failure the link poller reads it later, as before.
-    async fn read_new_incident(&self, inc: &IncidentRef) {
-        let Ok(client) = self.session.client() else {
-            return;
-        };
-        let Ok(rec) = client.get_incident(&inc.sys_id).await else {
-            return;
-        };
-        let get = |f: &str| rec.display(f).filter(|v| !v.is_empty()).map(str::to_string);
-        let state = crate::domain::IncidentState {
-            state: get("state"),
-            priority: get("priority"),
-            assignment_group: get("assignment_group"),
-            assigned_to: get("assigned_to"),
-        };
-        let (session, inc) = (self.session.clone(), inc.clone());
-        let _ = blocking(move || {
-            let mut store = session.open_store().map_err(msg)?;
-            store
-                .update_link_state(
-                    &inc.instance,
-                    &inc.sys_id,
-                    None,
-                    &state,
-                    jiff::Timestamp::now(),
-                )
-                .map_err(|e| e.to_string())
-        })
-        .await;
     }
 
     fn info_now(&self) -> BackendInfo {

@@ -15,12 +15,21 @@ use crate::sync::SyncEvent;
 /// How long the form waits before leaving the create to the background worker.
 const DEADLINE: Duration = Duration::from_secs(30);
 
-/// The incident made for create delivery `id`, or why it is not there yet.
+/// What came of waiting for a create.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Waited {
+    Created(IncidentRef),
+    /// Still queued (nothing is lost): why it is not made yet.
+    Queued(String),
+}
+
+/// The incident made for create delivery `id`, or why it is not there yet (`Waited::Queued`);
+/// an error is a create that failed for good.
 pub async fn await_create(
     session: &Session,
     id: OutboxId,
     mut events: broadcast::Receiver<SyncEvent>,
-) -> Result<IncidentRef, String> {
+) -> Result<Waited, String> {
     let deadline = tokio::time::Instant::now() + DEADLINE;
     loop {
         if let Some(done) = settled(read(session, id).await?, id) {
@@ -30,7 +39,7 @@ pub async fn await_create(
             let event = tokio::select! {
                 ev = events.recv() => ev,
                 _ = tokio::time::sleep_until(deadline) => {
-                    return Err(queued(id, "ServiceNow is slow to answer"));
+                    return Ok(Waited::Queued("ServiceNow is slow to answer".to_owned()));
                 }
             };
             match event {
@@ -39,7 +48,7 @@ pub async fn await_create(
                 // Missed events: the row tells what happened.
                 Err(broadcast::error::RecvError::Lagged(_)) => break,
                 Err(broadcast::error::RecvError::Closed) => {
-                    return Err(queued(id, "the background sync stopped"));
+                    return Ok(Waited::Queued("the background sync stopped".to_owned()));
                 }
             }
         }
@@ -54,22 +63,21 @@ async fn read(session: &Session, id: OutboxId) -> Result<Delivery, String> {
         .ok_or_else(|| format!("create #{id} is no longer in the outbox"))
 }
 
-fn queued(id: OutboxId, why: &str) -> String {
-    format!(
-        "incident not created yet ({why}); it stays queued as #{id} and is created as soon as ServiceNow accepts it"
-    )
-}
-
 /// The final answer for the form, or `None` while the create is still on its way.
-fn settled(d: Delivery, id: OutboxId) -> Option<Result<IncidentRef, String>> {
+fn settled(d: Delivery, id: OutboxId) -> Option<Result<Waited, String>> {
+    let queued = |why: Option<String>, default: &str| {
+        Some(Ok(Waited::Queued(
+            why.unwrap_or_else(|| default.to_owned()),
+        )))
+    };
     match d.state {
         S::Delivered => match (d.sys_id, d.number) {
-            (Some(sys_id), Some(number)) => Some(Ok(IncidentRef {
+            (Some(sys_id), Some(number)) => Some(Ok(Waited::Created(IncidentRef {
                 instance: d.instance,
                 table: d.table,
                 sys_id,
                 number,
-            })),
+            }))),
             _ => Some(Err(format!(
                 "create #{id} is delivered but names no record"
             ))),
@@ -79,14 +87,10 @@ fn settled(d: Delivery, id: OutboxId) -> Option<Result<IncidentRef, String>> {
             d.last_error.unwrap_or_else(|| d.state.to_string())
         ))),
         S::Dropped => Some(Err(format!("create #{id} was dropped"))),
-        S::Paused => Some(Err(queued(
-            id,
-            d.last_error.as_deref().unwrap_or("instance paused"),
-        ))),
-        S::Pending if d.attempts > 0 => Some(Err(queued(
-            id,
-            d.last_error.as_deref().unwrap_or("retrying"),
-        ))),
+        S::Paused => queued(d.last_error, "instance paused"),
+        // An attempt failed (or met an outage, which uncounts it but records why): the worker
+        // retries on its own; the form need not wait for it.
+        S::Pending if d.attempts > 0 || d.last_error.is_some() => queued(d.last_error, "retrying"),
         S::Pending | S::InFlight => None,
     }
 }

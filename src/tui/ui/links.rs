@@ -14,6 +14,8 @@ use ratatui::widgets::Paragraph;
 
 use crate::domain::Link;
 
+use super::super::backend::PendingCreate;
+
 use super::super::state::{Pane, State};
 use super::super::text::{FRESH_SECS, ago, fit};
 use super::widgets::pane_block;
@@ -95,19 +97,60 @@ fn link_lines(l: &Link, selected: bool, state: &State, width: usize) -> [Line<'s
     [first, Line::from(second)]
 }
 
+/// A create still in the outbox, two lines like a link: what it is and why it waits.
+///
+/// ```text
+///  ⧗ pending create (queued #12)
+///    default · ServiceNow unreachable: connection refused · queued 2m ago
+/// ```
+fn pending_lines(p: &PendingCreate, state: &State, width: usize) -> [Line<'static>; 2] {
+    let t = &state.theme;
+    let (what, style) = match p.state.as_str() {
+        "failed" | "dead" => (format!("✗ create {} (#{})", p.state, p.id), t.error),
+        "paused" => (
+            format!("⧗ pending create, paused (queued #{})", p.id),
+            t.warn,
+        ),
+        _ => (format!("⧗ pending create (queued #{})", p.id), t.warn),
+    };
+    let first = Line::from(vec![
+        Span::raw(" "),
+        Span::styled(fit(&what, width.saturating_sub(1)).into_owned(), style),
+    ]);
+    let age = format!("queued {}", ago(p.queued_at, state.now));
+    let why = p
+        .last_error
+        .as_deref()
+        .unwrap_or("waiting for the sync worker");
+    let room = width.saturating_sub(3 + 3 + super::super::text::width(&age));
+    let second = Line::from(vec![
+        Span::raw("   "),
+        Span::styled(
+            fit(&format!("{} · {why}", state.info.instance), room).into_owned(),
+            t.dim,
+        ),
+        Span::styled(" · ", t.dim),
+        Span::styled(age, t.dim),
+    ]);
+    [first, second]
+}
+
 pub fn render(state: &State, f: &mut Frame, area: Rect) {
     let t = &state.theme;
     let links = state.links();
-    let title = Line::from(vec![
-        Span::styled(format!("Links ({})", links.len()), t.title),
-        Span::raw(" "),
-    ]);
+    let pending = state.pending_creates();
+    let count = if pending.is_empty() {
+        format!("Links ({})", links.len())
+    } else {
+        format!("Links ({} + {} pending)", links.len(), pending.len())
+    };
+    let title = Line::from(vec![Span::styled(count, t.title), Span::raw(" ")]);
     let block = pane_block(title, state.focus == Pane::Links, t);
     let inner = block.inner(area);
     f.render_widget(block, area);
     let width = usize::from(inner.width);
     let height = usize::from(inner.height);
-    if links.is_empty() {
+    if links.is_empty() && pending.is_empty() {
         let msg = match state.detail.as_ref() {
             Some(d) if d.data.is_none() => "loading…".to_owned(),
             Some(_) => format!(
@@ -124,13 +167,21 @@ pub fn render(state: &State, f: &mut Frame, area: Rect) {
     }
     // Two lines per link; scroll so the selected one is visible.
     let per_page = (height / 2).max(1);
-    let first = state.link_cursor.saturating_sub(per_page - 1);
-    let lines: Vec<Line> = links
+    // Pending creates come first: they are what the user just did, and they are not selectable
+    // (nothing to unlink or open yet).
+    let mut lines: Vec<Line> = pending
         .iter()
-        .enumerate()
-        .skip(first)
-        .take(per_page)
-        .flat_map(|(i, l)| link_lines(l, i == state.link_cursor, state, width))
+        .flat_map(|p| pending_lines(p, state, width))
         .collect();
+    let per_page = per_page.saturating_sub(pending.len()).max(1);
+    let first = state.link_cursor.saturating_sub(per_page - 1);
+    lines.extend(
+        links
+            .iter()
+            .enumerate()
+            .skip(first)
+            .take(per_page)
+            .flat_map(|(i, l)| link_lines(l, i == state.link_cursor, state, width)),
+    );
     f.render_widget(Paragraph::new(lines).style(t.text), inner);
 }

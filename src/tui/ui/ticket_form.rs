@@ -21,8 +21,10 @@ use ratatui_textarea::TextArea;
 use crate::domain::SHORT_DESCRIPTION_MAX;
 
 use super::super::action::Action;
+use super::super::backend::CacheNote;
 use super::super::form::{Field, Lookup, Picker, TABLES, TicketForm, level_label, priority};
 use super::super::state::State;
+use super::super::text::ago;
 use super::widgets::{hint, popup_block, spinner};
 
 const LABEL_W: u16 = 15;
@@ -59,11 +61,39 @@ fn picker_line(p: &Picker, state: &State) -> Line<'static> {
         return Line::styled("(no choices)", t.dim);
     }
     let v = p.value().map_or("(none)", |c| c.label.as_str()).to_owned();
-    Line::from(vec![
+    let mut spans = vec![
         Span::styled("◂ ", t.key),
         Span::raw(v),
         Span::styled(" ▸", t.key),
-    ])
+    ];
+    if let Some(note) = &p.cached {
+        spans.push(Span::styled(
+            format!("  (cached, {})", read_when(note, state)),
+            t.warn,
+        ));
+    }
+    Line::from(spans)
+}
+
+/// "read 2h ago" / "read just now": the age of a cached answer, in words.
+fn read_when(note: &CacheNote, state: &State) -> String {
+    format!("read {}", ago(note.read_at, state.now))
+}
+
+/// The form-wide line when any lookup came from the cache: which, how old, why, and what
+/// submitting will do ("choices from 2h ago (ServiceNow unreachable): a create will be queued").
+fn cached_line(form: &TicketForm, state: &State) -> Option<String> {
+    let note = form.cached()?;
+    let age = ago(note.read_at, state.now);
+    let from = if age == "just now" {
+        "read just now".to_owned()
+    } else {
+        format!("from {age}")
+    };
+    Some(format!(
+        "⚠ choices {from} ({}): a create will be queued",
+        note.why
+    ))
 }
 
 fn lookup_status(l: &Lookup, state: &State) -> Span<'static> {
@@ -74,6 +104,8 @@ fn lookup_status(l: &Lookup, state: &State) -> Span<'static> {
         Span::styled(format!(" ✗ {e}"), t.error)
     } else if let Some(c) = &l.chosen {
         Span::styled(format!(" ✓ {}", c.name), t.ok)
+    } else if let Some(note) = l.cached.as_ref().filter(|_| !l.results.is_empty()) {
+        Span::styled(format!(" cached names, {}", read_when(note, state)), t.warn)
     } else if !l.text().trim().is_empty() && l.results.is_empty() {
         Span::styled(" no match (sent as typed)", t.warn)
     } else {
@@ -241,6 +273,8 @@ fn render_form(state: &State, f: &mut Frame, screen: Rect, form: &TicketForm) {
 
     if let Some(e) = &form.error {
         f.render_widget(Paragraph::new(format!("✗ {e}")).style(t.error), rows[11]);
+    } else if let Some(line) = cached_line(form, state) {
+        f.render_widget(Paragraph::new(line).style(t.warn), rows[11]);
     }
     let k = &state.keymap;
     let mut hints = hint(k.first_key(Action::Submit), "create", t);

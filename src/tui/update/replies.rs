@@ -2,7 +2,7 @@
 
 use crate::domain::{AnomalyKey, Status};
 
-use super::super::backend::{AnomalyRow, SourceHealth};
+use super::super::backend::{AnomalyDetail, AnomalyRow, CreateOutcome, SourceHealth};
 
 use super::super::effect::Effect;
 use super::super::msg::{Reply, ReqId};
@@ -82,9 +82,11 @@ pub fn on_reply(state: &mut State, req: ReqId, reply: Reply) -> Vec<Effect> {
             out
         }
         Reply::Detail { key, result, urls } => {
+            let mut delivered = Vec::new();
             match state.detail.as_mut() {
                 Some(d) if d.req == req && d.key == key => match result {
                     Ok(data) => {
+                        delivered = delivered_creates(d.data.as_ref(), &data);
                         d.data = Some(data);
                         d.urls = urls;
                         d.error = None;
@@ -92,6 +94,9 @@ pub fn on_reply(state: &mut State, req: ReqId, reply: Reply) -> Vec<Effect> {
                     Err(e) => d.error = Some(e),
                 },
                 _ => state.dirty = dirty_before || was_busy,
+            }
+            for text in delivered {
+                state.toast(Level::Success, text);
             }
             let last = state.links().len().saturating_sub(1);
             state.link_cursor = state.link_cursor.min(last);
@@ -153,8 +158,9 @@ pub fn on_reply(state: &mut State, req: ReqId, reply: Reply) -> Vec<Effect> {
                 if picker.req == Some(req) {
                     picker.req = None;
                     match result {
-                        Ok(items) => {
-                            picker.items = items;
+                        Ok(served) => {
+                            picker.items = served.items;
+                            picker.cached = served.cached;
                             picker.selected = None;
                             picker.error = None;
                         }
@@ -172,8 +178,9 @@ pub fn on_reply(state: &mut State, req: ReqId, reply: Reply) -> Vec<Effect> {
                     if l.req == Some(req) {
                         l.req = None;
                         match result {
-                            Ok(items) => {
-                                l.results = palette::rank(&l.text(), items, |r| &r.name);
+                            Ok(served) => {
+                                l.results = palette::rank(&l.text(), served.items, |r| &r.name);
+                                l.cached = served.cached;
                                 l.highlight = 0;
                             }
                             Err(e) => l.error = Some(e),
@@ -208,7 +215,7 @@ pub fn on_reply(state: &mut State, req: ReqId, reply: Reply) -> Vec<Effect> {
                 Some(Popup::Ticket(f)) if f.submitting == Some(req)
             );
             match result {
-                Ok(inc) => {
+                Ok(CreateOutcome::Created(inc)) => {
                     if form_waiting {
                         state.popup = None;
                     }
@@ -217,6 +224,21 @@ pub fn on_reply(state: &mut State, req: ReqId, reply: Reply) -> Vec<Effect> {
                         format!("created {} for {}", inc.number, anomaly.id),
                     );
                     bump_links(state, &anomaly, 1);
+                    after_write(state, &[anomaly])
+                }
+                Ok(CreateOutcome::Queued { id, why }) => {
+                    // Nothing is lost: the create is in the outbox, the links pane shows it as
+                    // pending, and the worker makes the incident when ServiceNow is back.
+                    if form_waiting {
+                        state.popup = None;
+                    }
+                    state.toast(
+                        Level::Info,
+                        format!(
+                            "{why}: the incident for {} is queued as #{id} and will be created when it is back",
+                            anomaly.id
+                        ),
+                    );
                     after_write(state, &[anomaly])
                 }
                 Err(e) => {
@@ -354,6 +376,35 @@ pub fn on_reply(state: &mut State, req: ReqId, reply: Reply) -> Vec<Effect> {
             Vec::new()
         }
     }
+}
+
+/// "created INC… for A-1 (queued #N)" for each create that was pending in `old` and is gone in
+/// `new`, which has a link `old` did not: the worker delivered it (matched by the new link, as
+/// the outbox row that made it is no longer listed).
+fn delivered_creates(old: Option<&AnomalyDetail>, new: &AnomalyDetail) -> Vec<String> {
+    let Some(old) = old.filter(|o| o.anomaly.id == new.anomaly.id) else {
+        return Vec::new();
+    };
+    let gone: Vec<i64> = old
+        .pending_creates
+        .iter()
+        .filter(|p| !new.pending_creates.iter().any(|n| n.id == p.id))
+        .map(|p| p.id)
+        .collect();
+    let added = new.links.iter().filter(|l| {
+        !old.links
+            .iter()
+            .any(|o| o.incident.sys_id == l.incident.sys_id)
+    });
+    added
+        .zip(gone)
+        .map(|(l, id)| {
+            format!(
+                "created {} for {} (queued #{id}, now delivered)",
+                l.incident.number, new.anomaly.id
+            )
+        })
+        .collect()
 }
 
 /// Merges the rows changed since the list's revision; a toast counts the new ones.
