@@ -43,10 +43,14 @@ pub enum Action {
     NextField,
     PrevField,
     Editor,
+    Errors,
+    MarkAll,
+    MarkRange,
+    InvertMarks,
 }
 
 impl Action {
-    pub const ALL: [Action; 30] = [
+    pub const ALL: [Action; 34] = [
         Action::MoveDown,
         Action::MoveUp,
         Action::Top,
@@ -77,6 +81,10 @@ impl Action {
         Action::NextField,
         Action::PrevField,
         Action::Editor,
+        Action::Errors,
+        Action::MarkAll,
+        Action::MarkRange,
+        Action::InvertMarks,
     ];
 
     /// The name used in config `[keys]` and shown in help and the palette.
@@ -140,6 +148,22 @@ impl Action {
             Action::NextField => ("next_field", "next field", Form, &["tab"]),
             Action::PrevField => ("prev_field", "previous field", Form, &["backtab"]),
             Action::Editor => ("editor", "edit the text in $EDITOR", Form, &["ctrl-e"]),
+            Action::Errors => ("errors", "every error in full, with its fix", Main, &["E"]),
+            // Main context only: in text fields ctrl-a is line start (line_edit.rs), and those
+            // take their keys before the keymap.
+            Action::MarkAll => ("mark_all", "mark every row shown", Main, &["ctrl-a"]),
+            Action::MarkRange => (
+                "mark_range",
+                "mark from the last marked row to the cursor",
+                Main,
+                &["V"],
+            ),
+            Action::InvertMarks => (
+                "invert_marks",
+                "invert the marks of the rows shown",
+                Main,
+                &["*"],
+            ),
         }
     }
 }

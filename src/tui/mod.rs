@@ -11,8 +11,10 @@
 pub mod action;
 mod app;
 pub mod backend;
+pub mod bulk;
 pub mod effect;
 mod error;
+pub mod errors;
 pub mod form;
 pub mod keymap;
 pub mod keys;

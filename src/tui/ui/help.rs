@@ -35,6 +35,15 @@ pub fn lines(state: &State) -> Vec<Line<'static>> {
         "* marked row   ▌ selected row   • new (live update)   ▶ focused pane",
     ));
     out.push(Line::raw(
+        "Marked rows: c (one incident), l, a, x, m (one comment each) act on all of them;",
+    ));
+    out.push(Line::raw(
+        "u, o, O on the selected link only. Marks clear when a bulk action succeeded for",
+    ));
+    out.push(Line::raw(
+        "every row and stay when any row failed (docs/dashboard.md §Bulk actions).",
+    ));
+    out.push(Line::raw(
         "Rebind in config [keys], e.g. move_down = [\"j\", \"ctrl-n\"]",
     ));
     out
