@@ -38,6 +38,8 @@ mod fake;
 #[cfg(test)]
 mod form_tests;
 #[cfg(test)]
+mod snapshot_errors_tests;
+#[cfg(test)]
 mod snapshot_tests;
 #[cfg(test)]
 mod test_support;

@@ -114,12 +114,16 @@ impl Part {
         if w <= width(&self.tiny) {
             return self.tiny.clone();
         }
-        if w <= width(&self.short) || !self.partial {
-            return self.short.clone();
+        if self.partial && w >= width(&self.tiny) + 8 {
+            let head = self.full.strip_suffix(&self.tail).unwrap_or(&self.full);
+            let keep = w.saturating_sub(width(&self.tail));
+            return format!("{}{}", fit(head, keep), self.tail);
         }
-        let head = self.full.strip_suffix(&self.tail).unwrap_or(&self.full);
-        let keep = w.saturating_sub(width(&self.tail));
-        format!("{}{}", fit(head, keep), self.tail)
+        if w >= width(&self.short) {
+            self.short.clone()
+        } else {
+            self.tiny.clone()
+        }
     }
 }
 
@@ -128,8 +132,8 @@ impl Part {
 /// to left within a rank, each to no less than its short form: the connection state, the outbox
 /// count, the source counts and the error's key hint stay visible at 80 columns. A reason cut to
 /// a stub shows its short form instead. When even the short forms do not fit (60 columns), a
-/// second pass in the same order takes parts down to their tiny forms (the outbox count and the
-/// error's key hint are kept).
+/// second pass in the same order takes parts down to their tiny forms: the error to its key hint,
+/// the outbox to its count (both always kept), healthy source counts away.
 fn allot(parts: &[Part], room: usize) -> Vec<usize> {
     let mut w: Vec<usize> = parts.iter().map(|p| width(&p.full)).collect();
     let mut over = w.iter().sum::<usize>().saturating_sub(room);
@@ -159,21 +163,18 @@ fn allot(parts: &[Part], room: usize) -> Vec<usize> {
         if over == 0 {
             break;
         }
-        let tiny = width(&parts[i].tiny).min(w[i]);
-        over = over.saturating_sub(w[i] - tiny);
-        w[i] = tiny;
-    }
-    // Room given back by the tiny forms goes to the error (rank 0, partial), which may show
-    // some of its text again.
-    let used: usize = w.iter().sum();
-    if used < room
-        && let Some(i) = order.first().copied().filter(|&i| parts[i].partial)
-    {
-        let full = width(&parts[i].full);
-        let grown = (w[i] + room - used).min(full);
-        if grown >= width(&parts[i].short) + 8 {
-            w[i] = grown;
+        let p = &parts[i];
+        let tiny = width(&p.tiny).min(w[i]);
+        let mut new = if p.partial {
+            w[i] - over.min(w[i] - tiny)
+        } else {
+            tiny
+        };
+        if p.partial && new < tiny + 8 {
+            new = tiny;
         }
+        over = over.saturating_sub(w[i] - new);
+        w[i] = new;
     }
     w
 }
@@ -195,8 +196,7 @@ pub fn render(state: &State, f: &mut Frame, area: Rect) {
             &state.info.instance,
             bar,
         )
-        .shrinks(2, false)
-        .tiny(false, ""),
+        .shrinks(2, false),
     );
     if state.info.read_only {
         parts.push(part(true, "READ-ONLY".to_owned(), "READ-ONLY", alert));
@@ -250,7 +250,9 @@ pub fn render(state: &State, f: &mut Frame, area: Rect) {
             part(
                 true,
                 format!("error: {e}{tail}"),
-                &format!("error{tail}"),
+                // Cut to its first words before the reasons go; to the hint alone only when
+                // even the short forms of the others do not fit.
+                &format!("error: {}{tail}", fit(e, 32)),
                 alert,
             )
             .shrinks(0, true)
