@@ -44,6 +44,8 @@ mod snapshot_tests;
 #[cfg(test)]
 mod test_support;
 #[cfg(test)]
+mod update_bulk_tests;
+#[cfg(test)]
 mod update_tests;
 
 pub use action::{Action, Context};
