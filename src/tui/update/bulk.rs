@@ -265,8 +265,18 @@ fn ids(keys: &[AnomalyKey]) -> String {
     id_list(&ids, 4)
 }
 
+/// `1 anomaly`, `3 anomalies`.
+fn count(n: usize) -> String {
+    if n == 1 {
+        "1 anomaly".to_owned()
+    } else {
+        format!("{n} anomalies")
+    }
+}
+
 fn finish(state: &mut State, round: BulkRound) {
     let n = round.ok.len() + round.failed.len();
+    let all = count(n);
     if round.failed.is_empty() {
         if round.marked {
             state.list.clear_marks();
@@ -275,13 +285,13 @@ fn finish(state: &mut State, round: BulkRound) {
             BulkWhat::Comment => {
                 let local = super::replies::writeback_notes(state, &round.ok, LocalAction::Comment);
                 format!(
-                    "comment saved on {n} anomalies ({}){local}; notes queued",
+                    "comment saved on {all} ({}){local}; notes queued",
                     ids(&round.ok)
                 )
             }
-            BulkWhat::Link(label) => format!("linked {label} to {n} anomalies: {}", ids(&round.ok)),
+            BulkWhat::Link(label) => format!("linked {label} to {all}: {}", ids(&round.ok)),
             BulkWhat::CreateLinks { number, .. } => {
-                format!("created {number} for {n} anomalies: {}", ids(&round.ok))
+                format!("created {number} for {all}: {}", ids(&round.ok))
             }
         };
         state.toast(Level::Success, text);
@@ -307,7 +317,7 @@ fn finish(state: &mut State, round: BulkRound) {
     state.toast(
         Level::Error,
         format!(
-            "{what} failed for {} of {n} anomalies{done}; marks kept — {}",
+            "{what} failed for {} of {all}{done}; marks kept — {}",
             round.failed.len(),
             failures.join("; ")
         ),
