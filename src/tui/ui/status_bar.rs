@@ -114,6 +114,10 @@ impl Part {
         if w <= width(&self.tiny) {
             return self.tiny.clone();
         }
+        // Shrunk to its short form (the first pass): drawn as such, not as a cut.
+        if w == width(&self.short) {
+            return self.short.clone();
+        }
         if self.partial && w >= width(&self.tiny) + 8 {
             let head = self.full.strip_suffix(&self.tail).unwrap_or(&self.full);
             let keep = w.saturating_sub(width(&self.tail));
