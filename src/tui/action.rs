@@ -47,10 +47,14 @@ pub enum Action {
     Back,
     ReverseSort,
     Hide,
+    Errors,
+    MarkAll,
+    MarkRange,
+    InvertMarks,
 }
 
 impl Action {
-    pub const ALL: [Action; 34] = [
+    pub const ALL: [Action; 38] = [
         Action::MoveDown,
         Action::MoveUp,
         Action::Top,
@@ -85,6 +89,10 @@ impl Action {
         Action::Back,
         Action::ReverseSort,
         Action::Hide,
+        Action::Errors,
+        Action::MarkAll,
+        Action::MarkRange,
+        Action::InvertMarks,
     ];
 
     /// The name used in config `[keys]` and shown in help and the palette.
@@ -161,6 +169,22 @@ impl Action {
                 "hide archived, then acknowledged too, then show all",
                 Main,
                 &["h"],
+            ),
+            Action::Errors => ("errors", "every error in full, with its fix", Main, &["E"]),
+            // Main context only: in text fields ctrl-a is line start (line_edit.rs), and those
+            // take their keys before the keymap.
+            Action::MarkAll => ("mark_all", "mark every row shown", Main, &["ctrl-a"]),
+            Action::MarkRange => (
+                "mark_range",
+                "mark from the last marked row to the cursor",
+                Main,
+                &["V"],
+            ),
+            Action::InvertMarks => (
+                "invert_marks",
+                "invert the marks of the rows shown",
+                Main,
+                &["*"],
             ),
         }
     }

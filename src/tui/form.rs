@@ -158,6 +158,9 @@ pub struct TicketForm {
     pub initial: TicketDraft,
     /// `esc` on a changed form asks first: discard the edits or keep editing.
     pub confirm_discard: bool,
+    /// A bulk create: the other marked anomalies (`key` is the first). The incident is created
+    /// for `key`, then linked to each of these (docs/dashboard.md §Bulk actions).
+    pub also: Vec<AnomalyKey>,
 }
 
 use super::line_edit::area;
@@ -195,6 +198,7 @@ impl TicketForm {
             error: None,
             initial: draft,
             confirm_discard: false,
+            also: Vec::new(),
         };
         form.initial = form.draft();
         form
@@ -212,6 +216,38 @@ impl TicketForm {
         .into_iter()
         .flatten()
         .min_by_key(|n| n.read_at)
+    }
+
+    /// One incident for several anomalies: prefilled from the first, its description carrying
+    /// one anomaly block per anomaly (the link of each other anomaly then finds its block there
+    /// and does not append it again).
+    pub fn for_many(
+        key: AnomalyKey,
+        first: &AnomalyDetail,
+        others: &[(AnomalyKey, AnomalyDetail)],
+        user: &str,
+    ) -> TicketForm {
+        let mut form = TicketForm::new(key, first, user);
+        let mut description = form.description_text();
+        for (_, d) in others {
+            if !crate::domain::has_block(&description, &d.anomaly.id) {
+                description = crate::domain::append_block(
+                    &description,
+                    &crate::domain::description_block(&d.anomaly, d.url.as_deref()),
+                );
+            }
+        }
+        form.set_description(&description);
+        form.also = others.iter().map(|(k, _)| k.clone()).collect();
+        form.initial = form.draft();
+        form
+    }
+
+    /// Every anomaly the incident is for, first the one it is created for.
+    pub fn anomaly_ids(&self) -> Vec<String> {
+        std::iter::once(self.anomaly_id.clone())
+            .chain(self.also.iter().map(|k| k.id.clone()))
+            .collect()
     }
 
     /// Whether the user changed anything since the form opened.

@@ -168,6 +168,8 @@ pub struct ListModel {
     cursor: usize,
     offset: usize,
     marked: HashSet<AnomalyKey>,
+    /// The row marked last: `mark_range` marks from it to the cursor.
+    anchor: Option<AnomalyKey>,
     /// Rows that arrived by a merge and have not been selected since.
     fresh: HashSet<AnomalyKey>,
 }
@@ -622,10 +624,70 @@ impl ListModel {
         let Some(key) = self.selected().map(|r| r.key.clone()) else {
             return false;
         };
-        if !self.marked.remove(&key) {
-            self.marked.insert(key);
+        if self.marked.remove(&key) {
+            if self.anchor.as_ref() == Some(&key) {
+                self.anchor = None;
+            }
+        } else {
+            self.marked.insert(key.clone());
+            self.anchor = Some(key);
         }
         true
+    }
+
+    /// The keys of the rows shown (filtered), in view order.
+    fn shown_keys(&self) -> impl Iterator<Item = &AnomalyKey> {
+        self.view.iter().map(|&i| &self.rows[i as usize].key)
+    }
+
+    /// Marks every row shown (the filter decides which). Returns how many were newly marked.
+    pub fn mark_all(&mut self) -> usize {
+        let keys: Vec<AnomalyKey> = self.shown_keys().cloned().collect();
+        let before = self.marked.len();
+        self.marked.extend(keys);
+        self.marked.len() - before
+    }
+
+    /// Marks the shown rows from the last marked row to the cursor, both included (just the
+    /// cursor row when no row is marked or the last marked one is not shown). Returns how many
+    /// were newly marked.
+    pub fn mark_range(&mut self) -> usize {
+        let Some(cursor) = self.view.get(self.cursor).map(|_| self.cursor) else {
+            return 0;
+        };
+        let from = self
+            .anchor
+            .as_ref()
+            .and_then(|k| self.position(k))
+            .unwrap_or(cursor);
+        let (lo, hi) = (from.min(cursor), from.max(cursor));
+        let keys: Vec<AnomalyKey> = self.view[lo..=hi]
+            .iter()
+            .map(|&i| self.rows[i as usize].key.clone())
+            .collect();
+        let before = self.marked.len();
+        self.marked.extend(keys);
+        self.anchor = self.selected().map(|r| r.key.clone());
+        self.marked.len() - before
+    }
+
+    /// Marks the shown rows that are not marked and unmarks those that are (rows hidden by the
+    /// filter keep their marks). Returns how many rows are marked afterwards.
+    pub fn invert_marks(&mut self) -> usize {
+        let keys: Vec<AnomalyKey> = self.shown_keys().cloned().collect();
+        for k in keys {
+            if !self.marked.remove(&k) {
+                self.marked.insert(k);
+            }
+        }
+        if self
+            .anchor
+            .as_ref()
+            .is_some_and(|k| !self.marked.contains(k))
+        {
+            self.anchor = None;
+        }
+        self.marked.len()
     }
 
     pub fn is_marked(&self, key: &AnomalyKey) -> bool {
@@ -639,6 +701,7 @@ impl ListModel {
     pub fn clear_marks(&mut self) -> bool {
         let had = !self.marked.is_empty();
         self.marked.clear();
+        self.anchor = None;
         had
     }
 

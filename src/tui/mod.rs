@@ -11,8 +11,10 @@
 pub mod action;
 mod app;
 pub mod backend;
+pub mod bulk;
 pub mod effect;
 mod error;
+pub mod errors;
 pub mod form;
 pub mod keymap;
 pub mod keys;
@@ -37,9 +39,13 @@ mod fake;
 #[cfg(test)]
 mod form_tests;
 #[cfg(test)]
+mod snapshot_errors_tests;
+#[cfg(test)]
 mod snapshot_tests;
 #[cfg(test)]
 mod test_support;
+#[cfg(test)]
+mod update_bulk_tests;
 #[cfg(test)]
 mod update_tests;
 

@@ -19,6 +19,10 @@ pub enum Popup {
     Sources {
         scroll: u16,
     },
+    /// The error log in full: every error with its time, count, cause and fix.
+    Errors {
+        scroll: u16,
+    },
     Palette(Palette),
     Ticket(Box<TicketForm>),
     Link(LinkDialog),
@@ -66,12 +70,18 @@ pub enum Pending {
     Link {
         targets: Vec<AnomalyKey>,
         incident: String,
+        /// What the user knows the incident as (its number), for the summary.
+        label: String,
     },
+    /// Open the bulk ticket form although some of the anomalies have an open incident.
+    CreateManyAnyway(Box<super::bulk::BulkLoad>),
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Confirm {
     pub question: String,
+    /// The anomalies it acts on (ids), listed under the question ("… and N more" past what fits).
+    pub items: Vec<String>,
     pub then: Pending,
 }
 
@@ -83,7 +93,10 @@ pub struct ArchivePicker {
 
 #[derive(Debug)]
 pub struct CommentComposer {
-    pub target: AnomalyKey,
+    /// The marked rows (one comment each), else the selected one.
+    pub targets: Vec<AnomalyKey>,
+    /// `targets` are the marked rows.
+    pub marked: bool,
     pub text: TextArea<'static>,
     /// Waiting for `$EDITOR`.
     pub editing: Option<ReqId>,

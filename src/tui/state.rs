@@ -8,6 +8,8 @@ use jiff::{SignedDuration, Timestamp};
 use crate::domain::AnomalyKey;
 
 use super::backend::{AnomalyDetail, BackendInfo, ConnectionStatus, OutboxCounts, SourceHealth};
+use super::bulk::{BulkLoad, BulkRound};
+use super::errors::ErrorLog;
 use super::keymap::Keymap;
 use super::list::ListModel;
 use super::msg::ReqId;
@@ -112,7 +114,10 @@ pub struct State {
     pub toasts: Vec<Toast>,
     pub connection: ConnectionStatus,
     pub outbox: Option<OutboxCounts>,
+    /// The newest error, for the status bar (cut to fit there; `errors` shows it in full).
     pub last_error: Option<String>,
+    /// Every error shown since start, bounded, repeats counted (the `errors` popup).
+    pub errors: ErrorLog,
     /// When the anomaly list was last loaded, and whether the last reload failed.
     pub loaded_at: Option<Timestamp>,
     pub load_failed: bool,
@@ -128,6 +133,12 @@ pub struct State {
     /// Health of each source, from the status poll (`None` until the first answer).
     pub sources: Option<Vec<SourceHealth>>,
     pub refresh: Option<RefreshRound>,
+    /// Bulk actions waiting for their answers (one toast each when all are in).
+    pub bulk: Vec<BulkRound>,
+    /// `c` on marked rows: their details loading before the form opens.
+    pub bulk_load: Option<BulkLoad>,
+    /// The create in flight of a bulk create, and the other anomalies to link once it exists.
+    pub create_also: Option<(ReqId, Vec<AnomalyKey>)>,
     /// User-visible requests in flight (the spinner turns while this is non-empty).
     pub busy: HashSet<ReqId>,
     pub spinner: usize,
@@ -165,6 +176,7 @@ impl State {
             connection: ConnectionStatus::Unknown,
             outbox: None,
             last_error: None,
+            errors: ErrorLog::default(),
             loaded_at: None,
             load_failed: false,
             loading: None,
@@ -173,6 +185,9 @@ impl State {
             list_stale: false,
             sources: None,
             refresh: None,
+            bulk: Vec::new(),
+            bulk_load: None,
+            create_also: None,
             busy: HashSet::new(),
             spinner: 0,
             last_poll: None,
@@ -203,7 +218,7 @@ impl State {
     pub fn toast(&mut self, level: Level, text: impl Into<String>) {
         let text = text.into();
         if level == Level::Error {
-            self.last_error = Some(text.clone());
+            self.record_error(&text);
         }
         let until = self
             .now
@@ -214,6 +229,12 @@ impl State {
         if self.toasts.len() > 4 {
             self.toasts.remove(0);
         }
+    }
+
+    /// Logs an error and makes it the status bar's last error (no toast: see [`State::toast`]).
+    pub fn record_error(&mut self, text: &str) {
+        self.errors.push(text, self.now);
+        self.last_error = Some(text.to_owned());
     }
 
     /// The selected anomaly's links, as loaded.

@@ -49,6 +49,16 @@ pub fn fit(s: &str, max: usize) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// `A-1, A-2, A-3`, or `A-1, A-2, A-3 and 5 more` past `max` ids: anomaly lists in titles and
+/// questions stay one short line.
+pub fn id_list(ids: &[String], max: usize) -> String {
+    let shown = ids.iter().take(max).cloned().collect::<Vec<_>>().join(", ");
+    match ids.len().saturating_sub(max) {
+        0 => shown,
+        more => format!("{shown} and {more} more"),
+    }
+}
+
 /// [`fit`], then padded with spaces to exactly `cells` cells (for aligned columns).
 pub fn pad(s: &str, cells: usize) -> String {
     let f = fit(s, cells);

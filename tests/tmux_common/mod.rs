@@ -113,6 +113,26 @@ impl Tmux {
         String::from_utf8_lossy(&out.stdout).trim().parse().ok()
     }
 
+    /// Resizes the window (the dashboard gets a resize event and redraws at the new size).
+    pub fn resize(&self, w: u16, h: u16) {
+        let ok = Command::new("tmux")
+            .args([
+                "-L",
+                &self.socket,
+                "resize-window",
+                "-t",
+                "0",
+                "-x",
+                &w.to_string(),
+                "-y",
+                &h.to_string(),
+            ])
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "tmux resize-window {w}x{h}");
+    }
+
     /// Polls until the pane shows `needle` (bounded: 60 s, for slow CI machines).
     pub fn wait_for(&self, needle: &str) -> String {
         let until = Instant::now() + Duration::from_secs(60);

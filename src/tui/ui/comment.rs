@@ -14,7 +14,18 @@ pub fn render(state: &State, f: &mut Frame, screen: Rect, c: &CommentComposer) {
     let t = &state.theme;
     let area = centered(screen, 72, 12);
     f.render_widget(Clear, area);
-    let block = popup_block(format!(" Comment on {} ", c.target.id), t);
+    let title = match c.targets.as_slice() {
+        [one] => format!(" Comment on {} ", one.id),
+        many => {
+            let ids: Vec<String> = many.iter().map(|k| k.id.clone()).collect();
+            format!(
+                " Comment on {} anomalies: {} ",
+                ids.len(),
+                super::super::text::id_list(&ids, 4)
+            )
+        }
+    };
+    let block = popup_block(title, t);
     let inner = block.inner(area);
     f.render_widget(block, area);
     let [text, help] = Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(inner);

@@ -23,9 +23,12 @@ const FILTER_HELP: [&str; 5] = [
     "-term        excludes what the term matches; enter keeps, esc undoes",
 ];
 
-const LEGEND: [&str; 3] = [
+const LEGEND: [&str; 6] = [
     "● ACT active   ◐ ACK acknowledged   ○ ARC archived",
     "* marked row   ▌ selected row   • new (live update)   ▶ focused pane",
+    "Marked rows: c (one incident), l, a, x, m (one comment each) act on all of them;",
+    "u, o, O on the selected link only. Marks clear when a bulk action succeeded for",
+    "every row and stay when any row failed (docs/dashboard.md §Bulk actions).",
     "Rebind in config [keys], e.g. move_down = [\"j\", \"ctrl-n\"]",
 ];
 

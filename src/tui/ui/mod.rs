@@ -7,6 +7,7 @@ mod columns;
 mod comment;
 mod confirm;
 mod detail;
+mod errors;
 mod help;
 mod link_dialog;
 mod links;
@@ -47,6 +48,7 @@ pub fn render(state: &State, f: &mut Frame) {
         None => {}
         Some(Popup::Help(h)) => help::render(state, f, screen, h),
         Some(Popup::Sources { scroll }) => sources::render(state, f, screen, *scroll),
+        Some(Popup::Errors { scroll }) => errors::render(state, f, screen, *scroll),
         Some(Popup::Palette(p)) => palette::render(state, f, screen, p),
         Some(Popup::Ticket(form)) => ticket_form::render(state, f, screen, form),
         Some(Popup::Link(d)) => link_dialog::render(state, f, screen, d),

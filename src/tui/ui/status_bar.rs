@@ -55,11 +55,14 @@ fn sources(state: &State) -> Option<(String, String, bool)> {
 }
 
 /// One piece of the bar: its full text, what it may shrink to when room is short (empty: it may
-/// go), whether it may be cut in between (a reason may, a name may not), and when it shrinks
-/// (lower first).
+/// go), the least it may shrink to when even the short forms do not fit (at 60 columns), whether
+/// it may be cut in between (a reason may, a name may not), a tail a cut keeps (the error's key
+/// hint), and when it shrinks (lower first).
 struct Part {
     full: String,
     short: String,
+    tiny: String,
+    tail: String,
     style: Style,
     partial: bool,
     rank: u8,
@@ -67,13 +70,16 @@ struct Part {
 
 fn part(sep: bool, full: String, short: &str, style: Style) -> Part {
     let lead = if sep { " │ " } else { "" };
+    let short = if short.is_empty() {
+        String::new()
+    } else {
+        format!("{lead}{short}")
+    };
     Part {
         full: format!("{lead}{full}"),
-        short: if short.is_empty() {
-            String::new()
-        } else {
-            format!("{lead}{short}")
-        },
+        tiny: short.clone(),
+        short,
+        tail: String::new(),
         style,
         partial: false,
         rank: u8::MAX,
@@ -86,13 +92,52 @@ impl Part {
         self.partial = partial;
         self
     }
+
+    /// The least it shrinks to (`""`: it may go), with the same lead as its short form.
+    fn tiny(mut self, sep: bool, tiny: &str) -> Part {
+        let lead = if sep && !tiny.is_empty() { " │ " } else { "" };
+        self.tiny = format!("{lead}{tiny}");
+        self
+    }
+
+    /// Text every cut of it keeps at its end.
+    fn tail(mut self, tail: &str) -> Part {
+        self.tail = tail.to_owned();
+        self
+    }
+
+    /// The text drawn in `w` cells (one of the forms, or a cut of the full text).
+    fn text(&self, w: usize) -> String {
+        if w >= width(&self.full) {
+            return self.full.clone();
+        }
+        if w <= width(&self.tiny) {
+            return self.tiny.clone();
+        }
+        // Shrunk to its short form (the first pass): drawn as such, not as a cut.
+        if w == width(&self.short) {
+            return self.short.clone();
+        }
+        if self.partial && w >= width(&self.tiny) + 8 {
+            let head = self.full.strip_suffix(&self.tail).unwrap_or(&self.full);
+            let keep = w.saturating_sub(width(&self.tail));
+            return format!("{}{}", fit(head, keep), self.tail);
+        }
+        if w >= width(&self.short) {
+            self.short.clone()
+        } else {
+            self.tiny.clone()
+        }
+    }
 }
 
 /// How wide each part is drawn in `room` cells. Parts shrink by rank (the last error, then the
 /// connection and outbox reasons, the user name, the list age, the failing sources' names), right
 /// to left within a rank, each to no less than its short form: the connection state, the outbox
-/// count and the source counts stay visible at 80 columns. A reason cut to a stub shows its
-/// short form instead.
+/// count, the source counts and the error's key hint stay visible at 80 columns. A reason cut to
+/// a stub shows its short form instead. When even the short forms do not fit (60 columns), a
+/// second pass in the same order takes parts down to their tiny forms: the error to its key hint,
+/// the outbox to its count (both always kept), healthy source counts away.
 fn allot(parts: &[Part], room: usize) -> Vec<usize> {
     let mut w: Vec<usize> = parts.iter().map(|p| width(&p.full)).collect();
     let mut over = w.iter().sum::<usize>().saturating_sub(room);
@@ -100,7 +145,7 @@ fn allot(parts: &[Part], room: usize) -> Vec<usize> {
         .filter(|&i| parts[i].rank < u8::MAX)
         .collect();
     order.sort_by_key(|&i| (parts[i].rank, std::cmp::Reverse(i)));
-    for i in order {
+    for &i in &order {
         if over == 0 {
             break;
         }
@@ -116,6 +161,23 @@ fn allot(parts: &[Part], room: usize) -> Vec<usize> {
             new = short;
         }
         over = over.saturating_sub(full - new);
+        w[i] = new;
+    }
+    for &i in &order {
+        if over == 0 {
+            break;
+        }
+        let p = &parts[i];
+        let tiny = width(&p.tiny).min(w[i]);
+        let mut new = if p.partial {
+            w[i] - over.min(w[i] - tiny)
+        } else {
+            tiny
+        };
+        if p.partial && new < tiny + 8 {
+            new = tiny;
+        }
+        over = over.saturating_sub(w[i] - new);
         w[i] = new;
     }
     w
@@ -159,20 +221,48 @@ pub fn render(state: &State, f: &mut Frame, area: Rect) {
             short.push_str(", paused");
         }
         let trouble = o.failed > 0 || o.dead > 0 || o.paused.is_some();
-        parts.push(part(true, txt, &short, if trouble { alert } else { bar }).shrinks(1, true));
+        let tiny = format!("outbox {}", o.pending + o.failed + o.dead);
+        parts.push(
+            part(true, txt, &short, if trouble { alert } else { bar })
+                .shrinks(1, true)
+                .tiny(true, &tiny),
+        );
     }
     if let Some((full, short, failing)) = sources(state) {
-        parts.push(part(true, full, &short, if failing { alert } else { bar }).shrinks(4, false));
+        parts.push(
+            part(true, full, &short, if failing { alert } else { bar })
+                .shrinks(4, false)
+                .tiny(true, if failing { "src ✗" } else { "" }),
+        );
     }
     if state.load_failed
         && let Some(at) = state.loaded_at
     {
         let age = ago(at, state.now);
         let short = format!("list {} old", age.trim_end_matches(" ago"));
-        parts.push(part(true, format!("list updated {age}"), &short, alert).shrinks(3, false));
+        parts.push(
+            part(true, format!("list updated {age}"), &short, alert)
+                .shrinks(3, false)
+                .tiny(true, ""),
+        );
     }
     if let Some(e) = &state.last_error {
-        parts.push(part(true, format!("error: {e}"), "", alert).shrinks(0, true));
+        // However little room is left, the key that shows the error in full stays.
+        let key = state.keymap.first_key(Action::Errors);
+        let tail = format!(" ({key}: full error)");
+        parts.push(
+            part(
+                true,
+                format!("error: {e}{tail}"),
+                // Cut to its first words before the reasons go; to the hint alone only when
+                // even the short forms of the others do not fit.
+                &format!("error: {}{tail}", fit(e, 32)),
+                alert,
+            )
+            .shrinks(0, true)
+            .tiny(true, &format!("{key}: full error"))
+            .tail(&tail),
+        );
     }
     // The help key always shows, at the right edge.
     let help = format!(" {} help ", state.keymap.first_key(Action::Help));
@@ -181,13 +271,7 @@ pub fn render(state: &State, f: &mut Frame, area: Rect) {
     let mut used = 0;
     let mut spans = Vec::new();
     for (p, w) in parts.into_iter().zip(widths) {
-        let text = if w >= width(&p.full) {
-            p.full
-        } else if w <= width(&p.short) {
-            p.short
-        } else {
-            fit(&p.full, w).into_owned()
-        };
+        let text = p.text(w);
         if text.is_empty() {
             continue;
         }

@@ -129,7 +129,16 @@ fn render_form(state: &State, f: &mut Frame, screen: Rect, form: &TicketForm) {
         screen.height.saturating_sub(1),
     );
     f.render_widget(Clear, area);
-    let mut title = format!(" Create incident for {} ", form.anomaly_id);
+    let mut title = if form.also.is_empty() {
+        format!(" Create incident for {} ", form.anomaly_id)
+    } else {
+        let ids = form.anomaly_ids();
+        format!(
+            " Create one incident for {} anomalies: {} ",
+            ids.len(),
+            super::super::text::id_list(&ids, 4)
+        )
+    };
     if form.submitting.is_some() {
         title.push_str(&format!("· {} creating… ", spinner(state).unwrap_or("…")));
     }

@@ -8,7 +8,7 @@ use ratatui::widgets::{Clear, Paragraph, Wrap};
 
 use super::super::state::{Level, State};
 use super::super::text::width;
-use super::widgets::popup_block;
+use super::widgets::{popup_block, wrapped_rows};
 
 pub fn render(state: &State, f: &mut Frame, screen: Rect) {
     if state.toasts.is_empty() {
@@ -39,13 +39,8 @@ pub fn render(state: &State, f: &mut Frame, screen: Rect) {
         .min(max_w.saturating_sub(2))
         .max(10);
     // Each toast may wrap; count the rows it needs.
-    let rows: usize = lines
-        .iter()
-        .map(|l| {
-            let w: usize = l.spans.iter().map(|s| width(&s.content)).sum();
-            w.div_ceil(inner_w).max(1)
-        })
-        .sum();
+    // Counted as `Paragraph` wraps them (at words), so a long error is never cut at the bottom.
+    let rows: usize = lines.iter().map(|l| wrapped_rows(l, inner_w)).sum();
     let w = u16::try_from(inner_w + 2).unwrap_or(screen.width);
     let h = u16::try_from(rows + 2)
         .unwrap_or(screen.height)

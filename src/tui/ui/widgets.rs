@@ -66,3 +66,29 @@ pub fn hint<'a>(key: String, what: &'a str, theme: &Theme) -> Vec<Span<'a>> {
         Span::styled(format!(" {what}  "), Style::new()),
     ]
 }
+
+/// How many rows `line` takes when wrapped at word boundaries into `width` cells (what
+/// `Paragraph` with `Wrap` draws, closely enough to size a popup: a word longer than the width is
+/// broken across rows).
+pub fn wrapped_rows(line: &Line<'_>, width: usize) -> usize {
+    let width = width.max(1);
+    let text: String = line.spans.iter().map(|s| s.content.as_ref()).collect();
+    let mut rows = 1;
+    let mut used = 0;
+    for word in text.split_inclusive(' ') {
+        let w = super::super::text::width(word);
+        let bare = super::super::text::width(word.trim_end());
+        if used + bare > width && used > 0 {
+            rows += 1;
+            used = 0;
+        }
+        if w > width {
+            // A long word fills whole rows.
+            rows += (used + w - 1) / width;
+            used = (used + w) % width;
+        } else {
+            used += w;
+        }
+    }
+    rows
+}

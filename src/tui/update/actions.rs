@@ -42,7 +42,12 @@ pub fn apply_action(state: &mut State, action: Action) -> Vec<Effect> {
         Action::ClearMarks => {
             state.list.clear_marks();
         }
-        Action::CreateTicket => return open_ticket_form(state, false),
+        Action::CreateTicket => {
+            if state.list.marked_count() > 0 {
+                return super::bulk::load_for_create(state);
+            }
+            return open_ticket_form(state, false);
+        }
         Action::Link => open_link_dialog(state),
         Action::Unlink => unlink(state),
         Action::Acknowledge => return acknowledge(state),
@@ -57,19 +62,22 @@ pub fn apply_action(state: &mut State, action: Action) -> Vec<Effect> {
                 }));
             }
         }
-        Action::Comment => match state.list.selected() {
-            Some(r) => {
+        Action::Comment => {
+            let targets = state.list.targets();
+            if targets.is_empty() {
+                state.toast(Level::Info, "no anomaly selected");
+            } else {
                 let mut text = super::super::line_edit::area("", true);
                 text.set_placeholder_text("what happened, what you did…");
                 state.popup = Some(Popup::Comment(CommentComposer {
-                    target: r.key.clone(),
+                    targets,
+                    marked: state.list.marked_count() > 0,
                     text,
                     editing: None,
                     confirm_discard: false,
                 }));
             }
-            None => state.toast(Level::Info, "no anomaly selected"),
-        },
+        }
         Action::CopyUrl => return copy_url(state),
         Action::OpenBrowser => return open_browser(state),
         Action::Refresh => return refresh(state),
@@ -77,6 +85,16 @@ pub fn apply_action(state: &mut State, action: Action) -> Vec<Effect> {
         Action::Palette => state.popup = Some(Popup::Palette(Palette::default())),
         Action::Help => state.popup = Some(Popup::Help(Default::default())),
         Action::Quit => state.quit = true,
+        Action::Errors => state.popup = Some(Popup::Errors { scroll: 0 }),
+        Action::MarkAll => {
+            state.list.mark_all();
+        }
+        Action::MarkRange => {
+            state.list.mark_range();
+        }
+        Action::InvertMarks => {
+            state.list.invert_marks();
+        }
         // Form actions have no meaning outside a form.
         Action::Submit
         | Action::Cancel
@@ -173,13 +191,24 @@ pub(super) fn open_ticket_form(state: &mut State, confirmed: bool) -> Vec<Effect
                 row.id,
                 open.join(", ")
             ),
+            items: Vec::new(),
             then: Pending::CreateAnother,
         }));
         return Vec::new();
     }
-    let mut form = TicketForm::new(key, detail, &state.info.user);
+    let form = TicketForm::new(key, detail, &state.info.user);
+    let severity = detail.anomaly.severity;
+    show_form(state, form, severity)
+}
+
+/// Opens `form` with the impact and urgency of `severity` and loads its category choices.
+pub(super) fn show_form(
+    state: &mut State,
+    mut form: TicketForm,
+    severity: Option<crate::domain::Severity>,
+) -> Vec<Effect> {
     // A critical anomaly must not start at priority 5: the levels follow its severity.
-    (form.impact, form.urgency) = state.ticket_defaults.get(detail.anomaly.severity);
+    (form.impact, form.urgency) = state.ticket_defaults.get(severity);
     // The defaults are how the form opened, not an edit: Esc still closes it at once.
     form.initial = form.draft();
     let req = state.req();
@@ -216,11 +245,17 @@ fn unlink(state: &mut State) {
         );
         return;
     };
+    // Unlink acts on one link (the links pane's cursor), never on the marked rows: say so.
+    let marks = match state.list.marked_count() {
+        0 => String::new(),
+        n => format!(" Only this link: the {n} marked rows are not changed."),
+    };
     state.popup = Some(Popup::Confirm(Confirm {
         question: format!(
-            "Unlink {} from {}? The incident itself is not changed.",
+            "Unlink {} from {}? The incident itself is not changed.{marks}",
             link.incident.number, link.anomaly.id
         ),
+        items: Vec::new(),
         then: Pending::Unlink {
             anomaly: link.anomaly,
             incident: link.incident,
@@ -242,6 +277,7 @@ fn acknowledge(state: &mut State) -> Vec<Effect> {
         n => {
             state.popup = Some(Popup::Confirm(Confirm {
                 question: format!("Acknowledge {n} marked anomalies?"),
+                items: ids.iter().map(|k| k.id.clone()).collect(),
                 then: Pending::Ack(ids),
             }));
             Vec::new()

@@ -87,6 +87,11 @@ fn submit(state: &mut State, form: &mut TicketForm) -> Vec<Effect> {
     }
     let req = state.busy_req();
     form.submitting = Some(req);
+    // A form opened on marked rows: once the incident exists it is linked to the others, and
+    // the marks follow the bulk rule (update/bulk.rs).
+    if !form.also.is_empty() || state.list.marked_count() > 0 {
+        state.create_also = Some((req, form.also.clone()));
+    }
     vec![Effect::CreateTicket {
         req,
         anomaly: form.key.clone(),

@@ -2,6 +2,7 @@
 //! does I/O. Sets `state.dirty` when the screen must be redrawn.
 
 mod actions;
+mod bulk;
 mod form_keys;
 mod keys;
 mod popups;

@@ -82,6 +82,33 @@ pub fn on_key(state: &mut State, key: KeyEvent, form_action: Option<Action>) -> 
             }
             Vec::new()
         }
+        Popup::Errors { scroll } => {
+            match key.code {
+                KeyCode::Char('j') | KeyCode::Down => {
+                    state.popup = Some(Popup::Errors {
+                        scroll: scroll.saturating_add(1),
+                    })
+                }
+                KeyCode::Char('k') | KeyCode::Up => {
+                    state.popup = Some(Popup::Errors {
+                        scroll: scroll.saturating_sub(1),
+                    })
+                }
+                KeyCode::PageDown => {
+                    state.popup = Some(Popup::Errors {
+                        scroll: scroll.saturating_add(10),
+                    })
+                }
+                KeyCode::PageUp => {
+                    state.popup = Some(Popup::Errors {
+                        scroll: scroll.saturating_sub(10),
+                    })
+                }
+                // Any other key closes it.
+                _ => {}
+            }
+            Vec::new()
+        }
         Popup::Palette(mut p) => {
             let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
             match key.code {
@@ -167,12 +194,7 @@ pub fn on_key(state: &mut State, key: KeyEvent, form_action: Option<Action>) -> 
                     state.toast(Level::Info, "the comment is empty");
                     return Vec::new();
                 }
-                let req = state.busy_req();
-                vec![Effect::Comment {
-                    req,
-                    id: c.target,
-                    text: text.trim_end().to_owned(),
-                }]
+                super::bulk::comment_all(state, c.targets, c.marked, text.trim_end())
             }
             Some(Action::Editor) => {
                 let req = state.req();
@@ -202,6 +224,7 @@ fn archive(
     if targets.len() > 1 {
         state.popup = Some(Popup::Confirm(Confirm {
             question: format!("Archive {} marked anomalies as {reason}?", targets.len()),
+            items: targets.iter().map(|k| k.id.clone()).collect(),
             then: Pending::Archive(targets, reason),
         }));
         return Vec::new();
@@ -229,14 +252,12 @@ pub fn run_pending(state: &mut State, pending: Pending) -> Vec<Effect> {
             let req = state.busy_req();
             vec![Effect::Archive { req, ids, reason }]
         }
-        Pending::Link { targets, incident } => targets
-            .into_iter()
-            .map(|anomaly| Effect::Link {
-                req: state.busy_req(),
-                anomaly,
-                incident: incident.clone(),
-            })
-            .collect(),
+        Pending::Link {
+            targets,
+            incident,
+            label,
+        } => super::bulk::link_all(state, targets, &incident, label),
+        Pending::CreateManyAnyway(load) => super::bulk::open_form(state, *load, true),
     }
 }
 
@@ -294,12 +315,24 @@ fn link_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
                          description and a work note.",
                         targets.len()
                     ),
-                    then: Pending::Link { targets, incident },
+                    items: targets.iter().map(|k| k.id.clone()).collect(),
+                    then: Pending::Link {
+                        targets,
+                        incident,
+                        label,
+                    },
                 }));
                 return Vec::new();
             }
             state.popup = None;
-            run_pending(state, Pending::Link { targets, incident })
+            run_pending(
+                state,
+                Pending::Link {
+                    targets,
+                    incident,
+                    label,
+                },
+            )
         }
         _ => match d.query.key(&key) {
             Outcome::Changed => search(state),

@@ -60,7 +60,7 @@ pub fn on_reply(state: &mut State, req: ReqId, reply: Reply) -> Vec<Effect> {
         Reply::Sources(result) => {
             match result {
                 Ok(list) => on_sources(state, list, dirty_before),
-                Err(e) if state.last_error.as_ref() != Some(&e) => state.last_error = Some(e),
+                Err(e) if state.last_error.as_ref() != Some(&e) => state.record_error(&e),
                 Err(_) => state.dirty = dirty_before,
             }
             Vec::new()
@@ -82,6 +82,13 @@ pub fn on_reply(state: &mut State, req: ReqId, reply: Reply) -> Vec<Effect> {
             out
         }
         Reply::Detail { key, result, urls } => {
+            if state
+                .bulk_load
+                .as_ref()
+                .is_some_and(|l| l.reqs.contains_key(&req))
+            {
+                return super::bulk::on_detail(state, req, result).unwrap_or_default();
+            }
             let mut delivered = Vec::new();
             match state.detail.as_mut() {
                 Some(d) if d.req == req && d.key == key => match result {
@@ -130,7 +137,7 @@ pub fn on_reply(state: &mut State, req: ReqId, reply: Reply) -> Vec<Effect> {
             match result {
                 Ok(c) if state.outbox.as_ref() != Some(&c) => state.outbox = Some(c),
                 Ok(_) => state.dirty = dirty_before,
-                Err(e) if state.last_error.as_ref() != Some(&e) => state.last_error = Some(e),
+                Err(e) if state.last_error.as_ref() != Some(&e) => state.record_error(&e),
                 Err(_) => state.dirty = dirty_before,
             }
             // Update the list when the store changed (another dashboard, a CLI command, an
@@ -214,17 +221,23 @@ pub fn on_reply(state: &mut State, req: ReqId, reply: Reply) -> Vec<Effect> {
                 state.popup.as_ref(),
                 Some(Popup::Ticket(f)) if f.submitting == Some(req)
             );
+            // A bulk create links the others now and answers with its own toast.
+            let bulk = super::bulk::on_created(state, req, &anomaly, &result);
             match result {
                 Ok(CreateOutcome::Created(inc)) => {
                     if form_waiting {
                         state.popup = None;
                     }
-                    state.toast(
-                        Level::Success,
-                        format!("created {} for {}", inc.number, anomaly.id),
-                    );
+                    if bulk.is_none() {
+                        state.toast(
+                            Level::Success,
+                            format!("created {} for {}", inc.number, anomaly.id),
+                        );
+                    }
                     bump_links(state, &anomaly, 1);
-                    after_write(state, &[anomaly])
+                    let mut out = after_write(state, &[anomaly]);
+                    out.extend(bulk.into_iter().flatten());
+                    out
                 }
                 Ok(CreateOutcome::Queued { id, why }) => {
                     // Nothing is lost: the create is in the outbox, the links pane shows it as
@@ -232,13 +245,16 @@ pub fn on_reply(state: &mut State, req: ReqId, reply: Reply) -> Vec<Effect> {
                     if form_waiting {
                         state.popup = None;
                     }
-                    state.toast(
-                        Level::Info,
-                        format!(
-                            "{why}: the incident for {} is queued as #{id} and will be created when it is back",
-                            anomaly.id
-                        ),
-                    );
+                    // A bulk create said it already, naming the anomalies not linked yet.
+                    if bulk.is_none() {
+                        state.toast(
+                            Level::Info,
+                            format!(
+                                "{why}: the incident for {} is queued as #{id} and will be created when it is back",
+                                anomaly.id
+                            ),
+                        );
+                    }
                     after_write(state, &[anomaly])
                 }
                 Err(e) => {
@@ -248,25 +264,35 @@ pub fn on_reply(state: &mut State, req: ReqId, reply: Reply) -> Vec<Effect> {
                         f.submitting = None;
                         f.error = Some(e.clone());
                     }
-                    state.toast(Level::Error, format!("create failed: {e}"));
+                    if bulk.is_none() {
+                        state.toast(Level::Error, format!("create failed: {e}"));
+                    }
                     Vec::new()
                 }
             }
         }
-        Reply::Linked { anomaly, result } => match result {
-            Ok(inc) => {
-                state.toast(
-                    Level::Success,
-                    format!("linked {} to {}", inc.number, anomaly.id),
-                );
-                bump_links(state, &anomaly, 1);
-                after_write(state, &[anomaly])
+        Reply::Linked { anomaly, result } => {
+            let outcome = result.as_ref().map(|_| ()).map_err(String::as_str);
+            let in_bulk = super::bulk::record(state, req, &anomaly, outcome);
+            match result {
+                Ok(inc) => {
+                    if !in_bulk {
+                        state.toast(
+                            Level::Success,
+                            format!("linked {} to {}", inc.number, anomaly.id),
+                        );
+                    }
+                    bump_links(state, &anomaly, 1);
+                    after_write(state, &[anomaly])
+                }
+                Err(e) => {
+                    if !in_bulk {
+                        state.toast(Level::Error, format!("link {} failed: {e}", anomaly.id));
+                    }
+                    Vec::new()
+                }
             }
-            Err(e) => {
-                state.toast(Level::Error, format!("link {} failed: {e}", anomaly.id));
-                Vec::new()
-            }
-        },
+        }
         Reply::Unlinked {
             anomaly,
             incident,
@@ -316,21 +342,32 @@ pub fn on_reply(state: &mut State, req: ReqId, reply: Reply) -> Vec<Effect> {
                 Vec::new()
             }
         },
-        Reply::Commented { anomaly, result } => match result {
-            Ok(()) => {
-                let local =
-                    writeback_notes(state, std::slice::from_ref(&anomaly), LocalAction::Comment);
-                state.toast(
-                    Level::Success,
-                    format!("comment on {} saved{local}; notes queued", anomaly.id),
-                );
-                after_write(state, &[anomaly])
+        Reply::Commented { anomaly, result } => {
+            let outcome = result.as_ref().map(|_| ()).map_err(String::as_str);
+            let in_bulk = super::bulk::record(state, req, &anomaly, outcome);
+            match result {
+                Ok(()) => {
+                    if !in_bulk {
+                        let local = writeback_notes(
+                            state,
+                            std::slice::from_ref(&anomaly),
+                            LocalAction::Comment,
+                        );
+                        state.toast(
+                            Level::Success,
+                            format!("comment on {} saved{local}; notes queued", anomaly.id),
+                        );
+                    }
+                    after_write(state, &[anomaly])
+                }
+                Err(e) => {
+                    if !in_bulk {
+                        state.toast(Level::Error, format!("comment failed: {e}"));
+                    }
+                    Vec::new()
+                }
             }
-            Err(e) => {
-                state.toast(Level::Error, format!("comment failed: {e}"));
-                Vec::new()
-            }
-        },
+        }
         Reply::LinksRefreshed(result) => {
             match state.refresh.as_mut() {
                 Some(r) if r.links == req => r.links_done = Some(result),
@@ -363,6 +400,20 @@ pub fn on_reply(state: &mut State, req: ReqId, reply: Reply) -> Vec<Effect> {
         }
         Reply::Failed(e) => {
             failed(state, req, &e);
+            // One request of a bulk action: its round reports it with the others.
+            if super::bulk::record_failed(state, req, &e) {
+                return Vec::new();
+            }
+            if state.create_also.as_ref().is_some_and(|(r, _)| *r == req) {
+                let anomaly = match state.popup.as_ref() {
+                    Some(Popup::Ticket(f)) => f.key.clone(),
+                    _ => AnomalyKey {
+                        source: String::new(),
+                        id: "the first anomaly".to_owned(),
+                    },
+                };
+                return super::bulk::on_created(state, req, &anomaly, &Err(e)).unwrap_or_default();
+            }
             // A half of `r` that timed out is reported in the round's own toast.
             match state.refresh.as_mut() {
                 Some(r) if r.sources == req => r.sources_done = Some(Err(e)),
@@ -575,7 +626,7 @@ fn failed(state: &mut State, req: ReqId, e: &str) {
 
 /// What the sources of `keys` did with `action`, as `; <note>` clauses (one per distinct note):
 /// "; silenced in alerts for 4h", "; kept local (file source)". A source not read yet adds none.
-fn writeback_notes(state: &State, keys: &[AnomalyKey], action: LocalAction) -> String {
+pub(super) fn writeback_notes(state: &State, keys: &[AnomalyKey], action: LocalAction) -> String {
     let mut notes: Vec<String> = Vec::new();
     for key in keys {
         if let Some(wb) = WriteBack::of(state.sources.as_deref(), &key.source) {
