@@ -111,7 +111,7 @@ async fn lookups_fall_back_to_the_cache_and_a_create_is_queued_while_servicenow_
     draft.caller = Some("itil".into());
     let mut unknown = draft.clone();
     unknown.assigned_to = Some("nobody.known".into());
-    let e = backend.create_ticket(&key, &unknown).await.unwrap_err();
+    let e = backend.create_ticket(&key, &unknown, &[]).await.unwrap_err();
     assert!(e.contains("cannot be resolved offline"), "{e}");
     assert!(
         backend
@@ -123,7 +123,7 @@ async fn lookups_fall_back_to_the_cache_and_a_create_is_queued_while_servicenow_
     );
 
     // The group picked (a sys_id), the category and the caller from the cache: queued.
-    let outcome = backend.create_ticket(&key, &draft).await.unwrap();
+    let outcome = backend.create_ticket(&key, &draft, &[]).await.unwrap();
     let CreateOutcome::Queued { id, why } = outcome else {
         panic!("{outcome:?}")
     };

@@ -101,7 +101,7 @@ async fn create(args: TicketCreateArgs, globals: &Globals) -> CliResult<Exit> {
     }
     let (table, queued_plan) = (draft.table.clone(), plan.clone());
     let id = session
-        .off_runtime(move |s| ops::enqueue_create(s, &table, &queued_plan))
+        .off_runtime(move |s| ops::enqueue_create(s, &table, &queued_plan, &[]))
         .await?;
     finish_create(&session, &stored.key.id, id, globals).await
 }

@@ -191,8 +191,14 @@ fn build_plan(
 }
 
 /// Records the create in the outbox; the worker sends it (idempotently, by correlation_id) and
-/// links the new incident to the anomaly.
-pub fn enqueue_create(session: &Session, table: &str, plan: &CreatePlan) -> OpsResult<OutboxId> {
+/// links the new incident to the anomaly and to each of `also` (the other anomalies one incident
+/// is for: a bulk create), in the same step.
+pub fn enqueue_create(
+    session: &Session,
+    table: &str,
+    plan: &CreatePlan,
+    also: &[AnomalyKey],
+) -> OpsResult<OutboxId> {
     session.ensure_writable()?;
     if table != "incident" {
         return Err(OpsError::Invalid(format!(
@@ -201,7 +207,7 @@ pub fn enqueue_create(session: &Session, table: &str, plan: &CreatePlan) -> OpsR
     }
     let mut store = session.open_store()?;
     let delivery = NewDelivery::create(session.instance(), table, &plan.body, &plan.anomaly);
-    Ok(store.enqueue(&delivery, Timestamp::now())?)
+    Ok(store.enqueue_create_for(&delivery, also, Timestamp::now())?)
 }
 
 /// Finds an incident by number or sys_id (display values, so state and priority read as labels).

@@ -113,6 +113,15 @@ const TABLES: &[TableSpec] = &[
         ],
     ),
     (
+        "create_targets",
+        "create_targets ORDER BY outbox_id, source, anomaly_id",
+        &[
+            ("outbox_id", Col::Plain),
+            ("source", Col::Plain),
+            ("anomaly_id", Col::Plain),
+        ],
+    ),
+    (
         "paused_instances",
         "paused_instances ORDER BY instance",
         &[

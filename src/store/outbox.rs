@@ -12,7 +12,7 @@ use std::time::Duration;
 use jiff::Timestamp;
 use rusqlite::{Transaction, params};
 
-use crate::domain::IncidentRef;
+use crate::domain::{AnomalyKey, IncidentRef};
 
 pub(super) use super::outbox_types::{DELIVERY_COLUMNS, delivery_from_row};
 pub use super::outbox_types::{Delivery, DeliveryKind, DeliveryState, NewDelivery, OutboxId};
@@ -80,11 +80,41 @@ pub(super) fn enqueue_tx(
 impl Store {
     /// Enqueues one delivery on its own (for link notes and creates use the combined calls).
     pub fn enqueue(&mut self, d: &NewDelivery, now: Timestamp) -> Result<OutboxId> {
+        self.enqueue_create_for(d, &[], now)
+    }
+
+    /// Queues `d` (a create) for its anomaly and for `also`, the other anomalies the one
+    /// incident is for: the worker links the new incident to every one of them when it records
+    /// the outcome ([`Store::complete_create`]). One transaction: the create and its targets are
+    /// queued together or not at all.
+    pub fn enqueue_create_for(
+        &mut self,
+        d: &NewDelivery,
+        also: &[AnomalyKey],
+        now: Timestamp,
+    ) -> Result<OutboxId> {
         let tx = self.write_tx()?;
         let id = enqueue_tx(&tx, d, now)?;
+        for key in also {
+            tx.execute(
+                "INSERT OR IGNORE INTO create_targets (outbox_id, source, anomaly_id)                  VALUES (?1, ?2, ?3)",
+                params![id, key.source, key.id],
+            )?;
+        }
         tx.commit()?;
         self.wake_workers();
         Ok(id)
+    }
+
+    /// The other anomalies create `id` is for (empty for a create for one anomaly).
+    pub fn create_targets(&self, id: OutboxId) -> Result<Vec<AnomalyKey>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT source, anomaly_id FROM create_targets WHERE outbox_id = ?1              ORDER BY source, anomaly_id",
+        )?;
+        let keys = stmt
+            .query_map([id], |r| Ok(AnomalyKey::new(r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(keys)
     }
 
     /// Claims up to `max` deliveries for `owner`, at most one per incident queue (its head),
@@ -224,20 +254,38 @@ impl Store {
              lease_owner = NULL, lease_until = NULL, outcome_unknown = 0, last_error = NULL",
             params![id, owner, ms(at), created.sys_id, created.number],
         )?;
-        tx.execute(
-            "INSERT OR IGNORE INTO links (source, anomaly_id, instance, tbl, sys_id, number, \
-             linked_at, linked_by) SELECT anomaly_source, anomaly_id, ?2, ?3, ?4, ?5, ?6, ?7 \
-             FROM outbox WHERE id = ?1 AND anomaly_source IS NOT NULL AND anomaly_id IS NOT NULL",
-            params![
-                id,
-                created.instance,
-                created.table,
-                created.sys_id,
-                created.number,
-                ms(at),
-                linked_by
-            ],
-        )?;
+        // The anomaly the create was made for, and every other one it is for (a bulk create):
+        // each gets the link, and a new revision (its link count changed).
+        let targets: Vec<AnomalyKey> = {
+            let mut stmt = tx.prepare_cached(
+                "SELECT anomaly_source, anomaly_id FROM outbox WHERE id = ?1 \
+                   AND anomaly_source IS NOT NULL AND anomaly_id IS NOT NULL \
+                 UNION ALL SELECT source, anomaly_id FROM create_targets WHERE outbox_id = ?1",
+            )?;
+            stmt.query_map([id], |r| {
+                Ok(AnomalyKey::new(r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?
+        };
+        for key in &targets {
+            let added = tx.execute(
+                "INSERT OR IGNORE INTO links (source, anomaly_id, instance, tbl, sys_id, number, \
+                 linked_at, linked_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                params![
+                    key.source,
+                    key.id,
+                    created.instance,
+                    created.table,
+                    created.sys_id,
+                    created.number,
+                    ms(at),
+                    linked_by
+                ],
+            )?;
+            if added == 1 {
+                super::anomalies::bump_rev(&tx, key)?;
+            }
+        }
         tx.commit()?;
         Ok(())
     }

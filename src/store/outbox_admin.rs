@@ -79,9 +79,11 @@ impl Store {
             args.push(key.source.clone());
             args.push(key.id.clone());
             let n = args.len();
+            // A bulk create is for its other anomalies too (`create_targets`).
+            let m = n - 1;
             sql.push_str(&format!(
-                " AND anomaly_source = ?{} AND anomaly_id = ?{n}",
-                n - 1
+                " AND ((anomaly_source = ?{m} AND anomaly_id = ?{n}) OR id IN \
+                 (SELECT outbox_id FROM create_targets WHERE source = ?{m} AND anomaly_id = ?{n}))"
             ));
         }
         sql.push_str(" ORDER BY id");

@@ -217,7 +217,8 @@ impl Store {
             .conn
             .query_row(
                 "SELECT id FROM outbox WHERE kind = 'create' AND instance = ?1 \
-                 AND anomaly_source = ?2 AND anomaly_id = ?3 \
+                 AND ((anomaly_source = ?2 AND anomaly_id = ?3) OR id IN \
+                      (SELECT outbox_id FROM create_targets WHERE source = ?2 AND anomaly_id = ?3)) \
                  AND state IN ('pending', 'in_flight', 'paused') ORDER BY id LIMIT 1",
                 params![instance, anomaly.source, anomaly.id],
                 |r| r.get(0),

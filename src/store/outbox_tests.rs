@@ -336,6 +336,48 @@ fn creates_get_their_own_queue_and_complete_atomically() {
 }
 
 #[test]
+fn a_bulk_create_links_every_target_when_it_completes() {
+    let (_d, mut s) = open_temp();
+    seed(&mut s, &["A-1", "A-2", "A-3"]);
+    let mut fields = serde_json::Map::new();
+    fields.insert("short_description".into(), "x".into());
+    let c = s
+        .enqueue_create_for(
+            &NewDelivery::create("prod", "incident", &fields, &key("A-1")),
+            &[key("A-2"), key("A-3")],
+            t(0),
+        )
+        .unwrap();
+    assert_eq!(s.create_targets(c).unwrap(), [key("A-2"), key("A-3")]);
+    // Queued: a second create for a target finds this one (it resumes, not doubles).
+    assert_eq!(
+        s.pending_create_for("prod", &key("A-3")).unwrap().map(|d| d.id),
+        Some(c)
+    );
+    let listed = s
+        .outbox_list(&OutboxFilter {
+            anomaly: Some(key("A-2")),
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(listed.iter().map(|d| d.id).collect::<Vec<_>>(), [c]);
+    let rev_before = s.max_rev().unwrap();
+    s.claim_next("w", t(0), LEASE, 10).unwrap();
+    let created = incident("new1");
+    s.complete_create(c, "w", &created, "ann", t(3)).unwrap();
+    for id in ["A-1", "A-2", "A-3"] {
+        let links = s.links_for_anomaly(&key(id)).unwrap();
+        assert_eq!(links.len(), 1, "{id}");
+        assert_eq!(links[0].incident, created, "{id}");
+        assert_eq!(links[0].linked_by, "ann");
+    }
+    // Each row has a new revision: a dashboard's live update picks the link counts up.
+    let (changed, _) = s.anomaly_rows_since(rev_before).unwrap();
+    assert_eq!(changed.len(), 3, "{changed:?}");
+    assert_eq!(s.pending_create_for("prod", &key("A-3")).unwrap(), None);
+}
+
+#[test]
 fn list_filters() {
     let (_d, mut s) = open_temp();
     seed(&mut s, &["A-1"]);

@@ -11,6 +11,7 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     M4_OUTAGES,
     M5_SOURCES,
     M6_LOOKUP_CACHE,
+    M7_CREATE_TARGETS,
 ];
 
 /// Anomalies as last read, local status and its history, comments, links.
@@ -219,4 +220,17 @@ CREATE TABLE lookup_refs (
     PRIMARY KEY (instance, list, sys_id)
 );
 CREATE INDEX lookup_refs_by_age ON lookup_refs (instance, list, read_at);
+"#;
+
+/// The other anomalies one create is for (a bulk create from the dashboard): when the worker
+/// records the create's outcome it links the new incident to each of them in the same
+/// transaction, so a crash, a quit or an outage between the create and those links cannot leave
+/// them unlinked (docs/store.md §Create targets).
+const M7_CREATE_TARGETS: &str = r#"
+CREATE TABLE create_targets (
+    outbox_id  INTEGER NOT NULL REFERENCES outbox(id),
+    source     TEXT NOT NULL,
+    anomaly_id TEXT NOT NULL,
+    PRIMARY KEY (outbox_id, source, anomaly_id)
+);
 "#;

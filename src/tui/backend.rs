@@ -201,10 +201,13 @@ pub trait Backend: Send + Sync + 'static {
     /// (the form prefills it; see `domain::has_block`), in which case it must not be appended again.
     /// With ServiceNow unreachable the create is planned from the lookup cache and queued
     /// ([`CreateOutcome::Queued`]) instead of waited for.
+    /// `also`: the other anomalies the one incident is for (a bulk create); the sync worker links
+    /// it to each of them when it records the create, whenever that happens.
     fn create_ticket(
         &self,
         key: &AnomalyKey,
         draft: &TicketDraft,
+        also: &[AnomalyKey],
     ) -> impl Future<Output = Result<CreateOutcome, String>> + Send;
     fn link(
         &self,

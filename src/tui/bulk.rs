@@ -16,11 +16,6 @@ pub enum BulkWhat {
     Comment,
     /// Link an existing incident (its number, or what the user typed).
     Link(String),
-    /// The links after a bulk create: the incident was created for `first`.
-    CreateLinks {
-        number: String,
-        first: AnomalyKey,
-    },
 }
 
 /// One action sent for several anomalies (one request each), and the answers so far.

@@ -51,6 +51,8 @@ pub enum Effect {
         req: ReqId,
         anomaly: AnomalyKey,
         draft: TicketDraft,
+        /// The other anomalies the incident is for (marked rows): linked by the worker.
+        also: Vec<AnomalyKey>,
     },
     Link {
         req: ReqId,

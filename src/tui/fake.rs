@@ -157,8 +157,18 @@ impl Backend for FakeBackend {
         &self,
         key: &AnomalyKey,
         draft: &TicketDraft,
+        also: &[AnomalyKey],
     ) -> Result<CreateOutcome, String> {
-        self.record(format!("create {key} {}", draft.short_description));
+        let also: Vec<String> = also.iter().map(ToString::to_string).collect();
+        self.record(format!(
+            "create {key} {}{}",
+            draft.short_description,
+            if also.is_empty() {
+                String::new()
+            } else {
+                format!(" also {}", also.join(","))
+            }
+        ));
         Ok(match &self.offline {
             Some(o) => CreateOutcome::Queued {
                 id: o.queued_id,

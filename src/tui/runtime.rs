@@ -119,8 +119,13 @@ async fn run<B: Backend>(b: &B, effect: Effect) -> Option<Reply> {
             ..
         } => Reply::Users(b.group_members(&g, &text).await),
         Effect::SearchIncidents { text, .. } => Reply::Incidents(b.search_incidents(&text).await),
-        Effect::CreateTicket { anomaly, draft, .. } => {
-            let result = b.create_ticket(&anomaly, &draft).await;
+        Effect::CreateTicket {
+            anomaly,
+            draft,
+            also,
+            ..
+        } => {
+            let result = b.create_ticket(&anomaly, &draft, &also).await;
             Reply::Created { anomaly, result }
         }
         Effect::Link {
@@ -220,6 +225,7 @@ mod tests {
                 req: ReqId(5),
                 anomaly: key.clone(),
                 draft: TicketDraft::for_anomaly(&crate::domain::Anomaly::new("A-1", "t")),
+                also: Vec::new(),
             },
         ];
         for (i, e) in writes.into_iter().enumerate() {

@@ -326,6 +326,7 @@ impl Backend for LiveBackend {
         &self,
         key: &AnomalyKey,
         draft: &TicketDraft,
+        also: &[AnomalyKey],
     ) -> Result<CreateOutcome, String> {
         // Subscribed before anything is queued, so no outcome can be missed.
         let events = self.sync_events.subscribe();
@@ -346,9 +347,11 @@ impl Backend for LiveBackend {
                     .map_err(msg)?;
                 let offline = plan.offline.clone();
                 let (session, table) = (self.session.clone(), draft.table.clone());
-                let id =
-                    blocking(move || ops::enqueue_create(&session, &table, &plan).map_err(msg))
-                        .await?;
+                let also = also.to_vec();
+                let id = blocking(move || {
+                    ops::enqueue_create(&session, &table, &plan, &also).map_err(msg)
+                })
+                .await?;
                 (id, offline)
             }
         };

@@ -133,61 +133,50 @@ pub fn on_created(
         state.create_also = Some((r, also));
         return None;
     }
+    // The worker links the incident to every one of them when it records the create (the
+    // create and its targets were queued together: src/store/outbox.rs `enqueue_create_for`),
+    // so nothing is left to do here but say so and apply the marks rule.
+    let all: Vec<String> = std::iter::once(anomaly.id.clone())
+        .chain(also.iter().map(|k| k.id.clone()))
+        .collect();
     match result {
         Ok(CreateOutcome::Created(inc)) => {
-            let mut out = Vec::new();
-            let mut reqs = Vec::new();
-            for key in also {
-                let req = state.busy_req();
-                reqs.push((req, key.clone()));
-                out.push(Effect::Link {
-                    req,
-                    anomaly: key,
-                    incident: inc.sys_id.clone(),
-                });
+            for key in &also {
+                super::replies::bump_links(state, key, 1);
             }
-            let mut round = BulkRound::new(
-                BulkWhat::CreateLinks {
-                    number: inc.number.clone(),
-                    first: anomaly.clone(),
-                },
-                reqs,
-                true,
+            state.list.clear_marks();
+            state.toast(
+                Level::Success,
+                format!(
+                    "created {} for {}: {}",
+                    inc.number,
+                    count(all.len()),
+                    id_list(&all, 6)
+                ),
             );
-            round.ok.push(anomaly.clone());
-            if round.waiting.is_empty() {
-                finish(state, round);
-            } else {
-                state.bulk.push(round);
-            }
-            Some(out)
+            Some(Vec::new())
         }
         Ok(CreateOutcome::Queued { id, why }) => {
-            // The incident does not exist yet, so nothing can be linked to it: say so; the
-            // marks stay so the same rows can be linked once it is there.
-            let others: Vec<String> = also.iter().map(|k| k.id.clone()).collect();
+            // Nothing is lost: each anomaly is linked when the incident is made.
+            state.list.clear_marks();
             state.toast(
                 Level::Info,
                 format!(
-                    "{why}: the incident for {} is queued as #{id}; {} not linked to it yet: \
-                     link them with {} once it exists (marks kept)",
-                    anomaly.id,
-                    id_list(&others, 4),
-                    state.keymap.first_key(super::super::action::Action::Link)
+                    "{why}: one incident for {} ({}) is queued as #{id}; each is linked when it \
+                     is created",
+                    count(all.len()),
+                    id_list(&all, 6)
                 ),
             );
             Some(Vec::new())
         }
         Err(e) => {
-            // Nothing was linked; the marks stay so the same rows can be tried again.
-            let others: Vec<String> = also.iter().map(|k| k.id.clone()).collect();
+            // Nothing was made; the marks stay so the same rows can be tried again.
             state.toast(
                 Level::Error,
                 format!(
-                    "create failed: {e}; {} not linked to it: link them with {} once the \
-                     incident exists (marks kept)",
-                    id_list(&others, 4),
-                    state.keymap.first_key(super::super::action::Action::Link)
+                    "{e}; no incident for {} (marks kept)",
+                    id_list(&all, 6)
                 ),
             );
             Some(Vec::new())
@@ -306,9 +295,6 @@ fn finish(state: &mut State, round: BulkRound) {
                 )
             }
             BulkWhat::Link(label) => format!("linked {label} to {all}: {}", ids(&round.ok)),
-            BulkWhat::CreateLinks { number, .. } => {
-                format!("created {number} for {all}: {}", ids(&round.ok))
-            }
         };
         state.toast(Level::Success, text);
         return;
@@ -316,9 +302,6 @@ fn finish(state: &mut State, round: BulkRound) {
     let what = match &round.what {
         BulkWhat::Comment => "comment".to_owned(),
         BulkWhat::Link(label) => format!("link {label}"),
-        BulkWhat::CreateLinks { number, first } => {
-            format!("created {number} for {}, but linking it", first.id)
-        }
     };
     let failures: Vec<String> = round
         .failed

@@ -96,6 +96,7 @@ fn submit(state: &mut State, form: &mut TicketForm) -> Vec<Effect> {
         req,
         anomaly: form.key.clone(),
         draft,
+        also: form.also.clone(),
     }]
 }
 

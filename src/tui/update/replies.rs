@@ -558,7 +558,7 @@ fn finish_refresh(state: &mut State) {
     state.toast(level, format!("{sources_text}; {links_text}"));
 }
 
-fn bump_links(state: &mut State, key: &AnomalyKey, delta: isize) {
+pub(super) fn bump_links(state: &mut State, key: &AnomalyKey, delta: isize) {
     if let Some(n) = state.list.row(key).map(|r| r.link_count) {
         state
             .list
