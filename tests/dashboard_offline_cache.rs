@@ -111,7 +111,10 @@ async fn lookups_fall_back_to_the_cache_and_a_create_is_queued_while_servicenow_
     draft.caller = Some("itil".into());
     let mut unknown = draft.clone();
     unknown.assigned_to = Some("nobody.known".into());
-    let e = backend.create_ticket(&key, &unknown, &[]).await.unwrap_err();
+    let e = backend
+        .create_ticket(&key, &unknown, &[])
+        .await
+        .unwrap_err();
     assert!(e.contains("cannot be resolved offline"), "{e}");
     assert!(
         backend

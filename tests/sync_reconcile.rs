@@ -185,6 +185,54 @@ async fn an_unknown_create_is_found_by_correlation_id_not_made_twice() {
     assert_eq!(store.links_for_anomaly(&key).unwrap().len(), 1);
 }
 
+/// A bulk create (one incident for several anomalies) whose worker died with the POST landed:
+/// the next run finds the incident by its correlation_id and links it to every target, once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bulk_create_found_after_a_crash_links_every_target() {
+    let (env, _, mut store) = setup().await;
+    let first = seed_anomaly(&mut store, "A-81");
+    let others = [
+        seed_anomaly(&mut store, "A-82"),
+        seed_anomaly(&mut store, "A-83"),
+    ];
+    let cid = "snowlink:wh/A-81#c4";
+    store
+        .enqueue_create_for(
+            &NewDelivery::create("default", "incident", &create_fields(cid), &first),
+            &others,
+            jiff::Timestamp::now(),
+        )
+        .unwrap();
+    claim_and_die(&mut store, 1);
+    // The dead worker's POST had landed: the hard case is a reconciliation, not a fresh create.
+    let made: Value = reqwest::Client::new()
+        .post(format!("{}/api/now/table/incident", env.url))
+        .basic_auth("admin", Some("admin"))
+        .header("Accept", "application/json")
+        .json(&create_fields(cid))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let (out, report) = env.json(&["sync", "--once"]).await;
+    assert_eq!(exit_code(&out), 0, "{report}");
+    assert_eq!(report["created"][0]["found_existing"], true, "{report}");
+    assert_eq!(incidents_with_correlation(&env, cid).await.len(), 1);
+    let sys_id = made["result"]["sys_id"].as_str().unwrap();
+    for key in std::iter::once(&first).chain(&others) {
+        let links = store.links_for_anomaly(key).unwrap();
+        assert_eq!(links.len(), 1, "{key}: {links:?}");
+        assert_eq!(links[0].incident.sys_id, sys_id, "{key}");
+    }
+    // Running again changes nothing.
+    let (out, _) = env.json(&["sync", "--once"]).await;
+    assert_eq!(exit_code(&out), 0);
+    assert_eq!(incidents_with_correlation(&env, cid).await.len(), 1);
+    assert_eq!(store.links_for_anomaly(&others[1]).unwrap().len(), 1);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn description_block_is_appended_once() {
     let (env, inc, mut store) = setup().await;

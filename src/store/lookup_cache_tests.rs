@@ -329,7 +329,10 @@ fn a_version_5_file_gains_the_cache_and_keeps_its_data() {
             .unwrap();
     }
     let mut store = Store::open(&path).unwrap();
-    assert_eq!(store.schema_version().unwrap(), crate::store::SCHEMA_VERSION);
+    assert_eq!(
+        store.schema_version().unwrap(),
+        crate::store::SCHEMA_VERSION
+    );
     assert!(store.outage("default").unwrap().is_some());
     store
         .cache_choices(

@@ -112,7 +112,12 @@ impl Store {
             "SELECT source, anomaly_id FROM create_targets WHERE outbox_id = ?1              ORDER BY source, anomaly_id",
         )?;
         let keys = stmt
-            .query_map([id], |r| Ok(AnomalyKey::new(r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?
+            .query_map([id], |r| {
+                Ok(AnomalyKey::new(
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                ))
+            })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(keys)
     }
@@ -263,7 +268,10 @@ impl Store {
                  UNION ALL SELECT source, anomaly_id FROM create_targets WHERE outbox_id = ?1",
             )?;
             stmt.query_map([id], |r| {
-                Ok(AnomalyKey::new(r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+                Ok(AnomalyKey::new(
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                ))
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?
         };

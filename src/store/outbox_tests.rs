@@ -351,7 +351,9 @@ fn a_bulk_create_links_every_target_when_it_completes() {
     assert_eq!(s.create_targets(c).unwrap(), [key("A-2"), key("A-3")]);
     // Queued: a second create for a target finds this one (it resumes, not doubles).
     assert_eq!(
-        s.pending_create_for("prod", &key("A-3")).unwrap().map(|d| d.id),
+        s.pending_create_for("prod", &key("A-3"))
+            .unwrap()
+            .map(|d| d.id),
         Some(c)
     );
     let listed = s

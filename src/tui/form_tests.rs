@@ -80,6 +80,7 @@ fn ticket_form_validates_inline_and_submits() {
         req,
         anomaly,
         draft,
+        ..
     }) = effects.first().cloned()
     else {
         panic!("no create: {effects:?}");

@@ -174,10 +174,7 @@ pub fn on_created(
             // Nothing was made; the marks stay so the same rows can be tried again.
             state.toast(
                 Level::Error,
-                format!(
-                    "{e}; no incident for {} (marks kept)",
-                    id_list(&all, 6)
-                ),
+                format!("{e}; no incident for {} (marks kept)", id_list(&all, 6)),
             );
             Some(Vec::new())
         }
