@@ -87,6 +87,10 @@ fn info() -> BackendInfo {
     }
 }
 
+fn ctrl(c: char) -> Msg {
+    Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL))
+}
+
 fn key(c: char) -> Msg {
     Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
 }
@@ -264,7 +268,45 @@ fn main() {
         term.draw(|f| ui::render(&state, f)).unwrap();
         sorts.push(t.elapsed());
     }
-    stats("sort change (update + render)", sorts);
+    stats("sort change, every column (update + render)", sorts);
+    let mut reverses = Vec::new();
+    for _ in 0..4 {
+        let t = Instant::now();
+        update(&mut state, key('R'));
+        term.draw(|f| ui::render(&state, f)).unwrap();
+        reverses.push(t.elapsed());
+    }
+    stats("sort reverse (update + render)", reverses);
+    while state.list.sort().key != snowlink::tui::SortKey::Detected || state.list.sort().reverse {
+        update(&mut state, key('s'));
+    }
+
+    // Field terms (`sev:`, `status:`, `-word`) and the hide toggle refilter from the haystacks.
+    let mut fields = Vec::new();
+    for _ in 0..5 {
+        update(&mut state, key('/'));
+        for c in "sev:crit status:open -null".chars() {
+            let t = Instant::now();
+            let effects = update(&mut state, key(c));
+            term.draw(|f| ui::render(&state, f)).unwrap();
+            fields.push(t.elapsed());
+            answer(&mut state, effects);
+        }
+        update(&mut state, ctrl('u'));
+        update(
+            &mut state,
+            Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)),
+        );
+    }
+    stats("filter keystroke, field terms (update + render)", fields);
+    let mut hides = Vec::new();
+    for _ in 0..6 {
+        let t = Instant::now();
+        update(&mut state, key('h'));
+        term.draw(|f| ui::render(&state, f)).unwrap();
+        hides.push(t.elapsed());
+    }
+    stats("hide toggle (update + render)", hides);
 
     // 4. Redraws while idle: the loop's rule (draw only when dirty after a batch) over ten
     // simulated minutes of 1 Hz ticks, polls answered with unchanged values.

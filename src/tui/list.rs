@@ -219,7 +219,12 @@ fn compare(order: Order, a: &AnomalyRow, b: &AnomalyRow) -> Ordering {
         SortKey::Store => caseless(store_of(a), store_of(b)),
         SortKey::Links => b.link_count.cmp(&a.link_count),
     };
-    // One total order (reversed as a whole), so binary searches over the view stay valid.
+    settle(order, by, a, b)
+}
+
+/// Breaks a tie of the sort column the same way for every sort, giving one total order
+/// (reversed as a whole), so binary searches over the view stay valid.
+fn settle(order: Order, by: Ordering, a: &AnomalyRow, b: &AnomalyRow) -> Ordering {
     let total = by
         .then_with(|| natural(&a.id, &b.id))
         .then_with(|| a.id.cmp(&b.id))
@@ -229,6 +234,17 @@ fn compare(order: Order, a: &AnomalyRow, b: &AnomalyRow) -> Ordering {
     } else {
         total
     }
+}
+
+/// The text a text column sorts by, case folded exactly as [`caseless`] compares it.
+fn sort_text(key: SortKey, r: &AnomalyRow) -> Option<String> {
+    let text = match key {
+        SortKey::Title => &r.title,
+        SortKey::Source => &r.source,
+        SortKey::Store => store_of(r),
+        _ => return None,
+    };
+    Some(text.chars().flat_map(char::to_lowercase).collect())
 }
 
 /// Case-insensitive, without allocating (a sort makes n log n of these).
@@ -448,8 +464,19 @@ impl ListModel {
         let rows = &self.rows;
         let sort = self.sort;
         self.order = (0..rows.len() as u32).collect();
-        self.order
-            .sort_unstable_by(|&a, &b| compare(sort, &rows[a as usize], &rows[b as usize]));
+        // A text column is case folded once per row, not twice per comparison: 100k titles
+        // sorted by folding in the comparison took 0.7 s. The same folding as `caseless`, so
+        // merges (which use `compare`) agree with this order.
+        let folded: Option<Vec<String>> = rows.iter().map(|r| sort_text(sort.key, r)).collect();
+        match folded {
+            Some(keys) => self.order.sort_unstable_by(|&a, &b| {
+                let (x, y) = (a as usize, b as usize);
+                settle(sort, keys[x].cmp(&keys[y]), &rows[x], &rows[y])
+            }),
+            None => self
+                .order
+                .sort_unstable_by(|&a, &b| compare(sort, &rows[a as usize], &rows[b as usize])),
+        }
     }
 
     fn refilter_all(&mut self) {

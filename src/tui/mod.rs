@@ -58,6 +58,7 @@ pub use backend::{
 pub use effect::Effect;
 pub use error::TuiError;
 pub use keymap::{Keymap, KeymapError, KeymapErrors};
+pub use list::{Order, SortKey};
 pub use msg::{Msg, Reply, ReqId};
 pub use state::State;
 pub use terminal::{install_panic_hook, restore as restore_terminal};
