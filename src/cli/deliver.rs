@@ -42,42 +42,68 @@ pub struct PendingItem {
 
 impl Delivered {
     pub fn exit(&self) -> Exit {
-        self.exit.unwrap_or(if self.pending.is_empty() {
-            Exit::Ok
-        } else {
-            Exit::Pending
-        })
+        self.exit.unwrap_or_else(|| exit_for_pending(&self.pending))
     }
 
     pub fn print_human(&self) {
-        if self.queued == 0 {
-            return;
-        }
-        if self.pending.is_empty() {
-            outln!(
-                "delivered {} of {} to ServiceNow",
-                self.delivered,
-                self.queued
-            );
-            return;
-        }
-        outln!(
-            "{} of {} delivered; {} kept in the outbox (nothing is lost; `snowlink sync` or the dashboard delivers, `snowlink outbox` shows them):",
-            self.delivered,
+        print_report(
             self.queued,
-            self.pending.len()
+            self.delivered,
+            &self.pending,
+            Target::ServiceNow,
         );
-        for p in &self.pending {
-            outln!(
-                "  #{} {}{}",
-                p.id,
-                p.state,
-                p.reason
-                    .as_deref()
-                    .map(|r| format!(": {r}"))
-                    .unwrap_or_default()
-            );
+    }
+}
+
+/// Where a command's deliveries went, for its report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    ServiceNow,
+    /// The anomalies' own sources (write-back).
+    Source,
+}
+
+/// 0 when everything a command queued went out, 6 while some of it waits in the outbox.
+pub fn exit_for_pending(pending: &[PendingItem]) -> Exit {
+    if pending.is_empty() {
+        Exit::Ok
+    } else {
+        Exit::Pending
+    }
+}
+
+/// The human report of a command's deliveries: one line when all went out, else what is left
+/// and why (one report for ServiceNow deliveries and source write-backs alike).
+pub fn print_report(queued: usize, delivered: usize, pending: &[PendingItem], target: Target) {
+    if queued == 0 {
+        return;
+    }
+    if pending.is_empty() {
+        match target {
+            Target::ServiceNow => outln!("delivered {delivered} of {queued} to ServiceNow"),
+            Target::Source => outln!("wrote back {delivered} of {queued} to the source"),
         }
+        return;
+    }
+    let left = pending.len();
+    match target {
+        Target::ServiceNow => outln!(
+            "{delivered} of {queued} delivered; {left} kept in the outbox (nothing is lost; `snowlink sync` or the dashboard delivers, `snowlink outbox` shows them):"
+        ),
+        Target::Source => outln!(
+            "{delivered} of {queued} written back to the source; {left} kept in the outbox (`snowlink sync` retries, `snowlink outbox` shows them):"
+        ),
+    }
+    for p in pending {
+        outln!(
+            "  #{} {}{}",
+            p.id,
+            p.state,
+            p.reason
+                .as_deref()
+                .map(|r| format!(": {r}"))
+                .unwrap_or_default()
+        );
     }
 }
 

@@ -31,42 +31,16 @@ pub struct SourceDelivered {
 
 impl SourceDelivered {
     pub fn exit(&self) -> Exit {
-        if self.pending.is_empty() {
-            Exit::Ok
-        } else {
-            Exit::Pending
-        }
+        super::deliver::exit_for_pending(&self.pending)
     }
 
     pub fn print_human(&self) {
-        if self.queued == 0 {
-            return;
-        }
-        if self.pending.is_empty() {
-            outln!(
-                "wrote back {} of {} to the source",
-                self.delivered,
-                self.queued
-            );
-            return;
-        }
-        outln!(
-            "{} of {} written back to the source; {} kept in the outbox (`snowlink sync` retries, `snowlink outbox` shows them):",
-            self.delivered,
+        super::deliver::print_report(
             self.queued,
-            self.pending.len()
+            self.delivered,
+            &self.pending,
+            super::deliver::Target::Source,
         );
-        for p in &self.pending {
-            outln!(
-                "  #{} {}{}",
-                p.id,
-                p.state,
-                p.reason
-                    .as_deref()
-                    .map(|r| format!(": {r}"))
-                    .unwrap_or_default()
-            );
-        }
     }
 }
 
