@@ -26,6 +26,7 @@ mod reconcile;
 mod remaining;
 mod report;
 mod run_state;
+mod seat;
 mod source_deliver;
 mod source_worker;
 mod store_handle;

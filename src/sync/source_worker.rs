@@ -201,14 +201,11 @@ impl SourceWorker {
         client: SourceClient,
         opts: SourceWorkerOptions,
     ) -> Result<SourceWorker> {
-        let liveness = OwnerLock::acquire(store_path, &opts.owner).map_err(|e| {
-            SyncError::Task(format!(
-                "cannot take the worker lock in {}: {e}",
-                crate::store::lock_dir(store_path).display()
-            ))
-        })?;
-        let wake = Wake::bind(store_path, &opts.owner);
-        let store = StoreHandle::open(store_path).await?;
+        let super::seat::Seat {
+            liveness,
+            wake,
+            store,
+        } = super::seat::Seat::take(store_path, &opts.owner).await?;
         Ok(SourceWorker {
             inner: Arc::new(Inner {
                 _liveness: liveness,

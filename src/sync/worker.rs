@@ -13,7 +13,7 @@ use servicenow_client::Client;
 use tokio::sync::{Notify, mpsc, watch};
 use tokio::task::JoinSet;
 
-use crate::store::{Delivery, DeliveryState, OutboxId, OwnerLock};
+use crate::store::{Delivery, DeliveryState, OutboxId};
 
 use super::action::{Action, PauseCause, classify};
 use super::error::{Result, SyncError};
@@ -21,7 +21,6 @@ use super::options::WorkerOptions;
 use super::outage::Gate;
 use super::report::{PausedInfo, SyncEvent, SyncReport};
 use super::run_state::Run;
-use super::store_handle::StoreHandle;
 use super::task::{self, TaskCtx};
 use super::wake::Wake;
 use super::{remaining, sleep_until, ts_add};
@@ -66,15 +65,11 @@ impl Worker {
         client: Client,
         opts: WorkerOptions,
     ) -> Result<Worker> {
-        // Liveness first: no claim may exist under this owner without its lock held.
-        let liveness = OwnerLock::acquire(store_path, &opts.owner).map_err(|e| {
-            SyncError::Task(format!(
-                "cannot take the worker lock in {}: {e}",
-                crate::store::lock_dir(store_path).display()
-            ))
-        })?;
-        let wake = Wake::bind(store_path, &opts.owner);
-        let store = StoreHandle::open(store_path).await?;
+        let super::seat::Seat {
+            liveness,
+            wake,
+            store,
+        } = super::seat::Seat::take(store_path, &opts.owner).await?;
         Ok(Worker {
             wake,
             ctx: Arc::new(TaskCtx {
