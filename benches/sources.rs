@@ -19,88 +19,30 @@ use qualytics_emulator::{Emulator, EmulatorConfig, NewAnomaly, Ref, Seed, SeedDa
 const N: usize = 100_000;
 const BIN: &str = env!("CARGO_BIN_EXE_snowlink");
 
-/// A private tmux server running one command; the pane is read by `capture-pane`.
-struct Term {
-    socket: String,
-}
+// The same tmux driver the end-to-end tests use (a private server per run, its own HOME).
+#[path = "../tests/tmux_common/mod.rs"]
+mod tmux_common;
 
-impl Term {
-    fn start(cmd: &str) -> Term {
-        let socket = format!("snowlink-bench-{}", std::process::id());
-        let ok = Command::new("tmux")
-            .args([
-                "-L",
-                &socket,
-                "new-session",
-                "-d",
-                "-x",
-                "120",
-                "-y",
-                "40",
-                cmd,
-            ])
-            .status()
-            .expect("tmux is installed (scripts/test installs it)")
-            .success();
-        assert!(ok, "tmux starts");
-        Term { socket }
-    }
+use tmux_common::Tmux as Term;
 
-    fn pane(&self) -> String {
-        let out = Command::new("tmux")
-            .args(["-L", &self.socket, "capture-pane", "-p", "-t", "0"])
-            .output()
-            .unwrap();
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    fn pid(&self) -> u32 {
-        let out = Command::new("tmux")
-            .args([
-                "-L",
-                &self.socket,
-                "display",
-                "-p",
-                "-t",
-                "0",
-                "#{pane_pid}",
-            ])
-            .output()
-            .unwrap();
-        String::from_utf8_lossy(&out.stdout).trim().parse().unwrap()
-    }
-
-    fn keys(&self, keys: &str) {
-        Command::new("tmux")
-            .args(["-L", &self.socket, "send-keys", "-t", "0", keys])
-            .stderr(std::process::Stdio::null())
-            .status()
-            .unwrap();
-    }
-
-    /// Polls (every 5 ms) until `done(pane)`; the time from `since`.
-    fn until(&self, since: Instant, what: &str, done: impl Fn(&str) -> bool) -> Duration {
-        let limit = since + Duration::from_secs(120);
-        loop {
-            let pane = self.pane();
-            if done(&pane) {
-                return since.elapsed();
-            }
-            assert!(Instant::now() < limit, "waited for {what}; pane:\n{pane}");
-            std::thread::sleep(Duration::from_millis(5));
+/// Polls the pane (every 5 ms) until `done(pane)`; the time from `since`.
+fn until(term: &Term, since: Instant, what: &str, done: impl Fn(&str) -> bool) -> Duration {
+    let limit = since + Duration::from_secs(120);
+    loop {
+        let pane = term.pane();
+        if done(&pane) {
+            return since.elapsed();
         }
+        assert!(Instant::now() < limit, "waited for {what}; pane:\n{pane}");
+        std::thread::sleep(Duration::from_millis(5));
     }
 }
 
-impl Drop for Term {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .args(["-L", &self.socket, "kill-server"])
-            .status();
-    }
+/// The dashboard's pid (the pane's command), for its peak RSS.
+fn pid(term: &Term) -> u32 {
+    term.pane_pid().expect("the dashboard runs in the pane")
 }
 
-/// "Anomalies 12/100000" in the list's title: (shown, total).
 fn counts(pane: &str) -> Option<(usize, usize)> {
     let at = pane.find("Anomalies ")?;
     let rest = &pane[at + "Anomalies ".len()..];
@@ -214,14 +156,14 @@ fn dashboard(s: &Setup) {
     // Cold: an empty store; the dashboard opens at once and the ingester fills it.
     let start = Instant::now();
     let term = Term::start(&format!("{} {BIN}", s.env()));
-    let first_frame = term.until(start, "the first frame", |p| counts(p).is_some());
-    let first_rows = term.until(start, "the first rows", |p| {
+    let first_frame = until(&term, start, "the first frame", |p| counts(p).is_some());
+    let first_rows = until(&term, start, "the first rows", |p| {
         counts(p).is_some_and(|(_, t)| t > 0)
     });
-    let all = term.until(start, "all rows", |p| {
+    let all = until(&term, start, "all rows", |p| {
         counts(p).is_some_and(|(_, t)| t == N)
     });
-    let cold_rss = vm_hwm_mb(term.pid());
+    let cold_rss = vm_hwm_mb(pid(&term));
     println!(
         "cold  first frame {}, first rows {}, all {N} rows {}; budget <= 1500 ms; peak RSS {cold_rss:.0} MB (budget <= 150 MB)",
         ms(first_frame),
@@ -241,15 +183,15 @@ fn dashboard(s: &Setup) {
     let t = Instant::now();
     f.write_all(text.as_bytes()).unwrap();
     drop(f);
-    let appended = term.until(t, "the appended rows", |p| {
+    let appended = until(&term, t, "the appended rows", |p| {
         counts(p).is_some_and(|(_, n)| n == N + 1000)
     });
-    let rss = vm_hwm_mb(term.pid());
+    let rss = vm_hwm_mb(pid(&term));
     println!(
         "append 1000 lines to a running dashboard: visible after {}; budget <= 2000 ms; peak RSS {rss:.0} MB",
         ms(appended)
     );
-    term.keys("q");
+    term.keys(&["q"]);
     std::thread::sleep(Duration::from_millis(500));
     drop(term);
 
@@ -259,12 +201,12 @@ fn dashboard(s: &Setup) {
     for _ in 0..3 {
         let start = Instant::now();
         let term = Term::start(&format!("{} {BIN}", s.env()));
-        warm.push(term.until(start, "a full first frame", |p| {
+        warm.push(until(&term, start, "a full first frame", |p| {
             counts(p).is_some_and(|(_, n)| n == N + 1000)
         }));
         std::thread::sleep(Duration::from_millis(300));
-        warm_rss = warm_rss.max(vm_hwm_mb(term.pid()));
-        term.keys("q");
+        warm_rss = warm_rss.max(vm_hwm_mb(pid(&term)));
+        term.keys(&["q"]);
         std::thread::sleep(Duration::from_millis(300));
     }
     println!(
