@@ -692,3 +692,16 @@ fn links_pane_with_a_pending_create() {
         s
     });
 }
+
+/// An incident a rule created is marked with the rule's name in the links pane.
+#[test]
+fn links_made_by_a_rule_name_the_rule() {
+    all_sizes("links_rule_made", |size| {
+        let mut s = loaded(5, size);
+        if let Some(d) = s.detail.as_mut().and_then(|d| d.data.as_mut()) {
+            d.links[0].linked_by = "rule:warehouse-nulls".into();
+        }
+        press(&mut s, [key(KeyCode::Tab), key(KeyCode::Tab)]);
+        s
+    });
+}

@@ -20,6 +20,9 @@ use super::super::state::{Pane, State};
 use super::super::text::{FRESH_SECS, ago, fit};
 use super::widgets::pane_block;
 
+/// `linked_by` of a link a rule made: `rule:<name>`.
+pub const RULE_LINKER: &str = "rule:";
+
 fn link_lines(l: &Link, selected: bool, state: &State, width: usize) -> [Line<'static>; 2] {
     let t = &state.theme;
     let marker = Span::styled(
@@ -31,7 +34,16 @@ fn link_lines(l: &Link, selected: bool, state: &State, width: usize) -> [Line<'s
         format!("{:<11}", l.incident.number),
         row.add_modifier(Modifier::BOLD),
     );
-    let first = if l.broken {
+    // A link a rule made (docs/rules.md) says which, so automatic tickets are told apart.
+    // It never takes the state's first ten cells: in a narrow pane the rule's name is cut first.
+    let auto_room = width.saturating_sub(1 + 11 + 10).max(2);
+    let auto = l.linked_by.strip_prefix(RULE_LINKER).map(|rule| {
+        Span::styled(
+            fit(&format!(" ⚙ rule {rule}"), auto_room).into_owned(),
+            t.accent(),
+        )
+    });
+    let mut first = if l.broken {
         Line::from(vec![
             marker,
             number,
@@ -71,6 +83,22 @@ fn link_lines(l: &Link, selected: bool, state: &State, width: usize) -> [Line<'s
             ),
         ])
     };
+    if let Some(auto) = auto {
+        // Shown first of all when the line is short: the state text gives way.
+        let used: usize = first
+            .spans
+            .iter()
+            .map(|s| super::super::text::width(&s.content))
+            .sum();
+        let room = width.saturating_sub(super::super::text::width(&auto.content));
+        if used > room
+            && let Some(last) = first.spans.last_mut()
+        {
+            let keep = super::super::text::width(&last.content).saturating_sub(used - room);
+            last.content = fit(&last.content, keep).into_owned().into();
+        }
+        first.spans.push(auto);
+    }
     let group = l.last.assignment_group.as_deref().unwrap_or("no group");
     let who = l.last.assigned_to.as_deref().unwrap_or("unassigned");
     let (age, stale) = match l.read_at {
