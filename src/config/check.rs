@@ -40,7 +40,12 @@ impl CheckReport {
         self.findings.iter().any(|f| f.level == Level::Error)
     }
 
-    fn push(&mut self, level: Level, subject: impl Into<String>, message: impl Into<String>) {
+    pub(super) fn push(
+        &mut self,
+        level: Level,
+        subject: impl Into<String>,
+        message: impl Into<String>,
+    ) {
         self.findings.push(Finding {
             level,
             subject: subject.into(),
