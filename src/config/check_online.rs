@@ -9,6 +9,9 @@ use servicenow_client::{Choice, Client};
 use super::check::{CheckReport, Level};
 use crate::rules::RuleSet;
 
+/// (table, element, dependent value): one `sys_choice` read each.
+type ChoiceKey = (String, &'static str, Option<String>);
+
 /// Checks the rules of `set` that route to `instance`, through `client` (that instance's).
 /// One finding per name or choice; a lookup that fails is an error naming the cause.
 pub async fn check_rules_online(
@@ -18,8 +21,7 @@ pub async fn check_rules_online(
     r: &mut CheckReport,
 ) {
     let mut names: HashMap<(&'static str, String), Result<bool, String>> = HashMap::new();
-    let mut choices: HashMap<(String, &'static str, Option<String>), Result<Vec<Choice>, String>> =
-        HashMap::new();
+    let mut choices: HashMap<ChoiceKey, Result<Vec<Choice>, String>> = HashMap::new();
     for rule in set.rules().iter().filter(|r| r.instance == instance) {
         let subject = format!("rule {}", rule.name);
         for (field, name) in rule.names_to_resolve() {

@@ -226,3 +226,13 @@ fn unknown_rule_keys_get_a_suggestion() {
         assert!(errors.contains(want), "{text}: {errors}");
     }
 }
+
+#[test]
+fn rules_without_an_instance_route_to_the_default_instance() {
+    let text = "default_instance = \"prod\"\n[instances.a]\nurl = \"https://a.service-now.com\"\n[instances.prod]\nurl = \"https://p.service-now.com\"\n[[rules]]\nname = \"r\"\n[[rules]]\nname = \"s\"\ninstance = \"a\"\n";
+    let cfg = Config::from_str_at(text, Path::new("c.toml"), Some(0o600)).unwrap();
+    assert_eq!(cfg.rule_instances(), ["prod", "a"]);
+    let set = cfg.rule_set().unwrap();
+    assert_eq!(set.get("r").unwrap().instance, "prod");
+    assert_eq!(set.get("s").unwrap().instance, "a");
+}
