@@ -154,6 +154,52 @@ impl Matcher {
     }
 }
 
+impl Matcher {
+    /// The conditions that do not hold for `input` (`match.severity`, `match.tags`, …), in
+    /// the order of the `match` table: what `snowlink rules test` says when a rule is skipped.
+    /// Empty exactly when [`Matcher::matches`] is true.
+    pub fn failures(&self, input: &RuleInput) -> Vec<&'static str> {
+        let a = input.anomaly;
+        let glob = |g: &Option<Glob>, v: Option<&str>| match g {
+            None => true,
+            Some(g) => v.is_some_and(|v| g.matches(v)),
+        };
+        let checks = [
+            ("match.source", glob(&self.source, Some(input.source))),
+            ("match.type", glob(&self.kind, a.kind.as_deref())),
+            ("match.severity", self.severity.matches(a.severity)),
+            (
+                "match.status",
+                self.status.is_empty() || self.status.iter().any(|s| s.matches(input.status)),
+            ),
+            (
+                "match.datastore",
+                glob(&self.datastore, a.datastore.as_deref()),
+            ),
+            (
+                "match.container",
+                glob(&self.container, a.container.as_deref()),
+            ),
+            ("match.field", glob(&self.field, a.field.as_deref())),
+            (
+                "match.tags",
+                self.tags
+                    .iter()
+                    .all(|g| a.tags.iter().any(|t| g.matches(t))),
+            ),
+            (
+                "match.title",
+                self.title.as_ref().is_none_or(|re| re.is_match(&a.title)),
+            ),
+        ];
+        checks
+            .into_iter()
+            .filter(|(_, ok)| !ok)
+            .map(|(name, _)| name)
+            .collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
