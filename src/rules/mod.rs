@@ -4,6 +4,7 @@
 
 mod compile;
 mod duration;
+mod errors;
 mod glob;
 mod key;
 mod matcher;
