@@ -63,8 +63,9 @@ impl SeverityMatch {
                 };
                 let sev = Severity::parse(rest).ok_or_else(|| {
                     format!(
-                        "{one:?}: `{}` is not a severity; use {expected}",
-                        rest.trim()
+                        "{one:?}: `{}` is not a severity; {}use {expected}",
+                        rest.trim(),
+                        severity_hint(rest)
                     )
                 })?;
                 Ok(match op {
@@ -82,10 +83,12 @@ impl SeverityMatch {
                             "{v:?}: a threshold stands alone (severity = \">=high\"), not in a list"
                         ));
                     }
-                    out.push(
-                        Severity::parse(v)
-                            .ok_or_else(|| format!("{v:?} is not a severity; use {expected}"))?,
-                    );
+                    out.push(Severity::parse(v).ok_or_else(|| {
+                        format!(
+                            "{v:?} is not a severity; {}use {expected}",
+                            severity_hint(v)
+                        )
+                    })?);
                 }
                 Ok(SeverityMatch::OneOf(out))
             }
@@ -105,6 +108,17 @@ impl SeverityMatch {
             SeverityMatch::Below(t) => s > *t,
         }
     }
+}
+
+/// "did you mean "high"? " for a plausible typo of a severity, else nothing.
+fn severity_hint(word: &str) -> String {
+    let names: Vec<String> = Severity::ALL
+        .iter()
+        .map(|s| s.as_str().to_owned())
+        .collect();
+    crate::config::closest_name(word.trim(), &names)
+        .map(|s| format!("did you mean \"{s}\"? "))
+        .unwrap_or_default()
 }
 
 impl StatusMatch {
@@ -229,6 +243,10 @@ mod tests {
         let list = sev(&["critical", "low"]);
         assert!(list.matches(Some(Low)) && !list.matches(Some(High)));
         assert!(sev(&[]).matches(None));
+        let typo = SeverityMatch::parse(&[">=hgh".to_string()]).unwrap_err();
+        assert!(typo.contains("did you mean \"high\"?"), "{typo}");
+        let typo = SeverityMatch::parse(&["critcal".to_string()]).unwrap_err();
+        assert!(typo.contains("did you mean \"critical\"?"), "{typo}");
         for bad in [&[">=urgent"][..], &["hi"], &["high", ">=low"]] {
             let bad: Vec<String> = bad.iter().map(|s| s.to_string()).collect();
             assert!(SeverityMatch::parse(&bad).is_err(), "{bad:?}");
