@@ -15,6 +15,7 @@
 
 mod base_url;
 mod check;
+mod check_online;
 mod command;
 mod env;
 mod error;
@@ -22,12 +23,14 @@ mod init;
 mod load;
 mod paths;
 mod profile;
+mod rules;
 mod schema;
 mod secret;
 mod source_secret;
 mod suggest;
 
 pub use check::{CheckReport, Finding, Level, check, check_with_timeout};
+pub use check_online::check_rules_online;
 pub use command::DEFAULT_TIMEOUT as HELPER_TIMEOUT;
 pub use env::{Env, MapEnv, ProcessEnv};
 pub use error::{ConfigError, ParseError, Result};
@@ -37,11 +40,13 @@ pub use paths::{CONFIG_FILE, DB_FILE, PathOrigin, PathStatus, Paths, PathsReport
 pub use profile::{
     Credentials, DEFAULT_INSTANCE, OAuthGrant, Profile, ResolvedCredentials, Selection,
 };
+pub use rules::{MatchConfig, RuleConfig, TemplateConfig};
 pub use schema::{
     AuthKind, ConfigFile, Grant, InstanceConfig, KeyList, ListColumn, SourceConfig, SourceKind,
     Theme, UiConfig,
 };
 pub use secret::SecretOrigin;
+pub(crate) use suggest::closest as closest_name;
 
 #[cfg(test)]
 mod profile_tests;
