@@ -1,0 +1,481 @@
+//! Rule decisions and the state automatic tickets need (docs/store.md §Rules).
+//!
+//! A batch of decisions and every outbox row they cause commit in one `BEGIN IMMEDIATE`
+//! transaction, guarded by the runner's watermark (compare and set): two processes evaluating
+//! the same anomalies cannot both commit, and the loser re-reads. A create also inserts its
+//! `rule_keys` row, whose primary key (rule, key, generation) makes a second create for one key
+//! impossible even without the watermark.
+
+use jiff::Timestamp;
+use rusqlite::{OptionalExtension, Transaction, params};
+
+use crate::domain::{AnomalyKey, IncidentRef};
+
+use super::anomalies::bump_rev;
+use super::outbox::{DeliveryKind, NewDelivery, OutboxId, enqueue_tx};
+use super::{Result, Store, StoreError, ms};
+
+pub use super::rules_read::{RuleCounts, RuleDecisionRow, RuleKeyRow};
+
+/// What a rule did with one anomaly (`rule_decisions.action`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DecisionAction {
+    Create,
+    Link,
+    Merge,
+    Overflow,
+    Delay,
+    Reopen,
+    Skip,
+}
+
+impl DecisionAction {
+    pub const ALL: [DecisionAction; 7] = [
+        Self::Create,
+        Self::Link,
+        Self::Merge,
+        Self::Overflow,
+        Self::Delay,
+        Self::Reopen,
+        Self::Skip,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Create => "create",
+            Self::Link => "link",
+            Self::Merge => "merge",
+            Self::Overflow => "overflow",
+            Self::Delay => "delay",
+            Self::Reopen => "reopen",
+            Self::Skip => "skip",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<DecisionAction> {
+        Self::ALL.into_iter().find(|a| a.code() == s)
+    }
+}
+
+/// The incident a dedupe key (one generation of it) stands for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewRuleKey {
+    pub rule: String,
+    pub key_hash: String,
+    pub generation: u32,
+    pub key_text: String,
+    pub instance: String,
+    pub table: String,
+    pub correlation_id: String,
+    /// Known at once when an open incident was found on ServiceNow (adopted, not created).
+    pub found: Option<IncidentRef>,
+    pub state: Option<String>,
+}
+
+/// Which key row a join targets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyRef {
+    pub rule: String,
+    pub key_hash: String,
+    pub generation: u32,
+}
+
+/// What a decision writes besides its own row.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DecisionEffect {
+    /// Nothing (a skip, or a link rule with no incident to link to).
+    None,
+    /// Evaluate again at `due_at`.
+    Delay { due_at: Timestamp },
+    /// A new incident for a key: its key row and, unless it was found on ServiceNow, the
+    /// create (fields as JSON). `window` counts it against the rule's flood window; `overflow`
+    /// makes it that window's overflow incident instead.
+    Create {
+        key: NewRuleKey,
+        payload: Option<String>,
+        window: Option<Timestamp>,
+        overflow: bool,
+    },
+    /// The anomaly joins an existing key's incident: linked (now, or when its create lands),
+    /// buffered for the next consolidated note (due at `note_due_at` at the latest), and, with
+    /// `reopen`, the incident is set back to In Progress (the fields as JSON).
+    Join {
+        key: KeyRef,
+        note_due_at: Timestamp,
+        reopen: Option<String>,
+    },
+}
+
+/// One decision to record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewDecision {
+    pub rule: String,
+    pub anomaly: AnomalyKey,
+    pub key_hash: String,
+    pub key_text: String,
+    pub action: DecisionAction,
+    pub why: String,
+    pub effect: DecisionEffect,
+}
+
+/// A batch: the decisions, the delayed entries they settle, and the watermark move.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DecisionBatch {
+    /// The watermark the batch was evaluated from; the batch commits only if it is unchanged.
+    pub from_rev: i64,
+    /// The watermark after the batch (`from_rev` when it only settles delayed entries).
+    pub to_rev: i64,
+    /// Delayed entries this batch re-evaluated: removed (each must still be there).
+    pub settled_delays: Vec<(String, AnomalyKey)>,
+    pub decisions: Vec<NewDecision>,
+}
+
+/// What [`Store::record_rule_decisions`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BatchOutcome {
+    /// Committed; the outbox rows it queued.
+    Recorded { outbox: Vec<OutboxId> },
+    /// Another process moved the watermark, settled a delay or claimed a key first: nothing
+    /// was written; read again and decide again.
+    Conflict,
+}
+
+impl Store {
+    /// Records a batch of decisions and the outbox rows they cause, atomically (see the
+    /// module doc). `linked_by` of every link made here is `rule:<name>`.
+    pub fn record_rule_decisions(
+        &mut self,
+        batch: &DecisionBatch,
+        now: Timestamp,
+    ) -> Result<BatchOutcome> {
+        let tx = self.write_tx()?;
+        let moved = tx.execute(
+            "UPDATE rule_watermark SET rev = ?2 WHERE id = 1 AND rev = ?1",
+            params![batch.from_rev, batch.to_rev],
+        )?;
+        if moved != 1 {
+            return Ok(BatchOutcome::Conflict);
+        }
+        for (rule, key) in &batch.settled_delays {
+            let n = tx.execute(
+                "DELETE FROM rule_delays WHERE rule = ?1 AND anomaly_source = ?2 AND anomaly_id = ?3",
+                params![rule, key.source, key.id],
+            )?;
+            if n != 1 {
+                return Ok(BatchOutcome::Conflict);
+            }
+        }
+        let mut outbox = Vec::new();
+        for d in &batch.decisions {
+            match apply(&tx, d, now, &mut outbox) {
+                Ok(()) => {}
+                // The key row's primary key: another process claimed this key first.
+                Err(StoreError::Sqlite(rusqlite::Error::SqliteFailure(e, _)))
+                    if e.code == rusqlite::ErrorCode::ConstraintViolation =>
+                {
+                    return Ok(BatchOutcome::Conflict);
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        tx.commit()?;
+        if !outbox.is_empty() {
+            self.wake_workers();
+        }
+        Ok(BatchOutcome::Recorded { outbox })
+    }
+
+    /// Queues the consolidated note for a key's incident and empties its buffer, if the buffer
+    /// is still `expected` (another process may have flushed it first: then `false`).
+    pub fn record_rule_note(
+        &mut self,
+        key: &KeyRef,
+        expected: &[AnomalyKey],
+        incident: &IncidentRef,
+        note: &str,
+        now: Timestamp,
+    ) -> Result<Option<OutboxId>> {
+        let tx = self.write_tx()?;
+        let expected = pending_json(expected)?;
+        let n = tx.execute(
+            "UPDATE rule_keys SET pending = '[]', note_due_at = NULL, last_note_at = ?5 \
+             WHERE rule = ?1 AND key_hash = ?2 AND generation = ?3 AND pending = ?4",
+            params![key.rule, key.key_hash, key.generation, expected, ms(now)],
+        )?;
+        if n != 1 {
+            return Ok(None);
+        }
+        let d = NewDelivery::to_incident(incident, DeliveryKind::WorkNote, note, None);
+        let id = enqueue_tx(&tx, &d, now)?;
+        tx.commit()?;
+        self.wake_workers();
+        Ok(Some(id))
+    }
+
+    /// Records what ServiceNow says about a key's incident (its identity and state display
+    /// value), read by the runner before deciding.
+    pub fn set_rule_key_state(
+        &mut self,
+        key: &KeyRef,
+        incident: Option<&IncidentRef>,
+        state: &str,
+    ) -> Result<()> {
+        let tx = self.write_tx()?;
+        tx.execute(
+            "UPDATE rule_keys SET state = ?4, sys_id = COALESCE(?5, sys_id), \
+             number = COALESCE(?6, number) WHERE rule = ?1 AND key_hash = ?2 AND generation = ?3",
+            params![
+                key.rule,
+                key.key_hash,
+                key.generation,
+                state,
+                incident.map(|i| &i.sys_id),
+                incident.map(|i| &i.number)
+            ],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+}
+
+fn apply(
+    tx: &Transaction<'_>,
+    d: &NewDecision,
+    now: Timestamp,
+    outbox: &mut Vec<OutboxId>,
+) -> Result<()> {
+    let mut incident: Option<IncidentRef> = None;
+    let mut outbox_id: Option<OutboxId> = None;
+    let linked_by = format!("rule:{}", d.rule);
+    match &d.effect {
+        DecisionEffect::None => {}
+        DecisionEffect::Delay { due_at } => {
+            tx.execute(
+                "INSERT OR REPLACE INTO rule_delays (rule, anomaly_source, anomaly_id, due_at) \
+                 VALUES (?1, ?2, ?3, ?4)",
+                params![d.rule, d.anomaly.source, d.anomaly.id, ms(*due_at)],
+            )?;
+        }
+        DecisionEffect::Create {
+            key,
+            payload,
+            window,
+            overflow,
+        } => {
+            let id = match payload {
+                Some(p) => {
+                    let nd = NewDelivery {
+                        instance: key.instance.clone(),
+                        table: key.table.clone(),
+                        sys_id: None,
+                        number: None,
+                        kind: DeliveryKind::Create,
+                        payload: p.clone(),
+                        anomaly: Some(d.anomaly.clone()),
+                    };
+                    let id = enqueue_tx(tx, &nd, now)?;
+                    outbox.push(id);
+                    Some(id)
+                }
+                None => None,
+            };
+            insert_key(tx, key, id, now)?;
+            if let Some(found) = &key.found {
+                insert_link(tx, &d.anomaly, found, &linked_by, now)?;
+                incident = Some(found.clone());
+            }
+            if let Some(start) = window {
+                tx.execute(
+                    "INSERT INTO rule_windows (rule, window_start, created) VALUES (?1, ?2, 0) \
+                     ON CONFLICT (rule, window_start) DO NOTHING",
+                    params![d.rule, ms(*start)],
+                )?;
+                let set = if *overflow {
+                    "overflow_key = ?3"
+                } else {
+                    "created = created + 1"
+                };
+                tx.execute(
+                    &format!(
+                        "UPDATE rule_windows SET {set} WHERE rule = ?1 AND window_start = ?2 \
+                         AND ?3 IS NOT NULL"
+                    ),
+                    params![d.rule, ms(*start), key.key_hash],
+                )?;
+            }
+            outbox_id = id;
+        }
+        DecisionEffect::Join {
+            key,
+            note_due_at,
+            reopen,
+        } => {
+            let (inc, create) = join(tx, key, &d.anomaly, &linked_by, *note_due_at, now)?;
+            if let (Some(fields), Some(inc)) = (reopen, &inc) {
+                let nd = NewDelivery::to_incident(
+                    inc,
+                    DeliveryKind::Reopen,
+                    fields.clone(),
+                    Some(&d.anomaly),
+                );
+                let id = enqueue_tx(tx, &nd, now)?;
+                outbox.push(id);
+                outbox_id = Some(id);
+            } else {
+                outbox_id = create;
+            }
+            incident = inc;
+        }
+    }
+    tx.execute(
+        "INSERT INTO rule_decisions (at, rule, anomaly_source, anomaly_id, key_hash, key_text, \
+         action, instance, sys_id, number, outbox_id, why) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+        params![
+            ms(now),
+            d.rule,
+            d.anomaly.source,
+            d.anomaly.id,
+            d.key_hash,
+            d.key_text,
+            d.action.code(),
+            incident.as_ref().map(|i| &i.instance),
+            incident.as_ref().map(|i| &i.sys_id),
+            incident.as_ref().map(|i| &i.number),
+            outbox_id,
+            d.why,
+        ],
+    )?;
+    Ok(())
+}
+
+fn insert_key(
+    tx: &Transaction<'_>,
+    key: &NewRuleKey,
+    create: Option<OutboxId>,
+    now: Timestamp,
+) -> Result<()> {
+    tx.execute(
+        "INSERT INTO rule_keys (rule, key_hash, generation, key_text, instance, tbl, \
+         correlation_id, create_outbox_id, sys_id, number, opened_at, last_seen_at, state) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, ?12)",
+        params![
+            key.rule,
+            key.key_hash,
+            key.generation,
+            key.key_text,
+            key.instance,
+            key.table,
+            key.correlation_id,
+            create,
+            key.found.as_ref().map(|f| &f.sys_id),
+            key.found.as_ref().map(|f| &f.number),
+            ms(now),
+            key.state,
+        ],
+    )?;
+    Ok(())
+}
+
+/// Links the anomaly to the key's incident: at once when the incident exists, else as a target
+/// of its queued create (the worker links it when the create lands, in the same transaction as
+/// the outcome). Returns the incident when known and the create's id.
+fn join(
+    tx: &Transaction<'_>,
+    key: &KeyRef,
+    anomaly: &AnomalyKey,
+    linked_by: &str,
+    note_due_at: Timestamp,
+    now: Timestamp,
+) -> Result<(Option<IncidentRef>, Option<OutboxId>)> {
+    let row = super::rules_read::key_row_tx(tx, key)?
+        .ok_or_else(|| StoreError::Invalid(format!("no rule key {}", key.key_hash)))?;
+    let mut pending = row.pending.clone();
+    if !pending.contains(anomaly) {
+        pending.push(anomaly.clone());
+    }
+    tx.execute(
+        "UPDATE rule_keys SET pending = ?4, last_seen_at = ?5, \
+         note_due_at = COALESCE(note_due_at, ?6) \
+         WHERE rule = ?1 AND key_hash = ?2 AND generation = ?3",
+        params![
+            key.rule,
+            key.key_hash,
+            key.generation,
+            pending_json(&pending)?,
+            ms(now),
+            ms(note_due_at)
+        ],
+    )?;
+    match row.incident() {
+        Some(inc) => {
+            insert_link(tx, anomaly, &inc, linked_by, now)?;
+            Ok((Some(inc), row.create_outbox_id))
+        }
+        None => {
+            let Some(create) = row.create_outbox_id else {
+                return Ok((None, None));
+            };
+            tx.execute(
+                "INSERT OR IGNORE INTO create_targets (outbox_id, source, anomaly_id) \
+                 VALUES (?1, ?2, ?3)",
+                params![create, anomaly.source, anomaly.id],
+            )?;
+            Ok((None, Some(create)))
+        }
+    }
+}
+
+fn insert_link(
+    tx: &Transaction<'_>,
+    anomaly: &AnomalyKey,
+    inc: &IncidentRef,
+    linked_by: &str,
+    now: Timestamp,
+) -> Result<()> {
+    let added = tx.execute(
+        "INSERT OR IGNORE INTO links (source, anomaly_id, instance, tbl, sys_id, number, \
+         linked_at, linked_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        params![
+            anomaly.source,
+            anomaly.id,
+            inc.instance,
+            inc.table,
+            inc.sys_id,
+            inc.number,
+            ms(now),
+            linked_by
+        ],
+    )?;
+    if added == 1 {
+        bump_rev(tx, anomaly)?;
+    }
+    Ok(())
+}
+
+pub(super) fn pending_json(keys: &[AnomalyKey]) -> Result<String> {
+    let pairs: Vec<[&str; 2]> = keys
+        .iter()
+        .map(|k| [k.source.as_str(), k.id.as_str()])
+        .collect();
+    serde_json::to_string(&pairs).map_err(|e| StoreError::Invalid(e.to_string()))
+}
+
+pub(super) fn parse_pending(s: &str) -> Result<Vec<AnomalyKey>> {
+    let pairs: Vec<[String; 2]> = serde_json::from_str(s)
+        .map_err(|e| StoreError::Corrupt(format!("rule_keys.pending: {e}")))?;
+    Ok(pairs
+        .into_iter()
+        .map(|[s, i]| AnomalyKey::new(s, i))
+        .collect())
+}
+
+/// Used by the read side.
+pub(super) fn opt_row<T>(r: rusqlite::Result<T>) -> Result<Option<T>> {
+    Ok(r.optional()?)
+}
+
+#[cfg(test)]
+#[path = "rules_tests.rs"]
+mod tests;
