@@ -9,6 +9,7 @@ pub mod config;
 pub mod domain;
 pub mod ingest;
 pub mod ops;
+pub mod rules;
 pub mod source;
 pub mod store;
 pub mod sync;

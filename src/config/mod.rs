@@ -22,6 +22,7 @@ mod init;
 mod load;
 mod paths;
 mod profile;
+mod rules;
 mod schema;
 mod secret;
 mod source_secret;
@@ -37,11 +38,13 @@ pub use paths::{CONFIG_FILE, DB_FILE, PathOrigin, PathStatus, Paths, PathsReport
 pub use profile::{
     Credentials, DEFAULT_INSTANCE, OAuthGrant, Profile, ResolvedCredentials, Selection,
 };
+pub use rules::{MatchConfig, RuleConfig, TemplateConfig};
 pub use schema::{
     AuthKind, ConfigFile, Grant, InstanceConfig, KeyList, ListColumn, SourceConfig, SourceKind,
     Theme, UiConfig,
 };
 pub use secret::SecretOrigin;
+pub(crate) use suggest::closest as closest_name;
 
 #[cfg(test)]
 mod profile_tests;

@@ -32,6 +32,9 @@ pub struct ConfigFile {
     /// Action name → key(s). Validated by the dashboard's keymap, not here.
     #[serde(default)]
     pub keys: BTreeMap<String, KeyList>,
+    /// `[[rules]]`: automatic tickets, checked by `RuleSet::from_config` (docs/rules.md).
+    #[serde(default)]
+    pub rules: Vec<super::rules::RuleConfig>,
 }
 
 /// `[instances.<name>]`.
