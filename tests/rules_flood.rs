@@ -62,10 +62,16 @@ async fn five_hundred_anomalies_make_at_most_flood_limit_plus_one_incidents_and_
     let posts = sync_common::requests(&env)
         .await
         .iter()
-        .filter(|r| r["method"] == "POST" && r["path"].as_str().unwrap_or("").ends_with("/incident"))
+        .filter(|r| {
+            r["method"] == "POST" && r["path"].as_str().unwrap_or("").ends_with("/incident")
+        })
         .count();
     assert_eq!(incidents.len(), LIMIT + 1, "{incidents:#?}");
-    assert_eq!(posts, LIMIT + 1, "one POST per incident, no retry made a second");
+    assert_eq!(
+        posts,
+        LIMIT + 1,
+        "one POST per incident, no retry made a second"
+    );
     let cids: HashSet<&str> = incidents
         .iter()
         .map(|i| i["correlation_id"].as_str().unwrap())
@@ -88,12 +94,18 @@ async fn five_hundred_anomalies_make_at_most_flood_limit_plus_one_incidents_and_
             .links_for_anomaly(&AnomalyKey::new(SOURCE, id))
             .unwrap();
         assert_eq!(links.len(), 1, "{id}: {links:?}");
-        assert!(by_sys.contains_key(links[0].incident.sys_id.as_str()), "{id}");
+        assert!(
+            by_sys.contains_key(links[0].incident.sys_id.as_str()),
+            "{id}"
+        );
         assert_eq!(links[0].linked_by, "rule:flood");
     }
     let decisions = store.rule_decisions(Some("flood")).unwrap();
     assert_eq!(decisions.len(), ids.len());
-    let created = decisions.iter().filter(|d| d.action.code() == "create").count();
+    let created = decisions
+        .iter()
+        .filter(|d| d.action.code() == "create")
+        .count();
     assert_eq!(created, LIMIT);
 
     // The overflow incident lists the first anomaly past the limit; the rest of its window are
@@ -105,14 +117,24 @@ async fn five_hundred_anomalies_make_at_most_flood_limit_plus_one_incidents_and_
     let desc = overflow["description"].as_str().unwrap();
     assert!(desc.contains("flood_limit"), "{desc}");
     let keys = store.rule_keys(Some("flood")).unwrap();
-    let okey = keys.iter().find(|k| k.key_hash.starts_with("overflow:")).unwrap();
+    let okey = keys
+        .iter()
+        .find(|k| k.key_hash.starts_with("overflow:"))
+        .unwrap();
     let listed_first = decisions
         .iter()
         .find(|d| d.action.code() == "overflow")
         .unwrap();
     assert!(desc.contains(&listed_first.anomaly.id), "{desc}");
-    let overflowed = decisions.iter().filter(|d| d.action.code() == "overflow").count();
-    assert_eq!(okey.pending.len(), overflowed - 1, "every later one is buffered for a note");
+    let overflowed = decisions
+        .iter()
+        .filter(|d| d.action.code() == "overflow")
+        .count();
+    assert_eq!(
+        okey.pending.len(),
+        overflowed - 1,
+        "every later one is buffered for a note"
+    );
 
     // `snowlink rules --json` shows the counts.
     let (out, v) = env.json(&["rules"]).await;
@@ -126,5 +148,8 @@ async fn five_hundred_anomalies_make_at_most_flood_limit_plus_one_incidents_and_
     let out = env.run(&["sync", "--once"]).await;
     assert_eq!(exit_code(&out), 0, "{}", stderr(&out));
     assert_eq!(rule_incidents(&env).await.len(), LIMIT + 1);
-    assert_eq!(store.rule_decisions(Some("flood")).unwrap().len(), ids.len());
+    assert_eq!(
+        store.rule_decisions(Some("flood")).unwrap().len(),
+        ids.len()
+    );
 }

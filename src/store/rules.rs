@@ -129,6 +129,9 @@ pub struct DecisionBatch {
     /// Delayed entries this batch re-evaluated: removed (each must still be there).
     pub settled_delays: Vec<(String, AnomalyKey)>,
     pub decisions: Vec<NewDecision>,
+    /// When the outbox rows it queues are due (the wall clock: a runner driven by an injected
+    /// clock ahead of it must not postpone deliveries); `None`: at `now`.
+    pub queued_at: Option<Timestamp>,
 }
 
 /// What [`Store::record_rule_decisions`] did.
@@ -167,12 +170,13 @@ impl Store {
             }
         }
         let mut outbox = Vec::new();
+        let queued_at = batch.queued_at.unwrap_or(now);
         for d in &batch.decisions {
-            match apply(&tx, d, now, &mut outbox) {
+            match apply(&tx, d, now, queued_at, &mut outbox) {
                 Ok(()) => {}
                 // The key row's primary key: another process claimed this key first.
                 Err(StoreError::Sqlite(rusqlite::Error::SqliteFailure(e, _)))
-                    if e.code == rusqlite::ErrorCode::ConstraintViolation =>
+                    if e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY =>
                 {
                     return Ok(BatchOutcome::Conflict);
                 }
@@ -195,6 +199,7 @@ impl Store {
         incident: &IncidentRef,
         note: &str,
         now: Timestamp,
+        queued_at: Timestamp,
     ) -> Result<Option<OutboxId>> {
         let tx = self.write_tx()?;
         let expected = pending_json(expected)?;
@@ -207,7 +212,7 @@ impl Store {
             return Ok(None);
         }
         let d = NewDelivery::to_incident(incident, DeliveryKind::WorkNote, note, None);
-        let id = enqueue_tx(&tx, &d, now)?;
+        let id = enqueue_tx(&tx, &d, queued_at)?;
         tx.commit()?;
         self.wake_workers();
         Ok(Some(id))
@@ -243,6 +248,7 @@ fn apply(
     tx: &Transaction<'_>,
     d: &NewDecision,
     now: Timestamp,
+    queued_at: Timestamp,
     outbox: &mut Vec<OutboxId>,
 ) -> Result<()> {
     let mut incident: Option<IncidentRef> = None;
@@ -274,7 +280,7 @@ fn apply(
                         payload: p.clone(),
                         anomaly: Some(d.anomaly.clone()),
                     };
-                    let id = enqueue_tx(tx, &nd, now)?;
+                    let id = enqueue_tx(tx, &nd, queued_at)?;
                     outbox.push(id);
                     Some(id)
                 }
@@ -319,7 +325,7 @@ fn apply(
                     fields.clone(),
                     Some(&d.anomaly),
                 );
-                let id = enqueue_tx(tx, &nd, now)?;
+                let id = enqueue_tx(tx, &nd, queued_at)?;
                 outbox.push(id);
                 outbox_id = Some(id);
             } else {

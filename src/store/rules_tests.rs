@@ -71,6 +71,7 @@ fn a_create_and_its_decision_commit_together_and_move_the_watermark() {
         to_rev: top,
         settled_delays: vec![],
         decisions: vec![create("A-1", 1)],
+        queued_at: None,
     };
     let BatchOutcome::Recorded { outbox } = s.record_rule_decisions(&batch, t(1)).unwrap() else {
         panic!("conflict")
@@ -95,6 +96,7 @@ fn a_stale_watermark_or_a_claimed_key_writes_nothing() {
         to_rev: 1,
         settled_delays: vec![],
         decisions: vec![create("A-1", 1)],
+        queued_at: None,
     };
     assert!(matches!(
         s.record_rule_decisions(&batch, t(1)).unwrap(),
@@ -112,6 +114,7 @@ fn a_stale_watermark_or_a_claimed_key_writes_nothing() {
         to_rev: 2,
         settled_delays: vec![],
         decisions: vec![create("A-2", 1)],
+        queued_at: None,
     };
     assert_eq!(
         s.record_rule_decisions(&again, t(2)).unwrap(),
@@ -130,6 +133,7 @@ fn a_join_before_the_create_lands_links_through_the_create_and_buffers_a_note() 
         to_rev: 5,
         settled_delays: vec![],
         decisions: vec![create("A-1", 1), join("A-2")],
+        queued_at: None,
     };
     let BatchOutcome::Recorded { outbox } = s.record_rule_decisions(&batch, t(1)).unwrap() else {
         panic!("conflict")
@@ -169,11 +173,11 @@ fn a_join_before_the_create_lands_links_through_the_create_and_buffers_a_note() 
 
     // The note: queued once; a second flush of the same buffer does nothing.
     let first = s
-        .record_rule_note(&k.key_ref(), &k.pending, &inc, "note", t(900))
+        .record_rule_note(&k.key_ref(), &k.pending, &inc, "note", t(900), t(900))
         .unwrap();
     assert!(first.is_some());
     let second = s
-        .record_rule_note(&k.key_ref(), &k.pending, &inc, "note", t(900))
+        .record_rule_note(&k.key_ref(), &k.pending, &inc, "note", t(900), t(900))
         .unwrap();
     assert_eq!(second, None);
     let k = s.latest_rule_key("r", "00000000000000aa").unwrap().unwrap();
@@ -196,6 +200,7 @@ fn a_delay_waits_until_due_and_is_settled_once() {
         to_rev: 1,
         settled_delays: vec![],
         decisions: vec![delay],
+        queued_at: None,
     };
     s.record_rule_decisions(&b, t(0)).unwrap();
     assert!(!s.rule_decided("r", &a).unwrap(), "a delay is not final");
@@ -210,6 +215,7 @@ fn a_delay_waits_until_due_and_is_settled_once() {
         to_rev: 1,
         settled_delays: vec![("r".into(), a.clone())],
         decisions: vec![create("A-1", 1)],
+        queued_at: None,
     };
     assert!(matches!(
         s.record_rule_decisions(&settle, t(60)).unwrap(),

@@ -107,6 +107,12 @@ impl<'a> Evaluator<'a> {
                 continue;
             };
             let view_key = (rule.name.clone(), m.key.hash.clone());
+            if m.decided {
+                // Its facts were not read (it is never acted on again): no view from it.
+                let plan = Plan::Nothing;
+                out.push(self.apply(rule, &input, &m.key, plan));
+                continue;
+            }
             if !self.views.contains_key(&view_key) {
                 if let Some(v) = self.initial_view(rule, &m.key, m.latest.as_ref()) {
                     self.views.insert(view_key.clone(), v);

@@ -24,6 +24,9 @@ use super::facts::{Candidate, Window, gather};
 use super::notes::note_text;
 use super::remote::{Found, RemoteKey, lookup_key, read_state};
 
+/// Conflicting batches in a row before a pass gives up (another process is deciding them).
+const MAX_CONFLICTS: usize = 20;
+
 #[derive(Debug, Clone)]
 pub struct RunnerOptions {
     /// Anomalies per decision transaction.
@@ -98,7 +101,10 @@ impl Runner {
         }
         let batch = self.opts.batch.max(1);
         // Bounded: a pass never spins on conflicts with a busier process.
-        for _ in 0..10_000 {
+        // Bounded: a pass never spins on conflicts with a busier process (what is left is
+        // picked up by the next pass).
+        let mut conflicts_in_a_row = 0;
+        while conflicts_in_a_row < MAX_CONFLICTS {
             let (from, cands) = self
                 .db
                 .call(move |s| {
@@ -112,12 +118,20 @@ impl Runner {
             else {
                 return Ok(report);
             };
-            if !self
+            if self
                 .record(from, to, evaluated, settled, now, &mut report)
                 .await?
             {
-                continue;
+                conflicts_in_a_row = 0;
+            } else {
+                conflicts_in_a_row += 1;
             }
+        }
+        if conflicts_in_a_row >= MAX_CONFLICTS {
+            report.errors.push(format!(
+                "{MAX_CONFLICTS} batches in a row were decided first by another process; \
+                 the rest waits for the next pass"
+            ));
         }
         self.run_delays(now, &mut report).await?;
         self.flush_notes(now, &mut report).await?;
@@ -331,6 +345,7 @@ impl Runner {
             to_rev: to,
             settled_delays: settled,
             decisions,
+            queued_at: Some(now.min(Timestamp::now())),
         };
         match self
             .db
@@ -394,8 +409,16 @@ impl Runner {
                     // Not created yet: the note waits for its incident (it stays due).
                     let Some(inc) = row.incident() else { continue };
                     let text = note_text(s, &row, now)?;
-                    if s.record_rule_note(&row.key_ref(), &row.pending, &inc, &text, now)?
-                        .is_some()
+                    let queued_at = now.min(Timestamp::now());
+                    if s.record_rule_note(
+                        &row.key_ref(),
+                        &row.pending,
+                        &inc,
+                        &text,
+                        now,
+                        queued_at,
+                    )?
+                    .is_some()
                     {
                         n += 1;
                     }
