@@ -249,8 +249,12 @@ pub enum ConfigCommand {
     },
     /// Print the paths in use.
     Path,
-    /// Validate the config, credentials and sources.
-    Check,
+    /// Validate the config, credentials, sources and rules.
+    Check {
+        /// Also look the rules' assignment groups, users and categories up on their instances.
+        #[arg(long)]
+        online: bool,
+    },
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

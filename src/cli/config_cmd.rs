@@ -3,12 +3,12 @@
 use crate::config::{self, Level, ProcessEnv};
 
 use super::args::ConfigCommand;
-use super::context::Globals;
+use super::context::{Globals, client_for};
 use super::error::{CliError, CliResult};
 use super::exit::Exit;
 use super::output::{self, outln};
 
-pub fn run(cmd: ConfigCommand, globals: &Globals) -> CliResult<Exit> {
+pub async fn run(cmd: ConfigCommand, globals: &Globals) -> CliResult<Exit> {
     let paths = globals.paths()?;
     match cmd {
         ConfigCommand::Init { force } => {
@@ -50,9 +50,12 @@ pub fn run(cmd: ConfigCommand, globals: &Globals) -> CliResult<Exit> {
             }
             Ok(Exit::Ok)
         }
-        ConfigCommand::Check => {
+        ConfigCommand::Check { online } => {
             let mut report = config::check(&paths, globals.instance.as_deref(), &ProcessEnv);
             keymap_findings(&paths, &mut report);
+            if online {
+                rules_online(&paths, &mut report).await;
+            }
             if globals.json {
                 output::json(&report);
             } else {
@@ -86,4 +89,32 @@ fn keymap_findings(paths: &config::Paths, report: &mut config::CheckReport) {
         subject: "keys".into(),
         message,
     });
+}
+
+/// `--online`: each instance a rule routes to is asked about the rule's groups, users and
+/// choices. Skipped when the rules themselves do not compile (those errors are findings already).
+async fn rules_online(paths: &config::Paths, report: &mut config::CheckReport) {
+    let Ok(cfg) = config::Config::load(paths) else {
+        return;
+    };
+    let Ok(set) = cfg.rule_set() else {
+        return;
+    };
+    let mut instances: Vec<&str> = set.rules().iter().map(|r| r.instance.as_str()).collect();
+    instances.sort_unstable();
+    instances.dedup();
+    for name in instances {
+        let client = match cfg.profile(Some(name), &ProcessEnv) {
+            Ok(profile) => client_for(&profile).await,
+            Err(e) => Err(e.into()),
+        };
+        match client {
+            Ok(client) => config::check_rules_online(&set, name, &client, report).await,
+            Err(e) => report.findings.push(config::Finding {
+                level: Level::Error,
+                subject: format!("instance {name}"),
+                message: format!("cannot check the rules online: {}", e.message),
+            }),
+        }
+    }
 }

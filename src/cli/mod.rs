@@ -46,7 +46,7 @@ pub async fn run(cli: Cli) -> CliResult<Exit> {
         .and_then(|p| logging::init(&p, globals.verbose));
     match cli.command {
         Some(Command::Emulator(args)) => emulator::run(args, globals.json).await,
-        Some(Command::Config(cmd)) => config_cmd::run(cmd, &globals),
+        Some(Command::Config(cmd)) => config_cmd::run(cmd, &globals).await,
         Some(Command::Anomalies(args)) => anomalies_cmd::list(args, &globals).await,
         Some(Command::Show { id }) => anomalies_cmd::show(&id, &globals).await,
         Some(Command::Load { file, source }) => store_cmd::load(file, &source, &globals).await,

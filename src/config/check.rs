@@ -40,7 +40,12 @@ impl CheckReport {
         self.findings.iter().any(|f| f.level == Level::Error)
     }
 
-    fn push(&mut self, level: Level, subject: impl Into<String>, message: impl Into<String>) {
+    pub(super) fn push(
+        &mut self,
+        level: Level,
+        subject: impl Into<String>,
+        message: impl Into<String>,
+    ) {
         self.findings.push(Finding {
             level,
             subject: subject.into(),
@@ -84,6 +89,7 @@ pub fn check_with_timeout(
     check_file(&cfg, paths, env, &mut r);
     check_instances(&cfg, cli_instance, env, timeout, &mut r);
     check_sources(&cfg, env, &mut r);
+    check_rules(&cfg, &mut r);
     let data = &paths.data_dir;
     if data.is_dir() {
         r.push(Level::Ok, "data", format!("data dir {}", data.display()));
@@ -275,6 +281,48 @@ fn check_sources(cfg: &Config, env: &dyn Env, r: &mut CheckReport) {
                 ),
             ),
             Err(e) => r.push(Level::Error, &subject, e.to_string()),
+        }
+    }
+}
+
+/// `[[rules]]`: every problem of every rule, one finding each (rule, field, cause, fix).
+fn check_rules(cfg: &Config, r: &mut CheckReport) {
+    if cfg.file.rules.is_empty() {
+        return;
+    }
+    match cfg.rule_set() {
+        Ok(set) => {
+            for rule in set.rules() {
+                r.push(
+                    Level::Ok,
+                    format!("rule {}", rule.name),
+                    format!(
+                        "{} on instance {} (table {}), at most {} per {}{}",
+                        match rule.action {
+                            crate::rules::RuleAction::Create => "creates incidents",
+                            crate::rules::RuleAction::Link => "links to open incidents",
+                        },
+                        rule.instance,
+                        rule.table,
+                        rule.flood.flood_limit,
+                        crate::rules::format_duration(rule.flood.flood_interval),
+                        if rule.continue_on {
+                            "; later rules continue"
+                        } else {
+                            ""
+                        }
+                    ),
+                );
+            }
+        }
+        Err(errors) => {
+            for e in errors {
+                r.push(
+                    Level::Error,
+                    format!("rule {}", e.rule),
+                    format!("{}: {}; {}", e.field, e.cause, e.fix),
+                );
+            }
         }
     }
 }

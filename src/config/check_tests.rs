@@ -141,3 +141,98 @@ fn unknown_selected_instance_and_slow_helper() {
             .any(|m| m.contains("password_command") && m.contains("did not finish"))
     );
 }
+
+const RULES_BASE: &str = "[instances.default]\nurl = \"https://a.service-now.com\"\nusername = \"u\"\npassword_env = \"SN_PW\"\n[instances.prod]\nurl = \"https://p.service-now.com\"\nusername = \"u\"\npassword_env = \"SN_PW\"\n[[sources]]\nname = \"dq\"\nkind = \"file\"\npath = \"/dev/null\"\n";
+
+#[test]
+fn valid_rules_are_listed_with_what_they_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = format!(
+        "{RULES_BASE}[[rules]]\nname = \"nulls\"\nmatch = {{ source = \"dq\", severity = \">=high\" }}\ninstance = \"prod\"\nflood_limit = 3\nflood_interval = \"30m\"\ncontinue = true\n[[rules]]\nname = \"links\"\naction = \"link\"\n"
+    );
+    let (paths, env) = setup(dir.path(), &text, 0o600);
+    let r = check(&paths, None, &env.with("SN_PW", "x"));
+    let ok = levels(&r, Level::Ok).join("\n");
+    assert!(
+        ok.contains("rule nulls: creates incidents on instance prod (table incident), at most 3 per 30m; later rules continue"),
+        "{ok}"
+    );
+    assert!(
+        ok.contains("rule links: links to open incidents on instance default"),
+        "{ok}"
+    );
+    assert!(
+        !levels(&r, Level::Error)
+            .iter()
+            .any(|e| e.starts_with("rule ")),
+        "{r:?}"
+    );
+}
+
+#[test]
+fn rule_problems_are_each_one_finding_with_the_fix() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = format!(
+        "{RULES_BASE}[[rules]]\nname = \"bad\"\nmatch = {{ source = \"qd\", datastore = \"snow[flake\", title = \"(?i\" }}\ninstance = \"staging\"\ntemplate = {{ short_description = \"{{sevrity}} {{title}}\", impact = 5 }}\nflood_limit = 0\nupdate_interval = \"1day\"\n[[rules]]\nname = \"bad\"\n"
+    );
+    let (paths, env) = setup(dir.path(), &text, 0o600);
+    let r = check(&paths, None, &env.with("SN_PW", "x"));
+    let errors: Vec<String> = levels(&r, Level::Error)
+        .into_iter()
+        .filter(|e| e.starts_with("rule "))
+        .collect();
+    let all = errors.join("\n");
+    for want in [
+        "rule bad: match.source: \"qd\" matches no configured source (the sources are dq); did you mean \"dq\"?",
+        "rule bad: match.datastore: \"snow[flake\": `[` has no meaning in snowlink globs",
+        "rule bad: match.title: \"(?i\" is not a valid regex",
+        "rule bad: instance: no [instances.staging] is configured; use one of: default, prod",
+        "rule bad: template.short_description: unknown placeholder `{sevrity}`; did you mean {severity}?",
+        "rule bad: template.impact: 5 is outside 1–3; use 1 (high), 2 (medium) or 3 (low)",
+        "rule bad: flood_limit: 0 would let no incident be created; use at least 1",
+        "rule bad: update_interval: \"1day\"",
+        "rule bad: name: another [[rules]] table has this name",
+    ] {
+        assert!(all.contains(want), "missing {want:?} in\n{all}");
+    }
+    assert_eq!(errors.len(), 9, "{all}");
+}
+
+#[test]
+fn unknown_rule_keys_get_a_suggestion() {
+    let dir = tempfile::tempdir().unwrap();
+    for (text, want) in [
+        ("[[rules]]\nnmae = \"x\"\n", "did you mean `name`?"),
+        (
+            "[[rules]]\nname = \"x\"\nflood_limt = 3\n",
+            "did you mean `flood_limit`?",
+        ),
+        (
+            "[[rules]]\nname = \"x\"\nmatch = { severty = \"high\" }\n",
+            "did you mean `severity`?",
+        ),
+        (
+            "[[rules]]\nname = \"x\"\ntemplate = { assignment_grp = \"DB\" }\n",
+            "did you mean `assignment_group`?",
+        ),
+        (
+            "[[rules]]\nname = \"x\"\naction = \"craete\"\n",
+            "did you mean `create`?",
+        ),
+    ] {
+        let (paths, env) = setup(dir.path(), &format!("{RULES_BASE}{text}"), 0o600);
+        let r = check(&paths, None, &env);
+        let errors = levels(&r, Level::Error).join("\n");
+        assert!(errors.contains(want), "{text}: {errors}");
+    }
+}
+
+#[test]
+fn rules_without_an_instance_route_to_the_default_instance() {
+    let text = "default_instance = \"prod\"\n[instances.a]\nurl = \"https://a.service-now.com\"\n[instances.prod]\nurl = \"https://p.service-now.com\"\n[[rules]]\nname = \"r\"\n[[rules]]\nname = \"s\"\ninstance = \"a\"\n";
+    let cfg = Config::from_str_at(text, Path::new("c.toml"), Some(0o600)).unwrap();
+    assert_eq!(cfg.rule_instances(), ["prod", "a"]);
+    let set = cfg.rule_set().unwrap();
+    assert_eq!(set.get("r").unwrap().instance, "prod");
+    assert_eq!(set.get("s").unwrap().instance, "a");
+}

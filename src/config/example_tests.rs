@@ -28,7 +28,7 @@ fn every_commented_setting_is_valid_when_enabled() {
     let enabled: String = TEMPLATE
         .lines()
         .map(|l| match l.strip_prefix("# ") {
-            Some(rest) if is_setting(rest) || rest == "[[sources]]" => rest,
+            Some(rest) if is_setting(rest) || rest == "[[sources]]" || rest == "[[rules]]" => rest,
             _ => l,
         })
         .map(|l| format!("{l}\n"))
@@ -49,6 +49,18 @@ fn every_commented_setting_is_valid_when_enabled() {
             SourceKind::Alertmanager
         ]
     );
+    // The example rule is not only well-formed TOML: it compiles against this config.
+    let set = cfg.rule_set().unwrap();
+    let rule = set.get("warehouse-nulls").unwrap();
+    assert_eq!(rule.instance, "default");
+    assert_eq!(rule.flood, crate::rules::FloodSettings::default());
+    assert_eq!(
+        rule.names_to_resolve(),
+        [
+            ("assignment_group", "Database".to_owned()),
+            ("assigned_to", "beth.anglin".to_owned())
+        ]
+    );
 }
 
 fn is_setting(s: &str) -> bool {
@@ -65,6 +77,7 @@ fn example_mentions_every_key() {
         ("[instances.x]\n__probe = 1\n", "[instances]"),
         ("[[sources]]\n__probe = 1\n", "[[sources]]"),
         ("[ui]\n__probe = 1\n", "[ui]"),
+        ("[[rules]]\n__probe = 1\n", "[[rules]]"),
     ] {
         let err = toml::from_str::<ConfigFile>(probe).unwrap_err();
         let keys: Vec<&str> = err.message().split('`').skip(3).step_by(2).collect();
@@ -73,7 +86,7 @@ fn example_mentions_every_key() {
             let shown = TEMPLATE.lines().any(|l| {
                 l.trim_start_matches("# ").starts_with(&format!("{key} = "))
                     || l.starts_with(&format!("[{key}"))
-                    || l.starts_with(&format!("[[{key}"))
+                    || l.trim_start_matches("# ").starts_with(&format!("[[{key}"))
             });
             assert!(
                 shown,

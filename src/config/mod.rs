@@ -15,6 +15,7 @@
 
 mod base_url;
 mod check;
+mod check_online;
 mod command;
 mod env;
 mod error;
@@ -29,6 +30,7 @@ mod source_secret;
 mod suggest;
 
 pub use check::{CheckReport, Finding, Level, check, check_with_timeout};
+pub use check_online::check_rules_online;
 pub use command::DEFAULT_TIMEOUT as HELPER_TIMEOUT;
 pub use env::{Env, MapEnv, ProcessEnv};
 pub use error::{ConfigError, ParseError, Result};

@@ -205,7 +205,7 @@ mod tests {
         };
         assert_eq!(
             t.render("r", &input),
-            "A-2 t  dq //   Active r   [] {literal}"
+            "A-2 t   dq //   Active r   [] {literal}"
         );
     }
 

@@ -97,7 +97,8 @@ match = { source = "d?", type = "null*", severity = ">=high", status = ["active"
     let mut other_source = input(&base);
     other_source.source = "am";
     assert!(!r.matches(&other_source));
-    let variants: Vec<(&str, Box<dyn Fn(&mut Anomaly)>)> = vec![
+    type Change = Box<dyn Fn(&mut Anomaly)>;
+    let variants: Vec<(&str, Change)> = vec![
         ("type", Box::new(|a| a.kind = Some("Shape".into()))),
         ("no type", Box::new(|a| a.kind = None)),
         (
