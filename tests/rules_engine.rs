@@ -157,7 +157,10 @@ async fn repeats_become_one_consolidated_note_per_interval() {
         .find(|n| n.contains("5 more"))
         .expect("5 in the next");
     for i in 1..=20 {
-        assert!(first.contains(&format!("dq/A-{i} [high]:")), "A-{i} in {first}");
+        assert!(
+            first.contains(&format!("dq/A-{i} [high]:")),
+            "A-{i} in {first}"
+        );
     }
     for i in 21..=25 {
         assert!(second.contains(&format!("dq/A-{i} [high]:")), "A-{i}");

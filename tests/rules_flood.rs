@@ -55,6 +55,49 @@ async fn five_hundred_anomalies_make_at_most_flood_limit_plus_one_incidents_and_
     let env = TestEnv::start().await;
     let ids = write_flood(&env);
     sync_common::clear_requests(&env).await;
+
+    // The dry run first: what would happen to each, and nothing written or sent.
+    let out = env.run(&["load"]).await;
+    assert_eq!(exit_code(&out), 0, "{}", stderr(&out));
+    let (out, v) = env.json(&["rules", "test", "--rule", "flood"]).await;
+    assert_eq!(exit_code(&out), 0, "{}", stderr(&out));
+    let results = v["results"].as_array().unwrap();
+    assert_eq!(results.len(), ids.len());
+    let of = |o: &str| results.iter().filter(|r| r["outcome"] == o).count();
+    assert_eq!(of("create"), LIMIT);
+    assert_eq!(of("create") + of("link") + of("overflow"), ids.len());
+    let first = results.iter().find(|r| r["outcome"] == "create").unwrap();
+    assert!(
+        first["correlation_id"]
+            .as_str()
+            .unwrap()
+            .starts_with("snowlink:rule:flood:")
+    );
+    assert_eq!(first["payload"]["correlation_id"], first["correlation_id"]);
+    assert!(
+        first["payload"]["short_description"]
+            .as_str()
+            .unwrap()
+            .starts_with("[high] null")
+    );
+    {
+        let store = sync_common::open_store(&env);
+        assert!(
+            store.rule_decisions(None).unwrap().is_empty(),
+            "a dry run records nothing"
+        );
+        assert_eq!(
+            store.outbox_counts(jiff::Timestamp::now()).unwrap().pending,
+            0
+        );
+    }
+    let writes = sync_common::requests(&env)
+        .await
+        .iter()
+        .filter(|r| r["method"] != "GET")
+        .count();
+    assert_eq!(writes, 0, "a dry run writes nothing to ServiceNow");
+
     let out = env.run(&["sync", "--once"]).await;
     assert_eq!(exit_code(&out), 0, "{}\n{}", stdout(&out), stderr(&out));
 

@@ -145,15 +145,12 @@ impl Runner {
         now: Timestamp,
     ) -> Result<(Vec<Evaluated>, PassReport), EngineError> {
         let mut report = PassReport::default();
-        let mut out = Vec::new();
-        for chunk in keys.chunks(self.opts.batch.max(1)) {
-            if let Some((ev, _)) = self
-                .evaluate(chunk.to_vec(), now, true, &mut report)
-                .await?
-            {
-                out.extend(ev.into_iter().map(|(e, _)| e));
-            }
-        }
+        // One evaluation over all of them: each decision sees the ones before it, as the
+        // runner's batches see the ones recorded before them.
+        let out = match self.evaluate(keys, now, true, &mut report).await? {
+            Some((ev, _)) => ev.into_iter().map(|(e, _)| e).collect(),
+            None => Vec::new(),
+        };
         Ok((out, report))
     }
 
