@@ -184,12 +184,12 @@ async fn test(
         }
         None => None,
     };
-    if let Some(name) = &only {
-        if rule_set(config)?.get(name).is_none() {
-            return Err(CliError::usage(format!(
-                "no rule named {name}; `snowlink rules` lists them"
-            )));
-        }
+    if let Some(name) = &only
+        && rule_set(config)?.get(name).is_none()
+    {
+        return Err(CliError::usage(format!(
+            "no rule named {name}; `snowlink rules` lists them"
+        )));
     }
     // ServiceNow is read (keys, states) when reachable; a dry run never writes.
     let client = client_for(profile).await.ok();

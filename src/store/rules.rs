@@ -83,6 +83,7 @@ pub struct KeyRef {
 
 /// What a decision writes besides its own row.
 #[derive(Debug, Clone, PartialEq)]
+#[allow(clippy::large_enum_variant)] // built a few hundred at a time, never stored in bulk
 pub enum DecisionEffect {
     /// Nothing (a skip, or a link rule with no incident to link to).
     None,
@@ -190,27 +191,45 @@ impl Store {
         Ok(BatchOutcome::Recorded { outbox })
     }
 
-    /// Queues the consolidated note for a key's incident and empties its buffer, if the buffer
-    /// is still `expected` (another process may have flushed it first: then `false`).
+    /// Queues the consolidated note for a key's incident and takes `listed` (the anomalies
+    /// it names) out of its buffer, in one transaction. `None` when another process flushed
+    /// them first. Anomalies buffered meanwhile stay for the next note, due at `next_due`.
+    #[allow(clippy::too_many_arguments)]
     pub fn record_rule_note(
         &mut self,
         key: &KeyRef,
-        expected: &[AnomalyKey],
+        listed: &[AnomalyKey],
         incident: &IncidentRef,
         note: &str,
         now: Timestamp,
         queued_at: Timestamp,
+        next_due: Timestamp,
     ) -> Result<Option<OutboxId>> {
         let tx = self.write_tx()?;
-        let expected = pending_json(expected)?;
-        let n = tx.execute(
-            "UPDATE rule_keys SET pending = '[]', note_due_at = NULL, last_note_at = ?5 \
-             WHERE rule = ?1 AND key_hash = ?2 AND generation = ?3 AND pending = ?4",
-            params![key.rule, key.key_hash, key.generation, expected, ms(now)],
-        )?;
-        if n != 1 {
+        let mut removed = 0;
+        for a in listed {
+            removed += tx.execute(
+                "DELETE FROM rule_pending WHERE rule = ?1 AND key_hash = ?2 AND generation = ?3 \
+                 AND anomaly_source = ?4 AND anomaly_id = ?5",
+                params![key.rule, key.key_hash, key.generation, a.source, a.id],
+            )?;
+        }
+        if removed != listed.len() || listed.is_empty() {
             return Ok(None);
         }
+        tx.execute(
+            "UPDATE rule_keys SET last_note_at = ?4, note_due_at = CASE WHEN EXISTS (\
+             SELECT 1 FROM rule_pending p WHERE p.rule = ?1 AND p.key_hash = ?2 \
+             AND p.generation = ?3) THEN ?5 ELSE NULL END \
+             WHERE rule = ?1 AND key_hash = ?2 AND generation = ?3",
+            params![
+                key.rule,
+                key.key_hash,
+                key.generation,
+                ms(now),
+                ms(next_due)
+            ],
+        )?;
         let d = NewDelivery::to_incident(incident, DeliveryKind::WorkNote, note, None);
         let id = enqueue_tx(&tx, &d, queued_at)?;
         tx.commit()?;
@@ -397,19 +416,24 @@ fn join(
 ) -> Result<(Option<IncidentRef>, Option<OutboxId>)> {
     let row = super::rules_read::key_row_tx(tx, key)?
         .ok_or_else(|| StoreError::Invalid(format!("no rule key {}", key.key_hash)))?;
-    let mut pending = row.pending.clone();
-    if !pending.contains(anomaly) {
-        pending.push(anomaly.clone());
-    }
     tx.execute(
-        "UPDATE rule_keys SET pending = ?4, last_seen_at = ?5, \
-         note_due_at = COALESCE(note_due_at, ?6) \
+        "INSERT OR IGNORE INTO rule_pending (rule, key_hash, generation, anomaly_source, \
+         anomaly_id) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![
+            key.rule,
+            key.key_hash,
+            key.generation,
+            anomaly.source,
+            anomaly.id
+        ],
+    )?;
+    tx.execute(
+        "UPDATE rule_keys SET last_seen_at = ?4, note_due_at = COALESCE(note_due_at, ?5) \
          WHERE rule = ?1 AND key_hash = ?2 AND generation = ?3",
         params![
             key.rule,
             key.key_hash,
             key.generation,
-            pending_json(&pending)?,
             ms(now),
             ms(note_due_at)
         ],
@@ -458,23 +482,6 @@ fn insert_link(
         bump_rev(tx, anomaly)?;
     }
     Ok(())
-}
-
-pub(super) fn pending_json(keys: &[AnomalyKey]) -> Result<String> {
-    let pairs: Vec<[&str; 2]> = keys
-        .iter()
-        .map(|k| [k.source.as_str(), k.id.as_str()])
-        .collect();
-    serde_json::to_string(&pairs).map_err(|e| StoreError::Invalid(e.to_string()))
-}
-
-pub(super) fn parse_pending(s: &str) -> Result<Vec<AnomalyKey>> {
-    let pairs: Vec<[String; 2]> = serde_json::from_str(s)
-        .map_err(|e| StoreError::Corrupt(format!("rule_keys.pending: {e}")))?;
-    Ok(pairs
-        .into_iter()
-        .map(|[s, i]| AnomalyKey::new(s, i))
-        .collect())
 }
 
 /// Used by the read side.

@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use crate::domain::{AnomalyKey, IncidentRef};
 
-use super::rules::{DecisionAction, KeyRef, opt_row, parse_pending};
+use super::rules::{DecisionAction, KeyRef, opt_row};
 use super::{Result, Store, StoreError, from_ms, ms, opt_from_ms};
 
 /// One generation of a dedupe key: the incident made (or adopted) for it.
@@ -88,7 +88,7 @@ const KEY_COLUMNS: &str = "k.rule, k.key_hash, k.generation, k.key_text, k.insta
      k.correlation_id, k.create_outbox_id, \
      COALESCE(k.sys_id, CASE WHEN o.state = 'delivered' THEN o.sys_id END), \
      COALESCE(k.number, CASE WHEN o.state = 'delivered' THEN o.number END), \
-     k.opened_at, k.last_seen_at, k.state, k.pending, k.last_note_at, k.note_due_at, o.state";
+     k.opened_at, k.last_seen_at, k.state, k.last_note_at, k.note_due_at, o.state";
 
 const KEY_FROM: &str = "rule_keys k LEFT JOIN outbox o ON o.id = k.create_outbox_id";
 
@@ -103,14 +103,7 @@ type RawKey = (
         String,
         Option<i64>,
     ),
-    (
-        Option<String>,
-        Option<String>,
-        i64,
-        i64,
-        Option<String>,
-        String,
-    ),
+    (Option<String>, Option<String>, i64, i64, Option<String>),
     (Option<i64>, Option<i64>, Option<String>),
 );
 
@@ -126,22 +119,15 @@ fn raw_key(r: &Row<'_>) -> rusqlite::Result<RawKey> {
             r.get(6)?,
             r.get(7)?,
         ),
-        (
-            r.get(8)?,
-            r.get(9)?,
-            r.get(10)?,
-            r.get(11)?,
-            r.get(12)?,
-            r.get(13)?,
-        ),
-        (r.get(14)?, r.get(15)?, r.get(16)?),
+        (r.get(8)?, r.get(9)?, r.get(10)?, r.get(11)?, r.get(12)?),
+        (r.get(13)?, r.get(14)?, r.get(15)?),
     ))
 }
 
 fn key_from_raw(raw: RawKey) -> Result<RuleKeyRow> {
     let (
         (rule, key_hash, generation, key_text, instance, table, correlation_id, create_outbox_id),
-        (sys_id, number, opened, seen, state, pending),
+        (sys_id, number, opened, seen, state),
         (last_note, due, create_state),
     ) = raw;
     Ok(RuleKeyRow {
@@ -158,7 +144,7 @@ fn key_from_raw(raw: RawKey) -> Result<RuleKeyRow> {
         opened_at: from_ms(opened)?,
         last_seen_at: from_ms(seen)?,
         state,
-        pending: parse_pending(&pending)?,
+        pending: Vec::new(),
         last_note_at: opt_from_ms(last_note)?,
         note_due_at: opt_from_ms(due)?,
         create_state,
@@ -175,6 +161,26 @@ fn keys_where(
     ))?;
     let rows = stmt.query_map(args, raw_key)?;
     rows.map(|r| key_from_raw(r?)).collect()
+}
+
+/// Fills each row's note buffer (a separate read: a flood's overflow incident may buffer
+/// thousands, which the runner's per-anomaly reads do not need).
+fn with_pending(conn: &Connection, mut rows: Vec<RuleKeyRow>) -> Result<Vec<RuleKeyRow>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT anomaly_source, anomaly_id FROM rule_pending WHERE rule = ?1 AND key_hash = ?2 \
+         AND generation = ?3 ORDER BY id",
+    )?;
+    for row in &mut rows {
+        row.pending = stmt
+            .query_map(params![row.rule, row.key_hash, row.generation], |r| {
+                Ok(AnomalyKey::new(
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                ))
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+    }
+    Ok(rows)
 }
 
 pub(super) fn key_row_tx(conn: &Connection, key: &KeyRef) -> Result<Option<RuleKeyRow>> {
@@ -276,6 +282,15 @@ impl Store {
 
     /// The newest generation of a key, if the rule ever opened an incident for it.
     pub fn latest_rule_key(&self, rule: &str, key_hash: &str) -> Result<Option<RuleKeyRow>> {
+        let rows = self
+            .latest_rule_key_brief(rule, key_hash)?
+            .into_iter()
+            .collect();
+        Ok(with_pending(&self.conn, rows)?.into_iter().next())
+    }
+
+    /// [`Store::latest_rule_key`] without its note buffer (`pending` empty).
+    pub fn latest_rule_key_brief(&self, rule: &str, key_hash: &str) -> Result<Option<RuleKeyRow>> {
         Ok(keys_where(
             &self.conn,
             "k.rule = ?1 AND k.key_hash = ?2 ORDER BY k.generation DESC LIMIT 1",
@@ -287,25 +302,28 @@ impl Store {
 
     /// One generation of a key.
     pub fn rule_key(&self, key: &KeyRef) -> Result<Option<RuleKeyRow>> {
-        key_row_tx(&self.conn, key)
+        let rows = key_row_tx(&self.conn, key)?.into_iter().collect();
+        Ok(with_pending(&self.conn, rows)?.into_iter().next())
     }
 
     /// Keys whose consolidated note is due at `now`.
     pub fn due_rule_notes(&self, now: Timestamp) -> Result<Vec<RuleKeyRow>> {
-        keys_where(
+        let rows = keys_where(
             &self.conn,
             "k.note_due_at IS NOT NULL AND k.note_due_at <= ?1 ORDER BY k.note_due_at",
             params![ms(now)],
-        )
+        )?;
+        with_pending(&self.conn, rows)
     }
 
     /// Every key row of a rule (or of all rules), newest first.
     pub fn rule_keys(&self, rule: Option<&str>) -> Result<Vec<RuleKeyRow>> {
-        keys_where(
+        let rows = keys_where(
             &self.conn,
             "(?1 IS NULL OR k.rule = ?1) ORDER BY k.opened_at DESC, k.generation DESC",
             params![rule],
-        )
+        )?;
+        with_pending(&self.conn, rows)
     }
 
     /// Incidents the rule created in the flood window starting at `start`, and the key hash of

@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 use jiff::Timestamp;
 
 use super::*;
@@ -173,11 +174,27 @@ fn a_join_before_the_create_lands_links_through_the_create_and_buffers_a_note() 
 
     // The note: queued once; a second flush of the same buffer does nothing.
     let first = s
-        .record_rule_note(&k.key_ref(), &k.pending, &inc, "note", t(900), t(900))
+        .record_rule_note(
+            &k.key_ref(),
+            &k.pending,
+            &inc,
+            "note",
+            t(900),
+            t(900),
+            t(1800),
+        )
         .unwrap();
     assert!(first.is_some());
     let second = s
-        .record_rule_note(&k.key_ref(), &k.pending, &inc, "note", t(900), t(900))
+        .record_rule_note(
+            &k.key_ref(),
+            &k.pending,
+            &inc,
+            "note",
+            t(900),
+            t(900),
+            t(1800),
+        )
         .unwrap();
     assert_eq!(second, None);
     let k = s.latest_rule_key("r", "00000000000000aa").unwrap().unwrap();

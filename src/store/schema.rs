@@ -272,12 +272,20 @@ CREATE TABLE rule_keys (
     opened_at        INTEGER NOT NULL,
     last_seen_at     INTEGER NOT NULL,
     state            TEXT,
-    pending          TEXT NOT NULL DEFAULT '[]',
     last_note_at     INTEGER,
     note_due_at      INTEGER,
     PRIMARY KEY (rule, key_hash, generation)
 );
 CREATE INDEX rule_keys_due ON rule_keys (note_due_at) WHERE note_due_at IS NOT NULL;
+CREATE TABLE rule_pending (
+    id             INTEGER PRIMARY KEY,
+    rule           TEXT NOT NULL,
+    key_hash       TEXT NOT NULL,
+    generation     INTEGER NOT NULL,
+    anomaly_source TEXT NOT NULL,
+    anomaly_id     TEXT NOT NULL,
+    UNIQUE (rule, key_hash, generation, anomaly_source, anomaly_id)
+);
 CREATE TABLE rule_windows (
     rule         TEXT NOT NULL,
     window_start INTEGER NOT NULL,

@@ -113,10 +113,10 @@ impl<'a> Evaluator<'a> {
                 out.push(self.apply(rule, &input, &m.key, plan));
                 continue;
             }
-            if !self.views.contains_key(&view_key) {
-                if let Some(v) = self.initial_view(rule, &m.key, m.latest.as_ref()) {
-                    self.views.insert(view_key.clone(), v);
-                }
+            if !self.views.contains_key(&view_key)
+                && let Some(v) = self.initial_view(rule, &m.key, m.latest.as_ref())
+            {
+                self.views.insert(view_key.clone(), v);
             }
             let window = self.window(rule);
             let (window_created, window_has_overflow) = (window.created, window.overflow.is_some());
@@ -152,10 +152,10 @@ impl<'a> Evaluator<'a> {
         if let Some(row) = row {
             let mut v = view_of_row(row);
             // A fresher state read just now wins over the stored one.
-            if let Some(found) = remote.and_then(|r| r.newest.as_ref()) {
-                if found.generation == row.generation {
-                    v.facts.state = Some(found.state.clone());
-                }
+            if let Some(found) = remote.and_then(|r| r.newest.as_ref())
+                && found.generation == row.generation
+            {
+                v.facts.state = Some(found.state.clone());
             }
             return Some(v);
         }
@@ -396,7 +396,7 @@ impl<'a> Evaluator<'a> {
                     generation,
                 },
                 note_due_at: due,
-                reopen: reopen.then(|| payload::reopen()),
+                reopen: reopen.then(payload::reopen),
             },
         );
         (mk(Some(action), outcome, why), Some(d))

@@ -79,7 +79,7 @@ pub fn gather(
                 rule: rule.name.clone(),
                 linked_by_person: s.linked_by_person(key)?,
                 delayed_until: s.rule_delay(&rule.name, key)?,
-                latest: s.latest_rule_key(&rule.name, &dk.hash)?,
+                latest: s.latest_rule_key_brief(&rule.name, &dk.hash)?,
                 key: dk,
                 decided,
             });
@@ -95,7 +95,7 @@ pub fn gather(
         let start = window_start(rule.flood.flood_interval, now);
         let (created, overflow_key) = s.rule_window(&rule.name, start)?;
         let overflow = match overflow_key {
-            Some(k) => s.latest_rule_key(&rule.name, &k)?,
+            Some(k) => s.latest_rule_key_brief(&rule.name, &k)?,
             None => None,
         };
         windows.insert(

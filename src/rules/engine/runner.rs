@@ -398,6 +398,7 @@ impl Runner {
         now: Timestamp,
         report: &mut PassReport,
     ) -> Result<(), EngineError> {
+        let rules = self.rules.clone();
         let queued = self
             .db
             .call(move |s: &mut Store| {
@@ -407,6 +408,11 @@ impl Runner {
                     let Some(inc) = row.incident() else { continue };
                     let text = note_text(s, &row, now)?;
                     let queued_at = now.min(Timestamp::now());
+                    let interval = rules
+                        .get(&row.rule)
+                        .map(|r| r.flood.consolidation_interval)
+                        .unwrap_or(jiff::SignedDuration::from_mins(15));
+                    let next_due = now.saturating_add(interval).unwrap_or(now);
                     if s.record_rule_note(
                         &row.key_ref(),
                         &row.pending,
@@ -414,6 +420,7 @@ impl Runner {
                         &text,
                         now,
                         queued_at,
+                        next_due,
                     )?
                     .is_some()
                     {
