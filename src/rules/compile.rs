@@ -5,106 +5,18 @@ use std::collections::{BTreeMap, HashSet};
 
 use regex::Regex;
 
-use super::glob::Glob;
+use super::FloodSettings;
+use super::errors::Errors;
+pub use super::errors::RuleError;
 use super::key::KeySpec;
 use super::matcher::{Matcher, SeverityMatch, StatusMatch};
 use super::rule::{Rule, RuleTemplate};
-use super::template::Template;
-use super::{FloodSettings, parse_duration};
 use crate::config::{RuleConfig, TemplateConfig};
 use crate::domain::{SEVERITY_EXPECTED, Severity, SeverityDefaults};
 
 /// Longest rule name: keeps every correlation id a rule writes under ServiceNow's 100
 /// characters (`snowlink:rule:` + name + `:` + 16 hex + `#` + a u32 generation is 82).
 pub const NAME_MAX: usize = 40;
-
-/// One problem with one rule.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("rule `{rule}`: {field}: {cause}; {fix}")]
-pub struct RuleError {
-    /// The rule's name (or `#N` when it has none).
-    pub rule: String,
-    /// `name`, `match.title`, `template.short_description`, `flood_limit`, …
-    pub field: String,
-    pub cause: String,
-    pub fix: String,
-}
-
-struct Errors<'a> {
-    rule: &'a str,
-    out: &'a mut Vec<RuleError>,
-}
-
-impl Errors<'_> {
-    fn push(&mut self, field: &str, cause: impl Into<String>, fix: impl Into<String>) {
-        self.out.push(RuleError {
-            rule: self.rule.to_owned(),
-            field: field.to_owned(),
-            cause: cause.into(),
-            fix: fix.into(),
-        });
-    }
-
-    fn glob(&mut self, field: &str, pattern: &Option<String>) -> Option<Glob> {
-        let p = pattern.as_deref()?;
-        match Glob::new(p) {
-            Ok(g) => Some(g),
-            Err(e) => {
-                self.push(field, e, "fix the glob (`*` any text, `?` one character)");
-                None
-            }
-        }
-    }
-
-    fn template(&mut self, field: &str, text: &Option<String>) -> Option<Template> {
-        let t = text.as_deref()?;
-        match Template::parse(t) {
-            Ok(t) => Some(t),
-            Err(e) => {
-                self.push(field, e, "fix the placeholder (docs/rules.md §Templates)");
-                None
-            }
-        }
-    }
-
-    fn level(&mut self, field: &str, v: Option<i64>) -> Option<u8> {
-        let v = v?;
-        match u8::try_from(v).ok().filter(|v| (1..=3).contains(v)) {
-            Some(l) => Some(l),
-            None => {
-                self.push(
-                    field,
-                    format!("{v} is outside 1–3"),
-                    "use 1 (high), 2 (medium) or 3 (low)",
-                );
-                None
-            }
-        }
-    }
-
-    fn duration(
-        &mut self,
-        field: &str,
-        v: &Option<String>,
-        default: jiff::SignedDuration,
-    ) -> jiff::SignedDuration {
-        let Some(text) = v else { return default };
-        match parse_duration(text) {
-            Ok(d) => d,
-            Err(e) => {
-                self.push(
-                    field,
-                    format!("{text:?}: {e}"),
-                    format!(
-                        "write it like \"90s\", \"15m\", \"1h30m\" or \"30d\" (the default is \"{}\")",
-                        super::format_duration(default)
-                    ),
-                );
-                default
-            }
-        }
-    }
-}
 
 pub(super) fn compile(
     configs: &[RuleConfig],

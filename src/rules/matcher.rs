@@ -63,8 +63,9 @@ impl SeverityMatch {
                 };
                 let sev = Severity::parse(rest).ok_or_else(|| {
                     format!(
-                        "{one:?}: `{}` is not a severity; use {expected}",
-                        rest.trim()
+                        "{one:?}: `{}` is not a severity; {}use {expected}",
+                        rest.trim(),
+                        severity_hint(rest)
                     )
                 })?;
                 Ok(match op {
@@ -82,10 +83,12 @@ impl SeverityMatch {
                             "{v:?}: a threshold stands alone (severity = \">=high\"), not in a list"
                         ));
                     }
-                    out.push(
-                        Severity::parse(v)
-                            .ok_or_else(|| format!("{v:?} is not a severity; use {expected}"))?,
-                    );
+                    out.push(Severity::parse(v).ok_or_else(|| {
+                        format!(
+                            "{v:?} is not a severity; {}use {expected}",
+                            severity_hint(v)
+                        )
+                    })?);
                 }
                 Ok(SeverityMatch::OneOf(out))
             }
@@ -105,6 +108,17 @@ impl SeverityMatch {
             SeverityMatch::Below(t) => s > *t,
         }
     }
+}
+
+/// "did you mean "high"? " for a plausible typo of a severity, else nothing.
+fn severity_hint(word: &str) -> String {
+    let names: Vec<String> = Severity::ALL
+        .iter()
+        .map(|s| s.as_str().to_owned())
+        .collect();
+    crate::config::closest_name(word.trim(), &names)
+        .map(|s| format!("did you mean \"{s}\"? "))
+        .unwrap_or_default()
 }
 
 impl StatusMatch {
@@ -154,6 +168,52 @@ impl Matcher {
     }
 }
 
+impl Matcher {
+    /// The conditions that do not hold for `input` (`match.severity`, `match.tags`, …), in
+    /// the order of the `match` table: what `snowlink rules test` says when a rule is skipped.
+    /// Empty exactly when [`Matcher::matches`] is true.
+    pub fn failures(&self, input: &RuleInput) -> Vec<&'static str> {
+        let a = input.anomaly;
+        let glob = |g: &Option<Glob>, v: Option<&str>| match g {
+            None => true,
+            Some(g) => v.is_some_and(|v| g.matches(v)),
+        };
+        let checks = [
+            ("match.source", glob(&self.source, Some(input.source))),
+            ("match.type", glob(&self.kind, a.kind.as_deref())),
+            ("match.severity", self.severity.matches(a.severity)),
+            (
+                "match.status",
+                self.status.is_empty() || self.status.iter().any(|s| s.matches(input.status)),
+            ),
+            (
+                "match.datastore",
+                glob(&self.datastore, a.datastore.as_deref()),
+            ),
+            (
+                "match.container",
+                glob(&self.container, a.container.as_deref()),
+            ),
+            ("match.field", glob(&self.field, a.field.as_deref())),
+            (
+                "match.tags",
+                self.tags
+                    .iter()
+                    .all(|g| a.tags.iter().any(|t| g.matches(t))),
+            ),
+            (
+                "match.title",
+                self.title.as_ref().is_none_or(|re| re.is_match(&a.title)),
+            ),
+        ];
+        checks
+            .into_iter()
+            .filter(|(_, ok)| !ok)
+            .map(|(name, _)| name)
+            .collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
@@ -183,6 +243,10 @@ mod tests {
         let list = sev(&["critical", "low"]);
         assert!(list.matches(Some(Low)) && !list.matches(Some(High)));
         assert!(sev(&[]).matches(None));
+        let typo = SeverityMatch::parse(&[">=hgh".to_string()]).unwrap_err();
+        assert!(typo.contains("did you mean \"high\"?"), "{typo}");
+        let typo = SeverityMatch::parse(&["critcal".to_string()]).unwrap_err();
+        assert!(typo.contains("did you mean \"critical\"?"), "{typo}");
         for bad in [&[">=urgent"][..], &["hi"], &["high", ">=low"]] {
             let bad: Vec<String> = bad.iter().map(|s| s.to_string()).collect();
             assert!(SeverityMatch::parse(&bad).is_err(), "{bad:?}");

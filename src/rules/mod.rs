@@ -5,6 +5,7 @@
 mod compile;
 mod duration;
 pub mod engine;
+mod errors;
 mod glob;
 mod key;
 mod matcher;

@@ -68,6 +68,11 @@ impl Rule {
         self.matcher.matches(input)
     }
 
+    /// The `match` conditions that fail for `input` (empty when the rule matches).
+    pub fn mismatches(&self, input: &RuleInput) -> Vec<&'static str> {
+        self.matcher.failures(input)
+    }
+
     pub fn dedupe_key(&self, input: &RuleInput) -> DedupeKey {
         self.key.key(input)
     }

@@ -129,7 +129,15 @@ match = { source = "d?", type = "null*", severity = ">=high", status = ["active"
         let mut a = base.clone();
         change(&mut a);
         assert!(!r.matches(&input(&a)), "{what} should stop the match");
+        let failed = r.mismatches(&input(&a));
+        let field = match what.trim_start_matches("no ") {
+            "tag" | "label" => "tags",
+            other => other,
+        };
+        assert_eq!(failed, [format!("match.{field}")], "{what}");
     }
+    assert!(r.mismatches(&input(&base)).is_empty());
+    assert_eq!(r.mismatches(&other_source), ["match.source"]);
     let mut critical = base.clone();
     critical.severity = Some(Severity::Critical);
     assert!(r.matches(&input(&critical)));
