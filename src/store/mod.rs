@@ -21,6 +21,7 @@ mod outbox_sync;
 mod outbox_types;
 mod owners;
 mod rules;
+mod rules_apply;
 mod rules_read;
 mod schema;
 mod sources;

@@ -12,6 +12,7 @@ mod notes;
 mod payload;
 mod remote;
 mod runner;
+mod views;
 
 pub use db::Db;
 pub use decide::{

@@ -6,8 +6,13 @@
 use jiff::{SignedDuration, Timestamp};
 use servicenow_client::{Client, DisplayValue, GetParams, ListParams, Query, Record};
 
+use std::collections::{HashMap, HashSet};
+
 use crate::domain::IncidentRef;
-use crate::rules::EarlierIncident;
+use crate::rules::{EarlierIncident, RuleSet};
+
+use super::db::Db;
+use super::facts::Candidate;
 
 /// The newest incident of a key on ServiceNow.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -106,6 +111,88 @@ pub async fn read_state(
         .display(DisplayValue::False);
     let rec = client.get(table, sys_id, &params).await?;
     Ok(rec.str("state").trim().to_owned())
+}
+
+/// Phase two: for each key of the batch, its incident's state now (known incident) or its
+/// incidents on ServiceNow (no local record, or one that may need a successor).
+pub(super) async fn remote_facts(
+    rules: &RuleSet,
+    clients: &HashMap<String, Client>,
+    db: &Db,
+    cands: &[Candidate],
+    now: Timestamp,
+    dry: bool,
+) -> Result<HashMap<(String, String), RemoteKey>, String> {
+    let mut out = HashMap::new();
+    let mut seen = HashSet::new();
+    for c in cands {
+        for m in c
+            .matched
+            .iter()
+            .filter(|m| !m.decided && !m.linked_by_person)
+        {
+            let Some(rule) = rules.get(&m.rule) else {
+                continue;
+            };
+            if !seen.insert((m.rule.clone(), m.key.hash.clone())) {
+                continue;
+            }
+            let Some(client) = clients.get(&rule.instance) else {
+                continue;
+            };
+            let id = (m.rule.clone(), m.key.hash.clone());
+            if let Some((row, inc)) = m.latest.as_ref().and_then(|r| Some((r, r.incident()?))) {
+                let state = read_state(client, &inc.table, &inc.sys_id)
+                    .await
+                    .map_err(|e| format!("reading {} for rule {}: {e}", inc.number, rule.name))?;
+                if !dry {
+                    let (k, i, st) = (row.key_ref(), inc.clone(), state.clone());
+                    db.call(move |s| s.set_rule_key_state(&k, Some(&i), &st))
+                        .await
+                        .map_err(|e| e.to_string())?;
+                }
+                let mut r = RemoteKey {
+                    newest: Some(Found {
+                        incident: inc,
+                        generation: row.generation,
+                        state,
+                    }),
+                    earlier: Vec::new(),
+                };
+                // A successor lists its predecessors: read them only when one may be made.
+                if matches!(
+                    r.newest.as_ref().map(|f| f.state.as_str()),
+                    Some(super::decide::STATE_CLOSED) | Some(super::decide::STATE_CANCELED)
+                ) || now.duration_since(row.last_seen_at) > rule.flood.update_interval
+                {
+                    r.earlier = lookup(client, rule, &m.key, now).await?.earlier;
+                }
+                out.insert(id, r);
+            } else if m.latest.is_none() {
+                out.insert(id, lookup(client, rule, &m.key, now).await?);
+            }
+        }
+    }
+    Ok(out)
+}
+
+async fn lookup(
+    client: &Client,
+    rule: &crate::rules::Rule,
+    key: &crate::rules::DedupeKey,
+    now: Timestamp,
+) -> Result<RemoteKey, String> {
+    let prefix = rule.correlation_prefix(key);
+    lookup_key(
+        client,
+        &rule.instance,
+        &rule.table,
+        &prefix,
+        rule.flood.correlation_window,
+        now,
+    )
+    .await
+    .map_err(|e| format!("looking up {prefix} for rule {}: {e}", rule.name))
 }
 
 fn generation_of(correlation_id: &str, prefix: &str) -> Option<u32> {

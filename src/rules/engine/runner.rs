@@ -4,7 +4,7 @@
 //! Every store call runs on a blocking thread; ServiceNow is only read here (writes go through
 //! the outbox the decisions fill).
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -22,7 +22,7 @@ use super::error::EngineError;
 use super::evaluate::{Evaluated, Evaluator};
 use super::facts::{Candidate, Window, gather};
 use super::notes::note_text;
-use super::remote::{Found, RemoteKey, lookup_key, read_state};
+use super::remote::remote_facts;
 
 /// Conflicting batches in a row before a pass gives up (another process is deciding them).
 const MAX_CONFLICTS: usize = 20;
@@ -213,16 +213,17 @@ impl Runner {
             .db
             .call(move |s| gather(s, &rules, &keys, template.as_deref(), now))
             .await?;
-        let remote = match self.remote_facts(&cands, now, dry).await {
-            Ok(r) => r,
-            Err(e) => {
-                report.errors.push(e);
-                if !dry {
-                    return Ok(None);
+        let remote =
+            match remote_facts(&self.rules, &self.clients, &self.db, &cands, now, dry).await {
+                Ok(r) => r,
+                Err(e) => {
+                    report.errors.push(e);
+                    if !dry {
+                        return Ok(None);
+                    }
+                    HashMap::new()
                 }
-                HashMap::new()
-            }
-        };
+            };
         let mut ev = Evaluator::new(&self.rules, windows, remote, now);
         let mut out = Vec::new();
         let mut settled = Vec::new();
@@ -239,90 +240,6 @@ impl Runner {
             }
         }
         Ok(Some((out, settled)))
-    }
-
-    /// Phase two: for each key of the batch, its incident's state now (known incident) or its
-    /// incidents on ServiceNow (no local record, or one that may need a successor).
-    async fn remote_facts(
-        &self,
-        cands: &[Candidate],
-        now: Timestamp,
-        dry: bool,
-    ) -> Result<HashMap<(String, String), RemoteKey>, String> {
-        let mut out = HashMap::new();
-        let mut seen = HashSet::new();
-        for c in cands {
-            for m in c
-                .matched
-                .iter()
-                .filter(|m| !m.decided && !m.linked_by_person)
-            {
-                let Some(rule) = self.rules.get(&m.rule) else {
-                    continue;
-                };
-                if !seen.insert((m.rule.clone(), m.key.hash.clone())) {
-                    continue;
-                }
-                let Some(client) = self.clients.get(&rule.instance) else {
-                    continue;
-                };
-                let id = (m.rule.clone(), m.key.hash.clone());
-                if let Some((row, inc)) = m.latest.as_ref().and_then(|r| Some((r, r.incident()?))) {
-                    let state = read_state(client, &inc.table, &inc.sys_id)
-                        .await
-                        .map_err(|e| {
-                            format!("reading {} for rule {}: {e}", inc.number, rule.name)
-                        })?;
-                    if !dry {
-                        let (k, i, st) = (row.key_ref(), inc.clone(), state.clone());
-                        self.db
-                            .call(move |s| s.set_rule_key_state(&k, Some(&i), &st))
-                            .await
-                            .map_err(|e| e.to_string())?;
-                    }
-                    let mut r = RemoteKey {
-                        newest: Some(Found {
-                            incident: inc,
-                            generation: row.generation,
-                            state,
-                        }),
-                        earlier: Vec::new(),
-                    };
-                    // A successor lists its predecessors: read them only when one may be made.
-                    if matches!(
-                        r.newest.as_ref().map(|f| f.state.as_str()),
-                        Some(super::decide::STATE_CLOSED) | Some(super::decide::STATE_CANCELED)
-                    ) || now.duration_since(row.last_seen_at) > rule.flood.update_interval
-                    {
-                        r.earlier = self.lookup(client, rule, &m.key, now).await?.earlier;
-                    }
-                    out.insert(id, r);
-                } else if m.latest.is_none() {
-                    out.insert(id, self.lookup(client, rule, &m.key, now).await?);
-                }
-            }
-        }
-        Ok(out)
-    }
-
-    async fn lookup(
-        &self,
-        client: &Client,
-        rule: &crate::rules::Rule,
-        key: &crate::rules::DedupeKey,
-        now: Timestamp,
-    ) -> Result<RemoteKey, String> {
-        let prefix = rule.correlation_prefix(key);
-        lookup_key(
-            client,
-            &rule.instance,
-            &rule.table,
-            &prefix,
-            rule.flood.correlation_window,
-            now,
-        )
-        .await
-        .map_err(|e| format!("looking up {prefix} for rule {}: {e}", rule.name))
     }
 
     /// Records a batch; `false` on a conflict (another process was first: read again).
