@@ -71,6 +71,11 @@ pub enum Command {
     Sync(SyncArgs),
     /// Inspect and repair the outbox.
     Outbox(OutboxArgs),
+    /// List the [[rules]] with their counts; `rules test` is a dry run over the store.
+    Rules {
+        #[command(subcommand)]
+        action: Option<RulesCommand>,
+    },
     /// List links and their last known incident state; `links refresh` re-reads them.
     Links {
         #[command(subcommand)]
@@ -189,6 +194,19 @@ pub struct SyncArgs {
     /// profile's `once_deadline_secs`, 300).
     #[arg(long, value_name = "SECS", conflicts_with = "watch", value_parser = clap::value_parser!(u64).range(1..))]
     pub deadline: Option<u64>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RulesCommand {
+    /// What each rule would do with the anomalies in the store (nothing is written).
+    Test {
+        /// Only this rule.
+        #[arg(long)]
+        rule: Option<String>,
+        /// Only anomalies first seen within this long (`90s`, `15m`, `1h`, `30d`).
+        #[arg(long, value_name = "DURATION")]
+        since: Option<String>,
+    },
 }
 
 #[derive(Debug, Args)]

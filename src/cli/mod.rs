@@ -15,6 +15,7 @@ mod links_cmd;
 mod logging;
 mod outbox_cmd;
 mod output;
+mod rules_cmd;
 mod source_wiring;
 mod sources_cmd;
 mod store_cmd;
@@ -58,6 +59,7 @@ pub async fn run(cli: Cli) -> CliResult<Exit> {
         Some(Command::Comment(args)) => triage_cmd::comment(args, &globals).await,
         Some(Command::Sync(args)) => sync_cmd::run(args, &globals).await,
         Some(Command::Outbox(args)) => outbox_cmd::run(args, &globals),
+        Some(Command::Rules { action }) => rules_cmd::run(action, &globals).await,
         Some(Command::Links { action }) => links_cmd::run(action, &globals).await,
         Some(Command::Demo) => dashboard::demo(&globals).await,
         None => dashboard::open(&globals).await,

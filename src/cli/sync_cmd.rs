@@ -38,18 +38,61 @@ pub async fn run(args: SyncArgs, globals: &Globals) -> CliResult<Exit> {
         .await
         .map_err(sync_error)?;
     let sources = source_workers(&paths.db_path, config.sources(&ProcessEnv), false).await;
+    let rules =
+        super::rules_cmd::runner_for(&paths.db_path, &config, &profile, Some(client.clone()))
+            .await?;
     if args.watch {
         let poller = LinkPoller::new(&paths.db_path, profile.name.clone(), client)
             .await
             .map_err(sync_error)?;
         let ingester = crate::ingest::Ingester::new(&paths.db_path, config.sources(&ProcessEnv));
-        return watch_until_signal(&worker, poller, sources, ingester, &profile, globals.json)
-            .await;
+        return watch_until_signal(
+            &worker,
+            poller,
+            sources,
+            ingester,
+            rules,
+            &profile,
+            globals.json,
+        )
+        .await;
     }
     let deadline = std::time::Instant::now() + once_deadline;
+    let mut rules_reports = Vec::new();
+    if let Some(runner) = &rules {
+        // Rules decide from the store: read the sources once first, so what they hold now is
+        // decided and delivered by this one run.
+        let ingester = crate::ingest::Ingester::new(&paths.db_path, config.sources(&ProcessEnv));
+        ingester.run_once().await;
+        rules_reports.extend(super::rules_cmd::pass(runner).await);
+    }
     let (report, source_reports) =
         tokio::join!(worker.run_once(), run_sources_once(&sources, deadline));
-    let report = report.map_err(sync_error)?;
+    let mut report = report.map_err(sync_error)?;
+    if let Some(runner) = &rules {
+        // Creates have landed: due notes can be queued for them now; deliver those too.
+        if let Some(r) = super::rules_cmd::pass(runner).await {
+            if r.notes > 0 {
+                report = worker.run_once().await.map_err(sync_error)?;
+            }
+            rules_reports.push(r);
+        }
+    }
+    if !globals.json {
+        for r in &rules_reports {
+            if !r.decisions.is_empty() || r.notes > 0 {
+                outln!(
+                    "rules: evaluated {}, decisions {:?}, notes {}",
+                    r.evaluated,
+                    r.decisions,
+                    r.notes
+                );
+            }
+            for e in &r.errors {
+                outln!("rules: waiting: {e}");
+            }
+        }
+    }
     if globals.json {
         if source_reports.is_empty() {
             output::json(&report);
@@ -180,10 +223,15 @@ async fn watch_until_signal(
     poller: LinkPoller,
     sources: Vec<crate::sync::SourceWorker>,
     ingester: crate::ingest::Ingester,
+    rules: Option<crate::rules::engine::Runner>,
     profile: &Profile,
     json: bool,
 ) -> CliResult<Exit> {
     let (stop_tx, stop_rx) = watch::channel(false);
+    let rules_task = rules.map(|runner| {
+        let (written, stop) = (ingester.written(), stop_rx.clone());
+        tokio::spawn(async move { runner.watch(Some(written), stop).await })
+    });
     let source_tasks = spawn_source_watchers(sources, &stop_rx);
     let signals = tokio::spawn(async move {
         wait_for_signal().await;
@@ -197,6 +245,10 @@ async fn watch_until_signal(
     let report = worker.watch(stop_rx, Some(events_tx)).await;
     signals.abort();
     links.abort();
+    if let Some(t) = rules_task {
+        // It saw the stop: a batch being recorded commits (or not) as one transaction.
+        let _ = t.await;
+    }
     for t in ingest_tasks {
         t.abort();
     }

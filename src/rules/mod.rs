@@ -4,6 +4,7 @@
 
 mod compile;
 mod duration;
+pub mod engine;
 mod errors;
 mod glob;
 mod key;

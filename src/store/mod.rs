@@ -20,6 +20,9 @@ mod outbox_admin;
 mod outbox_sync;
 mod outbox_types;
 mod owners;
+mod rules;
+mod rules_apply;
+mod rules_read;
 mod schema;
 mod sources;
 mod status;
@@ -46,6 +49,10 @@ pub use outages::Outage;
 pub use outbox::{Delivery, DeliveryKind, DeliveryState, NewDelivery, OutboxId};
 pub use outbox_admin::{OutboxCounts, OutboxFilter, PausedInstance};
 pub use owners::{OwnerLock, lock_dir, new_owner_id, owner_is_gone, this_host};
+pub use rules::{
+    BatchOutcome, DecisionAction, DecisionBatch, DecisionEffect, KeyRef, NewDecision, NewRuleKey,
+    RuleCounts, RuleDecisionRow, RuleKeyRow,
+};
 pub use schema::SCHEMA_VERSION;
 pub use sources::{SourceBatch, SourceState};
 pub use status::{StatusChange, StatusHistoryEntry};

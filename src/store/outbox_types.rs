@@ -22,6 +22,9 @@ pub enum DeliveryKind {
     Create,
     /// Append `payload` (a description block) to the description, unless already present.
     DescriptionAppend,
+    /// Set a Resolved incident back to In Progress (a rule's recurrence); `payload` is the JSON
+    /// fields to write. Read first: an incident no longer Resolved is left alone.
+    Reopen,
     /// Source write-back (docs/sources.md §Write-back): acknowledge the anomaly at its source.
     SourceAck,
     /// Un-acknowledge at the source (Qualytics: back to Active; Alertmanager: expire the silence).
@@ -38,6 +41,7 @@ impl DeliveryKind {
             DeliveryKind::WorkNote => "work_note",
             DeliveryKind::Create => "create",
             DeliveryKind::DescriptionAppend => "description_append",
+            DeliveryKind::Reopen => "reopen",
             DeliveryKind::SourceAck => "source_ack",
             DeliveryKind::SourceUnack => "source_unack",
             DeliveryKind::SourceArchive => "source_archive",
@@ -50,6 +54,7 @@ impl DeliveryKind {
             Self::WorkNote,
             Self::Create,
             Self::DescriptionAppend,
+            Self::Reopen,
             Self::SourceAck,
             Self::SourceUnack,
             Self::SourceArchive,

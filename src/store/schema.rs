@@ -12,6 +12,7 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     M5_SOURCES,
     M6_LOOKUP_CACHE,
     M7_CREATE_TARGETS,
+    M8_RULES,
 ];
 
 /// Anomalies as last read, local status and its history, comments, links.
@@ -233,4 +234,76 @@ CREATE TABLE create_targets (
     anomaly_id TEXT NOT NULL,
     PRIMARY KEY (outbox_id, source, anomaly_id)
 );
+"#;
+
+/// Automatic tickets (docs/store.md §Rules): one row per rule decision, one per dedupe key's
+/// incident (a generation: a Closed incident's key gets a new one), one per flood window, the
+/// delayed decisions and the runner's watermark. The primary key of `rule_keys` is the claim
+/// two processes race for: only one can insert the row that makes the create.
+const M8_RULES: &str = r#"
+CREATE TABLE rule_decisions (
+    id             INTEGER PRIMARY KEY,
+    at             INTEGER NOT NULL,
+    rule           TEXT NOT NULL,
+    anomaly_source TEXT NOT NULL,
+    anomaly_id     TEXT NOT NULL,
+    key_hash       TEXT NOT NULL,
+    key_text       TEXT NOT NULL,
+    action         TEXT NOT NULL,
+    instance       TEXT,
+    sys_id         TEXT,
+    number         TEXT,
+    outbox_id      INTEGER,
+    why            TEXT NOT NULL
+);
+CREATE INDEX rule_decisions_by_anomaly ON rule_decisions (anomaly_source, anomaly_id, rule);
+CREATE INDEX rule_decisions_by_rule ON rule_decisions (rule, at);
+CREATE TABLE rule_keys (
+    rule             TEXT NOT NULL,
+    key_hash         TEXT NOT NULL,
+    generation       INTEGER NOT NULL,
+    key_text         TEXT NOT NULL,
+    instance         TEXT NOT NULL,
+    tbl              TEXT NOT NULL,
+    correlation_id   TEXT NOT NULL,
+    create_outbox_id INTEGER,
+    sys_id           TEXT,
+    number           TEXT,
+    opened_at        INTEGER NOT NULL,
+    last_seen_at     INTEGER NOT NULL,
+    state            TEXT,
+    last_note_at     INTEGER,
+    note_due_at      INTEGER,
+    PRIMARY KEY (rule, key_hash, generation)
+);
+CREATE INDEX rule_keys_due ON rule_keys (note_due_at) WHERE note_due_at IS NOT NULL;
+CREATE TABLE rule_pending (
+    id             INTEGER PRIMARY KEY,
+    rule           TEXT NOT NULL,
+    key_hash       TEXT NOT NULL,
+    generation     INTEGER NOT NULL,
+    anomaly_source TEXT NOT NULL,
+    anomaly_id     TEXT NOT NULL,
+    UNIQUE (rule, key_hash, generation, anomaly_source, anomaly_id)
+);
+CREATE TABLE rule_windows (
+    rule         TEXT NOT NULL,
+    window_start INTEGER NOT NULL,
+    created      INTEGER NOT NULL DEFAULT 0,
+    overflow_key TEXT,
+    PRIMARY KEY (rule, window_start)
+);
+CREATE TABLE rule_delays (
+    rule           TEXT NOT NULL,
+    anomaly_source TEXT NOT NULL,
+    anomaly_id     TEXT NOT NULL,
+    due_at         INTEGER NOT NULL,
+    PRIMARY KEY (rule, anomaly_source, anomaly_id)
+);
+CREATE INDEX rule_delays_due ON rule_delays (due_at);
+CREATE TABLE rule_watermark (
+    id  INTEGER PRIMARY KEY CHECK (id = 1),
+    rev INTEGER NOT NULL
+);
+INSERT INTO rule_watermark (id, rev) VALUES (1, 0);
 "#;

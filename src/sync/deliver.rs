@@ -86,6 +86,7 @@ impl Attempt<'_> {
             DeliveryKind::WorkNote => self.work_note(d).await,
             DeliveryKind::DescriptionAppend => self.description_append(d).await,
             DeliveryKind::Create => self.create(d).await,
+            DeliveryKind::Reopen => self.reopen(d).await,
             // Never claimed by a ServiceNow worker (their instance is `source:<name>`).
             kind => Err(StepError::Payload(format!(
                 "{} is a source write-back, not a ServiceNow delivery",
@@ -156,6 +157,34 @@ impl Attempt<'_> {
             sent: true,
             created: None,
             created_state: None,
+        })
+    }
+
+    /// Always reads first (so a retry or a lost answer cannot reopen twice, and an incident a
+    /// person closed meanwhile is never reopened): only a Resolved (6) incident is written.
+    async fn reopen(&self, d: &Delivery) -> Result<Landed, StepError> {
+        let sys_id = self.target(d)?;
+        let fields: Map<String, Value> = serde_json::from_str(&d.payload)
+            .map_err(|e| StepError::Payload(format!("reopen payload is not a JSON object: {e}")))?;
+        let params = servicenow_client::GetParams::new()
+            .fields(&["sys_id", "state"])
+            .display(DisplayValue::False);
+        let current = self.client.get(&d.table, sys_id, &params).await?;
+        let landed = Landed {
+            sent: false,
+            created: None,
+            created_state: None,
+        };
+        if current.str("state").trim() != super::reopen::RESOLVED {
+            return Ok(landed);
+        }
+        self.reconciled(d).await?;
+        self.client
+            .update(&d.table, sys_id, &fields, &["sys_id", "state"])
+            .await?;
+        Ok(Landed {
+            sent: true,
+            ..landed
         })
     }
 

@@ -24,6 +24,7 @@ mod options;
 mod outage;
 mod reconcile;
 mod remaining;
+mod reopen;
 mod report;
 mod run_state;
 mod seat;

@@ -159,7 +159,12 @@ async fn record(ctx: &TaskCtx, d: &Delivery, result: Result<Landed, StepError>) 
         Ok(landed) => {
             let created = landed.created.clone();
             let created_state = landed.created_state.clone();
-            let user = ctx.user.clone();
+            // A rule's create is linked by the rule (docs/rules.md), a person's by the user.
+            let user = match d.kind {
+                crate::store::DeliveryKind::Create => super::reopen::rule_linker(&d.payload),
+                _ => None,
+            }
+            .unwrap_or_else(|| ctx.user.clone());
             let outcome = Outcome::Delivered(landed);
             let entry = audit_entry(d, &outcome, now);
             // The outcome and its audit row in one transaction without waiting for the disk:

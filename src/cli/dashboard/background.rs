@@ -114,6 +114,15 @@ impl Background {
             ));
     }
 
+    /// Runs the rule runner: a pass after each source write the ingester makes, when a delay
+    /// or a consolidated note falls due, and every few seconds (docs/rules.md).
+    pub fn start_rules(&mut self, runner: crate::rules::engine::Runner) {
+        let (written, stop) = (self.ingester.written(), self.stop.subscribe());
+        self.tasks.push(tokio::spawn(async move {
+            runner.watch(Some(written), stop).await;
+        }));
+    }
+
     /// Stops the worker and the poller; a delivery in flight is abandoned and reconciled by
     /// the next run (its owner lock goes with this process, so that is at once).
     pub async fn stop(self) {

@@ -58,6 +58,14 @@ async fn run(
     let mut background = background::start(&session, sources.clone()).await?;
     let sources_for_ui = sources.clone();
     background.start_sources(&session.store_path, sources).await;
+    // Automatic tickets run in the background worker too, never on the UI loop; a bad rule is
+    // logged (the dashboard owns the terminal; `snowlink config check` shows it).
+    let client = session.client().ok().cloned();
+    match super::rules_cmd::runner_for(&store_path, config, &session.profile, client).await {
+        Ok(Some(runner)) => background.start_rules(runner),
+        Ok(None) => {}
+        Err(e) => tracing::warn!(error = %e, "rules not started"),
+    }
     let backend = LiveBackend::new(
         session,
         background.wake.clone(),

@@ -1,0 +1,409 @@
+//! Phase three: the decisions of a batch, in revision order, each seeing the ones before it (a
+//! key created earlier in the batch is joined, the window's count grows). Pure: the facts come
+//! from phases one and two; the result is what `rules test` shows and what the runner records.
+
+use std::collections::HashMap;
+
+use jiff::Timestamp;
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::domain::AnomalyKey;
+use crate::rules::{DedupeKey, Rule, RuleInput, RuleSet};
+use crate::store::{DecisionAction, DecisionEffect, KeyRef, NewDecision, RuleKeyRow};
+
+use super::decide::{Facts, KeyFacts, Plan, STATE_CANCELED, STATE_CLOSED, decide};
+use super::facts::{Candidate, Window};
+use super::payload;
+use super::remote::RemoteKey;
+use super::views::{
+    View, fresh_view, new_key, overflow_hash, overflow_key, placeholder_row, view_of_row,
+};
+
+/// What happens to one anomaly under one rule (the `rules test` row).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Evaluated {
+    pub anomaly: AnomalyKey,
+    pub rule: String,
+    pub key: String,
+    pub key_hash: String,
+    /// `None`: nothing is recorded (already decided, or still waiting on its delay).
+    pub action: Option<DecisionAction>,
+    #[serde(flatten)]
+    pub outcome: Outcome,
+    pub why: String,
+}
+
+/// The detail of an [`Evaluated`].
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum Outcome {
+    /// A create is queued with exactly these fields.
+    Create {
+        correlation_id: String,
+        payload: Map<String, Value>,
+    },
+    /// Linked to this incident (`number` empty while its create is still queued).
+    Link {
+        number: String,
+        reopen: bool,
+        merge: bool,
+    },
+    /// Joined the flood window's overflow incident (created with `payload` when it is new).
+    Overflow {
+        correlation_id: String,
+        payload: Option<Map<String, Value>>,
+    },
+    Delay {
+        due_at: Timestamp,
+    },
+    Nothing,
+}
+
+pub struct Evaluator<'a> {
+    pub rules: &'a RuleSet,
+    pub windows: HashMap<String, Window>,
+    /// ServiceNow's view of keys, by (rule, key hash).
+    pub remote: HashMap<(String, String), RemoteKey>,
+    pub now: Timestamp,
+    views: HashMap<(String, String), View>,
+}
+
+impl<'a> Evaluator<'a> {
+    pub fn new(
+        rules: &'a RuleSet,
+        windows: HashMap<String, Window>,
+        remote: HashMap<(String, String), RemoteKey>,
+        now: Timestamp,
+    ) -> Self {
+        Evaluator {
+            rules,
+            windows,
+            remote,
+            now,
+            views: HashMap::new(),
+        }
+    }
+
+    /// Every (anomaly, rule) of `c`: what it would do, and the decision to record (if any).
+    pub fn evaluate(&mut self, c: &Candidate) -> Vec<(Evaluated, Option<NewDecision>)> {
+        let input = RuleInput {
+            source: &c.stored.key.source,
+            anomaly: &c.stored.anomaly,
+            status: c.stored.status,
+            url: c.url.as_deref(),
+        };
+        let mut out = Vec::new();
+        for m in &c.matched {
+            let Some(rule) = self.rules.get(&m.rule) else {
+                continue;
+            };
+            let view_key = (rule.name.clone(), m.key.hash.clone());
+            if m.decided {
+                // Its facts were not read (it is never acted on again): no view from it.
+                let plan = Plan::Nothing;
+                out.push(self.apply(rule, &input, &m.key, plan));
+                continue;
+            }
+            if !self.views.contains_key(&view_key)
+                && let Some(v) = self.initial_view(rule, &m.key, m.latest.as_ref())
+            {
+                self.views.insert(view_key.clone(), v);
+            }
+            let window = self.window(rule);
+            let (window_created, window_has_overflow) = (window.created, window.overflow.is_some());
+            let facts = Facts {
+                decided: m.decided,
+                linked_by_person: m.linked_by_person,
+                status: c.stored.status,
+                first_seen_at: c.stored.first_seen_at,
+                delayed_until: m.delayed_until,
+                key: self.views.get(&view_key).map(|v| v.facts.clone()),
+                window_created,
+                window_has_overflow,
+            };
+            let plan = decide(rule, &facts, self.now);
+            out.push(self.apply(rule, &input, &m.key, plan));
+        }
+        out
+    }
+
+    fn window(&mut self, rule: &Rule) -> &mut Window {
+        let start = super::decide::window_start(rule.flood.flood_interval, self.now);
+        self.windows
+            .entry(rule.name.clone())
+            .or_insert_with(|| Window {
+                start,
+                created: 0,
+                overflow: None,
+            })
+    }
+
+    fn initial_view(&self, rule: &Rule, key: &DedupeKey, row: Option<&RuleKeyRow>) -> Option<View> {
+        let remote = self.remote.get(&(rule.name.clone(), key.hash.clone()));
+        if let Some(row) = row {
+            let mut v = view_of_row(row);
+            // A fresher state read just now wins over the stored one.
+            if let Some(found) = remote.and_then(|r| r.newest.as_ref())
+                && found.generation == row.generation
+            {
+                v.facts.state = Some(found.state.clone());
+            }
+            return Some(v);
+        }
+        let found = remote?.newest.as_ref()?;
+        let last_seen = if matches!(found.state.as_str(), STATE_CLOSED | STATE_CANCELED) {
+            Timestamp::MIN
+        } else {
+            // Found open on ServiceNow: adopt it rather than create a second one.
+            self.now
+        };
+        Some(View {
+            facts: KeyFacts {
+                generation: found.generation,
+                state: Some(found.state.clone()),
+                opened_at: self.now,
+                last_seen_at: last_seen,
+                create_failed: false,
+            },
+            stored: false,
+            found: Some(found.incident.clone()),
+            number: found.incident.number.clone(),
+            last_note_at: None,
+        })
+    }
+
+    fn apply(
+        &mut self,
+        rule: &Rule,
+        input: &RuleInput,
+        key: &DedupeKey,
+        plan: Plan,
+    ) -> (Evaluated, Option<NewDecision>) {
+        let now = self.now;
+        let view_key = (rule.name.clone(), key.hash.clone());
+        let mk = |action: Option<DecisionAction>, outcome: Outcome, why: String| Evaluated {
+            anomaly: AnomalyKey::new(input.source, &input.anomaly.id),
+            rule: rule.name.clone(),
+            key: key.text.clone(),
+            key_hash: key.hash.clone(),
+            action,
+            outcome,
+            why,
+        };
+        let decision = |action: DecisionAction, why: &str, effect: DecisionEffect| NewDecision {
+            rule: rule.name.clone(),
+            anomaly: AnomalyKey::new(input.source, &input.anomaly.id),
+            key_hash: key.hash.clone(),
+            key_text: key.text.clone(),
+            action,
+            why: why.to_owned(),
+            effect,
+        };
+        match plan {
+            Plan::Nothing => (
+                mk(None, Outcome::Nothing, "already decided, or waiting".into()),
+                None,
+            ),
+            Plan::Skip(why) => {
+                let d = decision(DecisionAction::Skip, &why, DecisionEffect::None);
+                (
+                    mk(Some(DecisionAction::Skip), Outcome::Nothing, why),
+                    Some(d),
+                )
+            }
+            Plan::Delay { due_at } => {
+                let why = format!(
+                    "creation_delay: evaluated again at {}",
+                    crate::domain::format_timestamp(due_at)
+                );
+                let d = decision(
+                    DecisionAction::Delay,
+                    &why,
+                    DecisionEffect::Delay { due_at },
+                );
+                (
+                    mk(Some(DecisionAction::Delay), Outcome::Delay { due_at }, why),
+                    Some(d),
+                )
+            }
+            Plan::Create {
+                generation,
+                after: _,
+                why,
+            } => {
+                let cid = rule.correlation_id(key, generation);
+                let earlier = self
+                    .remote
+                    .get(&view_key)
+                    .map(|r| r.earlier.clone())
+                    .unwrap_or_default();
+                let fields = payload::create(rule, input, &earlier, &cid);
+                let start = self.window(rule).start;
+                self.window(rule).created += 1;
+                self.views.insert(view_key, fresh_view(generation, now));
+                let d = decision(
+                    DecisionAction::Create,
+                    &why,
+                    DecisionEffect::Create {
+                        key: new_key(rule, key, generation, &cid, None, None),
+                        payload: Some(Value::Object(fields.clone()).to_string()),
+                        window: Some(start),
+                        overflow: false,
+                    },
+                );
+                let outcome = Outcome::Create {
+                    correlation_id: cid,
+                    payload: fields,
+                };
+                (mk(Some(DecisionAction::Create), outcome, why), Some(d))
+            }
+            Plan::Join {
+                generation,
+                reopen,
+                link_only,
+                why,
+            } => self.join(rule, key, generation, reopen, link_only, why, mk, decision),
+            Plan::Overflow {
+                window_start,
+                create,
+            } => {
+                let cid = rule.overflow_correlation_id(window_start);
+                let why = format!(
+                    "flood_limit {} per {} reached: listed on the window's overflow incident",
+                    rule.flood.flood_limit,
+                    crate::rules::format_duration(rule.flood.flood_interval)
+                );
+                if create {
+                    let fields = payload::overflow(rule, input, &cid, window_start);
+                    let okey = overflow_key(rule, window_start, &cid);
+                    let hash = okey.key_hash.clone();
+                    self.window(rule).overflow = Some(placeholder_row(&okey, now));
+                    self.views
+                        .insert((rule.name.clone(), hash), fresh_view(0, now));
+                    let d = decision(
+                        DecisionAction::Overflow,
+                        &why,
+                        DecisionEffect::Create {
+                            key: okey,
+                            payload: Some(Value::Object(fields.clone()).to_string()),
+                            window: Some(window_start),
+                            overflow: true,
+                        },
+                    );
+                    let outcome = Outcome::Overflow {
+                        correlation_id: cid,
+                        payload: Some(fields),
+                    };
+                    return (mk(Some(DecisionAction::Overflow), outcome, why), Some(d));
+                }
+                let hash = overflow_hash(window_start);
+                let due = self.note_due(rule, &(rule.name.clone(), hash.clone()));
+                let d = decision(
+                    DecisionAction::Overflow,
+                    &why,
+                    DecisionEffect::Join {
+                        key: KeyRef {
+                            rule: rule.name.clone(),
+                            key_hash: hash,
+                            generation: 0,
+                        },
+                        note_due_at: due,
+                        reopen: None,
+                    },
+                );
+                let outcome = Outcome::Overflow {
+                    correlation_id: cid,
+                    payload: None,
+                };
+                (mk(Some(DecisionAction::Overflow), outcome, why), Some(d))
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn join(
+        &mut self,
+        rule: &Rule,
+        key: &DedupeKey,
+        generation: u32,
+        reopen: bool,
+        link_only: bool,
+        why: String,
+        mk: impl Fn(Option<DecisionAction>, Outcome, String) -> Evaluated,
+        decision: impl Fn(DecisionAction, &str, DecisionEffect) -> NewDecision,
+    ) -> (Evaluated, Option<NewDecision>) {
+        let view_key = (rule.name.clone(), key.hash.clone());
+        let due = self.note_due(rule, &view_key);
+        let now = self.now;
+        let Some(view) = self.views.get_mut(&view_key) else {
+            return (
+                mk(None, Outcome::Nothing, "no incident for the key".into()),
+                None,
+            );
+        };
+        let number = view.number.clone();
+        let action = if reopen {
+            DecisionAction::Reopen
+        } else if link_only {
+            DecisionAction::Link
+        } else {
+            DecisionAction::Merge
+        };
+        view.facts.last_seen_at = now;
+        if reopen {
+            view.facts.state = Some(super::decide::STATE_IN_PROGRESS.into());
+        }
+        let outcome = Outcome::Link {
+            number,
+            reopen,
+            merge: !link_only,
+        };
+        if !view.stored {
+            // Found on ServiceNow by its correlation id: adopt it (its key row, the link).
+            view.stored = true;
+            let cid = rule.correlation_id(key, generation);
+            let found = view.found.clone();
+            let state = view.facts.state.clone();
+            let why = format!("{why}; adopted the incident found on ServiceNow by correlation id");
+            let d = decision(
+                action,
+                &why,
+                DecisionEffect::Create {
+                    key: new_key(rule, key, generation, &cid, found, state),
+                    payload: None,
+                    window: None,
+                    overflow: false,
+                },
+            );
+            return (mk(Some(action), outcome, why), Some(d));
+        }
+        let d = decision(
+            action,
+            &why,
+            DecisionEffect::Join {
+                key: KeyRef {
+                    rule: rule.name.clone(),
+                    key_hash: key.hash.clone(),
+                    generation,
+                },
+                note_due_at: due,
+                reopen: reopen.then(payload::reopen),
+            },
+        );
+        (mk(Some(action), outcome, why), Some(d))
+    }
+
+    /// The consolidated note is due one `consolidation_interval` after the last note (or the
+    /// incident's opening), and never in the past.
+    fn note_due(&self, rule: &Rule, view_key: &(String, String)) -> Timestamp {
+        let interval = rule.flood.consolidation_interval;
+        let base = self
+            .views
+            .get(view_key)
+            .map(|v| v.last_note_at.unwrap_or(v.facts.opened_at))
+            .unwrap_or(self.now);
+        let due = base.saturating_add(interval).unwrap_or(self.now);
+        due.max(self.now)
+    }
+}
