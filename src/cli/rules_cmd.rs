@@ -12,9 +12,7 @@ use servicenow_client::Client;
 
 use crate::config::{Config, Profile};
 use crate::domain::AnomalyKey;
-use crate::rules::engine::{
-    Db, Evaluated, Outcome, PassReport, Runner, RunnerOptions, window_start,
-};
+use crate::rules::engine::{Db, Evaluated, Outcome, PassReport, Runner, RunnerOptions};
 use crate::rules::{RuleSet, format_duration, parse_duration};
 use crate::store::{RuleCounts, Store};
 
@@ -111,13 +109,11 @@ async fn list(db_path: &Path, rules: &RuleSet, json: bool) -> CliResult<Exit> {
     let rows =
         tokio::task::spawn_blocking(move || -> Result<Vec<RuleRow>, crate::store::StoreError> {
             let s = Store::open(&path)?;
-            rules
-                .rules()
-                .iter()
-                .map(|r| {
-                    let start = window_start(r.flood.flood_interval, now);
-                    let counts = s.rule_counts(&r.name, start)?;
-                    Ok(RuleRow {
+            Ok(crate::rules::engine::summaries(&s, &rules, now)?
+                .into_iter()
+                .map(|sum| {
+                    let (r, start, counts) = (sum.rule, sum.window_start, sum.counts);
+                    RuleRow {
                         name: r.name.clone(),
                         action: match r.action {
                             crate::rules::RuleAction::Create => "create",
@@ -131,9 +127,9 @@ async fn list(db_path: &Path, rules: &RuleSet, json: bool) -> CliResult<Exit> {
                         created_in_window: counts.created,
                         suppressed_in_window: counts.suppressed,
                         counts,
-                    })
+                    }
                 })
-                .collect()
+                .collect())
         })
         .await
         .map_err(|e| CliError::other(e.to_string()))?

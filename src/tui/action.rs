@@ -51,10 +51,11 @@ pub enum Action {
     MarkAll,
     MarkRange,
     InvertMarks,
+    Rules,
 }
 
 impl Action {
-    pub const ALL: [Action; 38] = [
+    pub const ALL: [Action; 39] = [
         Action::MoveDown,
         Action::MoveUp,
         Action::Top,
@@ -93,6 +94,7 @@ impl Action {
         Action::MarkAll,
         Action::MarkRange,
         Action::InvertMarks,
+        Action::Rules,
     ];
 
     /// The name used in config `[keys]` and shown in help and the palette.
@@ -179,6 +181,12 @@ impl Action {
                 "mark from the last marked row to the cursor",
                 Main,
                 &["V"],
+            ),
+            Action::Rules => (
+                "rules",
+                "automatic-ticket rules and their counts",
+                Main,
+                &["A"],
             ),
             Action::InvertMarks => (
                 "invert_marks",

@@ -117,6 +117,26 @@ pub struct SourceHealth {
     pub ack_ttl_secs: Option<u64>,
 }
 
+/// One rule of `[[rules]]` and what it did in its current intervals (docs/rules.md).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleSummary {
+    pub name: String,
+    /// `create` or `link`.
+    pub action: String,
+    pub instance: String,
+    /// Incidents created in the current flood window, and the limit.
+    pub created: usize,
+    pub flood_limit: u32,
+    /// Anomalies linked to an incident the rule had made or found.
+    pub linked: usize,
+    /// Repeats merged into consolidated work notes.
+    pub merged: usize,
+    /// Anomalies past the flood limit, put on the window's overflow incident.
+    pub suppressed: usize,
+    /// Anomalies waiting for their creation delay.
+    pub delayed: usize,
+}
+
 /// Health of the ServiceNow instance as the sync worker last saw it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ConnectionStatus {
@@ -232,6 +252,8 @@ pub trait Backend: Send + Sync + 'static {
     ) -> impl Future<Output = Result<(), String>> + Send;
     /// Re-reads linked incidents; returns how many were refreshed.
     fn refresh_links(&self) -> impl Future<Output = Result<usize, String>> + Send;
+    /// Every configured rule with its counts in the current intervals (the `rules` popup).
+    fn rules(&self) -> impl Future<Output = Result<Vec<RuleSummary>, String>> + Send;
     /// Health of every configured source (polled with the outbox counts).
     fn sources(&self) -> impl Future<Output = Result<Vec<SourceHealth>, String>> + Send;
     /// Polls every source now; returns how many anomaly rows were new or changed. An error

@@ -19,6 +19,10 @@ pub enum Effect {
         req: ReqId,
         id: AnomalyKey,
     },
+    /// The rules and their counts, for the rules popup.
+    LoadRules {
+        req: ReqId,
+    },
     LoadSources {
         req: ReqId,
     },
@@ -130,6 +134,7 @@ impl Effect {
             | Effect::LoadAnomaliesSince { req, .. }
             | Effect::LoadDetail { req, .. }
             | Effect::LoadSources { req }
+            | Effect::LoadRules { req }
             | Effect::RefreshSources { req }
             | Effect::LoadOutbox { req }
             | Effect::CheckConnection { req }

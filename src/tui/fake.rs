@@ -18,6 +18,7 @@ pub struct FakeBackend {
     /// key is a newer version of that row.
     pub rows: Vec<AnomalyRow>,
     pub sources: Vec<SourceHealth>,
+    pub rules: Vec<super::backend::RuleSummary>,
     /// What `refresh_sources` answers (`Ok(0)` when unset).
     pub source_refresh: Option<Result<usize, String>>,
     pub details: HashMap<AnomalyKey, AnomalyDetail>,
@@ -88,6 +89,11 @@ impl Backend for FakeBackend {
     async fn anomalies_since(&self, rev: i64) -> Result<(Vec<AnomalyRow>, i64), String> {
         self.record(format!("since {rev}"));
         Ok(self.since(rev))
+    }
+
+    async fn rules(&self) -> Result<Vec<super::backend::RuleSummary>, String> {
+        self.record("rules".into());
+        Ok(self.rules.clone())
     }
 
     async fn sources(&self) -> Result<Vec<SourceHealth>, String> {

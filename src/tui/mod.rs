@@ -53,7 +53,7 @@ pub use action::{Action, Context};
 pub use app::{DashboardOptions, initial_state, run_dashboard};
 pub use backend::{
     AnomalyDetail, AnomalyRow, Backend, BackendInfo, ChoiceItem, Comment, ConnectionStatus,
-    IncidentSummary, NamedRef, OutboxCounts, SourceHealth, StatusChange,
+    IncidentSummary, NamedRef, OutboxCounts, RuleSummary, SourceHealth, StatusChange,
 };
 pub use effect::Effect;
 pub use error::TuiError;

@@ -47,6 +47,7 @@ pub enum Reply {
         result: Result<(Vec<AnomalyRow>, i64), String>,
     },
     Sources(Result<Vec<SourceHealth>, String>),
+    Rules(Result<Vec<super::backend::RuleSummary>, String>),
     SourcesRefreshed(Result<usize, String>),
     Detail {
         key: AnomalyKey,

@@ -19,6 +19,10 @@ pub enum Popup {
     Sources {
         scroll: u16,
     },
+    /// Each automatic-ticket rule and its counts in the current intervals.
+    Rules {
+        scroll: u16,
+    },
     /// The error log in full: every error with its time, count, cause and fix.
     Errors {
         scroll: u16,

@@ -84,6 +84,7 @@ async fn run<B: Backend>(b: &B, effect: Effect) -> Option<Reply> {
             result: b.anomalies_since(rev).await,
         },
         Effect::LoadSources { .. } => Reply::Sources(b.sources().await),
+        Effect::LoadRules { .. } => Reply::Rules(b.rules().await),
         Effect::RefreshSources { .. } => Reply::SourcesRefreshed(b.refresh_sources().await),
         Effect::LoadDetail { id, .. } => {
             let result = b.detail(&id).await;

@@ -705,3 +705,54 @@ fn links_made_by_a_rule_name_the_rule() {
         s
     });
 }
+
+fn rule_summaries() -> Vec<super::backend::RuleSummary> {
+    vec![
+        super::backend::RuleSummary {
+            name: "warehouse-nulls".into(),
+            action: "create".into(),
+            instance: "default".into(),
+            created: 10,
+            flood_limit: 10,
+            linked: 37,
+            merged: 120,
+            suppressed: 489,
+            delayed: 2,
+        },
+        super::backend::RuleSummary {
+            name: "alerts-to-open".into(),
+            action: "link".into(),
+            instance: "prod".into(),
+            created: 0,
+            flood_limit: 10,
+            linked: 4,
+            merged: 0,
+            suppressed: 0,
+            delayed: 0,
+        },
+    ]
+}
+
+/// `A` (or `:rules`): each rule and its counts in the current intervals.
+#[test]
+fn rules_popup_shows_each_rule_and_its_counts() {
+    both("rules_popup", |size| {
+        let mut s = loaded(5, size);
+        let effects = press(&mut s, [ch('A')]);
+        let req = effects
+            .iter()
+            .find_map(|e| match e {
+                super::effect::Effect::LoadRules { req } => Some(*req),
+                _ => None,
+            })
+            .unwrap();
+        update(
+            &mut s,
+            Msg::Reply {
+                req,
+                reply: Reply::Rules(Ok(rule_summaries())),
+            },
+        );
+        s
+    });
+}

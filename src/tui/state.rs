@@ -130,6 +130,8 @@ pub struct State {
     /// just finished): the next status poll asks for the rows since `rev` whatever the
     /// fingerprint says.
     pub list_stale: bool,
+    /// The rules and their counts as last read (the rules popup); `None` until read.
+    pub rules: Option<Result<Vec<super::backend::RuleSummary>, String>>,
     /// Health of each source, from the status poll (`None` until the first answer).
     pub sources: Option<Vec<SourceHealth>>,
     pub refresh: Option<RefreshRound>,
@@ -183,6 +185,7 @@ impl State {
             rev: 0,
             merging: None,
             list_stale: false,
+            rules: None,
             sources: None,
             refresh: None,
             bulk: Vec::new(),

@@ -1110,3 +1110,31 @@ fn a_delivered_pending_create_is_announced_with_its_number() {
         )
     );
 }
+
+#[test]
+fn the_rules_popup_reads_the_counts_and_r_reads_them_again() {
+    let mut s = loaded(3, (80, 24));
+    let effects = press(&mut s, [ch('A')]);
+    assert!(matches!(s.popup, Some(Popup::Rules { .. })));
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::LoadRules { .. })),
+        "{effects:?}"
+    );
+    let effects = press(&mut s, [ch('r')]);
+    assert!(
+        matches!(s.popup, Some(Popup::Rules { .. })),
+        "r keeps it open"
+    );
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::LoadRules { .. }))
+    );
+    press(&mut s, [ch('q')]);
+    assert!(s.popup.is_none());
+    // The palette reaches it by name.
+    let found = crate::tui::palette::matches(&s.keymap, "rules");
+    assert!(found.iter().any(|a| a.name() == "rules"), "{found:?}");
+}

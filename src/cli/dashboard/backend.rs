@@ -38,6 +38,9 @@ const PROBE_FAILED_FOR: Duration = Duration::from_secs(15);
 #[derive(Clone)]
 pub struct LiveBackend {
     session: Arc<Session>,
+    /// The compiled `[[rules]]`, for the rules popup's counts (empty without rules), or why
+    /// they do not compile (then none run, and the popup says so).
+    rules: Arc<Result<crate::rules::RuleSet, String>>,
     last_probe: Arc<Mutex<Option<(Instant, ConnectionStatus)>>>,
     /// Wakes the embedded sync worker when something was queued.
     wake_sync: Arc<Notify>,
@@ -64,6 +67,7 @@ impl LiveBackend {
     ) -> Self {
         Self {
             session: Arc::new(session),
+            rules: Arc::new(Ok(crate::rules::RuleSet::default())),
             last_probe: Arc::new(Mutex::new(None)),
             wake_sync,
             sync_events,
@@ -82,6 +86,12 @@ impl LiveBackend {
     }
 
     /// The first list read, already under way.
+    /// The configured rules (the rules popup shows their counts).
+    pub fn with_rules(mut self, rules: Result<crate::rules::RuleSet, String>) -> Self {
+        self.rules = Arc::new(rules);
+        self
+    }
+
     pub fn with_prefetch(self, read: ListPrefetch) -> Self {
         if let Ok(mut p) = self.prefetch.lock() {
             *p = Some(read);
@@ -281,6 +291,36 @@ impl Backend for LiveBackend {
                 paused: paused.or(waiting_error),
                 store_version: store.change_fingerprint().map_err(|e| e.to_string())?,
             })
+        })
+        .await
+    }
+
+    async fn rules(&self) -> Result<Vec<crate::tui::RuleSummary>, String> {
+        let (session, rules) = (self.session.clone(), self.rules.clone());
+        blocking(move || {
+            let rules = rules.as_ref().as_ref().map_err(Clone::clone)?;
+            let store = session.open_store().map_err(msg)?;
+            let now = jiff::Timestamp::now();
+            let list =
+                crate::rules::engine::summaries(&store, rules, now).map_err(|e| e.to_string())?;
+            let n = |v: u64| usize::try_from(v).unwrap_or(usize::MAX);
+            Ok(list
+                .into_iter()
+                .map(|s| crate::tui::RuleSummary {
+                    name: s.rule.name.clone(),
+                    action: match s.rule.action {
+                        crate::rules::RuleAction::Create => "create".to_owned(),
+                        crate::rules::RuleAction::Link => "link".to_owned(),
+                    },
+                    instance: s.rule.instance.clone(),
+                    created: n(s.counts.created),
+                    flood_limit: s.rule.flood.flood_limit,
+                    linked: n(s.counts.linked),
+                    merged: n(s.counts.merged),
+                    suppressed: n(s.counts.suppressed),
+                    delayed: n(s.counts.delayed),
+                })
+                .collect())
         })
         .await
     }

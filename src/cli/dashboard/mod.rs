@@ -79,7 +79,10 @@ async fn run(
         let ingester = ingester.clone();
         Box::pin(async move { refresh_all(&ingester).await })
     });
+    // A config whose rules do not compile runs no rules (logged above); the popup says why.
+    let rules = super::rules_cmd::rule_set(config).map_err(|e| e.to_string());
     let backend = backend
+        .with_rules(rules)
         .with_source_configs(&sources_for_ui)
         .with_source_refresh(refresh)
         .with_source_writes(background.ingester.written())

@@ -12,6 +12,7 @@ mod notes;
 mod payload;
 mod remote;
 mod runner;
+mod summary;
 mod views;
 
 pub use db::Db;
@@ -22,3 +23,4 @@ pub use decide::{
 pub use error::EngineError;
 pub use evaluate::{Evaluated, Outcome};
 pub use runner::{PassReport, Runner, RunnerOptions};
+pub use summary::{RuleSummary, summaries};

@@ -13,6 +13,7 @@ mod link_dialog;
 mod links;
 mod list;
 mod palette;
+mod rules;
 mod sources;
 mod status_bar;
 mod ticket_form;
@@ -48,6 +49,7 @@ pub fn render(state: &State, f: &mut Frame) {
         None => {}
         Some(Popup::Help(h)) => help::render(state, f, screen, h),
         Some(Popup::Sources { scroll }) => sources::render(state, f, screen, *scroll),
+        Some(Popup::Rules { scroll }) => rules::render(state, f, screen, *scroll),
         Some(Popup::Errors { scroll }) => errors::render(state, f, screen, *scroll),
         Some(Popup::Palette(p)) => palette::render(state, f, screen, p),
         Some(Popup::Ticket(form)) => ticket_form::render(state, f, screen, form),

@@ -82,6 +82,11 @@ pub fn apply_action(state: &mut State, action: Action) -> Vec<Effect> {
         Action::OpenBrowser => return open_browser(state),
         Action::Refresh => return refresh(state),
         Action::Sources => state.popup = Some(Popup::Sources { scroll: 0 }),
+        Action::Rules => {
+            state.popup = Some(Popup::Rules { scroll: 0 });
+            let req = state.busy_req();
+            return vec![Effect::LoadRules { req }];
+        }
         Action::Palette => state.popup = Some(Popup::Palette(Palette::default())),
         Action::Help => state.popup = Some(Popup::Help(Default::default())),
         Action::Quit => state.quit = true,

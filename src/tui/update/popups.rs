@@ -82,6 +82,28 @@ pub fn on_key(state: &mut State, key: KeyEvent, form_action: Option<Action>) -> 
             }
             Vec::new()
         }
+        Popup::Rules { scroll } => {
+            match key.code {
+                KeyCode::Char('j') | KeyCode::Down => {
+                    state.popup = Some(Popup::Rules {
+                        scroll: scroll.saturating_add(1),
+                    })
+                }
+                KeyCode::Char('k') | KeyCode::Up => {
+                    state.popup = Some(Popup::Rules {
+                        scroll: scroll.saturating_sub(1),
+                    })
+                }
+                // The refresh key reads the counts again; any other key closes.
+                _ if is_refresh(state, &key) => {
+                    state.popup = Some(Popup::Rules { scroll });
+                    let req = state.busy_req();
+                    return vec![Effect::LoadRules { req }];
+                }
+                _ => {}
+            }
+            Vec::new()
+        }
         Popup::Errors { scroll } => {
             match key.code {
                 KeyCode::Char('j') | KeyCode::Down => {

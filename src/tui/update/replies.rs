@@ -57,6 +57,10 @@ pub fn on_reply(state: &mut State, req: ReqId, reply: Reply) -> Vec<Effect> {
             }
             on_merge(state, result, dirty_before)
         }
+        Reply::Rules(result) => {
+            state.rules = Some(result);
+            Vec::new()
+        }
         Reply::Sources(result) => {
             match result {
                 Ok(list) => on_sources(state, list, dirty_before),
