@@ -351,3 +351,58 @@ async fn two_runners_on_one_store_decide_each_anomaly_once() {
     assert_eq!(s.rule_decisions(Some("r")).unwrap().len(), 300);
     assert_eq!(incidents(&env, "snowlink:rule:r:").await.len(), 30);
 }
+
+/// A template names its assignment group and assignee; the create carries their sys_ids (a
+/// name sent as a raw value would be a broken reference), and a name the instance does not know
+/// is left out and reported, not sent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn template_names_are_sent_as_the_instances_sys_ids() {
+    let env = TestEnv::start().await;
+    let dir = env.data_dir();
+    let set = rules(
+        "template = { short_description = \"{title}\", assignment_group = \"Database\", assigned_to = \"beth.anglin\" }",
+    );
+    let r = runner(&env, &dir, set).await;
+    let t0 = Timestamp::now();
+    add(&dir, "A-1", "named", t0);
+    let report = pass(&r, t0).await;
+    assert_eq!(report.decisions.get("create"), Some(&1), "{report:?}");
+    assert!(report.errors.is_empty(), "{report:?}");
+    deliver(&env, &dir).await;
+    let made = env
+        .admin_get(
+            "/api/now/table/incident?sysparm_query=correlation_idSTARTSWITHsnowlink:rule:r:&sysparm_fields=assignment_group,assigned_to&sysparm_display_value=all",
+        )
+        .await;
+    let inc = &made["result"][0];
+    assert_eq!(
+        inc["assignment_group"]["display_value"], "Database",
+        "{made}"
+    );
+    assert_eq!(inc["assigned_to"]["display_value"], "Beth Anglin", "{made}");
+    assert_eq!(inc["assignment_group"]["value"].as_str().unwrap().len(), 32);
+
+    // A group the instance does not have: left out, and said.
+    let dir2 = tempfile::tempdir().unwrap();
+    let set = rules("template = { assignment_group = \"No Such Team\" }");
+    let r = runner(&env, dir2.path(), set).await;
+    add(dir2.path(), "A-2", "unnamed", t0);
+    let report = pass(&r, t0).await;
+    assert_eq!(report.decisions.get("create"), Some(&1), "{report:?}");
+    assert!(
+        report
+            .errors
+            .iter()
+            .any(|e| e.contains("\"No Such Team\" is not on instance default")),
+        "{report:?}"
+    );
+    let store = Store::open(&db_path(dir2.path())).unwrap();
+    let queued = store
+        .outbox_list(&Default::default())
+        .unwrap()
+        .into_iter()
+        .find(|d| d.kind == snowlink::store::DeliveryKind::Create)
+        .unwrap();
+    let body: Value = serde_json::from_str(&queued.payload).unwrap();
+    assert!(body.get("assignment_group").is_none(), "{body}");
+}

@@ -66,6 +66,8 @@ pub struct Evaluator<'a> {
     /// ServiceNow's view of keys, by (rule, key hash).
     pub remote: HashMap<(String, String), RemoteKey>,
     pub now: Timestamp,
+    /// The sys_ids of the names rules give for reference fields.
+    pub refs: super::refs::Refs,
     views: HashMap<(String, String), View>,
 }
 
@@ -81,6 +83,7 @@ impl<'a> Evaluator<'a> {
             windows,
             remote,
             now,
+            refs: super::refs::Refs::default(),
             views: HashMap::new(),
         }
     }
@@ -238,7 +241,8 @@ impl<'a> Evaluator<'a> {
                     .get(&view_key)
                     .map(|r| r.earlier.clone())
                     .unwrap_or_default();
-                let fields = payload::create(rule, input, &earlier, &cid);
+                let mut fields = payload::create(rule, input, &earlier, &cid);
+                self.refs.apply(rule, &mut fields);
                 let start = self.window(rule).start;
                 self.window(rule).created += 1;
                 self.views.insert(view_key, fresh_view(generation, now));
@@ -275,7 +279,8 @@ impl<'a> Evaluator<'a> {
                     crate::rules::format_duration(rule.flood.flood_interval)
                 );
                 if create {
-                    let fields = payload::overflow(rule, input, &cid, window_start);
+                    let mut fields = payload::overflow(rule, input, &cid, window_start);
+                    self.refs.apply(rule, &mut fields);
                     let okey = overflow_key(rule, window_start, &cid);
                     let hash = okey.key_hash.clone();
                     self.window(rule).overflow = Some(placeholder_row(&okey, now));

@@ -10,6 +10,7 @@ mod evaluate;
 mod facts;
 mod notes;
 mod payload;
+mod refs;
 mod remote;
 mod runner;
 mod summary;

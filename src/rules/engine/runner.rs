@@ -65,6 +65,8 @@ pub struct Runner {
     rules: Arc<RuleSet>,
     clients: HashMap<String, Client>,
     opts: RunnerOptions,
+    /// Group and user names of the rules' templates, as sys_ids (looked up once).
+    refs: tokio::sync::Mutex<super::refs::Refs>,
 }
 
 type Evaluation = (
@@ -86,6 +88,7 @@ impl Runner {
             rules: Arc::new(rules),
             clients,
             opts,
+            refs: tokio::sync::Mutex::new(super::refs::Refs::default()),
         }
     }
 
@@ -224,7 +227,22 @@ impl Runner {
                     HashMap::new()
                 }
             };
+        let refs = {
+            let mut refs = self.refs.lock().await;
+            if let Err(e) = refs
+                .resolve(&self.rules, &self.clients, &mut report.errors)
+                .await
+            {
+                report.errors.push(e);
+                if !dry {
+                    // A create with its group missing would be wrong for good: wait instead.
+                    return Ok(None);
+                }
+            }
+            refs.clone()
+        };
         let mut ev = Evaluator::new(&self.rules, windows, remote, now);
+        ev.refs = refs;
         let mut out = Vec::new();
         let mut settled = Vec::new();
         for c in &cands {
