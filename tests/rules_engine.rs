@@ -406,3 +406,63 @@ async fn template_names_are_sent_as_the_instances_sys_ids() {
     let body: Value = serde_json::from_str(&queued.payload).unwrap();
     assert!(body.get("assignment_group").is_none(), "{body}");
 }
+
+/// `action = "link"`: an anomaly the link rule matches is linked to the open incident another
+/// rule made for the same key, and nothing is created for it; without such an incident, nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_link_rule_links_to_the_incident_another_rule_made_for_the_key() {
+    let env = TestEnv::start().await;
+    let dir = env.data_dir();
+    let link: RuleConfig = toml::from_str(&format!(
+        "name = \"echoes\"\naction = \"link\"\nmatch = {{ source = \"{SOURCE}\", title = \"(?i)echo\" }}"
+    ))
+    .unwrap();
+    let create: RuleConfig = toml::from_str(&format!(
+        "name = \"r\"\nmatch = {{ source = \"{SOURCE}\" }}"
+    ))
+    .unwrap();
+    let set = RuleSet::from_config(
+        &[link, create],
+        &[SOURCE.to_string()],
+        &["default".to_string()],
+    )
+    .unwrap_or_else(|e| panic!("{e:?}"));
+    let r = runner(&env, &dir, set).await;
+    let t0 = Timestamp::now();
+    // An echo before any incident holds its key: nothing to link to, nothing created.
+    let mut s = Store::open(&db_path(&dir)).unwrap();
+    let mut early = Anomaly::new("E-0", "echo of the nightly load");
+    early.fingerprint = Some("load".into());
+    s.upsert_anomalies(SOURCE, &[early], t0).unwrap();
+    let report = pass(&r, t0).await;
+    assert_eq!(report.decisions.get("create"), None, "{report:?}");
+    // The create rule makes the incident of key "load"; a later echo is linked to it.
+    add(&dir, "A-1", "load", mins(t0, 1));
+    assert_eq!(
+        pass(&r, mins(t0, 1)).await.decisions.get("create"),
+        Some(&1)
+    );
+    deliver(&env, &dir).await;
+    let mut echo = Anomaly::new("E-1", "Echo: nightly load failed again");
+    echo.fingerprint = Some("load".into());
+    s.upsert_anomalies(SOURCE, &[echo], mins(t0, 2)).unwrap();
+    let report = pass(&r, mins(t0, 2)).await;
+    assert_eq!(report.decisions.get("link"), Some(&1), "{report:?}");
+    assert_eq!(report.decisions.get("create"), None, "{report:?}");
+    let made = incidents(&env, "snowlink:rule:r:").await;
+    assert_eq!(made.len(), 1, "{made:?}");
+    let links = s
+        .links_for_anomaly(&AnomalyKey::new(SOURCE, "E-1"))
+        .unwrap();
+    assert_eq!(links.len(), 1, "{links:?}");
+    assert_eq!(
+        links[0].incident.sys_id,
+        made[0]["sys_id"].as_str().unwrap()
+    );
+    assert_eq!(links[0].linked_by, "rule:echoes");
+    assert!(
+        s.links_for_anomaly(&AnomalyKey::new(SOURCE, "E-0"))
+            .unwrap()
+            .is_empty()
+    );
+}

@@ -300,6 +300,17 @@ impl Store {
         .next())
     }
 
+    /// The newest incident of a key hash whatever rule made it (the one a `link` rule joins).
+    pub fn latest_key_of_any_rule(&self, key_hash: &str) -> Result<Option<RuleKeyRow>> {
+        Ok(keys_where(
+            &self.conn,
+            "k.key_hash = ?1 ORDER BY k.opened_at DESC, k.generation DESC LIMIT 1",
+            params![key_hash],
+        )?
+        .into_iter()
+        .next())
+    }
+
     /// One generation of a key.
     pub fn rule_key(&self, key: &KeyRef) -> Result<Option<RuleKeyRow>> {
         let rows = key_row_tx(&self.conn, key)?.into_iter().collect();

@@ -173,6 +173,7 @@ impl<'a> Evaluator<'a> {
             found: Some(found.incident.clone()),
             number: found.incident.number.clone(),
             last_note_at: None,
+            owner: None,
         })
     }
 
@@ -348,6 +349,8 @@ impl<'a> Evaluator<'a> {
             );
         };
         let number = view.number.clone();
+        // The key row joined: this rule's, or (a link rule) the rule's that made the incident.
+        let owner = view.owner.clone().unwrap_or_else(|| rule.name.clone());
         let action = if reopen {
             DecisionAction::Reopen
         } else if link_only {
@@ -388,7 +391,7 @@ impl<'a> Evaluator<'a> {
             &why,
             DecisionEffect::Join {
                 key: KeyRef {
-                    rule: rule.name.clone(),
+                    rule: owner,
                     key_hash: key.hash.clone(),
                     generation,
                 },

@@ -79,7 +79,13 @@ pub fn gather(
                 rule: rule.name.clone(),
                 linked_by_person: s.linked_by_person(key)?,
                 delayed_until: s.rule_delay(&rule.name, key)?,
-                latest: s.latest_rule_key_brief(&rule.name, &dk.hash)?,
+                // A link rule links to the incident any rule made for the same key.
+                latest: match rule.action {
+                    crate::rules::RuleAction::Link => s.latest_key_of_any_rule(&dk.hash)?,
+                    crate::rules::RuleAction::Create => {
+                        s.latest_rule_key_brief(&rule.name, &dk.hash)?
+                    }
+                },
                 key: dk,
                 decided,
             });

@@ -18,6 +18,9 @@ pub(super) struct View {
     pub found: Option<IncidentRef>,
     pub number: String,
     pub last_note_at: Option<Timestamp>,
+    /// The rule whose key row this is, when it is another rule's: a `link` rule joins the
+    /// incident another rule made for the same key (docs/rules.md).
+    pub owner: Option<String>,
 }
 
 pub(super) fn view_of_row(row: &RuleKeyRow) -> View {
@@ -37,6 +40,7 @@ pub(super) fn view_of_row(row: &RuleKeyRow) -> View {
         found: None,
         number: row.number.clone().unwrap_or_default(),
         last_note_at: row.last_note_at,
+        owner: Some(row.rule.clone()),
     }
 }
 
@@ -53,6 +57,7 @@ pub(super) fn fresh_view(generation: u32, now: Timestamp) -> View {
         found: None,
         number: String::new(),
         last_note_at: None,
+        owner: None,
     }
 }
 
