@@ -20,6 +20,7 @@ pub mod keymap;
 pub mod keys;
 pub mod line_edit;
 mod list;
+mod list_order;
 mod local;
 pub mod msg;
 pub mod palette;
