@@ -11,34 +11,8 @@ mod tmux_common;
 
 use std::time::{Duration, Instant};
 
-use serde_json::Value;
 use tmux_common::Tmux;
-
-async fn get(url: &str) -> Value {
-    reqwest::Client::new()
-        .get(url)
-        .basic_auth("admin", Some("admin"))
-        .header("Accept", "application/json")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
-}
-
-async fn notes(base: &str, sys_id: &str) -> Vec<String> {
-    let v = get(&format!(
-        "{base}/api/now/table/sys_journal_field?sysparm_query=element_id={sys_id}^element=work_notes^ORDERBYsys_created_on"
-    ))
-    .await;
-    v["result"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["value"].as_str().unwrap().to_string())
-        .collect()
-}
+use tmux_common::demo::{get, notes, start_demo};
 
 /// The last line of the pane that is not blank (the status bar).
 fn status_bar(pane: &str) -> String {
@@ -110,16 +84,7 @@ fn ids_after(pane: &str, marker: &str) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn bulk_create_then_bulk_comment_reach_the_incident_once_each() {
-    tmux_common::require();
-    let tmux = Tmux::start(&format!("{} demo", env!("CARGO_BIN_EXE_snowlink")));
-    let pane = tmux.wait_for("DEMO 127.0.0.1:");
-    let base = format!(
-        "http://{}",
-        pane.split("DEMO ")
-            .nth(1)
-            .and_then(|s| s.split_whitespace().next())
-            .unwrap()
-    );
+    let (tmux, base) = start_demo();
     tmux.wait_for("A-1042");
     // The sample's A-1010…A-1019 only (the live sources have other anomalies).
     tmux.keys(&["/"]);

@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use tmux_common::Tmux;
+use tmux_common::demo::start_demo;
 
 async fn faults(base: &str, spec: Option<&str>) {
     let http = reqwest::Client::new();
@@ -60,16 +61,7 @@ fn select(tmux: &Tmux, id: &str) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_create_made_while_servicenow_hibernates_is_queued_shown_and_delivered_once() {
-    tmux_common::require();
-    let tmux = Tmux::start(&format!("{} demo", env!("CARGO_BIN_EXE_snowlink")));
-    let pane = tmux.wait_for("DEMO 127.0.0.1:");
-    let base = format!(
-        "http://{}",
-        pane.split("DEMO ")
-            .nth(1)
-            .and_then(|s| s.split_whitespace().next())
-            .unwrap()
-    );
+    let (tmux, base) = start_demo();
     tmux.wait_for("A-1042");
 
     // Online: a create through the form, the assignment group picked from the search. This

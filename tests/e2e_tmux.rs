@@ -7,50 +7,13 @@ mod tmux_common;
 
 use std::time::{Duration, Instant};
 
-use tmux_common::Tmux;
-
-use serde_json::Value;
-
-async fn get(url: &str) -> Value {
-    reqwest::Client::new()
-        .get(url)
-        .basic_auth("admin", Some("admin"))
-        .header("Accept", "application/json")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
-}
-
-async fn notes(base: &str, sys_id: &str) -> Vec<String> {
-    let v = get(&format!(
-        "{base}/api/now/table/sys_journal_field?sysparm_query=element_id={sys_id}^element=work_notes^ORDERBYsys_created_on"
-    ))
-    .await;
-    v["result"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["value"].as_str().unwrap().to_string())
-        .collect()
-}
+use tmux_common::demo::{get, notes, start_demo};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn demo_create_link_ack_comment_reach_servicenow() {
     // A missing tool fails the test, in CI or not: a test that skips would pass without proving
     // anything.
-    tmux_common::require();
-    let tmux = Tmux::start(&format!("{} demo", env!("CARGO_BIN_EXE_snowlink")));
-    let pane = tmux.wait_for("DEMO 127.0.0.1:");
-    let base = format!(
-        "http://{}",
-        pane.split("DEMO ")
-            .nth(1)
-            .and_then(|s| s.split_whitespace().next())
-            .unwrap()
-    );
+    let (tmux, base) = start_demo();
     tmux.wait_for("A-1042");
     // The demo's live sources (Qualytics, Alertmanager) have newer anomalies: select the
     // sample's A-1042 through the filter.

@@ -3,6 +3,8 @@
 //! asserts on speed. A missing tmux fails the test (see `require`).
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod demo;
+
 use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
