@@ -107,6 +107,22 @@ async fn incidents_with_correlation(env: &TestEnv, cid: &str) -> Vec<Value> {
         .clone()
 }
 
+/// What a worker that died after sending its create leaves behind: the incident exists on
+/// ServiceNow with the create's correlation id (made here as admin), its outcome unknown locally.
+async fn land_create(env: &TestEnv, cid: &str) -> Value {
+    reqwest::Client::new()
+        .post(format!("{}/api/now/table/incident", env.url))
+        .basic_auth("admin", Some("admin"))
+        .header("Accept", "application/json")
+        .json(&create_fields(cid))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn create_makes_the_incident_and_links_it() {
     let (env, _, mut store) = setup().await;
@@ -166,17 +182,7 @@ async fn an_unknown_create_is_found_by_correlation_id_not_made_twice() {
         .unwrap();
     claim_and_die(&mut store, 1);
     // The dead worker's POST had landed.
-    let made: Value = reqwest::Client::new()
-        .post(format!("{}/api/now/table/incident", env.url))
-        .basic_auth("admin", Some("admin"))
-        .header("Accept", "application/json")
-        .json(&create_fields(cid))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let made = land_create(&env, cid).await;
     let (out, report) = env.json(&["sync", "--once"]).await;
     assert_eq!(exit_code(&out), 0, "{report}");
     assert_eq!(report["created"][0]["found_existing"], true);
@@ -205,17 +211,7 @@ async fn a_bulk_create_found_after_a_crash_links_every_target() {
         .unwrap();
     claim_and_die(&mut store, 1);
     // The dead worker's POST had landed: the hard case is a reconciliation, not a fresh create.
-    let made: Value = reqwest::Client::new()
-        .post(format!("{}/api/now/table/incident", env.url))
-        .basic_auth("admin", Some("admin"))
-        .header("Accept", "application/json")
-        .json(&create_fields(cid))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let made = land_create(&env, cid).await;
     let (out, report) = env.json(&["sync", "--once"]).await;
     assert_eq!(exit_code(&out), 0, "{report}");
     assert_eq!(report["created"][0]["found_existing"], true, "{report}");
