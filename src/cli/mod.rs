@@ -15,6 +15,7 @@ mod links_cmd;
 mod logging;
 mod outbox_cmd;
 mod output;
+mod routing;
 mod rules_cmd;
 mod source_wiring;
 mod sources_cmd;

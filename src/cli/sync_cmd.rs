@@ -20,6 +20,7 @@ use super::context::{Globals, client_for};
 use super::error::{CliError, CliResult};
 use super::exit::Exit;
 use super::output::{self, errln, outln};
+use super::routing::routed_instances;
 use super::source_wiring::{
     print_source_report, run_sources_once, source_workers, sources_exit, spawn_source_watchers,
     worse,
@@ -38,9 +39,29 @@ pub async fn run(args: SyncArgs, globals: &Globals) -> CliResult<Exit> {
         .await
         .map_err(sync_error)?;
     let sources = source_workers(&paths.db_path, config.sources(&ProcessEnv), false).await;
-    let rules =
-        super::rules_cmd::runner_for(&paths.db_path, &config, &profile, Some(client.clone()))
-            .await?;
+    let rule_set = super::rules_cmd::rule_set(&config)?;
+    let (routed, problems) = routed_instances(&config, &rule_set, &profile.name).await;
+    for p in &problems {
+        errln!("snowlink: warning: {p}");
+    }
+    let rules = super::rules_cmd::runner_for(
+        &paths.db_path,
+        &config,
+        &profile,
+        Some(client.clone()),
+        &routed,
+    )
+    .await?;
+    // Each instance a rule routes to delivers through its own worker (docs/rules.md §Routing).
+    let mut routed_workers = Vec::new();
+    for r in &routed {
+        let w = r
+            .worker(&paths.db_path, &config, |o| o.once_deadline = once_deadline)
+            .await
+            .map_err(sync_error)?;
+        let poller = r.poller(&paths.db_path).await.map_err(sync_error)?;
+        routed_workers.push((w, poller, r.profile.poll_interval));
+    }
     if args.watch {
         let poller = LinkPoller::new(&paths.db_path, profile.name.clone(), client)
             .await
@@ -49,6 +70,7 @@ pub async fn run(args: SyncArgs, globals: &Globals) -> CliResult<Exit> {
         return watch_until_signal(
             &worker,
             poller,
+            routed_workers,
             sources,
             ingester,
             rules,
@@ -57,6 +79,7 @@ pub async fn run(args: SyncArgs, globals: &Globals) -> CliResult<Exit> {
         )
         .await;
     }
+    let routed_workers: Vec<Worker> = routed_workers.into_iter().map(|(w, ..)| w).collect();
     let deadline = std::time::Instant::now() + once_deadline;
     let mut rules_reports = Vec::new();
     if let Some(runner) = &rules {
@@ -66,14 +89,24 @@ pub async fn run(args: SyncArgs, globals: &Globals) -> CliResult<Exit> {
         ingester.run_once().await;
         rules_reports.extend(super::rules_cmd::pass(runner).await);
     }
-    let (report, source_reports) =
-        tokio::join!(worker.run_once(), run_sources_once(&sources, deadline));
+    let (report, source_reports, routed_reports) = tokio::join!(
+        worker.run_once(),
+        run_sources_once(&sources, deadline),
+        futures::future::join_all(routed_workers.iter().map(|w| w.run_once()))
+    );
     let mut report = report.map_err(sync_error)?;
+    let mut routed_reports = routed_reports
+        .into_iter()
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(sync_error)?;
     if let Some(runner) = &rules {
         // Creates have landed: due notes can be queued for them now; deliver those too.
         if let Some(r) = super::rules_cmd::pass(runner).await {
             if r.notes > 0 {
                 report = worker.run_once().await.map_err(sync_error)?;
+                for (w, rep) in routed_workers.iter().zip(routed_reports.iter_mut()) {
+                    *rep = w.run_once().await.map_err(sync_error)?;
+                }
             }
             rules_reports.push(r);
         }
@@ -94,27 +127,42 @@ pub async fn run(args: SyncArgs, globals: &Globals) -> CliResult<Exit> {
         }
     }
     if globals.json {
-        if source_reports.is_empty() {
+        if source_reports.is_empty() && routed_reports.is_empty() {
             output::json(&report);
         } else {
-            // The ServiceNow report's fields as before, plus the source write-backs.
+            // The ServiceNow report's fields as before, plus the source write-backs and the
+            // reports of the instances rules route to.
             let mut v = serde_json::to_value(&report)
                 .map_err(|e| CliError::other(format!("cannot encode the report: {e}")))?;
             if let Some(map) = v.as_object_mut() {
-                map.insert(
-                    "sources".into(),
-                    serde_json::to_value(&source_reports).unwrap_or_default(),
-                );
+                if !source_reports.is_empty() {
+                    map.insert(
+                        "sources".into(),
+                        serde_json::to_value(&source_reports).unwrap_or_default(),
+                    );
+                }
+                if !routed_reports.is_empty() {
+                    map.insert(
+                        "routed".into(),
+                        serde_json::to_value(&routed_reports).unwrap_or_default(),
+                    );
+                }
             }
             output::json(&v);
         }
     } else {
         print_report(&report);
+        for r in &routed_reports {
+            print_report(r);
+        }
         for r in &source_reports {
             print_source_report(r);
         }
     }
-    Ok(worse(exit_for(&report), sources_exit(&source_reports)))
+    let exit = routed_reports
+        .iter()
+        .fold(exit_for(&report), |e, r| worse(e, exit_for(r)));
+    Ok(worse(exit, sources_exit(&source_reports)))
 }
 
 /// The exit code a report stands for (also right for `ack`/`comment`/`ticket create`).
@@ -218,9 +266,11 @@ fn cause_name(c: PauseCause) -> &'static str {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn watch_until_signal(
     worker: &Worker,
     poller: LinkPoller,
+    routed: Vec<(Worker, LinkPoller, Option<Duration>)>,
     sources: Vec<crate::sync::SourceWorker>,
     ingester: crate::ingest::Ingester,
     rules: Option<crate::rules::engine::Runner>,
@@ -242,9 +292,26 @@ async fn watch_until_signal(
     let poll = profile.poll_interval;
     let links = tokio::spawn(poll_links(poller, poll, stop_rx.clone()));
     let ingest_tasks = ingest_in_background(&ingester, stop_rx.clone(), json);
+    let (mut routed_workers, mut routed_pollers) = (Vec::new(), Vec::new());
+    for (w, p, every) in routed {
+        let (stop, events) = (stop_rx.clone(), events_tx.clone());
+        routed_pollers.push(tokio::spawn(poll_links(p, every, stop_rx.clone())));
+        routed_workers.push(tokio::spawn(async move {
+            if let Err(e) = w.watch(stop, Some(events)).await {
+                tracing::warn!(error = %e, "routed sync worker stopped");
+            }
+        }));
+    }
     let report = worker.watch(stop_rx, Some(events_tx)).await;
     signals.abort();
     links.abort();
+    for t in routed_pollers {
+        t.abort();
+    }
+    for t in routed_workers {
+        // They saw the stop: a delivery in flight finishes first.
+        let _ = t.await;
+    }
     if let Some(t) = rules_task {
         // It saw the stop: a batch being recorded commits (or not) as one transaction.
         let _ = t.await;
@@ -323,7 +390,12 @@ async fn wait_for_signal() {
 }
 
 /// Refreshes link state every `poll_interval` (none when polling is off).
-async fn poll_links(poller: LinkPoller, every: Option<Duration>, mut stop: watch::Receiver<bool>) {
+/// Refreshes the link state every `every` until `stop` (also the dashboard's poller).
+pub(crate) async fn poll_links(
+    poller: LinkPoller,
+    every: Option<Duration>,
+    mut stop: watch::Receiver<bool>,
+) {
     let Some(every) = every else { return };
     loop {
         match poller.refresh().await {

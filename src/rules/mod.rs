@@ -122,6 +122,17 @@ impl RuleSet {
         self.rules.is_empty()
     }
 
+    /// The instances the rules route to, each once, in rule order.
+    pub fn instances(&self) -> Vec<&str> {
+        let mut out: Vec<&str> = Vec::new();
+        for r in &self.rules {
+            if !out.contains(&r.instance.as_str()) {
+                out.push(&r.instance);
+            }
+        }
+        out
+    }
+
     /// The rules that act on `input`, in config order: the first matching rule, then further
     /// matching rules only while the last one taken says `continue = true`.
     pub fn matching<'r>(&'r self, input: &RuleInput) -> Vec<&'r Rule> {

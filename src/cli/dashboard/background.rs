@@ -16,6 +16,7 @@ use crate::ops::Session;
 use crate::sync::{LinkPoller, SyncEvent, Worker, WorkerOptions};
 
 use super::super::error::{CliError, CliResult};
+use super::super::sync_cmd::poll_links;
 
 /// How often the worker looks again without being woken (other processes on hosts without
 /// wake-up sockets, clock-based retries are scheduled exactly anyway).
@@ -71,20 +72,7 @@ pub async fn start(session: &Session, sources: Vec<SourceConfig>) -> CliResult<B
             tracing::warn!(error = %e, "sync worker stopped");
         }
     }));
-    if let Some(every) = poll_every {
-        let mut rx = stopped;
-        tasks.push(tokio::spawn(async move {
-            loop {
-                if let Err(e) = poller.refresh().await {
-                    tracing::warn!(error = %e, "link refresh failed");
-                }
-                tokio::select! {
-                    _ = tokio::time::sleep(every) => {}
-                    _ = rx.changed() => break,
-                }
-            }
-        }));
-    }
+    tasks.push(tokio::spawn(poll_links(poller, poll_every, stopped)));
     let ingester = Ingester::new(&session.store_path, sources);
     // Nobody needs the outcomes one by one: health is in the store, writes are counted.
     let (source_events, _) = broadcast::channel(16);
@@ -112,6 +100,41 @@ impl Background {
             .extend(super::super::source_wiring::spawn_source_watchers(
                 workers, &stop,
             ));
+    }
+
+    /// Runs the sync worker and link poller of every instance a rule routes to beyond the
+    /// session's (docs/rules.md §Routing), each with its own profile; they stop with the rest.
+    pub async fn start_routed(
+        &mut self,
+        store_path: &std::path::Path,
+        config: &crate::config::Config,
+        routed: &[super::super::routing::RoutedInstance],
+    ) {
+        for r in routed {
+            let worker = match r
+                .worker(store_path, config, |o| o.poll_interval = SYNC_TICK)
+                .await
+            {
+                Ok(w) => w,
+                Err(e) => {
+                    tracing::warn!(instance = %r.profile.name, error = %e, "routed sync worker not started");
+                    continue;
+                }
+            };
+            let shutdown = self.stop.subscribe();
+            self.tasks.push(tokio::spawn(async move {
+                if let Err(e) = worker.watch(shutdown, None).await {
+                    tracing::warn!(error = %e, "routed sync worker stopped");
+                }
+            }));
+            match r.poller(store_path).await {
+                Ok(p) => {
+                    let (every, stop) = (r.profile.poll_interval, self.stop.subscribe());
+                    self.tasks.push(tokio::spawn(poll_links(p, every, stop)));
+                }
+                Err(e) => tracing::warn!(error = %e, "routed link poller not started"),
+            }
+        }
     }
 
     /// Runs the rule runner: a pass after each source write the ingester makes, when a delay

@@ -171,9 +171,10 @@ impl<'a> Evaluator<'a> {
             },
             stored: false,
             found: Some(found.incident.clone()),
+            found_correlation_id: Some(found.correlation_id.clone()),
             number: found.incident.number.clone(),
             last_note_at: None,
-            owner: None,
+            owner: Some(found.owner.clone()),
         })
     }
 
@@ -370,15 +371,20 @@ impl<'a> Evaluator<'a> {
         if !view.stored {
             // Found on ServiceNow by its correlation id: adopt it (its key row, the link).
             view.stored = true;
-            let cid = rule.correlation_id(key, generation);
-            let found = view.found.clone();
-            let state = view.facts.state.clone();
+            let cid = view
+                .found_correlation_id
+                .clone()
+                .unwrap_or_else(|| rule.correlation_id(key, generation));
+            let (found, state) = (view.found.clone(), view.facts.state.clone());
+            let mut adopted = new_key(rule, key, generation, &cid, found, state);
+            // Under the rule that made it (named in its correlation id), as on its own machine.
+            adopted.rule = owner;
             let why = format!("{why}; adopted the incident found on ServiceNow by correlation id");
             let d = decision(
                 action,
                 &why,
                 DecisionEffect::Create {
-                    key: new_key(rule, key, generation, &cid, found, state),
+                    key: adopted,
                     payload: None,
                     window: None,
                     overflow: false,

@@ -21,6 +21,63 @@ pub struct Found {
     pub generation: u32,
     /// Raw state code.
     pub state: String,
+    /// Its `correlation_id` as ServiceNow has it.
+    pub correlation_id: String,
+    /// The rule named in the correlation id (the rule that made it, maybe on another machine).
+    pub owner: String,
+}
+
+/// Which incidents a lookup asks for.
+#[derive(Debug, Clone, Copy)]
+pub enum KeyQuery<'a> {
+    /// One rule's generations of a key: the correlation ids starting with this prefix.
+    Rule(&'a str),
+    /// Any rule's incidents for a key hash (what a `link` rule joins).
+    AnyRule(&'a str),
+}
+
+impl KeyQuery<'_> {
+    fn query(&self) -> Query {
+        match self {
+            KeyQuery::Rule(prefix) => Query::new().starts_with("correlation_id", prefix),
+            KeyQuery::AnyRule(hash) => Query::new()
+                .starts_with("correlation_id", RULE_CID_PREFIX)
+                .like("correlation_id", &format!(":{hash}#")),
+        }
+    }
+
+    /// (owner rule, generation) of a correlation id this query asked for; `None` for any other
+    /// (a server that ignored the query must not make us adopt someone else's incident).
+    fn accept(&self, correlation_id: &str) -> Option<(String, u32)> {
+        let (owner, hash, generation) = parse_rule_cid(correlation_id)?;
+        match self {
+            KeyQuery::Rule(prefix) => {
+                correlation_id.strip_prefix(prefix)?;
+                Some((owner.to_owned(), generation))
+            }
+            KeyQuery::AnyRule(want) => (hash == *want).then(|| (owner.to_owned(), generation)),
+        }
+    }
+
+    fn text(&self) -> String {
+        match self {
+            KeyQuery::Rule(prefix) => (*prefix).to_owned(),
+            KeyQuery::AnyRule(hash) => format!("{RULE_CID_PREFIX}*:{hash}#"),
+        }
+    }
+}
+
+/// What every rule-made correlation id starts with (docs/rules.md §Dedupe key).
+const RULE_CID_PREFIX: &str = "snowlink:rule:";
+
+/// `snowlink:rule:<rule>:<16 hex hash>#<generation>` → (rule, hash, generation).
+fn parse_rule_cid(cid: &str) -> Option<(&str, &str, u32)> {
+    let rest = cid.strip_prefix(RULE_CID_PREFIX)?;
+    let (head, generation) = rest.rsplit_once('#')?;
+    let generation = generation.parse().ok()?;
+    let (owner, hash) = head.rsplit_once(':')?;
+    let hex = hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit());
+    (hex && !owner.is_empty()).then_some((owner, hash, generation))
 }
 
 /// What a key lookup found.
@@ -40,21 +97,17 @@ const FIELDS: &[&str] = &[
     "correlation_id",
 ];
 
-/// The incidents whose correlation id starts with `prefix`.
+/// The incidents `what` asks for, newest first.
 pub async fn lookup_key(
     client: &Client,
     instance: &str,
     table: &str,
-    prefix: &str,
+    what: KeyQuery<'_>,
     window: SignedDuration,
     now: Timestamp,
 ) -> Result<RemoteKey, servicenow_client::Error> {
     let params = ListParams::new()
-        .query(
-            Query::new()
-                .starts_with("correlation_id", prefix)
-                .order_by_desc("sys_created_on"),
-        )
+        .query(what.query().order_by_desc("sys_created_on"))
         .fields(FIELDS)
         .limit(50)
         .display(DisplayValue::All)
@@ -63,9 +116,8 @@ pub async fn lookup_key(
     let mut out = RemoteKey::default();
     let since = now.checked_sub(window).unwrap_or(Timestamp::MIN);
     for rec in &records {
-        // A server that ignored the query must not make us adopt someone else's incident.
-        let Some(generation) = generation_of(rec.value("correlation_id").unwrap_or(""), prefix)
-        else {
+        let cid = rec.value("correlation_id").unwrap_or("");
+        let Some((owner, generation)) = what.accept(cid) else {
             continue;
         };
         let opened = opened_at(rec);
@@ -79,6 +131,8 @@ pub async fn lookup_key(
                 },
                 generation,
                 state: rec.value("state").unwrap_or("").trim().to_owned(),
+                correlation_id: cid.to_owned(),
+                owner,
             });
         }
         if opened.is_none_or(|o| o >= since) {
@@ -138,7 +192,16 @@ pub(super) async fn remote_facts(
                 continue;
             }
             let Some(client) = clients.get(&rule.instance) else {
-                continue;
+                if dry {
+                    // A dry run shows what the store alone decides.
+                    continue;
+                }
+                // Deciding without ServiceNow's view could create a second incident for a key
+                // another machine already ticketed: the batch waits instead.
+                return Err(format!(
+                    "rule {} routes to instance {}, which has no ServiceNow client here                      (its profile or credentials failed; `snowlink doctor --instance {}`)",
+                    rule.name, rule.instance, rule.instance
+                ));
             };
             let id = (m.rule.clone(), m.key.hash.clone());
             if let Some((row, inc)) = m.latest.as_ref().and_then(|r| Some((r, r.incident()?))) {
@@ -156,6 +219,8 @@ pub(super) async fn remote_facts(
                         incident: inc,
                         generation: row.generation,
                         state,
+                        correlation_id: row.correlation_id.clone(),
+                        owner: row.rule.clone(),
                     }),
                     earlier: Vec::new(),
                 };
@@ -176,6 +241,8 @@ pub(super) async fn remote_facts(
     Ok(out)
 }
 
+/// A `create` rule looks for its own generations of the key; a `link` rule for the incident any
+/// rule made for it (on any machine: the rule name is in the correlation id).
 async fn lookup(
     client: &Client,
     rule: &crate::rules::Rule,
@@ -183,20 +250,20 @@ async fn lookup(
     now: Timestamp,
 ) -> Result<RemoteKey, String> {
     let prefix = rule.correlation_prefix(key);
+    let what = match rule.action {
+        crate::rules::RuleAction::Create => KeyQuery::Rule(&prefix),
+        crate::rules::RuleAction::Link => KeyQuery::AnyRule(&key.hash),
+    };
     lookup_key(
         client,
         &rule.instance,
         &rule.table,
-        &prefix,
+        what,
         rule.flood.correlation_window,
         now,
     )
     .await
-    .map_err(|e| format!("looking up {prefix} for rule {}: {e}", rule.name))
-}
-
-fn generation_of(correlation_id: &str, prefix: &str) -> Option<u32> {
-    correlation_id.strip_prefix(prefix)?.parse().ok()
+    .map_err(|e| format!("looking up {} for rule {}: {e}", what.text(), rule.name))
 }
 
 /// `opened_at` as ServiceNow stores it (UTC, `YYYY-MM-DD HH:MM:SS`).
@@ -215,11 +282,26 @@ mod tests {
     #[test]
     fn generations_come_from_the_exact_prefix_only() {
         let p = "snowlink:rule:r:00000000000000aa#";
+        let q = KeyQuery::Rule(p);
         assert_eq!(
-            generation_of("snowlink:rule:r:00000000000000aa#3", p),
-            Some(3)
+            q.accept("snowlink:rule:r:00000000000000aa#3"),
+            Some(("r".into(), 3))
         );
-        assert_eq!(generation_of("snowlink:rule:r:00000000000000ab#3", p), None);
-        assert_eq!(generation_of("snowlink:rule:r:00000000000000aa#x", p), None);
+        assert_eq!(q.accept("snowlink:rule:r:00000000000000ab#3"), None);
+        assert_eq!(q.accept("snowlink:rule:r:00000000000000aa#x"), None);
+        assert_eq!(q.accept("snowlink:rule:rr:00000000000000aa#3"), None);
+    }
+
+    #[test]
+    fn any_rule_accepts_every_rule_of_the_hash_and_nothing_else() {
+        let q = KeyQuery::AnyRule("00000000000000aa");
+        assert_eq!(
+            q.accept("snowlink:rule:db:errors:00000000000000aa#2"),
+            Some(("db:errors".into(), 2))
+        );
+        assert_eq!(q.accept("snowlink:rule:r:00000000000000ab#0"), None);
+        assert_eq!(q.accept("snowlink:rule:r:overflow:1700000000"), None);
+        assert_eq!(q.accept("other:r:00000000000000aa#0"), None);
+        assert_eq!(q.accept("snowlink:rule::00000000000000aa#0"), None);
     }
 }

@@ -230,7 +230,7 @@ impl Runner {
         let refs = {
             let mut refs = self.refs.lock().await;
             if let Err(e) = refs
-                .resolve(&self.rules, &self.clients, &mut report.errors)
+                .resolve(&self.rules, &self.clients, &self.db, &mut report.errors)
                 .await
             {
                 report.errors.push(e);

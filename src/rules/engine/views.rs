@@ -16,6 +16,8 @@ pub(super) struct View {
     /// Its `rule_keys` row exists (else: found on ServiceNow, to be adopted on first use).
     pub stored: bool,
     pub found: Option<IncidentRef>,
+    /// The found incident's correlation id (adopted as is: a `link` rule adopts another rule's).
+    pub found_correlation_id: Option<String>,
     pub number: String,
     pub last_note_at: Option<Timestamp>,
     /// The rule whose key row this is, when it is another rule's: a `link` rule joins the
@@ -38,6 +40,7 @@ pub(super) fn view_of_row(row: &RuleKeyRow) -> View {
         },
         stored: true,
         found: None,
+        found_correlation_id: None,
         number: row.number.clone().unwrap_or_default(),
         last_note_at: row.last_note_at,
         owner: Some(row.rule.clone()),
@@ -55,6 +58,7 @@ pub(super) fn fresh_view(generation: u32, now: Timestamp) -> View {
         },
         stored: true,
         found: None,
+        found_correlation_id: None,
         number: String::new(),
         last_note_at: None,
         owner: None,
