@@ -23,6 +23,7 @@ mod owners;
 mod rules;
 mod rules_apply;
 mod rules_read;
+mod rules_rows;
 mod schema;
 mod sources;
 mod status;

@@ -14,7 +14,7 @@ use crate::domain::{AnomalyKey, IncidentRef};
 use super::outbox::{DeliveryKind, NewDelivery, OutboxId, enqueue_tx};
 use super::{Result, Store, StoreError, ms};
 
-pub use super::rules_read::{RuleCounts, RuleDecisionRow, RuleKeyRow};
+pub use super::rules_rows::{RuleCounts, RuleDecisionRow, RuleKeyRow};
 
 /// What a rule did with one anomaly (`rule_decisions.action`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]

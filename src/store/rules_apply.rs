@@ -163,7 +163,7 @@ fn join(
     note_due_at: Timestamp,
     now: Timestamp,
 ) -> Result<(Option<IncidentRef>, Option<OutboxId>)> {
-    let row = super::rules_read::key_row_tx(tx, key)?
+    let row = super::rules_rows::key_row_tx(tx, key)?
         .ok_or_else(|| StoreError::Invalid(format!("no rule key {}", key.key_hash)))?;
     tx.execute(
         "INSERT OR IGNORE INTO rule_pending (rule, key_hash, generation, anomaly_source, \

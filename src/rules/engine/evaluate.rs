@@ -5,8 +5,7 @@
 use std::collections::HashMap;
 
 use jiff::Timestamp;
-use serde::Serialize;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::domain::AnomalyKey;
 use crate::rules::{DedupeKey, Rule, RuleInput, RuleSet};
@@ -14,51 +13,12 @@ use crate::store::{DecisionAction, DecisionEffect, KeyRef, NewDecision, RuleKeyR
 
 use super::decide::{Facts, KeyFacts, Plan, STATE_CANCELED, STATE_CLOSED, decide};
 use super::facts::{Candidate, Window};
+use super::outcome::{Evaluated, Outcome};
 use super::payload;
 use super::remote::RemoteKey;
 use super::views::{
     View, fresh_view, new_key, overflow_hash, overflow_key, placeholder_row, view_of_row,
 };
-
-/// What happens to one anomaly under one rule (the `rules test` row).
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Evaluated {
-    pub anomaly: AnomalyKey,
-    pub rule: String,
-    pub key: String,
-    pub key_hash: String,
-    /// `None`: nothing is recorded (already decided, or still waiting on its delay).
-    pub action: Option<DecisionAction>,
-    #[serde(flatten)]
-    pub outcome: Outcome,
-    pub why: String,
-}
-
-/// The detail of an [`Evaluated`].
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(tag = "outcome", rename_all = "snake_case")]
-pub enum Outcome {
-    /// A create is queued with exactly these fields.
-    Create {
-        correlation_id: String,
-        payload: Map<String, Value>,
-    },
-    /// Linked to this incident (`number` empty while its create is still queued).
-    Link {
-        number: String,
-        reopen: bool,
-        merge: bool,
-    },
-    /// Joined the flood window's overflow incident (created with `payload` when it is new).
-    Overflow {
-        correlation_id: String,
-        payload: Option<Map<String, Value>>,
-    },
-    Delay {
-        due_at: Timestamp,
-    },
-    Nothing,
-}
 
 pub struct Evaluator<'a> {
     pub rules: &'a RuleSet,

@@ -9,6 +9,7 @@ mod error;
 mod evaluate;
 mod facts;
 mod notes;
+mod outcome;
 mod payload;
 mod refs;
 mod remote;
@@ -22,6 +23,6 @@ pub use decide::{
     window_start,
 };
 pub use error::EngineError;
-pub use evaluate::{Evaluated, Outcome};
+pub use outcome::{Evaluated, Outcome};
 pub use runner::{PassReport, Runner, RunnerOptions};
 pub use summary::{RuleSummary, summaries};

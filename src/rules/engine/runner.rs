@@ -19,9 +19,10 @@ use crate::store::{BatchOutcome, DecisionAction, DecisionBatch, NewDecision, Sto
 
 use super::db::Db;
 use super::error::EngineError;
-use super::evaluate::{Evaluated, Evaluator};
+use super::evaluate::Evaluator;
 use super::facts::{Candidate, Window, gather};
 use super::notes::note_text;
+use super::outcome::Evaluated;
 use super::remote::remote_facts;
 
 /// Conflicting batches in a row before a pass gives up (another process is deciding them).
@@ -380,7 +381,7 @@ fn no_longer_matches(rule: &str, key: &AnomalyKey) -> (Evaluated, Option<NewDeci
         key: String::new(),
         key_hash: String::new(),
         action: Some(DecisionAction::Skip),
-        outcome: super::evaluate::Outcome::Nothing,
+        outcome: super::outcome::Outcome::Nothing,
         why: why.clone(),
     };
     let d = NewDecision {
