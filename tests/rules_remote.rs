@@ -10,6 +10,8 @@ mod rules_common;
 mod sync_common;
 
 use common::{TestEnv, exit_code, stderr, stdout};
+use std::time::Duration;
+
 use jiff::Timestamp;
 use rules_common::*;
 use serde_json::Value;
@@ -84,6 +86,35 @@ async fn a_link_rule_on_a_fresh_data_directory_finds_the_incident_on_servicenow(
     assert_eq!(incidents(&env, "snowlink:rule:").await.len(), 1);
 }
 
+/// A `[instances.sandbox]` on a second emulator (its own user, admin) and a rule routed to it.
+fn route_to_a_sandbox(env: &TestEnv, sandbox_url: &str) {
+    let config = std::fs::read_to_string(env.config_path()).unwrap();
+    let config = format!(
+        "{config}\n[instances.sandbox]\nurl = \"{sandbox_url}\"\nusername = \"admin\"\n\
+         password_command = \"printf admin\"\ntimeout_secs = 10\npoll_interval_secs = 1\n\n\
+         [[rules]]\nname = \"to-sandbox\"\ninstance = \"sandbox\"\n\
+         match = {{ source = \"warehouse-dq\", severity = \">=high\" }}\n\
+         template = {{ short_description = \"[sandbox] {{title}}\", assignment_group = \"Database\" }}\n"
+    );
+    std::fs::write(env.config_path(), config).unwrap();
+}
+
+const RULE_INCIDENTS: &str = "/api/now/table/incident?sysparm_query=correlation_idSTARTSWITHsnowlink:rule:&sysparm_fields=number,short_description,assignment_group,sys_created_by,correlation_id&sysparm_display_value=all&sysparm_limit=100";
+
+async fn get(base: &str, path: &str) -> Vec<Value> {
+    let v: Value = reqwest::Client::new()
+        .get(format!("{base}{path}"))
+        .basic_auth("admin", Some("admin"))
+        .header("Accept", "application/json")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    v["result"].as_array().cloned().unwrap()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_rule_routed_to_another_instance_creates_there_with_its_own_credentials() {
     let env = TestEnv::start().await;
@@ -91,15 +122,7 @@ async fn a_rule_routed_to_another_instance_creates_there_with_its_own_credential
         .await
         .unwrap();
     let sandbox_url = sandbox.base_url();
-    let config = std::fs::read_to_string(env.config_path()).unwrap();
-    let config = format!(
-        "{config}\n[instances.sandbox]\nurl = \"{sandbox_url}\"\nusername = \"admin\"\n\
-         password_command = \"printf admin\"\ntimeout_secs = 10\n\n\
-         [[rules]]\nname = \"to-sandbox\"\ninstance = \"sandbox\"\n\
-         match = {{ source = \"warehouse-dq\", severity = \">=high\" }}\n\
-         template = {{ short_description = \"[sandbox] {{title}}\", assignment_group = \"Database\" }}\n"
-    );
-    std::fs::write(env.config_path(), config).unwrap();
+    route_to_a_sandbox(&env, &sandbox_url);
     let out = env.run(&["config", "check"]).await;
     assert_eq!(exit_code(&out), 0, "{}\n{}", stdout(&out), stderr(&out));
 
@@ -113,26 +136,10 @@ async fn a_rule_routed_to_another_instance_creates_there_with_its_own_credential
     let created = routed[0]["created"].as_array().unwrap().len();
     assert!(created > 0, "{v}");
 
-    let q = "/api/now/table/incident?sysparm_query=correlation_idSTARTSWITHsnowlink:rule:&sysparm_fields=number,short_description,assignment_group,sys_created_by,correlation_id&sysparm_display_value=all&sysparm_limit=100";
-    let on_default = env.admin_get(q).await;
-    assert_eq!(
-        on_default["result"].as_array().unwrap().len(),
-        0,
-        "{on_default}"
-    );
-    let on_sandbox: Value = reqwest::Client::new()
-        .get(format!("{sandbox_url}{q}"))
-        .basic_auth("admin", Some("admin"))
-        .header("Accept", "application/json")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let made = on_sandbox["result"].as_array().unwrap();
-    assert_eq!(made.len(), created, "{on_sandbox}");
-    for inc in made {
+    assert!(get(&env.url, RULE_INCIDENTS).await.is_empty());
+    let made = get(&sandbox_url, RULE_INCIDENTS).await;
+    assert_eq!(made.len(), created, "{made:#?}");
+    for inc in &made {
         let overflow = inc["correlation_id"]["value"]
             .as_str()
             .unwrap()
@@ -161,6 +168,35 @@ async fn a_rule_routed_to_another_instance_creates_there_with_its_own_credential
         v["routed"][0]["created"].as_array().unwrap().is_empty(),
         "{v}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sync_watch_delivers_what_rules_route_to_another_instance() {
+    let env = TestEnv::start().await;
+    let sandbox = servicenow_emulator::start(Default::default())
+        .await
+        .unwrap();
+    let sandbox_url = sandbox.base_url();
+    route_to_a_sandbox(&env, &sandbox_url);
+    let mut watcher = sync_common::spawn(&env, &["sync", "--watch"]);
+    // Bounded wait for the condition, never a fixed sleep: the sandbox's worker delivered.
+    let started = std::time::Instant::now();
+    let made = loop {
+        let made = get(&sandbox_url, RULE_INCIDENTS).await;
+        if !made.is_empty() && sync_common::wait_until_drained(&env, Duration::ZERO).await {
+            break made;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "nothing reached the sandbox"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert!(made.iter().all(|i| i["sys_created_by"]["value"] == "admin"));
+    assert!(get(&env.url, RULE_INCIDENTS).await.is_empty());
+    sync_common::terminate(&watcher);
+    let status = watcher.wait().await.unwrap();
+    assert!(status.success(), "{status}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
