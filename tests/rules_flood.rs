@@ -187,6 +187,30 @@ async fn five_hundred_anomalies_make_at_most_flood_limit_plus_one_incidents_and_
     assert_eq!(r["created"], LIMIT as u64);
     assert_eq!(r["suppressed"], overflowed as u64);
 
+    // `snowlink audit` explains every automatic create: the rule, the anomaly and why.
+    let (out, v) = env
+        .json(&["audit", "--rule", "flood", "--limit", "1000"])
+        .await;
+    assert_eq!(exit_code(&out), 0, "{}", stderr(&out));
+    let audited: Vec<&Value> = v["audit"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "create")
+        .collect();
+    assert_eq!(audited.len(), LIMIT + 1, "{v}");
+    for e in &audited {
+        assert_eq!(e["rule"]["rule"], "flood", "{e}");
+        assert!(
+            ["create", "overflow"].contains(&e["rule"]["action"].as_str().unwrap()),
+            "{e}"
+        );
+        assert!(!e["rule"]["why"].as_str().unwrap().is_empty(), "{e}");
+        assert!(e["number"].as_str().unwrap().starts_with("INC"), "{e}");
+    }
+    let out = env.run(&["audit", "--limit", "3"]).await;
+    assert!(stdout(&out).contains("by rule flood ("), "{}", stdout(&out));
+
     // A second run decides nothing again and creates nothing.
     let out = env.run(&["sync", "--once"]).await;
     assert_eq!(exit_code(&out), 0, "{}", stderr(&out));

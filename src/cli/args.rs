@@ -83,6 +83,15 @@ pub enum Command {
     },
     /// Export the store for humans (`export --json`: the output is JSON).
     Export,
+    /// The writes made to ServiceNow, newest first, with the rule that caused each.
+    Audit {
+        /// How many entries (newest first).
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+        /// Only the writes this rule caused.
+        #[arg(long)]
+        rule: Option<String>,
+    },
     /// Write, locate and validate the config file.
     #[command(subcommand)]
     Config(ConfigCommand),

@@ -3,6 +3,7 @@
 
 mod anomalies_cmd;
 pub mod args;
+mod audit_cmd;
 mod config_cmd;
 pub mod context;
 pub mod dashboard;
@@ -53,6 +54,7 @@ pub async fn run(cli: Cli) -> CliResult<Exit> {
         Some(Command::Load { file, source }) => store_cmd::load(file, &source, &globals).await,
         Some(Command::Sources) => sources_cmd::run(&globals).await,
         Some(Command::Export) => store_cmd::export(&globals).await,
+        Some(Command::Audit { limit, rule }) => audit_cmd::run(limit, rule, &globals).await,
         Some(Command::Doctor) => doctor_cmd::run(&globals).await,
         Some(Command::Ticket(cmd)) => ticket_cmd::run(cmd, &globals).await,
         Some(Command::Ack { ids }) => triage_cmd::ack(&ids, &globals).await,

@@ -8,6 +8,7 @@
 
 mod anomalies;
 mod audit;
+mod audit_explain;
 mod comments;
 mod error;
 mod export;
@@ -39,6 +40,7 @@ pub use anomalies::{
     AnomalyFilter, AnomalyRow, RawForm, StatusFilter, StoredAnomaly, UpsertReport, source_actor,
 };
 pub use audit::{AuditEntry, NewAudit};
+pub use audit_explain::{ExplainedAudit, RuleCause};
 pub use comments::{Comment, CommentRecorded};
 pub use error::StoreError;
 pub use links::{LinkAdded, NewLink};
