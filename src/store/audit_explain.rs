@@ -75,6 +75,7 @@ impl Store {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use jiff::Timestamp;
 
