@@ -167,6 +167,9 @@ pub async fn read_state(
     Ok(rec.str("state").trim().to_owned())
 }
 
+/// The answers of key lookups, by (rule, key hash).
+pub type LookedUp = HashMap<(String, String), RemoteKey>;
+
 /// Phase two: for each key of the batch, its incident's state now (known incident) or its
 /// incidents on ServiceNow (no local record, or one that may need a successor).
 pub(super) async fn remote_facts(
@@ -176,6 +179,7 @@ pub(super) async fn remote_facts(
     cands: &[Candidate],
     now: Timestamp,
     dry: bool,
+    looked_up: &mut LookedUp,
 ) -> Result<HashMap<(String, String), RemoteKey>, String> {
     let mut out = HashMap::new();
     let mut seen = HashSet::new();
@@ -234,7 +238,12 @@ pub(super) async fn remote_facts(
                 }
                 out.insert(id, r);
             } else if m.latest.is_none() {
-                out.insert(id, lookup(client, rule, &m.key, now).await?);
+                let found = match looked_up.get(&id) {
+                    Some(r) => r.clone(),
+                    None => lookup(client, rule, &m.key, now).await?,
+                };
+                looked_up.insert(id.clone(), found.clone());
+                out.insert(id, found);
             }
         }
     }

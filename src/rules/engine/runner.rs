@@ -68,6 +68,10 @@ pub struct Runner {
     opts: RunnerOptions,
     /// Group and user names of the rules' templates, as sys_ids (looked up once).
     refs: tokio::sync::Mutex<super::refs::Refs>,
+    /// Keys ServiceNow was asked about in this pass, with its answer: a flood past
+    /// `flood_limit` brings the same keys in batch after batch, and asking again for each would
+    /// flood the instance with reads (cleared when a pass starts).
+    looked_up: tokio::sync::Mutex<super::remote::LookedUp>,
 }
 
 type Evaluation = (
@@ -90,6 +94,7 @@ impl Runner {
             clients,
             opts,
             refs: tokio::sync::Mutex::new(super::refs::Refs::default()),
+            looked_up: tokio::sync::Mutex::new(HashMap::new()),
         }
     }
 
@@ -104,7 +109,7 @@ impl Runner {
             return Ok(report);
         }
         let batch = self.opts.batch.max(1);
-        // Bounded: a pass never spins on conflicts with a busier process.
+        self.looked_up.lock().await.clear();
         // Bounded: a pass never spins on conflicts with a busier process (what is left is
         // picked up by the next pass).
         let mut conflicts_in_a_row = 0;
@@ -149,6 +154,7 @@ impl Runner {
         now: Timestamp,
     ) -> Result<(Vec<Evaluated>, PassReport), EngineError> {
         let mut report = PassReport::default();
+        self.looked_up.lock().await.clear();
         // One evaluation over all of them: each decision sees the ones before it, as the
         // runner's batches see the ones recorded before them.
         let out = match self.evaluate(keys, now, true, &mut report).await? {
@@ -218,7 +224,17 @@ impl Runner {
             .call(move |s| gather(s, &rules, &keys, template.as_deref(), now))
             .await?;
         let remote =
-            match remote_facts(&self.rules, &self.clients, &self.db, &cands, now, dry).await {
+            match remote_facts(
+                &self.rules,
+                &self.clients,
+                &self.db,
+                &cands,
+                now,
+                dry,
+                &mut *self.looked_up.lock().await,
+            )
+            .await
+            {
                 Ok(r) => r,
                 Err(e) => {
                     report.errors.push(e);
