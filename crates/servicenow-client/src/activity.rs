@@ -182,7 +182,7 @@ impl Client {
             .query(
                 Query::new()
                     .eq("element_id", sys_id)
-                    .in_list("element", &["work_notes", "comments"])
+                    .in_list("element", &["work_notes", "comments"][..])
                     .order_by_desc("sys_created_on"),
             )
             .fields(&["element", "value", "sys_created_on", "sys_created_by"])
