@@ -28,8 +28,7 @@ async fn env_with_beth() -> TestEnv {
     env
 }
 
-/// PATCHes one journal field of `sys_id` as Beth, then waits until the clock has moved past the
-/// second of that write, so the next entry is strictly newer (journal times have whole seconds).
+/// PATCHes one journal field of `sys_id` as Beth, then waits past the second of that write.
 async fn beth_writes(env: &TestEnv, sys_id: &str, field: &str, text: &str) {
     let resp = reqwest::Client::new()
         .patch(format!("{}/api/now/table/incident/{sys_id}", env.url))
@@ -40,6 +39,12 @@ async fn beth_writes(env: &TestEnv, sys_id: &str, field: &str, text: &str) {
         .await
         .unwrap();
     assert_eq!(resp.status(), 200, "{}", resp.text().await.unwrap());
+    past_this_second().await;
+}
+
+/// Waits until the clock is past the current second, so the next journal entry is strictly
+/// newer than every one written so far (journal times have whole seconds).
+async fn past_this_second() {
     let written = jiff::Timestamp::now().as_second();
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     while jiff::Timestamp::now().as_second() <= written {
@@ -86,6 +91,7 @@ async fn shows_others_notes_newest_first_and_marks_own_with_either_journal_sourc
             .any(|n| n.contains("Anomaly A-1001 status: Acknowledged")),
         "status note delivered"
     );
+    past_this_second().await;
     beth_writes(
         &env,
         &sys_id,
