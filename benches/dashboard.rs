@@ -84,6 +84,7 @@ fn info() -> BackendInfo {
         user: "ann".into(),
         read_only: false,
         demo: false,
+        poll_secs: None,
     }
 }
 

@@ -143,6 +143,15 @@ pub enum TicketCommand {
     Unlink { id: String, incident: String },
     /// Search incidents by number or text.
     Search { text: String },
+    /// Show one incident: its fields and its work notes and comments, newest first.
+    Show {
+        /// Number (INC0010001) or sys_id.
+        #[arg(value_name = "NUMBER|SYS_ID")]
+        number: String,
+        /// ServiceNow table (default: the profile's `table`, normally incident).
+        #[arg(long)]
+        table: Option<String>,
+    },
 }
 
 #[derive(Debug, Args)]

@@ -23,6 +23,7 @@ mod sources_cmd;
 mod store_cmd;
 pub mod sync_cmd;
 mod ticket_cmd;
+mod ticket_show_cmd;
 mod triage_cmd;
 
 pub use args::Cli;

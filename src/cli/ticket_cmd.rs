@@ -1,4 +1,4 @@
-//! `snowlink ticket create|link|unlink|search`.
+//! `snowlink ticket create|link|unlink|search` (`show` is in `ticket_show_cmd.rs`).
 
 use serde::Serialize;
 
@@ -18,6 +18,9 @@ pub async fn run(cmd: TicketCommand, globals: &Globals) -> CliResult<Exit> {
         TicketCommand::Link { id, incident } => link(&id, &incident, globals).await,
         TicketCommand::Unlink { id, incident } => unlink(&id, &incident, globals).await,
         TicketCommand::Search { text } => search(&text, globals).await,
+        TicketCommand::Show { number, table } => {
+            super::ticket_show_cmd::run(&number, table.as_deref(), globals).await
+        }
     }
 }
 

@@ -5,6 +5,7 @@ mod anomaly;
 mod description;
 mod link;
 mod notes;
+mod own_notes;
 mod parse;
 mod status;
 mod ticket;
@@ -16,6 +17,7 @@ pub use notes::{
     CORRELATION_DISPLAY, anomaly_url, comment_note, correlation_id, format_timestamp, link_note,
     new_create_id, percent_encode, status_note,
 };
+pub use own_notes::is_snowlink_note;
 pub use parse::{FieldProblem, RecordError, anomaly_from_json, anomaly_from_value};
 pub use status::{ArchiveReason, SEVERITY_EXPECTED, STATUS_EXPECTED, Severity, Status};
 pub use ticket::{

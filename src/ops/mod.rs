@@ -3,6 +3,7 @@
 //! ServiceNow client and the sync worker; neither the CLI nor the dashboard talks to those
 //! directly for a user action.
 
+mod activity;
 mod error;
 mod load;
 mod lookup;
@@ -13,6 +14,7 @@ mod ticket;
 mod ticket_fields;
 mod triage;
 
+pub use activity::{IncidentActivity, JournalLine, read_activity};
 pub use error::{OpsError, OpsResult};
 pub use load::{SourceLoad, load_file};
 pub use lookup::{NamedRef, search_group_members, search_groups, search_users};

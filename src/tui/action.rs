@@ -158,7 +158,12 @@ impl Action {
             Action::NextField => ("next_field", "next field", Form, &["tab"]),
             Action::PrevField => ("prev_field", "previous field", Form, &["backtab"]),
             Action::Editor => ("editor", "edit the text in $EDITOR", Form, &["ctrl-e"]),
-            Action::Open => ("open", "open the row's detail full size", Main, &["enter"]),
+            Action::Open => (
+                "open",
+                "open a link's incident, else the detail",
+                Main,
+                &["enter"],
+            ),
             Action::Back => (
                 "back",
                 "back one level: detail → list, then unmark (keeps the filter)",

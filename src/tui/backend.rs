@@ -153,6 +153,10 @@ pub enum ConnectionStatus {
 /// layer's own types, so the backend passes them through unchanged.
 pub use crate::ops::{IncidentSummary, NamedRef};
 
+/// One incident's fields and journal as read for the incident view (the ops layer's own type,
+/// the same `snowlink ticket show` prints).
+pub use crate::ops::{IncidentActivity, JournalLine};
+
 /// A choice list entry, and a lookup's answer with, when it came from the lookup cache, its age
 /// and why (docs/store.md §Lookup cache): the ops layer's own types.
 pub use crate::ops::{CacheNote, ChoiceItem, Served};
@@ -169,6 +173,9 @@ pub struct BackendInfo {
     pub read_only: bool,
     /// The demo (emulator) instance.
     pub demo: bool,
+    /// How often an open incident view is re-read (the profile's `poll_interval_secs`);
+    /// `None`: only when asked (`r`).
+    pub poll_secs: Option<u64>,
 }
 
 /// What the dashboard needs from the store, the ServiceNow client and the sync worker.
@@ -250,6 +257,12 @@ pub trait Backend: Send + Sync + 'static {
         key: &AnomalyKey,
         text: &str,
     ) -> impl Future<Output = Result<(), String>> + Send;
+    /// One incident's fields and its journal (work notes and comments, newest first, snowlink's
+    /// own notes marked), read from ServiceNow now: the incident view.
+    fn incident_activity(
+        &self,
+        incident: &IncidentRef,
+    ) -> impl Future<Output = Result<IncidentActivity, String>> + Send;
     /// Re-reads linked incidents; returns how many were refreshed.
     fn refresh_links(&self) -> impl Future<Output = Result<usize, String>> + Send;
     /// Every configured rule with its counts in the current intervals (the `rules` popup).

@@ -86,6 +86,11 @@ pub enum Effect {
     RefreshLinks {
         req: ReqId,
     },
+    /// Read one incident and its journal for the incident view.
+    LoadIncident {
+        req: ReqId,
+        incident: IncidentRef,
+    },
     /// Poll every source now (writes anomalies to the local store only).
     RefreshSources {
         req: ReqId,
@@ -149,6 +154,7 @@ impl Effect {
             | Effect::Archive { req, .. }
             | Effect::Comment { req, .. }
             | Effect::RefreshLinks { req }
+            | Effect::LoadIncident { req, .. }
             | Effect::OpenEditor { req, .. } => Some(*req),
             Effect::CopyToClipboard { .. } | Effect::OpenBrowser { .. } => None,
         }

@@ -23,6 +23,8 @@ pub struct FakeBackend {
     pub source_refresh: Option<Result<usize, String>>,
     pub details: HashMap<AnomalyKey, AnomalyDetail>,
     pub incidents: Vec<IncidentSummary>,
+    /// What `incident_activity` answers, by sys_id (not found otherwise).
+    pub activities: HashMap<String, super::backend::IncidentActivity>,
     /// ServiceNow is unreachable: lookups answer from a cache read this long before `offline_at`
     /// (with this reason), and a create is queued as #`offline.id`.
     pub offline: Option<FakeOffline>,
@@ -204,6 +206,17 @@ impl Backend for FakeBackend {
         Ok(())
     }
 
+    async fn incident_activity(
+        &self,
+        incident: &IncidentRef,
+    ) -> Result<super::backend::IncidentActivity, String> {
+        self.record(format!("incident {}", incident.number));
+        self.activities
+            .get(&incident.sys_id)
+            .cloned()
+            .ok_or_else(|| format!("no incident {}", incident.number))
+    }
+
     async fn refresh_links(&self) -> Result<usize, String> {
         self.record("refresh_links".into());
         Ok(0)
@@ -231,6 +244,7 @@ impl Backend for FakeBackend {
             user: "ann".into(),
             read_only: false,
             demo: false,
+            poll_secs: None,
         })
     }
 }

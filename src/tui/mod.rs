@@ -40,6 +40,8 @@ mod fake;
 #[cfg(test)]
 mod form_tests;
 #[cfg(test)]
+mod incident_tests;
+#[cfg(test)]
 mod snapshot_errors_tests;
 #[cfg(test)]
 mod snapshot_tests;

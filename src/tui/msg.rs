@@ -87,6 +87,11 @@ pub enum Reply {
         result: Result<(), String>,
     },
     LinksRefreshed(Result<usize, String>),
+    /// The incident view's read.
+    Incident {
+        incident: IncidentRef,
+        result: Result<super::backend::IncidentActivity, String>,
+    },
     /// Text back from `$EDITOR`.
     Edited(Result<String, String>),
     /// The effect produced no result of its own: a write refused on a read-only profile, or a

@@ -170,6 +170,10 @@ async fn run<B: Backend>(b: &B, effect: Effect) -> Option<Reply> {
             }
         }
         Effect::RefreshLinks { .. } => Reply::LinksRefreshed(b.refresh_links().await),
+        Effect::LoadIncident { incident, .. } => Reply::Incident {
+            result: b.incident_activity(&incident).await,
+            incident,
+        },
         Effect::CopyToClipboard { .. } | Effect::OpenBrowser { .. } | Effect::OpenEditor { .. } => {
             return None;
         }
@@ -193,6 +197,7 @@ mod tests {
                 user: "ann".into(),
                 read_only: true,
                 demo: false,
+                poll_secs: None,
             }),
             ..FakeBackend::default()
         }

@@ -70,6 +70,24 @@ pub struct DetailView {
     pub error: Option<String>,
 }
 
+/// The incident view (`enter` on a link): one incident's fields and journal, read through the
+/// backend, re-read every `poll_secs` and on `refresh` while open.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IncidentView {
+    pub incident: crate::domain::IncidentRef,
+    /// The read in flight; replies to older reads are dropped.
+    pub req: Option<ReqId>,
+    /// The last good read (kept on screen while a re-read runs or after one fails).
+    pub data: Option<super::backend::IncidentActivity>,
+    /// When `data` was read (the dashboard's clock).
+    pub read_at: Option<Timestamp>,
+    /// Why the last read failed, until one succeeds.
+    pub error: Option<String>,
+    /// When the last read was asked for: the timer re-reads `poll_secs` after it.
+    pub asked_at: Timestamp,
+    pub scroll: u16,
+}
+
 /// One press of `refresh`: sources and links are refreshed side by side; one toast reports both
 /// once both have answered.
 #[derive(Debug, Clone, PartialEq)]
@@ -110,6 +128,8 @@ pub struct State {
     /// The detail (and links) fill the screen instead of sharing it with the list (`open`).
     pub zoomed: bool,
     pub link_cursor: usize,
+    /// The incident view, over the panes, while open (`esc` closes it).
+    pub incident: Option<IncidentView>,
     pub popup: Option<Popup>,
     pub toasts: Vec<Toast>,
     pub connection: ConnectionStatus,
@@ -173,6 +193,7 @@ impl State {
             detail_scroll: 0,
             zoomed: false,
             link_cursor: 0,
+            incident: None,
             popup: None,
             toasts: Vec::new(),
             connection: ConnectionStatus::Unknown,

@@ -37,6 +37,7 @@ pub fn info() -> BackendInfo {
         user: "ann".into(),
         read_only: false,
         demo: false,
+        poll_secs: Some(60),
     }
 }
 

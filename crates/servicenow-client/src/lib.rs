@@ -7,6 +7,8 @@
 // variants keep matching on them simple for the CLI and the outbox.
 #![allow(clippy::result_large_err)]
 
+mod activity;
+mod activity_parse;
 mod body;
 mod classify;
 mod client;
@@ -25,6 +27,11 @@ mod transport_error;
 mod value;
 mod verify;
 
+pub use activity::{ACTIVITY_FIELDS, Activity, ActivityEntry, ActivitySource, TaskRecord};
+pub use activity_parse::{
+    JournalKind, MAX_ACTIVITY_BYTES, MAX_ACTIVITY_ENTRIES, MAX_ENTRY_BYTES, ParsedEntry,
+    parse_journal_history,
+};
 pub use client::Client;
 pub use config::{
     Auth, ClientConfig, DEFAULT_MAX_LIST_RECORDS, DEFAULT_MAX_LIST_REQUESTS,

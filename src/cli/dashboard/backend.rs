@@ -358,6 +358,27 @@ impl Backend for LiveBackend {
         .map_err(msg)
     }
 
+    async fn incident_activity(
+        &self,
+        incident: &crate::domain::IncidentRef,
+    ) -> Result<crate::tui::backend::IncidentActivity, String> {
+        // One client per dashboard: a link to another instance cannot be read from here.
+        if incident.instance != self.session.instance() {
+            return Err(format!(
+                "{} is on instance {:?}; this dashboard reads {:?}: run `snowlink --instance {} ticket show {}`",
+                incident.number,
+                incident.instance,
+                self.session.instance(),
+                incident.instance,
+                incident.number
+            ));
+        }
+        let client = self.session.client().map_err(msg)?;
+        ops::read_activity(client, &incident.table, &incident.sys_id)
+            .await
+            .map_err(msg)
+    }
+
     async fn search_incidents(&self, text: &str) -> Result<Vec<IncidentSummary>, String> {
         ops::search(&self.session, text, 20).await.map_err(msg)
     }
@@ -588,6 +609,7 @@ impl LiveBackend {
                 .unwrap_or_else(|| self.session.user.clone()),
             read_only: self.session.profile.read_only,
             demo: self.demo,
+            poll_secs: self.session.profile.poll_interval.map(|d| d.as_secs()),
         }
     }
 }

@@ -9,6 +9,7 @@ mod confirm;
 mod detail;
 mod errors;
 mod help;
+mod incident;
 mod link_dialog;
 mod links;
 mod list;
@@ -34,16 +35,22 @@ pub fn render(state: &State, f: &mut Frame) {
         return;
     }
     let screen = f.area();
-    let a = if state.zoomed {
+    let a = if state.zoomed || state.incident.is_some() {
         layout::zoomed(screen)
     } else {
         layout::areas(screen)
     };
-    if !state.zoomed {
-        list::render(state, f, a.list);
+    if let Some(view) = &state.incident {
+        // Over the detail and links areas together: the whole screen above the status bar.
+        let main = a.detail.union(a.links);
+        incident::render(state, f, main, view);
+    } else {
+        if !state.zoomed {
+            list::render(state, f, a.list);
+        }
+        detail::render(state, f, a.detail);
+        links::render(state, f, a.links);
     }
-    detail::render(state, f, a.detail);
-    links::render(state, f, a.links);
     status_bar::render(state, f, a.status);
     match &state.popup {
         None => {}

@@ -32,7 +32,7 @@ pub fn apply_action(state: &mut State, action: Action) -> Vec<Effect> {
         Action::Sort => state.list.cycle_sort(),
         Action::ReverseSort => state.list.reverse_sort(),
         Action::Hide => state.list.cycle_hide(),
-        Action::Open => open(state),
+        Action::Open => return open(state),
         Action::Back => back(state),
         Action::Mark => {
             if state.list.toggle_mark() {
@@ -112,14 +112,25 @@ pub fn apply_action(state: &mut State, action: Action) -> Vec<Effect> {
     Vec::new()
 }
 
-/// `enter`: the selected row's detail, full size (the list comes back with `back`).
-fn open(state: &mut State) {
+/// `enter`: in the links pane, the selected link's incident view; on an anomaly with exactly one
+/// link, that incident's view; otherwise the selected row's detail, full size (the list comes
+/// back with `back`).
+fn open(state: &mut State) -> Vec<Effect> {
     if state.list.selected().is_none() {
         state.toast(Level::Info, "no anomaly selected");
-        return;
+        return Vec::new();
+    }
+    let link = match (state.focus, state.links()) {
+        (Pane::Links, _) => state.selected_link(),
+        (_, [only]) => Some(only),
+        _ => None,
+    };
+    if let Some(incident) = link.map(|l| l.incident.clone()) {
+        return super::incident::open(state, incident);
     }
     state.zoomed = true;
     state.focus = Pane::Detail;
+    Vec::new()
 }
 
 /// `esc`: one level back — the full-size detail, then a focused side pane, then the marks. A

@@ -28,6 +28,9 @@ pub fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     if state.popup.is_some() {
         return popups::on_key(state, key, form_action);
     }
+    if state.incident.is_some() {
+        return super::incident::on_key(state, main_action);
+    }
     if state.filter_input.is_some() {
         filter_key(state, key);
         return Vec::new();

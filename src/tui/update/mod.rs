@@ -4,6 +4,7 @@
 mod actions;
 mod bulk;
 mod form_keys;
+mod incident;
 mod keys;
 mod popups;
 mod replies;

@@ -402,8 +402,15 @@ pub fn on_reply(state: &mut State, req: ReqId, reply: Reply) -> Vec<Effect> {
             }
             Vec::new()
         }
+        Reply::Incident { incident, result } => {
+            super::incident::on_reply(state, req, &incident, result);
+            Vec::new()
+        }
         Reply::Failed(e) => {
             failed(state, req, &e);
+            if super::incident::on_failed(state, req, &e) {
+                return Vec::new();
+            }
             // One request of a bulk action: its round reports it with the others.
             if super::bulk::record_failed(state, req, &e) {
                 return Vec::new();

@@ -24,14 +24,15 @@ pub fn on_tick(state: &mut State) -> Vec<Effect> {
         state.drawn_ages = labels;
         state.dirty = true;
     }
+    let mut out = super::incident::on_tick(state);
     let due = state
         .last_poll
         .is_none_or(|t| now.duration_since(t) >= SignedDuration::from_secs(POLL_SECS));
     if due && state.polls.is_empty() {
         state.last_poll = Some(now);
-        return poll(state);
+        out.extend(poll(state));
     }
-    Vec::new()
+    out
 }
 
 /// A source read wrote rows: poll now (the fingerprint then fetches only the changed rows), or
@@ -67,6 +68,10 @@ pub fn age_labels(state: &State) -> Vec<String> {
         .iter()
         .filter_map(|l| l.read_at.map(|t| text::ago(t, state.now)))
         .collect();
+    // The incident view says when it was read.
+    if let Some(t) = state.incident.as_ref().and_then(|v| v.read_at) {
+        out.push(text::ago(t, state.now));
+    }
     if state.load_failed
         && let Some(t) = state.loaded_at
     {
