@@ -12,7 +12,8 @@ use tokio::sync::{mpsc, watch};
 use crate::config::{ProcessEnv, Profile};
 use crate::store::StoreError;
 use crate::sync::{
-    LinkPoller, PauseCause, PendingItem, SyncError, SyncEvent, SyncReport, Worker, WorkerOptions,
+    ChangePoller, ChangeReport, PauseCause, PendingItem, SyncError, SyncEvent, SyncReport, Worker,
+    WorkerOptions,
 };
 
 use super::args::SyncArgs;
@@ -41,10 +42,10 @@ pub async fn run(args: SyncArgs, globals: &Globals) -> CliResult<Exit> {
     let rules =
         super::rules_cmd::runner_for(&paths.db_path, &config, &profile, Some(client.clone()))
             .await?;
+    let poller = ChangePoller::new(&paths.db_path, &profile, client.clone())
+        .await
+        .map_err(sync_error)?;
     if args.watch {
-        let poller = LinkPoller::new(&paths.db_path, profile.name.clone(), client)
-            .await
-            .map_err(sync_error)?;
         let ingester = crate::ingest::Ingester::new(&paths.db_path, config.sources(&ProcessEnv));
         return watch_until_signal(
             &worker,
@@ -66,6 +67,8 @@ pub async fn run(args: SyncArgs, globals: &Globals) -> CliResult<Exit> {
         ingester.run_once().await;
         rules_reports.extend(super::rules_cmd::pass(runner).await);
     }
+    // One change pass first, so what it applies (source write-backs) is delivered by this run.
+    let changes = poller.pass().await.map_err(sync_error)?;
     let (report, source_reports) =
         tokio::join!(worker.run_once(), run_sources_once(&sources, deadline));
     let mut report = report.map_err(sync_error)?;
@@ -94,27 +97,59 @@ pub async fn run(args: SyncArgs, globals: &Globals) -> CliResult<Exit> {
         }
     }
     if globals.json {
-        if source_reports.is_empty() {
-            output::json(&report);
-        } else {
-            // The ServiceNow report's fields as before, plus the source write-backs.
-            let mut v = serde_json::to_value(&report)
-                .map_err(|e| CliError::other(format!("cannot encode the report: {e}")))?;
-            if let Some(map) = v.as_object_mut() {
+        // The ServiceNow report's fields as before, plus the change pass and the source
+        // write-backs.
+        let mut v = serde_json::to_value(&report)
+            .map_err(|e| CliError::other(format!("cannot encode the report: {e}")))?;
+        if let Some(map) = v.as_object_mut() {
+            map.insert(
+                "changes".into(),
+                serde_json::to_value(&changes).unwrap_or_default(),
+            );
+            if !source_reports.is_empty() {
                 map.insert(
                     "sources".into(),
                     serde_json::to_value(&source_reports).unwrap_or_default(),
                 );
             }
-            output::json(&v);
         }
+        output::json(&v);
     } else {
+        print_changes(&changes);
         print_report(&report);
         for r in &source_reports {
             print_source_report(r);
         }
     }
     Ok(worse(exit_for(&report), sources_exit(&source_reports)))
+}
+
+/// One line for a change pass that had records to read, and one per status it applied.
+fn print_changes(c: &ChangeReport) {
+    if c.records == 0 {
+        return;
+    }
+    let mut line = format!(
+        "{}: changes: {} linked records, {} requests, {} changed",
+        c.instance, c.records, c.requests, c.changed
+    );
+    if !c.back_sync {
+        line.push_str(" (back_sync off: nothing applied)");
+    }
+    outln!("{line}");
+    for a in &c.applied {
+        outln!(
+            "  anomaly {} {} → {} ({} by {})",
+            a.anomaly.id,
+            a.from,
+            a.to,
+            a.number,
+            a.user
+        );
+    }
+    if let Some(e) = &c.error {
+        outln!("  change read failed: {e}");
+    }
 }
 
 /// The exit code a report stands for (also right for `ack`/`comment`/`ticket create`).
@@ -220,7 +255,7 @@ fn cause_name(c: PauseCause) -> &'static str {
 
 async fn watch_until_signal(
     worker: &Worker,
-    poller: LinkPoller,
+    poller: ChangePoller,
     sources: Vec<crate::sync::SourceWorker>,
     ingester: crate::ingest::Ingester,
     rules: Option<crate::rules::engine::Runner>,
@@ -239,12 +274,15 @@ async fn watch_until_signal(
     });
     let (events_tx, events_rx) = mpsc::unbounded_channel();
     let printer = tokio::spawn(print_events(events_rx, json));
-    let poll = profile.poll_interval;
-    let links = tokio::spawn(poll_links(poller, poll, stop_rx.clone()));
+    let links = profile
+        .poll_interval
+        .map(|every| tokio::spawn(crate::sync::poll_changes(poller, every, stop_rx.clone())));
     let ingest_tasks = ingest_in_background(&ingester, stop_rx.clone(), json);
     let report = worker.watch(stop_rx, Some(events_tx)).await;
     signals.abort();
-    links.abort();
+    if let Some(t) = links {
+        t.abort();
+    }
     if let Some(t) = rules_task {
         // It saw the stop: a batch being recorded commits (or not) as one transaction.
         let _ = t.await;
@@ -319,23 +357,6 @@ async fn wait_for_signal() {
     #[cfg(not(unix))]
     {
         let _ = tokio::signal::ctrl_c().await;
-    }
-}
-
-/// Refreshes link state every `poll_interval` (none when polling is off).
-async fn poll_links(poller: LinkPoller, every: Option<Duration>, mut stop: watch::Receiver<bool>) {
-    let Some(every) = every else { return };
-    loop {
-        match poller.refresh().await {
-            Ok(r) => {
-                tracing::info!(records = r.records, requests = r.requests, error = ?r.error, "links refreshed")
-            }
-            Err(e) => tracing::warn!(error = %e, "link refresh failed"),
-        }
-        tokio::select! {
-            _ = tokio::time::sleep(every) => {}
-            _ = stop.changed() => return,
-        }
     }
 }
 

@@ -8,6 +8,7 @@
 
 mod anomalies;
 mod audit;
+mod changes;
 mod comments;
 mod error;
 mod export;
@@ -38,6 +39,9 @@ pub use anomalies::{
     AnomalyFilter, AnomalyRow, RawForm, StatusFilter, StoredAnomaly, UpsertReport, source_actor,
 };
 pub use audit::{AuditEntry, NewAudit};
+pub use changes::{
+    AppliedChange, ChangeBatch, ChangeOutcome, ChangeTarget, ObservedRecord, servicenow_time,
+};
 pub use comments::{Comment, CommentRecorded};
 pub use error::StoreError;
 pub use links::{LinkAdded, NewLink};

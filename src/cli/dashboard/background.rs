@@ -1,7 +1,8 @@
 //! The dashboard's background work: the ingester reading every source on its schedule, the
 //! sync worker in `watch` mode (woken at once when an
 //! action is queued, here or in another process, and on its own schedule for retries, probes of
-//! a down instance and other processes' deliveries) and the periodic link-state poller. The
+//! a down instance and other processes' deliveries) and the periodic change poller (link
+//! state and back-sync). The
 //! worker's progress is broadcast so the backend can wait for a create without polling.
 
 use std::sync::Arc;
@@ -13,7 +14,7 @@ use tokio::task::JoinHandle;
 use crate::config::SourceConfig;
 use crate::ingest::Ingester;
 use crate::ops::Session;
-use crate::sync::{LinkPoller, SyncEvent, Worker, WorkerOptions};
+use crate::sync::{ChangePoller, SyncEvent, Worker, WorkerOptions};
 
 use super::super::error::{CliError, CliResult};
 
@@ -47,9 +48,9 @@ pub async fn start(session: &Session, sources: Vec<SourceConfig>) -> CliResult<B
     )
     .await
     .map_err(|e| CliError::other(format!("sync worker: {e}")))?;
-    let poller = LinkPoller::new(&session.store_path, session.profile.name.clone(), client)
+    let poller = ChangePoller::new(&session.store_path, &session.profile, client)
         .await
-        .map_err(|e| CliError::other(format!("link poller: {e}")))?;
+        .map_err(|e| CliError::other(format!("change poller: {e}")))?;
     let poll_every = session.profile.poll_interval;
     let (stop, stopped) = watch::channel(false);
     let (events, _) = broadcast::channel(1024);
@@ -72,18 +73,10 @@ pub async fn start(session: &Session, sources: Vec<SourceConfig>) -> CliResult<B
         }
     }));
     if let Some(every) = poll_every {
-        let mut rx = stopped;
-        tasks.push(tokio::spawn(async move {
-            loop {
-                if let Err(e) = poller.refresh().await {
-                    tracing::warn!(error = %e, "link refresh failed");
-                }
-                tokio::select! {
-                    _ = tokio::time::sleep(every) => {}
-                    _ = rx.changed() => break,
-                }
-            }
-        }));
+        // Change detection is the link refresh too: one read feeds both (docs/sync.md).
+        tasks.push(tokio::spawn(crate::sync::poll_changes(
+            poller, every, stopped,
+        )));
     }
     let ingester = Ingester::new(&session.store_path, sources);
     // Nobody needs the outcomes one by one: health is in the store, writes are counted.
