@@ -25,14 +25,34 @@ pub struct Bs {
     _seed: tempfile::TempDir,
 }
 
-/// `n` incidents last updated on 2026-01-01, and the config (`back_sync = true` when asked).
+/// When seed incident `i` was last updated: 2020-01-01, two minutes apart, so only the newest
+/// is inside the 60 s overlap of the first change read after the baseline.
+pub fn seed_time(i: usize) -> String {
+    let base: jiff::civil::DateTime = "2020-01-01 00:00:00".parse().unwrap();
+    let at = base
+        .checked_add(jiff::Span::new().minutes(2 * i64::try_from(i).unwrap()))
+        .unwrap();
+    at.strftime("%Y-%m-%d %H:%M:%S").to_string()
+}
+
+/// ServiceNow's raw time `raw` less `secs` seconds.
+pub fn seconds_before(raw: &str, secs: i64) -> String {
+    let at: jiff::civil::DateTime = raw.parse().unwrap();
+    at.checked_sub(jiff::Span::new().seconds(secs))
+        .unwrap()
+        .strftime("%Y-%m-%d %H:%M:%S")
+        .to_string()
+}
+
+/// `n` incidents last updated long ago ([`seed_time`]), and the config (`back_sync = true`
+/// when asked).
 pub async fn start(n: usize, back_sync: bool) -> Bs {
     let seed_dir = tempfile::tempdir().unwrap();
     let incidents: Vec<Value> = (0..n)
         .map(|i| {
             json!({
                 "short_description": format!("backsync-{i:04}"),
-                "sys_created_on": "2026-01-01 00:00:00",
+                "sys_created_on": seed_time(i),
             })
         })
         .collect();
@@ -115,7 +135,11 @@ impl Bs {
             .unwrap();
         let status = resp.status();
         let text = resp.text().await.unwrap();
-        assert!(status.is_success(), "{} PATCH {body}: {status} {text}", who.0);
+        assert!(
+            status.is_success(),
+            "{} PATCH {body}: {status} {text}",
+            who.0
+        );
     }
 
     /// Beth assigns incident `i` to herself (state stays New).
