@@ -41,7 +41,7 @@ async fn assign_acknowledges_and_resolve_archives_with_history_from_servicenow()
     let before = Timestamp::now();
     bs.sync_once().await;
     assert_eq!(bs.status(&a), RESOLVED);
-    let h = bs.from_servicenow(&a);
+    let h = bs.history_from_servicenow(&a);
     assert_eq!(h.len(), 2, "{h:?}");
     assert_eq!(h[1].user, "servicenow:beth.anglin");
     assert_eq!((h[1].from, h[1].to), (Status::Acknowledged, RESOLVED));
@@ -83,7 +83,10 @@ async fn close_codes_and_cancel_choose_the_archive_reason() {
         ]
     );
     // Closed by admin: the history names who did it.
-    assert_eq!(bs.from_servicenow(&keys[3])[0].user, "servicenow:admin");
+    assert_eq!(
+        bs.history_from_servicenow(&keys[3])[0].user,
+        "servicenow:admin"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -150,7 +153,7 @@ async fn an_anomaly_on_several_incidents_is_archived_when_all_are_done() {
     bs.sync_once().await;
     // Duplicate, Discarded and Invalid: the fixed precedence picks Duplicate.
     assert_eq!(bs.status(&m), Status::Archived(ArchiveReason::Duplicate));
-    let h = bs.from_servicenow(&m);
+    let h = bs.history_from_servicenow(&m);
     assert_eq!(h.len(), 2, "{h:?}");
     assert!(
         h[1].detail

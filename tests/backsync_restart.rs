@@ -61,8 +61,12 @@ async fn restarts_between_changes_neither_miss_nor_reapply() {
     assert_eq!(bs.status(&b), Status::Acknowledged);
     bs.sync_once().await;
     bs.sync_once().await;
-    assert_eq!(bs.from_servicenow(&a).len(), 2, "ack once, archive once");
-    assert_eq!(bs.from_servicenow(&b).len(), 1);
+    assert_eq!(
+        bs.history_from_servicenow(&a).len(),
+        2,
+        "ack once, archive once"
+    );
+    assert_eq!(bs.history_from_servicenow(&b).len(), 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

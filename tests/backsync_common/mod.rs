@@ -174,7 +174,10 @@ impl Bs {
     }
 
     /// The anomaly's history entries that came from ServiceNow.
-    pub fn from_servicenow(&self, key: &AnomalyKey) -> Vec<snowlink::store::StatusHistoryEntry> {
+    pub fn history_from_servicenow(
+        &self,
+        key: &AnomalyKey,
+    ) -> Vec<snowlink::store::StatusHistoryEntry> {
         self.store()
             .status_history(key)
             .unwrap()
