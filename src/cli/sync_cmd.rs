@@ -12,8 +12,7 @@ use tokio::sync::{mpsc, watch};
 use crate::config::{ProcessEnv, Profile};
 use crate::store::StoreError;
 use crate::sync::{
-    ChangePoller, ChangeReport, PauseCause, PendingItem, SyncError, SyncEvent, SyncReport, Worker,
-    WorkerOptions,
+    ChangePoller, PauseCause, PendingItem, SyncError, SyncEvent, SyncReport, Worker, WorkerOptions,
 };
 
 use super::args::SyncArgs;
@@ -115,41 +114,13 @@ pub async fn run(args: SyncArgs, globals: &Globals) -> CliResult<Exit> {
         }
         output::json(&v);
     } else {
-        print_changes(&changes);
+        super::sync_changes::print_changes(&changes);
         print_report(&report);
         for r in &source_reports {
             print_source_report(r);
         }
     }
     Ok(worse(exit_for(&report), sources_exit(&source_reports)))
-}
-
-/// One line for a change pass that had records to read, and one per status it applied.
-fn print_changes(c: &ChangeReport) {
-    if c.records == 0 {
-        return;
-    }
-    let mut line = format!(
-        "{}: changes: {} linked records, {} requests, {} changed",
-        c.instance, c.records, c.requests, c.changed
-    );
-    if !c.back_sync {
-        line.push_str(" (back_sync off: nothing applied)");
-    }
-    outln!("{line}");
-    for a in &c.applied {
-        outln!(
-            "  anomaly {} {} → {} ({} by {})",
-            a.anomaly.id,
-            a.from,
-            a.to,
-            a.number,
-            a.user
-        );
-    }
-    if let Some(e) = &c.error {
-        outln!("  change read failed: {e}");
-    }
 }
 
 /// The exit code a report stands for (also right for `ack`/`comment`/`ticket create`).
