@@ -74,7 +74,9 @@ async fn main() {
     let file: File = toml::from_str(RULES).unwrap();
     let set = RuleSet::from_config(&file.rules, &["wh".to_string()], &["default".to_string()])
         .unwrap_or_else(|e| panic!("{e:?}"));
-    let emulator = servicenow_emulator::start(Default::default()).await.unwrap();
+    let emulator = servicenow_emulator::start(Default::default())
+        .await
+        .unwrap();
     let client = Client::new(ClientConfig::new(
         emulator.base_url(),
         Auth::Basic {

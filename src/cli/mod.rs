@@ -21,6 +21,7 @@ mod rules_cmd;
 mod source_wiring;
 mod sources_cmd;
 mod store_cmd;
+mod sync_changes;
 pub mod sync_cmd;
 mod ticket_cmd;
 mod ticket_show_cmd;

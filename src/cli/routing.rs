@@ -1,6 +1,6 @@
 //! Rules route anomalies to an instance (`instance = "…"` in a rule, docs/rules.md §Routing).
 //! Whatever instance `--instance` selects, every instance a rule routes to gets a ServiceNow
-//! client for the rule runner's reads and its own sync worker and link poller, each with that
+//! client for the rule runner's reads and its own sync worker and change poller, each with that
 //! instance's profile (credentials, pacing, pause state): an incident a rule queued for
 //! another instance is delivered, found again and kept fresh there, not left waiting.
 
@@ -8,7 +8,7 @@ use servicenow_client::Client;
 
 use crate::config::{Config, ProcessEnv, Profile};
 use crate::rules::RuleSet;
-use crate::sync::{LinkPoller, Worker, WorkerOptions};
+use crate::sync::{ChangePoller, Worker, WorkerOptions};
 
 use super::context::client_for;
 
@@ -69,11 +69,12 @@ impl RoutedInstance {
         .await
     }
 
-    /// The link-state poller of this instance.
+    /// The change poller of this instance (its link state and, with its `back_sync`, the
+    /// state back to the anomalies; docs/sync.md §Change detection).
     pub async fn poller(
         &self,
         db_path: &std::path::Path,
-    ) -> Result<LinkPoller, crate::sync::SyncError> {
-        LinkPoller::new(db_path, self.profile.name.clone(), self.client.clone()).await
+    ) -> Result<ChangePoller, crate::sync::SyncError> {
+        ChangePoller::new(db_path, &self.profile, self.client.clone()).await
     }
 }

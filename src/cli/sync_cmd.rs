@@ -12,7 +12,7 @@ use tokio::sync::{mpsc, watch};
 use crate::config::{ProcessEnv, Profile};
 use crate::store::StoreError;
 use crate::sync::{
-    LinkPoller, PauseCause, PendingItem, SyncError, SyncEvent, SyncReport, Worker, WorkerOptions,
+    ChangePoller, PauseCause, PendingItem, SyncError, SyncEvent, SyncReport, Worker, WorkerOptions,
 };
 
 use super::args::SyncArgs;
@@ -52,7 +52,11 @@ pub async fn run(args: SyncArgs, globals: &Globals) -> CliResult<Exit> {
         &routed,
     )
     .await?;
-    // Each instance a rule routes to delivers through its own worker (docs/rules.md §Routing).
+    let poller = ChangePoller::new(&paths.db_path, &profile, client.clone())
+        .await
+        .map_err(sync_error)?;
+    // Each instance a rule routes to delivers through its own worker and reads its own changes
+    // (docs/rules.md §Routing).
     let mut routed_workers = Vec::new();
     for r in &routed {
         let w = r
@@ -63,9 +67,6 @@ pub async fn run(args: SyncArgs, globals: &Globals) -> CliResult<Exit> {
         routed_workers.push((w, poller, r.profile.poll_interval));
     }
     if args.watch {
-        let poller = LinkPoller::new(&paths.db_path, profile.name.clone(), client)
-            .await
-            .map_err(sync_error)?;
         let ingester = crate::ingest::Ingester::new(&paths.db_path, config.sources(&ProcessEnv));
         return watch_until_signal(
             &worker,
@@ -79,6 +80,10 @@ pub async fn run(args: SyncArgs, globals: &Globals) -> CliResult<Exit> {
         )
         .await;
     }
+    let mut routed_changes = Vec::new();
+    for (_, p, _) in &routed_workers {
+        routed_changes.push(p.pass().await.map_err(sync_error)?);
+    }
     let routed_workers: Vec<Worker> = routed_workers.into_iter().map(|(w, ..)| w).collect();
     let deadline = std::time::Instant::now() + once_deadline;
     let mut rules_reports = Vec::new();
@@ -89,6 +94,8 @@ pub async fn run(args: SyncArgs, globals: &Globals) -> CliResult<Exit> {
         ingester.run_once().await;
         rules_reports.extend(super::rules_cmd::pass(runner).await);
     }
+    // One change pass first, so what it applies (source write-backs) is delivered by this run.
+    let changes = poller.pass().await.map_err(sync_error)?;
     let (report, source_reports, routed_reports) = tokio::join!(
         worker.run_once(),
         run_sources_once(&sources, deadline),
@@ -127,30 +134,34 @@ pub async fn run(args: SyncArgs, globals: &Globals) -> CliResult<Exit> {
         }
     }
     if globals.json {
-        if source_reports.is_empty() && routed_reports.is_empty() {
-            output::json(&report);
-        } else {
-            // The ServiceNow report's fields as before, plus the source write-backs and the
-            // reports of the instances rules route to.
-            let mut v = serde_json::to_value(&report)
-                .map_err(|e| CliError::other(format!("cannot encode the report: {e}")))?;
-            if let Some(map) = v.as_object_mut() {
-                if !source_reports.is_empty() {
-                    map.insert(
-                        "sources".into(),
-                        serde_json::to_value(&source_reports).unwrap_or_default(),
-                    );
-                }
-                if !routed_reports.is_empty() {
-                    map.insert(
-                        "routed".into(),
-                        serde_json::to_value(&routed_reports).unwrap_or_default(),
-                    );
-                }
+        // The ServiceNow report's fields as before, plus the change pass, the source
+        // write-backs and the reports of the instances rules route to.
+        let mut v = serde_json::to_value(&report)
+            .map_err(|e| CliError::other(format!("cannot encode the report: {e}")))?;
+        if let Some(map) = v.as_object_mut() {
+            map.insert(
+                "changes".into(),
+                serde_json::to_value(&changes).unwrap_or_default(),
+            );
+            if !routed_reports.is_empty() {
+                map.insert(
+                    "routed".into(),
+                    serde_json::to_value(&routed_reports).unwrap_or_default(),
+                );
             }
-            output::json(&v);
+            if !source_reports.is_empty() {
+                map.insert(
+                    "sources".into(),
+                    serde_json::to_value(&source_reports).unwrap_or_default(),
+                );
+            }
         }
+        output::json(&v);
     } else {
+        super::sync_changes::print_changes(&changes);
+        for c in &routed_changes {
+            super::sync_changes::print_changes(c);
+        }
         print_report(&report);
         for r in &routed_reports {
             print_report(r);
@@ -269,8 +280,8 @@ fn cause_name(c: PauseCause) -> &'static str {
 #[allow(clippy::too_many_arguments)]
 async fn watch_until_signal(
     worker: &Worker,
-    poller: LinkPoller,
-    routed: Vec<(Worker, LinkPoller, Option<Duration>)>,
+    poller: ChangePoller,
+    routed: Vec<(Worker, ChangePoller, Option<Duration>)>,
     sources: Vec<crate::sync::SourceWorker>,
     ingester: crate::ingest::Ingester,
     rules: Option<crate::rules::engine::Runner>,
@@ -289,13 +300,20 @@ async fn watch_until_signal(
     });
     let (events_tx, events_rx) = mpsc::unbounded_channel();
     let printer = tokio::spawn(print_events(events_rx, json));
-    let poll = profile.poll_interval;
-    let links = tokio::spawn(poll_links(poller, poll, stop_rx.clone()));
+    let links = profile
+        .poll_interval
+        .map(|every| tokio::spawn(crate::sync::poll_changes(poller, every, stop_rx.clone())));
     let ingest_tasks = ingest_in_background(&ingester, stop_rx.clone(), json);
     let (mut routed_workers, mut routed_pollers) = (Vec::new(), Vec::new());
     for (w, p, every) in routed {
         let (stop, events) = (stop_rx.clone(), events_tx.clone());
-        routed_pollers.push(tokio::spawn(poll_links(p, every, stop_rx.clone())));
+        if let Some(every) = every {
+            routed_pollers.push(tokio::spawn(crate::sync::poll_changes(
+                p,
+                every,
+                stop_rx.clone(),
+            )));
+        }
         routed_workers.push(tokio::spawn(async move {
             if let Err(e) = w.watch(stop, Some(events)).await {
                 tracing::warn!(error = %e, "routed sync worker stopped");
@@ -304,7 +322,9 @@ async fn watch_until_signal(
     }
     let report = worker.watch(stop_rx, Some(events_tx)).await;
     signals.abort();
-    links.abort();
+    if let Some(t) = links {
+        t.abort();
+    }
     for t in routed_pollers {
         t.abort();
     }
@@ -386,28 +406,6 @@ async fn wait_for_signal() {
     #[cfg(not(unix))]
     {
         let _ = tokio::signal::ctrl_c().await;
-    }
-}
-
-/// Refreshes link state every `poll_interval` (none when polling is off).
-/// Refreshes the link state every `every` until `stop` (also the dashboard's poller).
-pub(crate) async fn poll_links(
-    poller: LinkPoller,
-    every: Option<Duration>,
-    mut stop: watch::Receiver<bool>,
-) {
-    let Some(every) = every else { return };
-    loop {
-        match poller.refresh().await {
-            Ok(r) => {
-                tracing::info!(records = r.records, requests = r.requests, error = ?r.error, "links refreshed")
-            }
-            Err(e) => tracing::warn!(error = %e, "link refresh failed"),
-        }
-        tokio::select! {
-            _ = tokio::time::sleep(every) => {}
-            _ = stop.changed() => return,
-        }
     }
 }
 

@@ -187,6 +187,28 @@ fn check_instances(
     if profile.read_only {
         r.push(Level::Info, &subject, "read_only: every write is refused");
     }
+    if profile.back_sync {
+        r.push(
+            Level::Ok,
+            &subject,
+            format!(
+                "back_sync on (changes by {} are never applied): {}",
+                profile.own_users.join(", "),
+                super::back_sync::describe(&profile.back_sync_map)
+            ),
+        );
+    } else if cfg
+        .file
+        .instances
+        .get(&profile.name)
+        .is_some_and(|i| i.back_sync_map.is_some())
+    {
+        r.push(
+            Level::Warn,
+            &subject,
+            "back_sync_map is set but back_sync is off: nothing is applied; add back_sync = true",
+        );
+    }
     if let Some(ca) = &profile.ca_file {
         match std::fs::File::open(ca) {
             Ok(_) => r.push(

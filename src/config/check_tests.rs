@@ -236,3 +236,37 @@ fn rules_without_an_instance_route_to_the_default_instance() {
     assert_eq!(set.get("r").unwrap().instance, "prod");
     assert_eq!(set.get("s").unwrap().instance, "a");
 }
+
+#[test]
+fn back_sync_and_its_mapping_are_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = "[instances.default]\nurl = \"https://a.service-now.com\"\nusername = \"svc\"\npassword_env = \"P\"\n";
+    let on = format!(
+        "{base}back_sync = true\n[instances.default.back_sync_map]\nclose_codes = {{ \"Duplicate\" = \"duplicate\" }}\nignore_users = [\"other.bot\"]\n"
+    );
+    let (paths, env) = setup(dir.path(), &on, 0o600);
+    let r = check(&paths, None, &env.with("P", "x"));
+    let ok = levels(&r, Level::Ok).join("\n");
+    assert!(
+        ok.contains("back_sync on (changes by svc, other.bot are never applied)")
+            && ok.contains("In Progress → Acknowledged")
+            && ok.contains("close code Duplicate → Archived (Duplicate)"),
+        "{ok}"
+    );
+
+    let bad = format!(
+        "{base}back_sync = true\nback_sync_map = {{ states = {{ \"Resolved\" = \"closed\" }} }}\n"
+    );
+    let (paths, env) = setup(dir.path(), &bad, 0o600);
+    let errors = levels(&check(&paths, None, &env), Level::Error).join("\n");
+    assert!(
+        errors.contains("back_sync_map.states.\"Resolved\" = \"closed\"")
+            && errors.contains("\"discarded\""),
+        "{errors}"
+    );
+
+    let off = format!("{base}back_sync_map = {{ assigned = \"none\" }}\n");
+    let (paths, env) = setup(dir.path(), &off, 0o600);
+    let warn = levels(&check(&paths, None, &env), Level::Warn).join("\n");
+    assert!(warn.contains("back_sync is off"), "{warn}");
+}

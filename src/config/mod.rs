@@ -13,6 +13,7 @@
 //! ```
 //! Everything that reads the environment takes `&dyn Env` so tests inject a [`MapEnv`].
 
+mod back_sync;
 mod base_url;
 mod check;
 mod check_online;
@@ -29,6 +30,7 @@ mod secret;
 mod source_secret;
 mod suggest;
 
+pub use back_sync::BackSyncMapConfig;
 pub use check::{CheckReport, Finding, Level, check, check_with_timeout};
 pub use check_online::check_rules_online;
 pub use command::DEFAULT_TIMEOUT as HELPER_TIMEOUT;

@@ -46,6 +46,13 @@ pub struct Profile {
     pub poll_interval: Option<Duration>,
     /// `once_deadline_secs`: how long `sync --once` may run in all.
     pub once_deadline: Duration,
+    /// `back_sync = true`: incident state changes are applied to anomalies.
+    pub back_sync: bool,
+    /// The mapping back-sync applies (the default when `back_sync_map` is absent).
+    pub back_sync_map: crate::domain::BackSyncMap,
+    /// ServiceNow user_names whose changes are never applied back: `username` (snowlink's own)
+    /// and `back_sync_map.ignore_users`.
+    pub own_users: Vec<String>,
     /// Which `SNOWLINK_*` variables changed this profile, for `config check` / `doctor`.
     pub env_overrides: Vec<&'static str>,
     password: SecretSources,
@@ -214,7 +221,32 @@ impl Config {
                     .to_owned(),
             });
         }
+        let back_sync_map =
+            super::back_sync::mapping(ic.back_sync_map.as_ref()).map_err(|message| {
+                ConfigError::InvalidInstance {
+                    instance: name.to_owned(),
+                    message,
+                }
+            })?;
+        let mut own_users: Vec<String> = username.iter().cloned().collect();
+        if let Some(m) = &ic.back_sync_map {
+            own_users.extend(
+                m.ignore_users
+                    .iter()
+                    .filter(|u| !u.trim().is_empty())
+                    .cloned(),
+            );
+        }
+        if ic.back_sync && own_users.is_empty() {
+            return Err(ConfigError::InvalidInstance {
+                instance: name.to_owned(),
+                message: "back_sync needs snowlink's own ServiceNow user_name, so its own changes are never applied back: set username, or back_sync_map.ignore_users = [\"<the OAuth application user>\"]".to_owned(),
+            });
+        }
         Ok(Profile {
+            back_sync: ic.back_sync,
+            back_sync_map,
+            own_users,
             name: name.to_owned(),
             url,
             caller: ic.caller.clone().or_else(|| username.clone()),

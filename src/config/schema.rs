@@ -77,6 +77,11 @@ pub struct InstanceConfig {
     /// The overall deadline of `snowlink sync --once` (`--deadline` overrides it).
     #[serde(default = "default_once_deadline")]
     pub once_deadline_secs: u64,
+    /// Incident state back to the anomaly (docs/sync.md §Back-sync); off by default.
+    #[serde(default)]
+    pub back_sync: bool,
+    /// The mapping back-sync uses (docs/config.md §Back-sync); the default is Coralogix's.
+    pub back_sync_map: Option<super::back_sync::BackSyncMapConfig>,
 }
 
 impl Default for InstanceConfig {
@@ -104,6 +109,8 @@ impl Default for InstanceConfig {
             assignment_group: None,
             poll_interval_secs: default_poll(),
             once_deadline_secs: default_once_deadline(),
+            back_sync: false,
+            back_sync_map: None,
         }
     }
 }

@@ -2,6 +2,7 @@
 //! No I/O and no SQL here.
 
 mod anomaly;
+mod back_sync;
 mod description;
 mod link;
 mod notes;
@@ -11,6 +12,10 @@ mod status;
 mod ticket;
 
 pub use anomaly::{Anomaly, AnomalyKey, FailedCheck};
+pub use back_sync::{
+    BackSyncMap, DEFAULT_DISCARDED_CODES, DEFAULT_INVALID_CODES, Observed, Target, decide,
+    pick_reason,
+};
 pub use description::{append_block, block_header, description_block, has_block};
 pub use link::{IncidentRef, IncidentState, Link};
 pub use notes::{

@@ -52,6 +52,7 @@ const TABLES: &[TableSpec] = &[
             ("from_status", Col::Plain),
             ("to_status", Col::Plain),
             ("reason", Col::Plain),
+            ("detail", Col::Plain),
         ],
     ),
     (

@@ -9,6 +9,7 @@
 mod anomalies;
 mod audit;
 mod audit_explain;
+mod changes;
 mod comments;
 mod error;
 mod export;
@@ -41,6 +42,9 @@ pub use anomalies::{
 };
 pub use audit::{AuditEntry, NewAudit};
 pub use audit_explain::{ExplainedAudit, RuleCause};
+pub use changes::{
+    AppliedChange, ChangeBatch, ChangeOutcome, ChangeTarget, ObservedRecord, servicenow_time,
+};
 pub use comments::{Comment, CommentRecorded};
 pub use error::StoreError;
 pub use links::{LinkAdded, NewLink};

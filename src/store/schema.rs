@@ -13,6 +13,7 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     M6_LOOKUP_CACHE,
     M7_CREATE_TARGETS,
     M8_RULES,
+    M9_CHANGES,
 ];
 
 /// Anomalies as last read, local status and its history, comments, links.
@@ -306,4 +307,23 @@ CREATE TABLE rule_watermark (
     rev INTEGER NOT NULL
 );
 INSERT INTO rule_watermark (id, rev) VALUES (1, 0);
+"#;
+
+/// Change detection and back-sync (docs/store.md §Change detection, docs/sync.md §Back-sync):
+/// per instance and table the newest `sys_updated_on` seen (ServiceNow's own clock, raw UTC
+/// text); per link the version of the record last seen (`sys_mod_count`, and its
+/// `sys_updated_on`) and what its state asked of the anomaly then, so a change is applied once
+/// and a restart neither misses nor repeats one; and where a history entry came from.
+const M9_CHANGES: &str = r#"
+CREATE TABLE change_watermarks (
+    instance   TEXT NOT NULL,
+    tbl        TEXT NOT NULL,
+    updated_on TEXT NOT NULL,
+    read_at    INTEGER NOT NULL,
+    PRIMARY KEY (instance, tbl)
+);
+ALTER TABLE links ADD COLUMN seen_version INTEGER;
+ALTER TABLE links ADD COLUMN seen_updated_on TEXT;
+ALTER TABLE links ADD COLUMN seen_target TEXT;
+ALTER TABLE status_history ADD COLUMN detail TEXT;
 "#;

@@ -34,6 +34,9 @@ pub struct StatusHistoryEntry {
     pub to: Status,
     /// The archive reason code for archive changes.
     pub reason: Option<String>,
+    /// Where a change came from when it was not made here: for back-sync the incident, its
+    /// state and who changed it in ServiceNow (docs/sync.md §Back-sync).
+    pub detail: Option<String>,
 }
 
 impl Store {
@@ -59,7 +62,7 @@ impl Store {
     /// The status history of an anomaly, oldest first.
     pub fn status_history(&self, key: &AnomalyKey) -> Result<Vec<StatusHistoryEntry>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT seq, at, user, from_status, to_status, reason FROM status_history \
+            "SELECT seq, at, user, from_status, to_status, reason, detail FROM status_history \
              WHERE source = ?1 AND anomaly_id = ?2 ORDER BY seq",
         )?;
         let rows = stmt.query_map(params![key.source, key.id], |r| {
@@ -70,10 +73,11 @@ impl Store {
                 r.get::<_, String>(3)?,
                 r.get::<_, String>(4)?,
                 r.get::<_, Option<String>>(5)?,
+                r.get::<_, Option<String>>(6)?,
             ))
         })?;
         rows.map(|r| {
-            let (seq, at, user, from, to, reason) = r?;
+            let (seq, at, user, from, to, reason, detail) = r?;
             Ok(StatusHistoryEntry {
                 seq,
                 at: from_ms(at)?,
@@ -81,6 +85,7 @@ impl Store {
                 from: parse_status(&from)?,
                 to: parse_status(&to)?,
                 reason,
+                detail,
             })
         })
         .collect()
@@ -96,6 +101,21 @@ pub(super) fn status_change_tx(
     new_status: Status,
     user: &str,
     origin: ChangeOrigin,
+    at: Timestamp,
+) -> Result<StatusChange> {
+    status_change_with_detail_tx(tx, key, new_status, user, origin, None, at)
+}
+
+/// [`status_change_tx`] with the history entry's `detail` (back-sync names the incident).
+/// A change from ServiceNow queues no work note (it came from there) but is written back to
+/// the anomaly's source like a person's change.
+pub(super) fn status_change_with_detail_tx(
+    tx: &Transaction<'_>,
+    key: &AnomalyKey,
+    new_status: Status,
+    user: &str,
+    origin: ChangeOrigin,
+    detail: Option<&str>,
     at: Timestamp,
 ) -> Result<StatusChange> {
     let previous = current_status(tx, key)?;
@@ -118,8 +138,8 @@ pub(super) fn status_change_tx(
         _ => None,
     };
     tx.execute(
-        "INSERT INTO status_history (source, anomaly_id, at, user, from_status, to_status, reason) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        "INSERT INTO status_history (source, anomaly_id, at, user, from_status, to_status, reason, \
+         detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         params![
             key.source,
             key.id,
@@ -127,13 +147,21 @@ pub(super) fn status_change_tx(
             user,
             previous.code(),
             new_status.code(),
-            reason
+            reason,
+            detail
         ],
     )?;
-    let note = status_note(&key.id, new_status, at);
-    let outbox = enqueue_for_links(tx, key, DeliveryKind::WorkNote, &note, at)?;
+    let outbox = match origin {
+        ChangeOrigin::ServiceNow => Vec::new(),
+        ChangeOrigin::User | ChangeOrigin::Source => {
+            let note = status_note(&key.id, new_status, at);
+            enqueue_for_links(tx, key, DeliveryKind::WorkNote, &note, at)?
+        }
+    };
     let source = match origin {
-        ChangeOrigin::User => write_back_tx(tx, key, plan_status(previous, new_status), at)?,
+        ChangeOrigin::User | ChangeOrigin::ServiceNow => {
+            write_back_tx(tx, key, plan_status(previous, new_status), at)?
+        }
         ChangeOrigin::Source => SourceWrite::default(),
     };
     Ok(StatusChange {

@@ -31,13 +31,17 @@ pub fn source_of_instance(instance: &str) -> Option<&str> {
     instance.strip_prefix("source:")
 }
 
-/// Who caused a status change: a person (written back to the source where it can take it) or
-/// the source itself (followed locally, never written back: that would loop).
+/// Who caused a status change: a person (written back to the source where it can take it), the
+/// source itself (followed locally, never written back: that would loop), or ServiceNow through
+/// back-sync (written back to the source, but never sent to ServiceNow as a note: that would
+/// loop too; docs/sync.md §Back-sync).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ChangeOrigin {
     User,
     Source,
+    #[serde(rename = "servicenow")]
+    ServiceNow,
 }
 
 /// What a user action did at the source.

@@ -7,6 +7,9 @@
 //!   the renewal of Alertmanager acknowledge silences.
 //! - [`LinkPoller`]: re-reads state, priority, group and assignee of linked incidents in
 //!   `sys_idIN` batches of 100.
+//! - [`ChangePoller`]: change detection — reads only the linked records updated since the
+//!   watermark, feeds the link state from that read and, with `back_sync`, applies incident
+//!   state to anomalies (docs/sync.md §Change detection, §Back-sync).
 //!
 //! See `docs/sync.md`.
 
@@ -17,6 +20,7 @@
 mod action;
 mod append;
 mod backoff;
+mod changes;
 mod deliver;
 mod error;
 mod links_poller;
@@ -41,6 +45,7 @@ use jiff::Timestamp;
 
 pub use action::{Action, MAX_SERVER_WAIT, PauseCause, classify};
 pub use backoff::Backoff;
+pub use changes::{CHANGE_FIELDS, ChangePoller, ChangeReport, FULL_EVERY, OVERLAP, poll_changes};
 pub use error::{Result, SyncError};
 pub use links_poller::{LINK_FIELDS, LinkPoller, LinkRefreshReport, NOT_FOUND_OR_HIDDEN};
 pub use options::{MIN_LEASE, WorkerOptions, lease_for, new_owner_id};

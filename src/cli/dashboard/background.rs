@@ -1,7 +1,8 @@
 //! The dashboard's background work: the ingester reading every source on its schedule, the
 //! sync worker in `watch` mode (woken at once when an
 //! action is queued, here or in another process, and on its own schedule for retries, probes of
-//! a down instance and other processes' deliveries) and the periodic link-state poller. The
+//! a down instance and other processes' deliveries) and the periodic change poller (link
+//! state and back-sync). The
 //! worker's progress is broadcast so the backend can wait for a create without polling.
 
 use std::sync::Arc;
@@ -13,10 +14,9 @@ use tokio::task::JoinHandle;
 use crate::config::SourceConfig;
 use crate::ingest::Ingester;
 use crate::ops::Session;
-use crate::sync::{LinkPoller, SyncEvent, Worker, WorkerOptions};
+use crate::sync::{ChangePoller, SyncEvent, Worker, WorkerOptions};
 
 use super::super::error::{CliError, CliResult};
-use super::super::sync_cmd::poll_links;
 
 /// How often the worker looks again without being woken (other processes on hosts without
 /// wake-up sockets, clock-based retries are scheduled exactly anyway).
@@ -48,9 +48,9 @@ pub async fn start(session: &Session, sources: Vec<SourceConfig>) -> CliResult<B
     )
     .await
     .map_err(|e| CliError::other(format!("sync worker: {e}")))?;
-    let poller = LinkPoller::new(&session.store_path, session.profile.name.clone(), client)
+    let poller = ChangePoller::new(&session.store_path, &session.profile, client)
         .await
-        .map_err(|e| CliError::other(format!("link poller: {e}")))?;
+        .map_err(|e| CliError::other(format!("change poller: {e}")))?;
     let poll_every = session.profile.poll_interval;
     let (stop, stopped) = watch::channel(false);
     let (events, _) = broadcast::channel(1024);
@@ -72,7 +72,12 @@ pub async fn start(session: &Session, sources: Vec<SourceConfig>) -> CliResult<B
             tracing::warn!(error = %e, "sync worker stopped");
         }
     }));
-    tasks.push(tokio::spawn(poll_links(poller, poll_every, stopped)));
+    if let Some(every) = poll_every {
+        // Change detection is the link refresh too: one read feeds both (docs/sync.md).
+        tasks.push(tokio::spawn(crate::sync::poll_changes(
+            poller, every, stopped,
+        )));
+    }
     let ingester = Ingester::new(&session.store_path, sources);
     // Nobody needs the outcomes one by one: health is in the store, writes are counted.
     let (source_events, _) = broadcast::channel(16);
@@ -127,12 +132,14 @@ impl Background {
                     tracing::warn!(error = %e, "routed sync worker stopped");
                 }
             }));
-            match r.poller(store_path).await {
-                Ok(p) => {
-                    let (every, stop) = (r.profile.poll_interval, self.stop.subscribe());
-                    self.tasks.push(tokio::spawn(poll_links(p, every, stop)));
+            match (r.profile.poll_interval, r.poller(store_path).await) {
+                (None, _) => {}
+                (Some(every), Ok(p)) => {
+                    let stop = self.stop.subscribe();
+                    self.tasks
+                        .push(tokio::spawn(crate::sync::poll_changes(p, every, stop)));
                 }
-                Err(e) => tracing::warn!(error = %e, "routed link poller not started"),
+                (_, Err(e)) => tracing::warn!(error = %e, "routed change poller not started"),
             }
         }
     }

@@ -223,27 +223,26 @@ impl Runner {
             .db
             .call(move |s| gather(s, &rules, &keys, template.as_deref(), now))
             .await?;
-        let remote =
-            match remote_facts(
-                &self.rules,
-                &self.clients,
-                &self.db,
-                &cands,
-                now,
-                dry,
-                &mut *self.looked_up.lock().await,
-            )
-            .await
-            {
-                Ok(r) => r,
-                Err(e) => {
-                    report.errors.push(e);
-                    if !dry {
-                        return Ok(None);
-                    }
-                    HashMap::new()
+        let remote = match remote_facts(
+            &self.rules,
+            &self.clients,
+            &self.db,
+            &cands,
+            now,
+            dry,
+            &mut *self.looked_up.lock().await,
+        )
+        .await
+        {
+            Ok(r) => r,
+            Err(e) => {
+                report.errors.push(e);
+                if !dry {
+                    return Ok(None);
                 }
-            };
+                HashMap::new()
+            }
+        };
         let refs = {
             let mut refs = self.refs.lock().await;
             if let Err(e) = refs
