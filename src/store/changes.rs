@@ -118,6 +118,20 @@ impl Store {
     }
 
     /// Every record linked on `instance` (one row per record), in table and sys_id order.
+    /// What the change poller last saw of a record (its version and update time): the
+    /// dashboard's incident view re-reads the journal only when this moves. `None` before the
+    /// poller saw it.
+    pub fn change_mark(&self, instance: &str, sys_id: &str) -> Result<Option<String>> {
+        let mark: Option<String> = self.conn.query_row(
+            "SELECT MAX(COALESCE(seen_version, '') || '@' || COALESCE(seen_updated_on, '')) \
+             FROM links WHERE instance = ?1 AND sys_id = ?2 \
+             AND (seen_version IS NOT NULL OR seen_updated_on IS NOT NULL)",
+            params![instance, sys_id],
+            |r| r.get(0),
+        )?;
+        Ok(mark)
+    }
+
     pub fn change_targets(&self, instance: &str) -> Result<Vec<ChangeTarget>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT tbl, sys_id, MAX(number), \

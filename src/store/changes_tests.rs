@@ -130,3 +130,20 @@ fn watermark_only_moves_forward() {
         "ServiceNow's raw times are UTC"
     );
 }
+
+#[test]
+fn the_change_mark_moves_with_each_version_the_poller_sees_and_only_then() {
+    let (_d, mut s) = open_temp();
+    seed(&mut s, &["A"]);
+    link(&mut s, "A", "1");
+    assert_eq!(s.change_mark("prod", "1").unwrap(), None, "not seen yet");
+    pass(&mut s, &[rec("1", 3, None, "beth")], false);
+    let first = s.change_mark("prod", "1").unwrap().unwrap();
+    // The same version again (the overlap): the mark stays.
+    pass(&mut s, &[rec("1", 3, None, "beth")], false);
+    assert_eq!(s.change_mark("prod", "1").unwrap().unwrap(), first);
+    // A work note is a new version: the mark moves.
+    pass(&mut s, &[rec("1", 4, None, "beth")], false);
+    assert_ne!(s.change_mark("prod", "1").unwrap().unwrap(), first);
+    assert_eq!(s.change_mark("other", "1").unwrap(), None);
+}

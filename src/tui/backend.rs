@@ -263,6 +263,12 @@ pub trait Backend: Send + Sync + 'static {
         &self,
         incident: &IncidentRef,
     ) -> impl Future<Output = Result<IncidentActivity, String>> + Send;
+    /// What the change poller last saw of the incident (`None` before it saw it): the incident
+    /// view re-reads only when this moves. A store read, no network.
+    fn incident_mark(
+        &self,
+        incident: &IncidentRef,
+    ) -> impl Future<Output = Result<Option<String>, String>> + Send;
     /// Re-reads linked incidents; returns how many were refreshed.
     fn refresh_links(&self) -> impl Future<Output = Result<usize, String>> + Send;
     /// Every configured rule with its counts in the current intervals (the `rules` popup).

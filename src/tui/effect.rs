@@ -86,10 +86,12 @@ pub enum Effect {
     RefreshLinks {
         req: ReqId,
     },
-    /// Read one incident and its journal for the incident view.
+    /// Read one incident and its journal for the incident view. With `unless`, first ask the
+    /// store what the change poller last saw of it, and read only when that differs.
     LoadIncident {
         req: ReqId,
         incident: IncidentRef,
+        unless: Option<Option<String>>,
     },
     /// Poll every source now (writes anomalies to the local store only).
     RefreshSources {

@@ -25,6 +25,8 @@ pub struct FakeBackend {
     pub incidents: Vec<IncidentSummary>,
     /// What `incident_activity` answers, by sys_id (not found otherwise).
     pub activities: HashMap<String, super::backend::IncidentActivity>,
+    /// What `incident_mark` answers, by sys_id (`None` otherwise).
+    pub marks: HashMap<String, String>,
     /// ServiceNow is unreachable: lookups answer from a cache read this long before `offline_at`
     /// (with this reason), and a create is queued as #`offline.id`.
     pub offline: Option<FakeOffline>,
@@ -215,6 +217,11 @@ impl Backend for FakeBackend {
             .get(&incident.sys_id)
             .cloned()
             .ok_or_else(|| format!("no incident {}", incident.number))
+    }
+
+    async fn incident_mark(&self, incident: &IncidentRef) -> Result<Option<String>, String> {
+        self.record(format!("mark {}", incident.number));
+        Ok(self.marks.get(&incident.sys_id).cloned())
     }
 
     async fn refresh_links(&self) -> Result<usize, String> {

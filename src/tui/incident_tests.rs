@@ -64,7 +64,7 @@ fn activity(number: &str) -> IncidentActivity {
 /// The `LoadIncident` among `effects`: (req, number).
 fn load(effects: &[Effect]) -> Option<(ReqId, String)> {
     effects.iter().find_map(|e| match e {
-        Effect::LoadIncident { req, incident } => Some((*req, incident.number.clone())),
+        Effect::LoadIncident { req, incident, .. } => Some((*req, incident.number.clone())),
         _ => None,
     })
 }
@@ -76,9 +76,21 @@ fn answer(s: &mut State, req: ReqId, number: &str, result: Result<IncidentActivi
         s,
         Msg::Reply {
             req,
-            reply: Reply::Incident { incident, result },
+            reply: Reply::Incident {
+                incident,
+                result,
+                mark: None,
+            },
         },
     );
+}
+
+/// The `unless` of the `LoadIncident` among `effects` (`None`: a plain read).
+fn check_of(effects: &[Effect]) -> Option<Option<String>> {
+    effects.iter().find_map(|e| match e {
+        Effect::LoadIncident { unless, .. } => unless.clone(),
+        _ => None,
+    })
 }
 
 /// A loaded state whose selected anomaly has only its first link.
@@ -225,6 +237,7 @@ fn replies_for_a_closed_or_other_view_are_dropped() {
             reply: Reply::Incident {
                 incident,
                 result: Ok(activity(&number)),
+                mark: None,
             },
         },
     );
@@ -235,23 +248,108 @@ fn replies_for_a_closed_or_other_view_are_dropped() {
 }
 
 #[test]
-fn the_timer_rereads_every_poll_interval_while_open() {
+fn the_view_asks_the_change_poller_and_rereads_only_when_it_saw_the_incident_move() {
     let mut s = open_view((80, 24));
     assert_eq!(s.info.poll_secs, Some(60));
-    s.now = ago(-59);
+    let view = |s: &State| s.incident.clone().unwrap();
+    let incident = view(&s).incident;
+    s.now = ago(-1);
     assert!(load(&update(&mut s, Msg::Tick)).is_none(), "not due yet");
-    s.now = ago(-60);
-    let (req, number) = load(&update(&mut s, Msg::Tick)).expect("due after 60 s");
-    assert!(
-        load(&update(&mut s, Msg::Tick)).is_none(),
-        "one read at a time"
+    // Every couple of seconds: a check against the mark of the last read, not a read.
+    s.now = ago(-2);
+    let effects = update(&mut s, Msg::Tick);
+    let (req, _) = load(&effects).expect("a check");
+    assert_eq!(check_of(&effects), Some(None), "the mark the read had");
+    assert!(load(&update(&mut s, Msg::Tick)).is_none(), "one at a time");
+    let reply = |req, r: Reply| Msg::Reply { req, reply: r };
+    update(
+        &mut s,
+        reply(
+            req,
+            Reply::IncidentUnchanged {
+                incident: incident.clone(),
+            },
+        ),
     );
-    answer(&mut s, req, &number, Ok(activity(&number)));
-    assert_eq!(s.incident.as_ref().unwrap().read_at, Some(ago(-60)));
-    // Closed: no more reads.
+    assert_eq!(view(&s).read_at, Some(ago(0)), "the read is kept");
+    assert_eq!(view(&s).checked_at, Some(ago(-2)));
+    assert!(text(&s).contains("unchanged since"), "{}", text(&s));
+    // The poller saw it move: the runtime read it; the new mark is kept for the next check.
+    s.now = ago(-4);
+    let (req, number) = load(&update(&mut s, Msg::Tick)).expect("the next check");
+    update(
+        &mut s,
+        reply(
+            req,
+            Reply::Incident {
+                incident: incident.clone(),
+                result: Ok(activity(&number)),
+                mark: Some("7@2026-12-01 10:00:00".into()),
+            },
+        ),
+    );
+    assert_eq!(view(&s).read_at, Some(ago(-4)));
+    assert_eq!(view(&s).checked_at, None);
+    s.now = ago(-6);
+    assert_eq!(
+        check_of(&update(&mut s, Msg::Tick)),
+        Some(Some("7@2026-12-01 10:00:00".into()))
+    );
+    // `r` always reads.
+    s.incident.as_mut().unwrap().req = None;
+    assert_eq!(check_of(&press(&mut s, [key(KeyCode::Char('r'))])), None);
+    // Closed: no more reads or checks.
     press(&mut s, [key(KeyCode::Esc)]);
     s.now = ago(-600);
     assert!(load(&update(&mut s, Msg::Tick)).is_none());
+}
+
+#[tokio::test]
+async fn the_runtime_reads_only_when_the_mark_moved() {
+    use super::backend::Backend;
+    let mut b = crate::tui::fake::FakeBackend::default();
+    let inc = crate::domain::IncidentRef {
+        instance: "default".into(),
+        table: "incident".into(),
+        sys_id: "sys-INC0010001".into(),
+        number: "INC0010001".into(),
+    };
+    b.activities
+        .insert(inc.sys_id.clone(), activity("INC0010001"));
+    b.marks.insert(inc.sys_id.clone(), "3@x".into());
+    let run = |unless| Effect::LoadIncident {
+        req: ReqId(1),
+        incident: inc.clone(),
+        unless,
+    };
+    let go = |e| async {
+        match super::runtime::perform(&b, e, std::time::Duration::from_secs(5)).await {
+            Some(Msg::Reply { reply, .. }) => Some(reply),
+            _ => None,
+        }
+    };
+    let same = go(run(Some(Some("3@x".into())))).await;
+    assert!(
+        matches!(same, Some(Reply::IncidentUnchanged { .. })),
+        "{same:?}"
+    );
+    let moved = go(run(Some(Some("2@x".into())))).await;
+    assert!(
+        matches!(&moved, Some(Reply::Incident { mark: Some(m), result: Ok(_), .. }) if m == "3@x"),
+        "{moved:?}"
+    );
+    let plain = go(run(None)).await;
+    assert!(matches!(plain, Some(Reply::Incident { .. })), "{plain:?}");
+    assert_eq!(
+        b.calls()
+            .iter()
+            .filter(|c| c.starts_with("incident "))
+            .count(),
+        2,
+        "{:?}",
+        b.calls()
+    );
+    assert_eq!(b.incident_mark(&inc).await, Ok(Some("3@x".into())));
 }
 
 #[test]

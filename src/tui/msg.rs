@@ -91,6 +91,12 @@ pub enum Reply {
     Incident {
         incident: IncidentRef,
         result: Result<super::backend::IncidentActivity, String>,
+        /// What the change poller had seen of it when it was read.
+        mark: Option<String>,
+    },
+    /// The change poller saw nothing new on the incident since the view's read.
+    IncidentUnchanged {
+        incident: IncidentRef,
     },
     /// Text back from `$EDITOR`.
     Edited(Result<String, String>),

@@ -170,10 +170,20 @@ async fn run<B: Backend>(b: &B, effect: Effect) -> Option<Reply> {
             }
         }
         Effect::RefreshLinks { .. } => Reply::LinksRefreshed(b.refresh_links().await),
-        Effect::LoadIncident { incident, .. } => Reply::Incident {
-            result: b.incident_activity(&incident).await,
-            incident,
-        },
+        Effect::LoadIncident {
+            incident, unless, ..
+        } => {
+            // A failed store read counts as a change: reading again is the safe side.
+            let mark = b.incident_mark(&incident).await;
+            match (unless, mark) {
+                (Some(seen), Ok(mark)) if seen == mark => Reply::IncidentUnchanged { incident },
+                (_, mark) => Reply::Incident {
+                    result: b.incident_activity(&incident).await,
+                    mark: mark.ok().flatten(),
+                    incident,
+                },
+            }
+        }
         Effect::CopyToClipboard { .. } | Effect::OpenBrowser { .. } | Effect::OpenEditor { .. } => {
             return None;
         }

@@ -83,8 +83,12 @@ pub struct IncidentView {
     pub read_at: Option<Timestamp>,
     /// Why the last read failed, until one succeeds.
     pub error: Option<String>,
-    /// When the last read was asked for: the timer re-reads `poll_secs` after it.
+    /// When the last read (or check) was asked for.
     pub asked_at: Timestamp,
+    /// What the change poller had seen of the incident at the last good read.
+    pub mark: Option<String>,
+    /// When the store last said nothing changed since that read.
+    pub checked_at: Option<Timestamp>,
     pub scroll: u16,
 }
 

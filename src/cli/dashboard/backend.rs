@@ -482,6 +482,20 @@ impl Backend for LiveBackend {
         Ok(())
     }
 
+    async fn incident_mark(
+        &self,
+        incident: &crate::domain::IncidentRef,
+    ) -> Result<Option<String>, String> {
+        let (session, inc) = (self.session.clone(), incident.clone());
+        blocking(move || {
+            let store = session.open_store().map_err(msg)?;
+            store
+                .change_mark(&inc.instance, &inc.sys_id)
+                .map_err(|e| e.to_string())
+        })
+        .await
+    }
+
     async fn refresh_links(&self) -> Result<usize, String> {
         super::super::deliver::refresh_links(&self.session).await
     }

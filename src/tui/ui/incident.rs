@@ -127,7 +127,14 @@ fn title(view: &IncidentView, state: &State) -> Line<'static> {
     let read = match (view.read_at, view.req.is_some()) {
         (_, true) if view.data.is_none() => "reading…".to_owned(),
         (Some(t), true) => format!("read {}, re-reading…", ago(t, state.now)),
-        (Some(t), false) => format!("read {}", ago(t, state.now)),
+        (Some(t), false) => match view.checked_at {
+            Some(c) => format!(
+                "read {}, unchanged since (checked {})",
+                ago(t, state.now),
+                ago(c, state.now)
+            ),
+            None => format!("read {}", ago(t, state.now)),
+        },
         (None, false) => "not read".to_owned(),
         (None, true) => "reading…".to_owned(),
     };

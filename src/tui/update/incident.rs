@@ -1,8 +1,16 @@
 //! The incident view (docs/dashboard.md §Incident view): opening it from a link, its keys, the
-//! read's reply and the timer that re-reads it. The read itself is an `Effect::LoadIncident`
+//! read's reply and the timer that keeps it fresh. The read itself is an `Effect::LoadIncident`
 //! the runtime performs through the backend, never here.
+//!
+//! Fresh with the change poller: every few seconds the view asks the store what the poller last
+//! saw of the incident (its version and update time; a new work note moves both) and re-reads
+//! the journal from ServiceNow only when that moved — an open view costs no requests while
+//! nothing happens on the incident.
 
 use jiff::SignedDuration;
+
+/// How often an open view asks the store whether the change poller saw the incident move.
+const CHECK_EVERY: SignedDuration = SignedDuration::from_secs(2);
 
 use crate::domain::IncidentRef;
 
@@ -22,13 +30,16 @@ pub fn open(state: &mut State, incident: IncidentRef) -> Vec<Effect> {
         read_at: None,
         error: None,
         asked_at: now,
+        mark: None,
+        checked_at: None,
         scroll: 0,
     });
-    read(state)
+    read(state, false)
 }
 
-/// (Re)reads the open incident, unless a read is already in flight.
-fn read(state: &mut State) -> Vec<Effect> {
+/// (Re)reads the open incident, unless a read is already in flight. `if_changed`: only when
+/// the change poller saw it move since the last good read.
+fn read(state: &mut State, if_changed: bool) -> Vec<Effect> {
     let req = state.busy_req();
     let now = state.now;
     let Some(view) = state.incident.as_mut() else {
@@ -41,9 +52,11 @@ fn read(state: &mut State) -> Vec<Effect> {
     }
     view.req = Some(req);
     view.asked_at = now;
+    let unless = (if_changed && view.data.is_some()).then(|| view.mark.clone());
     vec![Effect::LoadIncident {
         req,
         incident: view.incident.clone(),
+        unless,
     }]
 }
 
@@ -78,7 +91,7 @@ pub fn on_key(state: &mut State, action: Option<Action>) -> Vec<Effect> {
         Some(Action::PageUp) => scroll_by(-page),
         Some(Action::Top) => scroll_by(-max),
         Some(Action::Bottom) => scroll_by(max),
-        Some(Action::Refresh) => return read(state),
+        Some(Action::Refresh) => return read(state, false),
         Some(Action::Back) => state.incident = None,
         Some(a @ (Action::Quit | Action::Help | Action::Errors | Action::CopyUrl)) => {
             return apply_action(state, a);
@@ -94,6 +107,7 @@ pub fn on_reply(
     req: ReqId,
     incident: &IncidentRef,
     result: Result<super::super::backend::IncidentActivity, String>,
+    mark: Option<String>,
 ) {
     let now = state.now;
     let Some(view) = state
@@ -109,6 +123,8 @@ pub fn on_reply(
         Ok(data) => {
             view.data = Some(data);
             view.read_at = Some(now);
+            view.mark = mark;
+            view.checked_at = None;
             view.error = None;
         }
         Err(e) => {
@@ -130,15 +146,39 @@ pub fn on_failed(state: &mut State, req: ReqId, e: &str) -> bool {
     true
 }
 
-/// The timer: an open view is re-read `poll_secs` after its last read was asked for.
+/// The change poller saw nothing new since the view's read: keep it, say when it was checked.
+pub fn on_unchanged(state: &mut State, req: ReqId, incident: &IncidentRef) {
+    let now = state.now;
+    if let Some(view) = state
+        .incident
+        .as_mut()
+        .filter(|v| v.req == Some(req) && v.incident == *incident)
+    {
+        view.req = None;
+        view.checked_at = Some(now);
+    }
+}
+
+/// The timer. While the background polls ServiceNow (`poll_secs`), an open view with a good
+/// read checks the change poller's mark every [`CHECK_EVERY`]; without one (the first read
+/// failed) it reads again every `poll_secs`.
 pub fn on_tick(state: &mut State) -> Vec<Effect> {
     let (Some(view), Some(secs)) = (state.incident.as_ref(), state.info.poll_secs) else {
         return Vec::new();
     };
+    if view.req.is_some() {
+        return Vec::new();
+    }
+    let since = state.now.duration_since(view.asked_at);
+    if view.data.is_some() {
+        if since >= CHECK_EVERY {
+            return read(state, true);
+        }
+        return Vec::new();
+    }
     let secs = i64::try_from(secs).unwrap_or(i64::MAX).max(1);
-    let due = state.now.duration_since(view.asked_at) >= SignedDuration::from_secs(secs);
-    if due && view.req.is_none() {
-        return read(state);
+    if since >= SignedDuration::from_secs(secs) {
+        return read(state, false);
     }
     Vec::new()
 }

@@ -402,8 +402,16 @@ pub fn on_reply(state: &mut State, req: ReqId, reply: Reply) -> Vec<Effect> {
             }
             Vec::new()
         }
-        Reply::Incident { incident, result } => {
-            super::incident::on_reply(state, req, &incident, result);
+        Reply::Incident {
+            incident,
+            result,
+            mark,
+        } => {
+            super::incident::on_reply(state, req, &incident, result, mark);
+            Vec::new()
+        }
+        Reply::IncidentUnchanged { incident } => {
+            super::incident::on_unchanged(state, req, &incident);
             Vec::new()
         }
         Reply::Failed(e) => {
