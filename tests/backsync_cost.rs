@@ -84,3 +84,67 @@ async fn n_links_cost_ceil_n_over_100_requests_and_only_changes_are_applied() {
     assert_eq!(c["unchanged"], CHANGED.len(), "{c}");
     assert!(c["applied"].as_array().unwrap().is_empty(), "{c}");
 }
+
+/// The background's full pass (the first of `sync --watch`, then every tenth) asks only which
+/// linked records still exist — `sysparm_fields=sys_id` in the same `sys_idIN` batches — and
+/// marks the links of a deleted record broken; no record content is re-read for it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_full_pass_asks_only_which_records_exist_and_marks_deleted_ones_broken() {
+    const M: usize = 150;
+    let bs = start(M, false).await;
+    let keys: Vec<_> = (0..M)
+        .map(|i| bs.anomaly(&format!("G-{i:03}"), &[i]))
+        .collect();
+    bs.sync_once().await;
+    let gone = &bs.incidents[7];
+    let resp = reqwest::Client::new()
+        .delete(format!(
+            "{}/api/now/table/incident/{}",
+            bs.env.url, gone.sys_id
+        ))
+        .basic_auth("admin", Some("admin"))
+        .send()
+        .await
+        .unwrap();
+    assert!(resp.status().is_success(), "{}", resp.status());
+    sync_common::clear_requests(&bs.env).await;
+
+    let mut watcher = sync_common::spawn(&bs.env, &["sync", "--watch"]);
+    let started = std::time::Instant::now();
+    loop {
+        let links = bs.store().links_for_anomaly(&keys[7]).unwrap();
+        if links[0].broken {
+            break;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(60),
+            "the deleted record's link was never marked broken"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    sync_common::terminate(&watcher);
+    assert!(watcher.wait().await.unwrap().success());
+
+    let log = sync_common::requests(&bs.env).await;
+    let existence: Vec<&Value> = log
+        .iter()
+        .filter(|r| r["method"] == "GET" && r["path"] == "/api/now/table/incident")
+        .filter(|r| {
+            let q = r["query"].as_str().unwrap();
+            url::form_urlencoded::parse(q.as_bytes())
+                .any(|(k, v)| k == "sysparm_fields" && v == "sys_id")
+        })
+        .collect();
+    assert_eq!(existence.len(), M.div_ceil(100), "{log:#?}");
+    // Every other link is fine; the change pass itself asked only for changes.
+    for (i, k) in keys.iter().enumerate().filter(|(i, _)| *i != 7) {
+        assert!(!bs.store().links_for_anomaly(k).unwrap()[0].broken, "{i}");
+    }
+    let reads = incident_reads(&log);
+    assert!(
+        reads
+            .iter()
+            .all(|q| q.starts_with("sys_idIN") && q.len() > "sys_idIN".len()),
+        "{reads:?}"
+    );
+}

@@ -157,7 +157,10 @@ impl Store {
         let mut out = ChangeOutcome::default();
         for sys_id in batch.asked {
             tx.execute(
-                "UPDATE links SET read_at = ?3, read_error = NULL WHERE instance = ?1 AND sys_id = ?2",
+                // A link marked broken (its record gone or hidden) keeps its error until the
+                // record itself comes back.
+                "UPDATE links SET read_at = ?3, read_error = NULL \
+                 WHERE instance = ?1 AND sys_id = ?2 AND broken = 0",
                 params![batch.instance, sys_id, ms(batch.read_at)],
             )?;
         }

@@ -93,16 +93,78 @@ impl ChangePoller {
 
     /// Reads what changed since the watermark.
     pub async fn pass(&self) -> Result<ChangeReport> {
-        self.run(false).await
+        self.run().await
     }
 
-    /// Reads every linked record (no time filter): also finds records that are gone, which a
-    /// change read cannot see. The background runs one every [`FULL_EVERY`] passes.
+    /// A change pass, then asks which linked records still exist (`sysparm_fields=sys_id`, the
+    /// same `sys_idIN` batches): a deleted or hidden record is something a change read cannot
+    /// see, and its links are marked broken. Nothing but sys_ids is re-read. The background
+    /// runs one every [`FULL_EVERY`] passes.
     pub async fn full_pass(&self) -> Result<ChangeReport> {
-        self.run(true).await
+        let mut report = self.run().await?;
+        if report.error.is_none() {
+            self.find_gone(&mut report).await?;
+        }
+        Ok(report)
     }
 
-    async fn run(&self, full: bool) -> Result<ChangeReport> {
+    async fn find_gone(&self, report: &mut ChangeReport) -> Result<()> {
+        let instance = self.instance.clone();
+        let targets = self
+            .store
+            .call(move |s| s.change_targets(&instance))
+            .await?;
+        let mut by_table: BTreeMap<String, Vec<ChangeTarget>> = BTreeMap::new();
+        for t in targets {
+            by_table.entry(t.table.clone()).or_default().push(t);
+        }
+        for (table, records) in &by_table {
+            for chunk in records.chunks(SYS_ID_BATCH) {
+                let ids: Vec<String> = chunk.iter().map(|t| t.sys_id.clone()).collect();
+                let params = ListParams::new()
+                    .query(Query::new().in_list("sys_id", &ids))
+                    .fields(&["sys_id"])
+                    .limit(u32::try_from(ids.len()).unwrap_or(u32::MAX))
+                    .display(DisplayValue::False);
+                report.requests += 1;
+                let present: Vec<String> = match self.client.list(table, &params).await {
+                    Ok(page) => page
+                        .records
+                        .iter()
+                        .map(|r| r.str("sys_id").to_string())
+                        .collect(),
+                    Err(e) => {
+                        // The existence check is best effort: the next full pass asks again.
+                        report.error = Some(e.to_string());
+                        report.error_category = Some(e.category());
+                        return Ok(());
+                    }
+                };
+                let gone: Vec<&ChangeTarget> = chunk
+                    .iter()
+                    .filter(|t| !present.contains(&t.sys_id))
+                    .collect();
+                report
+                    .not_found
+                    .extend(gone.iter().map(|t| t.number.clone()));
+                let (instance, gone): (String, Vec<String>) = (
+                    self.instance.clone(),
+                    gone.iter().map(|t| t.sys_id.clone()).collect(),
+                );
+                self.store
+                    .call(move |s| {
+                        for id in &gone {
+                            s.mark_link_broken(&instance, id, NOT_FOUND_OR_HIDDEN)?;
+                        }
+                        Ok(())
+                    })
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn run(&self) -> Result<ChangeReport> {
         let instance = self.instance.clone();
         let targets = self
             .store
@@ -127,7 +189,7 @@ impl ChangePoller {
                     .call(move |s| s.change_watermark(&instance, &t))
                     .await?
             };
-            let since = watermark.as_deref().and_then(since_of).filter(|_| !full);
+            let since = watermark.as_deref().and_then(since_of);
             // Records some link has never seen are read whole once; the rest only if changed.
             let (seen, unseen): (Vec<&ChangeTarget>, Vec<&ChangeTarget>) =
                 records.iter().partition(|t| t.seen && since.is_some());
@@ -137,7 +199,7 @@ impl ChangePoller {
                     if report.error.is_some() {
                         return Ok(report);
                     }
-                    self.read_batch(&table, chunk, filter, full, &mut report, &mut newest)
+                    self.read_batch(&table, chunk, filter, &mut report, &mut newest)
                         .await?;
                 }
             }
@@ -161,7 +223,6 @@ impl ChangePoller {
         table: &str,
         chunk: &[&ChangeTarget],
         since: Option<&str>,
-        full: bool,
         report: &mut ChangeReport,
         newest: &mut Option<String>,
     ) -> Result<()> {
@@ -201,20 +262,7 @@ impl ChangePoller {
                 *newest = Some(r.updated_on.clone());
             }
         }
-        let missing: Vec<&ChangeTarget> = if full {
-            chunk
-                .iter()
-                .copied()
-                .filter(|t| !records.iter().any(|r| r.sys_id == t.sys_id))
-                .collect()
-        } else {
-            Vec::new()
-        };
         report.returned += records.len();
-        report
-            .not_found
-            .extend(missing.iter().map(|t| t.number.clone()));
-        let missing: Vec<String> = missing.iter().map(|t| t.sys_id.clone()).collect();
         let (instance, own, apply) = (
             self.instance.clone(),
             self.own_users.clone(),
@@ -223,18 +271,14 @@ impl ChangePoller {
         let outcome = self
             .store
             .call(move |s| {
-                let asked: Vec<String> = ids.into_iter().filter(|i| !missing.contains(i)).collect();
                 let out = s.record_incident_changes(&ChangeBatch {
                     instance: &instance,
-                    asked: &asked,
+                    asked: &ids,
                     records: &records,
                     own_users: &own,
                     apply,
                     read_at: Timestamp::now(),
                 })?;
-                for id in &missing {
-                    s.mark_link_broken(&instance, id, NOT_FOUND_OR_HIDDEN)?;
-                }
                 Ok(out)
             })
             .await?;
@@ -282,7 +326,8 @@ impl ChangePoller {
     }
 }
 
-/// How many change passes the background makes per full pass (which finds deleted records).
+/// How many change passes the background makes per full pass (which also asks which records
+/// still exist, to find deleted ones).
 pub const FULL_EVERY: u32 = 10;
 
 /// `watermark − OVERLAP` in ServiceNow's raw form; `None` for a watermark that does not parse.
