@@ -8,6 +8,7 @@ mod common;
 mod sync_common;
 
 use backsync_common::*;
+use common::{exit_code, stderr};
 use snowlink::domain::{Anomaly, AnomalyKey, ArchiveReason, Status};
 use snowlink::store::{DeliveryKind, OutboxFilter, RawForm, SourceBatch};
 
@@ -37,6 +38,38 @@ async fn changes_by_snowlinks_own_user_are_never_applied() {
     bs.resolve(0, "Solution provided").await;
     bs.sync_once().await;
     assert_eq!(bs.status(&a), Status::Archived(ArchiveReason::Resolved));
+}
+
+/// ServiceNow names only the last updater: Beth resolves, then snowlink writes a work note
+/// (another anomaly's comment) before the next read, so `sys_updated_by` is snowlink's user.
+/// The record's `resolved_by` says the resolve was Beth's: it is applied, as hers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_persons_resolve_followed_by_a_snowlink_note_is_still_applied() {
+    let bs = start(1, true).await;
+    let a = bs.anomaly("G-1", &[0]);
+    let b = bs.anomaly("G-2", &[0]);
+    bs.sync_once().await;
+    bs.resolve(0, "Solution provided").await;
+    let out = bs
+        .env
+        .run(&["comment", &b.id, "still seeing nulls downstream"])
+        .await;
+    assert_eq!(exit_code(&out), 0, "{}", stderr(&out));
+    let last = bs
+        .env
+        .admin_get(&format!(
+            "/api/now/table/incident/{}?sysparm_fields=sys_updated_by,state",
+            bs.incidents[0].sys_id
+        ))
+        .await;
+    // The hard case: snowlink is the last updater of a record Beth resolved.
+    assert_eq!(last["result"]["sys_updated_by"], SNOWLINK_USER, "{last}");
+    assert_eq!(last["result"]["state"], "6", "{last}");
+    let c = bs.sync_once().await;
+    assert_eq!(c["own_changes"], 0, "{c}");
+    assert_eq!(bs.status(&a), Status::Archived(ArchiveReason::Resolved));
+    let h = bs.history_from_servicenow(&a);
+    assert_eq!(h.last().unwrap().user, format!("servicenow:{}", BETH.0));
 }
 
 /// Source `q` of kind qualytics, able to acknowledge and archive, holding anomaly `id`.

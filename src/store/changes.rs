@@ -32,6 +32,9 @@ pub struct ObservedRecord {
     pub updated_by: String,
     /// `sys_mod_count`, when the instance returned it.
     pub version: Option<i64>,
+    /// Who resolved (state 6) or closed (state 7) it, as a user_name (`resolved_by` /
+    /// `closed_by`); what tells a person's resolve apart when snowlink wrote after it.
+    pub archived_by: Option<String>,
 }
 
 /// The records one read returned, and how to treat them.
@@ -175,6 +178,14 @@ impl Store {
     }
 }
 
+/// Whether `user` is snowlink's own ServiceNow user (the loop guard's users).
+fn is_own(batch: &ChangeBatch<'_>, user: &str) -> bool {
+    batch
+        .own_users
+        .iter()
+        .any(|u| !u.is_empty() && u.eq_ignore_ascii_case(user.trim()))
+}
+
 struct Seen {
     key: AnomalyKey,
     version: Option<i64>,
@@ -233,10 +244,7 @@ fn record_one(
         })?
         .collect::<rusqlite::Result<_>>()?
     };
-    let own = batch
-        .own_users
-        .iter()
-        .any(|u| !u.is_empty() && u.eq_ignore_ascii_case(rec.updated_by.trim()));
+    let own = is_own(batch, &rec.updated_by);
     for seen in links {
         let first = seen.version.is_none() && seen.updated_on.is_none();
         if !first && !is_newer(rec, &seen) {
@@ -261,12 +269,22 @@ fn record_one(
             continue;
         }
         out.changed += 1;
-        if own {
+        // ServiceNow names only the last updater: a person's resolve followed by a snowlink
+        // note before this read shows snowlink as the updater. The record's `resolved_by` /
+        // `closed_by` tells them apart; that change is the person's and is applied.
+        let masked = own
+            && matches!(rec.target, Some(Target::Archive(_)))
+            && rec.target != seen.target
+            && rec
+                .archived_by
+                .as_deref()
+                .is_some_and(|u| !u.trim().is_empty() && !is_own(batch, u));
+        if own && !masked {
             out.own_changes += 1;
             continue;
         }
         if batch.apply {
-            apply(tx, batch, rec, &seen, out)?;
+            apply(tx, batch, rec, &seen, masked, out)?;
         }
     }
     Ok(())
@@ -277,6 +295,7 @@ fn apply(
     batch: &ChangeBatch<'_>,
     rec: &ObservedRecord,
     seen: &Seen,
+    masked: bool,
     out: &mut ChangeOutcome,
 ) -> Result<()> {
     let current = current_status(tx, &seen.key)?;
@@ -284,14 +303,28 @@ fn apply(
     let Some(to) = decide(current, seen.target, rec.target, &others) else {
         return Ok(());
     };
-    let user = format!("servicenow:{}", rec.updated_by.trim());
-    let detail = format!(
-        "{} {} (changed in ServiceNow by {} at {} UTC)",
-        rec.number,
-        rec.summary,
-        rec.updated_by.trim(),
-        rec.updated_on
-    );
+    let (user, detail) = if masked {
+        let who = rec.archived_by.as_deref().unwrap_or("").trim();
+        (
+            format!("servicenow:{who}"),
+            format!(
+                "{} {} (changed in ServiceNow by {who}; snowlink's own update at {} UTC came \
+                 after it)",
+                rec.number, rec.summary, rec.updated_on
+            ),
+        )
+    } else {
+        (
+            format!("servicenow:{}", rec.updated_by.trim()),
+            format!(
+                "{} {} (changed in ServiceNow by {} at {} UTC)",
+                rec.number,
+                rec.summary,
+                rec.updated_by.trim(),
+                rec.updated_on
+            ),
+        )
+    };
     let at = servicenow_time(&rec.updated_on).unwrap_or(batch.read_at);
     let change = status_change_with_detail_tx(
         tx,

@@ -17,6 +17,7 @@ fn rec(sys_id: &str, version: i64, target: Option<Target>, by: &str) -> Observed
         updated_on: format!("2026-11-23 10:00:{version:02}"),
         updated_by: by.into(),
         version: Some(version),
+        archived_by: None,
     }
 }
 
@@ -146,4 +147,41 @@ fn the_change_mark_moves_with_each_version_the_poller_sees_and_only_then() {
     pass(&mut s, &[rec("1", 4, None, "beth")], false);
     assert_ne!(s.change_mark("prod", "1").unwrap().unwrap(), first);
     assert_eq!(s.change_mark("other", "1").unwrap(), None);
+}
+
+#[test]
+fn a_resolve_followed_by_a_snowlink_write_is_the_resolvers_and_is_applied() {
+    let (_d, mut s) = open_temp();
+    seed(&mut s, &["A", "B"]);
+    link(&mut s, "A", "1");
+    link(&mut s, "B", "2");
+    pass(
+        &mut s,
+        &[rec("1", 1, None, "beth"), rec("2", 1, None, "beth")],
+        true,
+    );
+    // snowlink's user resolving is snowlink's own change: never applied.
+    let mut own = rec("1", 2, RESOLVED, "snowlink.integration");
+    own.archived_by = Some("snowlink.integration".into());
+    let o = pass(&mut s, &[own], true);
+    assert_eq!((o.own_changes, o.applied.len()), (1, 0));
+    assert_eq!(status(&s, "A"), Status::Active);
+    pass(&mut s, &[rec("1", 3, None, "beth")], true);
+    // Beth resolved INC1, then snowlink's consolidated note made snowlink the last updater.
+    let mut masked = rec("1", 5, RESOLVED, "snowlink.integration");
+    masked.archived_by = Some("beth.anglin".into());
+    let o = pass(&mut s, &[masked.clone()], true);
+    assert_eq!(o.applied.len(), 1, "{o:?}");
+    assert_eq!(status(&s, "A"), Status::Archived(ArchiveReason::Resolved));
+    let h = s.status_history(&key("A")).unwrap();
+    let last = h.last().unwrap();
+    assert_eq!(last.user, "servicenow:beth.anglin");
+    assert!(last.detail.as_deref().unwrap().contains("came after it"));
+    // snowlink's own reopen of INC2 (rules) is its own: never applied back.
+    let o = pass(&mut s, &[rec("2", 2, ACK, "snowlink.integration")], true);
+    assert_eq!((o.own_changes, o.applied.len()), (1, 0));
+    assert_eq!(status(&s, "B"), Status::Active);
+    // And the same resolved version again (the overlap): nothing more.
+    let o = pass(&mut s, &[masked], true);
+    assert!(o.applied.is_empty());
 }

@@ -33,6 +33,8 @@ pub const CHANGE_FIELDS: &[&str] = &[
     "sys_updated_on",
     "sys_updated_by",
     "sys_mod_count",
+    "resolved_by.user_name",
+    "closed_by.user_name",
 ];
 
 /// How far before the watermark each read starts: ServiceNow's timestamps are whole seconds and
@@ -322,6 +324,12 @@ impl ChangePoller {
             updated_on: raw("sys_updated_on"),
             updated_by: raw("sys_updated_by"),
             version: raw("sys_mod_count").parse().ok(),
+            archived_by: match observed.state.as_str() {
+                "6" => Some(raw("resolved_by.user_name")),
+                "7" => Some(raw("closed_by.user_name")).filter(|u| !u.is_empty()),
+                _ => None,
+            }
+            .filter(|u| !u.is_empty()),
         }
     }
 }
