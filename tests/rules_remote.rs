@@ -130,10 +130,10 @@ async fn a_rule_routed_to_another_instance_creates_there_with_its_own_credential
     let (out, v) = env.json(&["sync", "--once"]).await;
     assert_eq!(exit_code(&out), 0, "{}\n{v}", stderr(&out));
     assert_eq!(v["instance"], "default", "{v}");
-    let routed = v["routed"].as_array().unwrap();
-    assert_eq!(routed.len(), 1, "{v}");
-    assert_eq!(routed[0]["instance"], "sandbox", "{v}");
-    let created = routed[0]["created"].as_array().unwrap().len();
+    let others = v["instances"].as_array().unwrap();
+    assert_eq!(others.len(), 1, "{v}");
+    assert_eq!(others[0]["instance"], "sandbox", "{v}");
+    let created = others[0]["created"].as_array().unwrap().len();
     assert!(created > 0, "{v}");
 
     assert!(get(&env.url, RULE_INCIDENTS).await.is_empty());
@@ -165,7 +165,7 @@ async fn a_rule_routed_to_another_instance_creates_there_with_its_own_credential
     assert_eq!(linked.len(), made.len(), "{v}");
     let (_, v) = env.json(&["sync", "--once"]).await;
     assert!(
-        v["routed"][0]["created"].as_array().unwrap().is_empty(),
+        v["instances"][0]["created"].as_array().unwrap().is_empty(),
         "{v}"
     );
 }

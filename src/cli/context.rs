@@ -150,6 +150,7 @@ pub async fn session_only(
         None
     };
     let user = config.user(&ProcessEnv, &profile);
+    let others = other_profiles(&config, &profile.name);
     let session = crate::ops::Session {
         store_path: paths.db_path.clone(),
         profile,
@@ -157,8 +158,20 @@ pub async fn session_only(
         url_template: config.file.anomaly_url_template.clone(),
         ticket_defaults: config.file.ui.severity_impact_urgency,
         client,
+        others,
     };
     Ok((session, config))
+}
+
+/// Every configured instance's profile except `selected` (one that does not build is left
+/// out: a delivery to it then says the instance is not usable).
+pub fn other_profiles(config: &Config, selected: &str) -> Vec<Profile> {
+    config
+        .instance_names()
+        .into_iter()
+        .filter(|n| n != selected)
+        .filter_map(|n| config.profile(Some(&n), &ProcessEnv).ok())
+        .collect()
 }
 
 /// A source read's warnings on stderr (never stdout, which may carry `--json`): its failure

@@ -2,15 +2,18 @@
 //! action: hand the outbox ids to the sync worker, wait until they are delivered, waiting for a
 //! later retry, or a short deadline passes, and summarise for humans and `--json`.
 
+use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
+use crate::config::Profile;
 use crate::domain::IncidentRef;
 use crate::ops::Session;
 use crate::store::OutboxId;
 use crate::sync::{LinkPoller, SyncReport, Worker, WorkerOptions};
 
+use super::context::client_for;
 use super::error::{CliError, CliResult};
 use super::exit::Exit;
 use super::output::outln;
@@ -107,39 +110,105 @@ pub fn print_report(queued: usize, delivered: usize, pending: &[PendingItem], ta
     }
 }
 
-async fn worker_for(session: &Session) -> CliResult<Worker> {
-    let client = session
-        .client()
-        .map_err(|e| CliError::other(e.to_string()))?
-        .clone();
-    let opts = WorkerOptions::for_profile(&session.profile, &session.user);
-    Worker::new(
-        &session.store_path,
-        session.profile.name.clone(),
-        client,
-        opts,
-    )
-    .await
-    .map_err(sync_error)
-}
-
-async fn run(session: &Session, ids: &[OutboxId]) -> CliResult<SyncReport> {
-    let worker = worker_for(session).await?;
-    worker
-        .deliver(ids, Instant::now() + DEADLINE)
+/// The worker of `profile` (the session's own client for the selected instance; another
+/// instance's credentials are resolved only when a delivery goes there).
+async fn worker_for(session: &Session, profile: &Profile) -> CliResult<Worker> {
+    let client = if profile.name == session.profile.name {
+        session
+            .client()
+            .map_err(|e| CliError::other(e.to_string()))?
+            .clone()
+    } else {
+        client_for(profile).await?
+    };
+    let opts = WorkerOptions::for_profile(profile, &session.user);
+    Worker::new(&session.store_path, profile.name.clone(), client, opts)
         .await
         .map_err(sync_error)
 }
 
+/// The outbox ids by the instance they go to (an id no longer in the outbox is left out).
+async fn by_instance(
+    session: &Session,
+    ids: &[OutboxId],
+) -> CliResult<BTreeMap<String, Vec<OutboxId>>> {
+    let (path, ids) = (session.store_path.clone(), ids.to_vec());
+    tokio::task::spawn_blocking(move || -> Result<_, crate::store::StoreError> {
+        let store = crate::store::Store::open(&path)?;
+        let mut out: BTreeMap<String, Vec<OutboxId>> = BTreeMap::new();
+        for id in ids {
+            if let Some(d) = store.outbox_get(id)? {
+                out.entry(d.instance).or_default().push(id);
+            }
+        }
+        Ok(out)
+    })
+    .await
+    .map_err(|e| CliError::other(e.to_string()))?
+    .map_err(super::sync_cmd::store_error)
+}
+
+/// Delivers `ids` through the worker of each instance they go to, side by side: an incident on
+/// another instance gets its note through that instance's credentials, and one instance's
+/// outage never holds up another's deliveries.
 pub async fn deliver(session: &Session, ids: &[OutboxId]) -> CliResult<Delivered> {
     if ids.is_empty() {
         return Ok(Delivered::default());
     }
-    let report = run(session, ids).await?;
-    Ok(summarise(session, ids, &report))
+    let groups = by_instance(session, ids).await?;
+    let runs = groups.into_iter().map(|(instance, ids)| async move {
+        let profile = if instance == session.profile.name {
+            Some(&session.profile)
+        } else {
+            session.others.iter().find(|p| p.name == instance)
+        };
+        let Some(profile) = profile else {
+            return Ok(not_configured(&instance, &ids));
+        };
+        let worker = worker_for(session, profile).await?;
+        let report = worker
+            .deliver(&ids, Instant::now() + DEADLINE)
+            .await
+            .map_err(sync_error)?;
+        Ok::<_, CliError>(summarise(profile, &ids, &report))
+    });
+    let mut all = Delivered::default();
+    for d in futures::future::join_all(runs).await {
+        let d = d?;
+        all.queued += d.queued;
+        all.delivered += d.delivered;
+        all.pending.extend(d.pending);
+        all.created.extend(d.created);
+        all.exit = match (all.exit, d.exit) {
+            (Some(a), Some(b)) => Some(super::source_wiring::worse(a, b)),
+            (a, b) => a.or(b),
+        };
+    }
+    Ok(all)
 }
 
-fn summarise(session: &Session, ids: &[OutboxId], report: &SyncReport) -> Delivered {
+/// Deliveries to an instance no longer in the config stay in the outbox, and say why.
+fn not_configured(instance: &str, ids: &[OutboxId]) -> Delivered {
+    Delivered {
+        queued: ids.len(),
+        delivered: 0,
+        pending: ids
+            .iter()
+            .map(|&id| PendingItem {
+                id,
+                state: "waiting".into(),
+                reason: Some(format!(
+                    "instance {instance} is not configured (or its profile does not load): add \
+                     [instances.{instance}] back, or `snowlink outbox drop {id}`"
+                )),
+            })
+            .collect(),
+        created: Vec::new(),
+        exit: Some(Exit::Pending),
+    }
+}
+
+fn summarise(profile: &Profile, ids: &[OutboxId], report: &SyncReport) -> Delivered {
     let done = |id: &OutboxId| report.delivered.contains(id) || report.reconciled.contains(id);
     let mut pending = Vec::new();
     for (list, label) in [
@@ -163,8 +232,8 @@ fn summarise(session: &Session, ids: &[OutboxId], report: &SyncReport) -> Delive
         .iter()
         .filter(|c| ids.contains(&c.id))
         .map(|c| IncidentRef {
-            instance: session.profile.name.clone(),
-            table: session.profile.table.clone(),
+            instance: profile.name.clone(),
+            table: profile.table.clone(),
             sys_id: c.sys_id.clone(),
             number: c.number.clone(),
         })

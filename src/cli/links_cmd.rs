@@ -1,8 +1,11 @@
-//! `snowlink links` (links of the selected instance with their last known incident state) and
-//! `snowlink links refresh` (re-read them all: ⌈N/100⌉ requests).
+//! `snowlink links` (every link, of every instance, with its last known incident state: the
+//! selected instance is only the default target, it never hides another instance's links) and
+//! `snowlink links refresh` (re-read them all, each instance through its own credentials:
+//! ⌈N/100⌉ requests per instance).
 
 use serde::Serialize;
 
+use crate::config::ProcessEnv;
 use crate::domain::Link;
 use crate::store::Store;
 use crate::sync::LinkPoller;
@@ -12,6 +15,7 @@ use super::context::{Globals, client_for};
 use super::error::CliResult;
 use super::exit::Exit;
 use super::output::{self, outln};
+use super::source_wiring::worse;
 use super::sync_cmd::{store_error, sync_error};
 
 #[derive(Debug, Serialize)]
@@ -34,46 +38,85 @@ pub async fn run(action: Option<LinksCommand>, globals: &Globals) -> CliResult<E
     let profile = globals.profile(&config)?;
     let mut exit = Exit::Ok;
     if let Some(LinksCommand::Refresh) = action {
-        let client = client_for(&profile).await?;
-        let poller = LinkPoller::new(&paths.db_path, profile.name.clone(), client)
-            .await
-            .map_err(sync_error)?;
-        let report = poller.refresh().await.map_err(sync_error)?;
-        if let Some(category) = report.error_category {
-            exit = match category.exit_code() {
-                3 => Exit::AuthOrPermission,
-                2 => Exit::UsageOrConfig,
-                _ => Exit::Unreachable,
+        let store = Store::open(&paths.db_path).map_err(store_error)?;
+        let mut instances: Vec<String> = store
+            .all_links()
+            .map_err(store_error)?
+            .into_iter()
+            .map(|l| l.incident.instance)
+            .collect();
+        instances.dedup();
+        if !instances.contains(&profile.name) {
+            instances.insert(0, profile.name.clone());
+        }
+        let mut reports = Vec::new();
+        for name in &instances {
+            let p = if *name == profile.name {
+                profile.clone()
+            } else {
+                match config.profile(Some(name), &ProcessEnv) {
+                    Ok(p) => p,
+                    Err(e) => {
+                        super::output::errln!(
+                            "snowlink: warning: links on instance {name} not refreshed: {e}"
+                        );
+                        exit = worse(exit, Exit::UsageOrConfig);
+                        continue;
+                    }
+                }
             };
+            let client = client_for(&p).await?;
+            let poller = LinkPoller::new(&paths.db_path, p.name.clone(), client)
+                .await
+                .map_err(sync_error)?;
+            let report = poller.refresh().await.map_err(sync_error)?;
+            if let Some(category) = report.error_category {
+                exit = worse(
+                    exit,
+                    match category.exit_code() {
+                        3 => Exit::AuthOrPermission,
+                        2 => Exit::UsageOrConfig,
+                        _ => Exit::Unreachable,
+                    },
+                );
+            }
+            reports.push(report);
         }
         if globals.json {
-            output::json(&report);
+            // One instance: its report as before; several: `{"instances": [report, …]}`.
+            match reports.as_slice() {
+                [one] => output::json(one),
+                all => output::json(&serde_json::json!({ "instances": all })),
+            }
             return Ok(exit);
         }
-        outln!(
-            "read {} of {} linked records in {} requests{}",
-            report.updated,
-            report.records,
-            report.requests,
-            report
-                .read_at
-                .map(|t| format!(" at {t}"))
-                .unwrap_or_default()
-        );
-        for n in &report.not_found {
-            outln!("{n}: not found or hidden; its links are marked broken");
-        }
-        if let Some(e) = &report.error {
+        for report in &reports {
             outln!(
-                "{} records not read (last known state kept): {e}",
-                report.unread
+                "{}: read {} of {} linked records in {} requests{}",
+                report.instance,
+                report.updated,
+                report.records,
+                report.requests,
+                report
+                    .read_at
+                    .map(|t| format!(" at {t}"))
+                    .unwrap_or_default()
             );
+            for n in &report.not_found {
+                outln!("{n}: not found or hidden; its links are marked broken");
+            }
+            if let Some(e) = &report.error {
+                outln!(
+                    "{} records not read (last known state kept): {e}",
+                    report.unread
+                );
+            }
         }
     }
     let store = Store::open(&paths.db_path).map_err(store_error)?;
-    let links = store
-        .links_for_instance(&profile.name)
-        .map_err(store_error)?;
+    let links = store.all_links().map_err(store_error)?;
+    // The instance column appears as soon as a link is not on the selected instance.
+    let several = links.iter().any(|l| l.incident.instance != profile.name);
     let rows: Vec<LinkRow<'_>> = links
         .iter()
         .map(|link| LinkRow {
@@ -89,11 +132,19 @@ pub async fn run(action: Option<LinksCommand>, globals: &Globals) -> CliResult<E
         return Ok(exit);
     }
     if rows.is_empty() {
-        outln!("no links on instance {}", profile.name);
+        outln!("no links (selected instance: {})", profile.name);
         return Ok(exit);
     }
+    let instance_col = |name: &str| {
+        if several {
+            format!("{name:<12} ")
+        } else {
+            String::new()
+        }
+    };
     outln!(
-        "{:<11} {:<20} {:<24} {:<14} {:<16} {:<16} READ",
+        "{}{:<11} {:<20} {:<24} {:<14} {:<16} {:<16} READ",
+        instance_col("INSTANCE"),
         "NUMBER",
         "ANOMALY",
         "STATE",
@@ -105,7 +156,8 @@ pub async fn run(action: Option<LinksCommand>, globals: &Globals) -> CliResult<E
         let l = r.link;
         let dash = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
         outln!(
-            "{:<11} {:<20} {:<24} {:<14} {:<16} {:<16} {}",
+            "{}{:<11} {:<20} {:<24} {:<14} {:<16} {:<16} {}",
+            instance_col(&l.incident.instance),
             format!(
                 "{}{}",
                 l.incident.number,

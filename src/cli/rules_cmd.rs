@@ -20,8 +20,8 @@ use super::args::RulesCommand;
 use super::context::{Globals, client_for};
 use super::error::{CliError, CliResult};
 use super::exit::Exit;
+use super::instances::{OtherInstance, other_instances};
 use super::output::{self, outln};
-use super::routing::{RoutedInstance, routed_instances};
 use super::sync_cmd::store_error;
 
 /// The compiled rules of `config`; a config error names every problem.
@@ -38,13 +38,13 @@ pub fn rule_set(config: &Config) -> CliResult<RuleSet> {
 
 /// The runner for `profile` (`None` when no rule is configured). Keys of rules routed to
 /// `profile` are read back through `client`, those of rules routed elsewhere through the
-/// `routed` instances' clients.
+/// other instances' clients.
 pub async fn runner_for(
     db_path: &Path,
     config: &Config,
     profile: &Profile,
     client: Option<Client>,
-    routed: &[RoutedInstance],
+    others: &[OtherInstance],
 ) -> CliResult<Option<Runner>> {
     let rules = rule_set(config)?;
     if rules.is_empty() {
@@ -57,7 +57,7 @@ pub async fn runner_for(
     if let Some(c) = client {
         clients.insert(profile.name.clone(), c);
     }
-    for r in routed {
+    for r in others {
         clients.insert(r.profile.name.clone(), r.client.clone());
     }
     let opts = RunnerOptions {
@@ -195,8 +195,8 @@ async fn test(
     }
     // ServiceNow is read (keys, states) when reachable; a dry run never writes.
     let client = client_for(profile).await.ok();
-    let (routed, _) = routed_instances(config, &rule_set(config)?, &profile.name).await;
-    let Some(runner) = runner_for(db_path, config, profile, client, &routed).await? else {
+    let (others, _) = other_instances(config, &profile.name).await;
+    let Some(runner) = runner_for(db_path, config, profile, client, &others).await? else {
         if json {
             output::json(&serde_json::json!({ "results": [], "errors": [] }));
         } else {

@@ -19,8 +19,8 @@ use super::args::SyncArgs;
 use super::context::{Globals, client_for};
 use super::error::{CliError, CliResult};
 use super::exit::Exit;
+use super::instances::other_instances;
 use super::output::{self, errln, outln};
-use super::routing::routed_instances;
 use super::source_wiring::{
     print_source_report, run_sources_once, source_workers, sources_exit, spawn_source_watchers,
     worse,
@@ -39,8 +39,7 @@ pub async fn run(args: SyncArgs, globals: &Globals) -> CliResult<Exit> {
         .await
         .map_err(sync_error)?;
     let sources = source_workers(&paths.db_path, config.sources(&ProcessEnv), false).await;
-    let rule_set = super::rules_cmd::rule_set(&config)?;
-    let (routed, problems) = routed_instances(&config, &rule_set, &profile.name).await;
+    let (others, problems) = other_instances(&config, &profile.name).await;
     for p in &problems {
         errln!("snowlink: warning: {p}");
     }
@@ -49,29 +48,29 @@ pub async fn run(args: SyncArgs, globals: &Globals) -> CliResult<Exit> {
         &config,
         &profile,
         Some(client.clone()),
-        &routed,
+        &others,
     )
     .await?;
     let poller = ChangePoller::new(&paths.db_path, &profile, client.clone())
         .await
         .map_err(sync_error)?;
-    // Each instance a rule routes to delivers through its own worker and reads its own changes
-    // (docs/rules.md §Routing).
-    let mut routed_workers = Vec::new();
-    for r in &routed {
+    // Every other configured instance delivers through its own worker and reads its own
+    // changes (docs/sync.md §Several instances).
+    let mut other_workers = Vec::new();
+    for r in &others {
         let w = r
             .worker(&paths.db_path, &config, |o| o.once_deadline = once_deadline)
             .await
             .map_err(sync_error)?;
         let poller = r.poller(&paths.db_path).await.map_err(sync_error)?;
-        routed_workers.push((w, poller, r.profile.poll_interval));
+        other_workers.push((w, poller, r.profile.poll_interval));
     }
     if args.watch {
         let ingester = crate::ingest::Ingester::new(&paths.db_path, config.sources(&ProcessEnv));
         return watch_until_signal(
             &worker,
             poller,
-            routed_workers,
+            other_workers,
             sources,
             ingester,
             rules,
@@ -80,11 +79,11 @@ pub async fn run(args: SyncArgs, globals: &Globals) -> CliResult<Exit> {
         )
         .await;
     }
-    let mut routed_changes = Vec::new();
-    for (_, p, _) in &routed_workers {
-        routed_changes.push(p.pass().await.map_err(sync_error)?);
+    let mut other_changes = Vec::new();
+    for (_, p, _) in &other_workers {
+        other_changes.push(p.pass().await.map_err(sync_error)?);
     }
-    let routed_workers: Vec<Worker> = routed_workers.into_iter().map(|(w, ..)| w).collect();
+    let other_workers: Vec<Worker> = other_workers.into_iter().map(|(w, ..)| w).collect();
     let deadline = std::time::Instant::now() + once_deadline;
     let mut rules_reports = Vec::new();
     if let Some(runner) = &rules {
@@ -96,13 +95,13 @@ pub async fn run(args: SyncArgs, globals: &Globals) -> CliResult<Exit> {
     }
     // One change pass first, so what it applies (source write-backs) is delivered by this run.
     let changes = poller.pass().await.map_err(sync_error)?;
-    let (report, source_reports, routed_reports) = tokio::join!(
+    let (report, source_reports, other_reports) = tokio::join!(
         worker.run_once(),
         run_sources_once(&sources, deadline),
-        futures::future::join_all(routed_workers.iter().map(|w| w.run_once()))
+        futures::future::join_all(other_workers.iter().map(|w| w.run_once()))
     );
     let mut report = report.map_err(sync_error)?;
-    let mut routed_reports = routed_reports
+    let mut other_reports = other_reports
         .into_iter()
         .collect::<Result<Vec<_>, _>>()
         .map_err(sync_error)?;
@@ -111,7 +110,7 @@ pub async fn run(args: SyncArgs, globals: &Globals) -> CliResult<Exit> {
         if let Some(r) = super::rules_cmd::pass(runner).await {
             if r.notes > 0 {
                 report = worker.run_once().await.map_err(sync_error)?;
-                for (w, rep) in routed_workers.iter().zip(routed_reports.iter_mut()) {
+                for (w, rep) in other_workers.iter().zip(other_reports.iter_mut()) {
                     *rep = w.run_once().await.map_err(sync_error)?;
                 }
             }
@@ -135,7 +134,7 @@ pub async fn run(args: SyncArgs, globals: &Globals) -> CliResult<Exit> {
     }
     if globals.json {
         // The ServiceNow report's fields as before, plus the change pass, the source
-        // write-backs and the reports of the instances rules route to.
+        // write-backs and the reports of the other configured instances.
         let mut v = serde_json::to_value(&report)
             .map_err(|e| CliError::other(format!("cannot encode the report: {e}")))?;
         if let Some(map) = v.as_object_mut() {
@@ -143,10 +142,10 @@ pub async fn run(args: SyncArgs, globals: &Globals) -> CliResult<Exit> {
                 "changes".into(),
                 serde_json::to_value(&changes).unwrap_or_default(),
             );
-            if !routed_reports.is_empty() {
+            if !other_reports.is_empty() {
                 map.insert(
-                    "routed".into(),
-                    serde_json::to_value(&routed_reports).unwrap_or_default(),
+                    "instances".into(),
+                    serde_json::to_value(&other_reports).unwrap_or_default(),
                 );
             }
             if !source_reports.is_empty() {
@@ -159,18 +158,18 @@ pub async fn run(args: SyncArgs, globals: &Globals) -> CliResult<Exit> {
         output::json(&v);
     } else {
         super::sync_changes::print_changes(&changes);
-        for c in &routed_changes {
+        for c in &other_changes {
             super::sync_changes::print_changes(c);
         }
         print_report(&report);
-        for r in &routed_reports {
+        for r in &other_reports {
             print_report(r);
         }
         for r in &source_reports {
             print_source_report(r);
         }
     }
-    let exit = routed_reports
+    let exit = other_reports
         .iter()
         .fold(exit_for(&report), |e, r| worse(e, exit_for(r)));
     Ok(worse(exit, sources_exit(&source_reports)))
@@ -281,7 +280,7 @@ fn cause_name(c: PauseCause) -> &'static str {
 async fn watch_until_signal(
     worker: &Worker,
     poller: ChangePoller,
-    routed: Vec<(Worker, ChangePoller, Option<Duration>)>,
+    others: Vec<(Worker, ChangePoller, Option<Duration>)>,
     sources: Vec<crate::sync::SourceWorker>,
     ingester: crate::ingest::Ingester,
     rules: Option<crate::rules::engine::Runner>,
@@ -304,19 +303,19 @@ async fn watch_until_signal(
         .poll_interval
         .map(|every| tokio::spawn(crate::sync::poll_changes(poller, every, stop_rx.clone())));
     let ingest_tasks = ingest_in_background(&ingester, stop_rx.clone(), json);
-    let (mut routed_workers, mut routed_pollers) = (Vec::new(), Vec::new());
-    for (w, p, every) in routed {
+    let (mut other_workers, mut other_pollers) = (Vec::new(), Vec::new());
+    for (w, p, every) in others {
         let (stop, events) = (stop_rx.clone(), events_tx.clone());
         if let Some(every) = every {
-            routed_pollers.push(tokio::spawn(crate::sync::poll_changes(
+            other_pollers.push(tokio::spawn(crate::sync::poll_changes(
                 p,
                 every,
                 stop_rx.clone(),
             )));
         }
-        routed_workers.push(tokio::spawn(async move {
+        other_workers.push(tokio::spawn(async move {
             if let Err(e) = w.watch(stop, Some(events)).await {
-                tracing::warn!(error = %e, "routed sync worker stopped");
+                tracing::warn!(error = %e, "sync worker stopped");
             }
         }));
     }
@@ -325,10 +324,10 @@ async fn watch_until_signal(
     if let Some(t) = links {
         t.abort();
     }
-    for t in routed_pollers {
+    for t in other_pollers {
         t.abort();
     }
-    for t in routed_workers {
+    for t in other_workers {
         // They saw the stop: a delivery in flight finishes first.
         let _ = t.await;
     }

@@ -21,6 +21,10 @@ pub struct Session {
     /// Default impact and urgency by severity (config `[ui] severity_impact_urgency`).
     pub ticket_defaults: crate::domain::SeverityDefaults,
     pub client: Option<Client>,
+    /// The other configured instances' profiles (no credentials resolved): a command's
+    /// deliveries to an incident on another instance go out through that instance's own
+    /// worker and credentials (docs/sync.md §Several instances).
+    pub others: Vec<Profile>,
 }
 
 impl Session {

@@ -169,6 +169,11 @@ impl Store {
     }
 
     /// Every link on an instance (for the link-state poller; group by sys_id to batch reads).
+    /// Every link, of every instance, by instance.
+    pub fn all_links(&self) -> Result<Vec<Link>> {
+        self.query_links("1 = 1 ORDER BY instance, sys_id, source, anomaly_id", &[])
+    }
+
     pub fn links_for_instance(&self, instance: &str) -> Result<Vec<Link>> {
         self.query_links(
             "instance = ?1 ORDER BY sys_id, source, anomaly_id",

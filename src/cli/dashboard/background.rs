@@ -107,29 +107,29 @@ impl Background {
             ));
     }
 
-    /// Runs the sync worker and link poller of every instance a rule routes to beyond the
-    /// session's (docs/rules.md §Routing), each with its own profile; they stop with the rest.
-    pub async fn start_routed(
+    /// Runs the sync worker and change poller of every other configured instance (docs/sync.md
+    /// §Several instances), each with its own profile; they stop with the rest.
+    pub async fn start_others(
         &mut self,
         store_path: &std::path::Path,
         config: &crate::config::Config,
-        routed: &[super::super::routing::RoutedInstance],
+        others: &[super::super::instances::OtherInstance],
     ) {
-        for r in routed {
+        for r in others {
             let worker = match r
                 .worker(store_path, config, |o| o.poll_interval = SYNC_TICK)
                 .await
             {
                 Ok(w) => w,
                 Err(e) => {
-                    tracing::warn!(instance = %r.profile.name, error = %e, "routed sync worker not started");
+                    tracing::warn!(instance = %r.profile.name, error = %e, "sync worker not started");
                     continue;
                 }
             };
             let shutdown = self.stop.subscribe();
             self.tasks.push(tokio::spawn(async move {
                 if let Err(e) = worker.watch(shutdown, None).await {
-                    tracing::warn!(error = %e, "routed sync worker stopped");
+                    tracing::warn!(error = %e, "sync worker stopped");
                 }
             }));
             match (r.profile.poll_interval, r.poller(store_path).await) {
@@ -139,7 +139,7 @@ impl Background {
                     self.tasks
                         .push(tokio::spawn(crate::sync::poll_changes(p, every, stop)));
                 }
-                (_, Err(e)) => tracing::warn!(error = %e, "routed change poller not started"),
+                (_, Err(e)) => tracing::warn!(error = %e, "change poller not started"),
             }
         }
     }

@@ -75,6 +75,7 @@ poll_secs = 1
         ticket_defaults: config.file.ui.severity_impact_urgency,
         profile,
         client: Some(client),
+        others: Vec::new(),
     };
     // The first read happens before the dashboard opens, so the demo starts full.
     let ingester =

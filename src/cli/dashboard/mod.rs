@@ -61,19 +61,14 @@ async fn run(
     // Automatic tickets run in the background worker too, never on the UI loop; a bad rule is
     // logged (the dashboard owns the terminal; `snowlink config check` shows it).
     let client = session.client().ok().cloned();
-    let routed = match config.rule_set() {
-        Ok(set) => {
-            let (routed, problems) =
-                super::routing::routed_instances(config, &set, &session.profile.name).await;
-            for p in problems {
-                tracing::warn!(problem = %p, "routed instance not started");
-            }
-            routed
-        }
-        Err(_) => Vec::new(),
-    };
-    background.start_routed(&store_path, config, &routed).await;
-    match super::rules_cmd::runner_for(&store_path, config, &session.profile, client, &routed).await
+    // Every other configured instance: its own worker and change poller, its client for
+    // the rules (docs/sync.md §Several instances).
+    let (others, problems) = super::instances::other_instances(config, &session.profile.name).await;
+    for p in problems {
+        tracing::warn!(problem = %p, "instance not started");
+    }
+    background.start_others(&store_path, config, &others).await;
+    match super::rules_cmd::runner_for(&store_path, config, &session.profile, client, &others).await
     {
         Ok(Some(runner)) => background.start_rules(runner),
         Ok(None) => {}

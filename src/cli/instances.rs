@@ -1,55 +1,52 @@
-//! Rules route anomalies to an instance (`instance = "…"` in a rule, docs/rules.md §Routing).
-//! Whatever instance `--instance` selects, every instance a rule routes to gets a ServiceNow
-//! client for the rule runner's reads and its own sync worker and change poller, each with that
-//! instance's profile (credentials, pacing, pause state): an incident a rule queued for
-//! another instance is delivered, found again and kept fresh there, not left waiting.
+//! Several instances at once (docs/sync.md §Several instances). `--instance` selects the
+//! default target; every other configured instance still gets its ServiceNow client (for the
+//! rule runner's reads and the dashboard's), its own sync worker and its own change poller,
+//! each with that instance's profile (credentials, pacing, pause state). So an incident on
+//! another instance — made by a rule routed there, or linked by hand — gets its notes, its
+//! state and its back-sync there, and one instance's outage never holds up another's work.
 
 use servicenow_client::Client;
 
 use crate::config::{Config, ProcessEnv, Profile};
-use crate::rules::RuleSet;
 use crate::sync::{ChangePoller, Worker, WorkerOptions};
 
 use super::context::client_for;
 
-/// An instance a rule routes to, other than the selected one.
+/// A configured instance other than the selected one.
 #[derive(Clone)]
-pub struct RoutedInstance {
+pub struct OtherInstance {
     pub profile: Profile,
     pub client: Client,
 }
 
-/// Every instance of `rules` other than `selected`, with its client. One whose profile or
-/// credentials fail is left out and named in the returned problems: the rules routed there
-/// wait (the runner never decides a live pass without reading ServiceNow).
-pub async fn routed_instances(
-    config: &Config,
-    rules: &RuleSet,
-    selected: &str,
-) -> (Vec<RoutedInstance>, Vec<String>) {
+/// Every configured instance other than `selected`, with its client. One whose profile or
+/// credentials fail is left out and named in the returned problems: its deliveries wait in
+/// the outbox and the rules routed there wait (the runner never decides a live pass without
+/// reading ServiceNow).
+pub async fn other_instances(config: &Config, selected: &str) -> (Vec<OtherInstance>, Vec<String>) {
     let (mut out, mut problems) = (Vec::new(), Vec::new());
-    for name in rules.instances() {
+    for name in config.instance_names() {
         if name == selected {
             continue;
         }
-        let profile = match config.profile(Some(name), &ProcessEnv) {
+        let profile = match config.profile(Some(&name), &ProcessEnv) {
             Ok(p) => p,
             Err(e) => {
-                problems.push(format!("instance {name} (routed to by rules): {e}"));
+                problems.push(format!("instance {name}: {e}"));
                 continue;
             }
         };
         match client_for(&profile).await {
-            Ok(client) => out.push(RoutedInstance { profile, client }),
+            Ok(client) => out.push(OtherInstance { profile, client }),
             Err(e) => problems.push(format!(
-                "instance {name} (routed to by rules): {e}; its rules wait until it can be reached"
+                "instance {name}: {e}; its deliveries and rules wait until it can be reached"
             )),
         }
     }
     (out, problems)
 }
 
-impl RoutedInstance {
+impl OtherInstance {
     /// The sync worker of this instance over the store at `db_path`.
     pub async fn worker(
         &self,

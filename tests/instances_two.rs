@@ -1,0 +1,192 @@
+//! Several instances at once against two emulators (issue 13 points 3, 4): an anomaly linked to
+//! an incident on each; one command reaches both, each through its own user; `links` lists both
+//! whatever `--instance` selects; with one instance hibernating the other's deliveries go out in
+//! the same run and the hibernating one's wait, then go out when it is back — nothing crosses
+//! over.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+mod sync_common;
+
+use common::{TestEnv, exit_code, stderr, stdout};
+use serde_json::Value;
+use servicenow_emulator::RunningEmulator;
+
+struct Two {
+    env: TestEnv,
+    sandbox: RunningEmulator,
+}
+
+async fn start() -> Two {
+    let env = TestEnv::start().await;
+    let sandbox = servicenow_emulator::start(Default::default()).await.unwrap();
+    let config = std::fs::read_to_string(env.config_path()).unwrap();
+    std::fs::write(
+        env.config_path(),
+        format!(
+            "{config}\n[instances.sandbox]\nurl = \"{}\"\nusername = \"admin\"\n\
+             password_command = \"printf admin\"\ntimeout_secs = 5\n",
+            sandbox.base_url()
+        ),
+    )
+    .unwrap();
+    Two { env, sandbox }
+}
+
+/// The work notes of `number` on the emulator at `base`, with who wrote each.
+async fn notes(base: &str, number: &str) -> Vec<(String, String)> {
+    let http = reqwest::Client::new();
+    let get = |url: String| {
+        let http = http.clone();
+        async move {
+            http.get(url)
+                .basic_auth("admin", Some("admin"))
+                .header("Accept", "application/json")
+                .send()
+                .await
+                .unwrap()
+                .json::<Value>()
+                .await
+                .unwrap()
+        }
+    };
+    let inc = get(format!(
+        "{base}/api/now/table/incident?sysparm_query=number={number}&sysparm_fields=sys_id"
+    ))
+    .await;
+    let sys_id = inc["result"][0]["sys_id"].as_str().unwrap().to_string();
+    let v = get(format!(
+        "{base}/api/now/table/sys_journal_field?sysparm_query=element_id={sys_id}^element=work_notes^ORDERBYsys_created_on"
+    ))
+    .await;
+    v["result"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["sys_created_by"].as_str().unwrap_or("").to_string(),
+                r["value"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_anomaly_on_two_instances_reaches_both_through_their_own_users() {
+    let t = start().await;
+    let (env, sandbox_url) = (&t.env, t.sandbox.base_url());
+    let out = env.run(&["ticket", "link", "A-1001", "INC0000005"]).await;
+    assert_eq!(exit_code(&out), 0, "{}", stderr(&out));
+    let out = env
+        .run(&["--instance", "sandbox", "ticket", "link", "A-1001", "INC0000007"])
+        .await;
+    assert_eq!(exit_code(&out), 0, "{}", stderr(&out));
+
+    // `links` lists both, labelled, whatever --instance selects.
+    for args in [vec!["links"], vec!["--instance", "sandbox", "links"]] {
+        let out = env.run(&args).await;
+        let text = stdout(&out);
+        assert!(text.contains("INSTANCE"), "{text}");
+        assert!(text.contains("default") && text.contains("sandbox"), "{text}");
+    }
+    let (_, v) = env.json(&["links"]).await;
+    let mut on: Vec<(String, String)> = v["links"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            (
+                l["incident"]["instance"].as_str().unwrap().to_string(),
+                l["incident"]["number"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    on.sort();
+    assert_eq!(
+        on,
+        [
+            ("default".to_string(), "INC0000005".to_string()),
+            ("sandbox".to_string(), "INC0000007".to_string())
+        ]
+    );
+
+    // One ack from the default instance reaches both incidents, each as its instance's user.
+    let (out, v) = env.json(&["ack", "A-1001"]).await;
+    assert_eq!(exit_code(&out), 0, "{v}\n{}", stderr(&out));
+    let mine = notes(&env.url, "INC0000005").await;
+    let theirs = notes(&sandbox_url, "INC0000007").await;
+    assert!(
+        mine.iter()
+            .any(|(by, n)| by == "itil" && n.contains("A-1001") && n.contains("Acknowledged")),
+        "{mine:?}"
+    );
+    assert!(
+        theirs
+            .iter()
+            .any(|(by, n)| by == "admin" && n.contains("A-1001") && n.contains("Acknowledged")),
+        "{theirs:?}"
+    );
+    // Nothing crossed over: each instance has exactly its own incident's note.
+    assert!(notes(&env.url, "INC0000007").await.is_empty());
+    assert!(notes(&sandbox_url, "INC0000005").await.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_instance_hibernating_never_holds_up_the_other() {
+    let t = start().await;
+    let (env, sandbox_url) = (&t.env, t.sandbox.base_url());
+    env.run(&["ticket", "link", "A-1002", "INC0000005"]).await;
+    env.run(&["--instance", "sandbox", "ticket", "link", "A-1002", "INC0000007"])
+        .await;
+    // The sandbox hibernates.
+    let resp = reqwest::Client::new()
+        .post(format!("{sandbox_url}/__emulator/faults"))
+        .json(&serde_json::json!({"spec": "hibernate"}))
+        .send()
+        .await
+        .unwrap();
+    assert!(resp.status().is_success(), "{}", resp.text().await.unwrap());
+
+    let (out, v) = env
+        .json(&["comment", "A-1002", "checked the loader, rerunning"])
+        .await;
+    // Pending (the sandbox's note waits) — but the default instance's went out in this run.
+    assert_eq!(exit_code(&out), 6, "{v}\n{}", stderr(&out));
+    assert!(
+        notes(&env.url, "INC0000005")
+            .await
+            .iter()
+            .any(|(_, n)| n.contains("checked the loader")),
+        "the healthy instance's note was held up"
+    );
+    let out = env.run(&["outbox"]).await;
+    assert!(stdout(&out).contains("INC0000007"), "{}", stdout(&out));
+
+    // Back: `sync --once` delivers the sandbox's note through its own worker, once.
+    let resp = reqwest::Client::new()
+        .delete(format!("{sandbox_url}/__emulator/faults"))
+        .send()
+        .await
+        .unwrap();
+    assert!(resp.status().is_success());
+    let (out, v) = env.json(&["sync", "--once"]).await;
+    assert_eq!(exit_code(&out), 0, "{v}\n{}", stderr(&out));
+    let theirs = notes(&sandbox_url, "INC0000007").await;
+    assert_eq!(
+        theirs
+            .iter()
+            .filter(|(_, n)| n.contains("checked the loader"))
+            .count(),
+        1,
+        "{theirs:?}"
+    );
+    assert_eq!(
+        notes(&env.url, "INC0000005")
+            .await
+            .iter()
+            .filter(|(_, n)| n.contains("checked the loader"))
+            .count(),
+        1
+    );
+}
