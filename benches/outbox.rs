@@ -161,6 +161,7 @@ fn queue_in_process(setup: &Setup, plan: &[(String, String)]) {
         user: "Bench".into(),
         url_template: None,
         ticket_defaults: Default::default(),
+        others: Vec::new(),
         client: None,
     };
     for (id, text) in plan {

@@ -52,6 +52,7 @@ fn comment_session(env: &TestEnv) -> snowlink::ops::Session {
         user: "Crash Tester".into(),
         url_template: None,
         ticket_defaults: Default::default(),
+        others: Vec::new(),
         client: None,
     }
 }

@@ -48,6 +48,7 @@ async fn lookups_fall_back_to_the_cache_and_a_create_is_queued_while_servicenow_
         url_template: None,
         ticket_defaults: Default::default(),
         profile,
+        others: Vec::new(),
         client: Some(client),
     };
     {

@@ -19,7 +19,9 @@ struct Two {
 
 async fn start() -> Two {
     let env = TestEnv::start().await;
-    let sandbox = servicenow_emulator::start(Default::default()).await.unwrap();
+    let sandbox = servicenow_emulator::start(Default::default())
+        .await
+        .unwrap();
     let config = std::fs::read_to_string(env.config_path()).unwrap();
     std::fs::write(
         env.config_path(),
@@ -79,7 +81,14 @@ async fn one_anomaly_on_two_instances_reaches_both_through_their_own_users() {
     let out = env.run(&["ticket", "link", "A-1001", "INC0000005"]).await;
     assert_eq!(exit_code(&out), 0, "{}", stderr(&out));
     let out = env
-        .run(&["--instance", "sandbox", "ticket", "link", "A-1001", "INC0000007"])
+        .run(&[
+            "--instance",
+            "sandbox",
+            "ticket",
+            "link",
+            "A-1001",
+            "INC0000007",
+        ])
         .await;
     assert_eq!(exit_code(&out), 0, "{}", stderr(&out));
 
@@ -88,7 +97,10 @@ async fn one_anomaly_on_two_instances_reaches_both_through_their_own_users() {
         let out = env.run(&args).await;
         let text = stdout(&out);
         assert!(text.contains("INSTANCE"), "{text}");
-        assert!(text.contains("default") && text.contains("sandbox"), "{text}");
+        assert!(
+            text.contains("default") && text.contains("sandbox"),
+            "{text}"
+        );
     }
     let (_, v) = env.json(&["links"]).await;
     let mut on: Vec<(String, String)> = v["links"]
@@ -137,8 +149,15 @@ async fn one_instance_hibernating_never_holds_up_the_other() {
     let t = start().await;
     let (env, sandbox_url) = (&t.env, t.sandbox.base_url());
     env.run(&["ticket", "link", "A-1002", "INC0000005"]).await;
-    env.run(&["--instance", "sandbox", "ticket", "link", "A-1002", "INC0000007"])
-        .await;
+    env.run(&[
+        "--instance",
+        "sandbox",
+        "ticket",
+        "link",
+        "A-1002",
+        "INC0000007",
+    ])
+    .await;
     // The sandbox hibernates.
     let resp = reqwest::Client::new()
         .post(format!("{sandbox_url}/__emulator/faults"))
