@@ -50,6 +50,9 @@ pub struct LiveBackend {
     refresh_sources: Option<SourceRefresh>,
     /// Bumped by the background ingester each time it commits rows: the list follows at once.
     source_writes: Option<Arc<tokio::sync::Mutex<tokio::sync::watch::Receiver<u64>>>>,
+    /// The other configured instances' clients, by name: an incident on another instance is
+    /// read through its own credentials (docs/sync.md §Several instances).
+    other_clients: Arc<HashMap<String, servicenow_client::Client>>,
     /// Each configured source's `ack_ttl_secs`, by name: the UI says how long an
     /// acknowledge silences an alert.
     ack_ttls: Arc<HashMap<String, u64>>,
@@ -74,9 +77,21 @@ impl LiveBackend {
             refresh_sources: None,
             source_writes: None,
             ack_ttls: Arc::new(HashMap::new()),
+            other_clients: Arc::new(HashMap::new()),
             prefetch: Arc::new(Mutex::new(None)),
             demo,
         }
+    }
+
+    /// The other configured instances (their clients read incidents linked there).
+    pub fn with_other_instances(mut self, others: &[super::super::instances::OtherInstance]) -> Self {
+        self.other_clients = Arc::new(
+            others
+                .iter()
+                .map(|o| (o.profile.name.clone(), o.client.clone()))
+                .collect(),
+        );
+        self
     }
 
     /// What `r` runs to poll the sources (the ingester).
@@ -362,18 +377,23 @@ impl Backend for LiveBackend {
         &self,
         incident: &crate::domain::IncidentRef,
     ) -> Result<crate::tui::backend::IncidentActivity, String> {
-        // One client per dashboard: a link to another instance cannot be read from here.
-        if incident.instance != self.session.instance() {
-            return Err(format!(
-                "{} is on instance {:?}; this dashboard reads {:?}: run `snowlink --instance {} ticket show {}`",
-                incident.number,
-                incident.instance,
-                self.session.instance(),
-                incident.instance,
-                incident.number
-            ));
-        }
-        let client = self.session.client().map_err(msg)?;
+        // Each instance's incident through that instance's own client.
+        let client = if incident.instance == self.session.instance() {
+            self.session.client().map_err(msg)?
+        } else {
+            self.other_clients.get(&incident.instance).ok_or_else(|| {
+                format!(
+                    "{} is on instance {:?}, which is not configured here (or its credentials \
+                     failed: see the log): add [instances.{}], or run `snowlink --instance {} \
+                     ticket show {}`",
+                    incident.number,
+                    incident.instance,
+                    incident.instance,
+                    incident.instance,
+                    incident.number
+                )
+            })?
+        };
         ops::read_activity(client, &incident.table, &incident.sys_id)
             .await
             .map_err(msg)

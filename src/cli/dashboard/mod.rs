@@ -79,7 +79,8 @@ async fn run(
         background.wake.clone(),
         background.events.clone(),
         demo,
-    );
+    )
+    .with_other_instances(&others);
     // `r` reads every source now through the background ingester (serialized with its
     // scheduled reads); each scheduled read that writes rows updates the list at once.
     let ingester = background.ingester.clone();

@@ -4,7 +4,7 @@
 //! ```text
 //! ┏▶INC0010001 · read just now · j/k scroll · r re-read · esc back ━━━━━━━━━━━━━━━┓
 //! ┃Disk full on db01                                                              ┃
-//! ┃State: In Progress   Priority: 2 - High                                        ┃
+//! ┃State: In Progress   Priority: 2 - High   Instance: default (incident)         ┃
 //! ┃Group: Database   Assignee: Beth Anglin   Caller: System Administrator         ┃
 //! ┃Opened: 2026-11-23 10:00:00   Updated: 2026-11-23 10:31:00                     ┃
 //! ┃                                                                               ┃
@@ -41,7 +41,7 @@ fn pair<'a>(name: &'a str, value: &str, state: &State) -> Vec<Span<'a>> {
     ]
 }
 
-fn record_lines(d: &IncidentActivity, state: &State) -> Vec<Line<'static>> {
+fn record_lines(d: &IncidentActivity, instance: &str, state: &State) -> Vec<Line<'static>> {
     let t = &state.theme;
     let mut out = vec![
         Line::styled(
@@ -52,6 +52,8 @@ fn record_lines(d: &IncidentActivity, state: &State) -> Vec<Line<'static>> {
             [
                 pair("State", &d.state, state),
                 pair("Priority", &d.priority, state),
+                // With several instances a number alone is ambiguous.
+                pair("Instance", &format!("{instance} ({})", d.table), state),
             ]
             .concat(),
         ),
@@ -157,7 +159,7 @@ pub fn render(state: &State, f: &mut Frame, area: Rect, view: &IncidentView) {
         body.push(Line::raw(""));
     }
     match &view.data {
-        Some(d) => body.extend(record_lines(d, state)),
+        Some(d) => body.extend(record_lines(d, &view.incident.instance, state)),
         None if view.error.is_none() => {
             body.push(Line::styled(
                 format!("reading {} from ServiceNow…", view.incident.number),
