@@ -97,12 +97,32 @@ impl Store {
 
     /// Counts by state; `waiting` is relative to `now`.
     pub fn outbox_counts(&self, now: Timestamp) -> Result<OutboxCounts> {
+        self.counts_where(now, None)
+    }
+
+    /// [`Store::outbox_counts`] of one instance's rows.
+    pub fn outbox_counts_for(&self, instance: &str, now: Timestamp) -> Result<OutboxCounts> {
+        self.counts_where(now, Some(instance))
+    }
+
+    /// The instances that have undelivered rows, sorted.
+    pub fn outbox_instances(&self) -> Result<Vec<String>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT DISTINCT instance FROM outbox WHERE state NOT IN ('delivered', 'dropped') \
+             ORDER BY instance",
+        )?;
+        let rows = stmt.query_map([], |r| r.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn counts_where(&self, now: Timestamp, instance: Option<&str>) -> Result<OutboxCounts> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT state, COUNT(*), SUM(next_attempt_at > ?1) FROM outbox \
-             WHERE state NOT IN ('delivered', 'dropped') GROUP BY state",
+             WHERE state NOT IN ('delivered', 'dropped') AND (?2 IS NULL OR instance = ?2) \
+             GROUP BY state",
         )?;
         let mut counts = OutboxCounts::default();
-        let mut rows = stmt.query([ms(now)])?;
+        let mut rows = stmt.query(rusqlite::params![ms(now), instance])?;
         while let Some(r) = rows.next()? {
             let state: String = r.get(0)?;
             let n = usize::try_from(r.get::<_, i64>(1)?).unwrap_or(0);

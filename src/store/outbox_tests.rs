@@ -437,3 +437,20 @@ fn two_connections_never_share_a_claim() {
 
 #[path = "outbox_concurrency_tests.rs"]
 mod concurrency;
+
+#[test]
+fn counts_per_instance_and_the_instances_with_work() {
+    let (_d, mut s) = open_temp();
+    note(&mut s, "s1", "prod note");
+    let mut other = incident("s2");
+    other.instance = "sandbox".into();
+    for text in ["a", "b"] {
+        let d = NewDelivery::to_incident(&other, DeliveryKind::WorkNote, text, None);
+        s.enqueue(&d, t(0)).unwrap();
+    }
+    assert_eq!(s.outbox_counts(t(1)).unwrap().undelivered(), 3);
+    assert_eq!(s.outbox_counts_for("prod", t(1)).unwrap().undelivered(), 1);
+    assert_eq!(s.outbox_counts_for("sandbox", t(1)).unwrap().pending, 2);
+    assert_eq!(s.outbox_counts_for("none", t(1)).unwrap().undelivered(), 0);
+    assert_eq!(s.outbox_instances().unwrap(), ["prod", "sandbox"]);
+}

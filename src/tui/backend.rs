@@ -92,6 +92,19 @@ pub struct OutboxCounts {
     /// Fingerprint of the store's anomalies, links and comments, read with the counts: when it
     /// changes without an action of ours (another process, the link poller), the list reloads.
     pub store_version: u64,
+    /// Every other instance (configured, or with rows in the outbox): its undelivered rows and
+    /// whether its worker holds them back. The counts above are the selected instance's.
+    pub others: Vec<InstanceOutbox>,
+}
+
+/// Another instance's outbox and connection, as its worker last recorded them in the store.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct InstanceOutbox {
+    pub instance: String,
+    /// Not yet delivered (pending, in flight, paused, failed, dead).
+    pub undelivered: usize,
+    /// Why its deliveries are held (paused for auth, or the instance is down), if they are.
+    pub down: Option<String>,
 }
 
 /// Health of one configured anomaly source, as its ingester last recorded it.

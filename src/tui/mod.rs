@@ -44,6 +44,8 @@ mod incident_tests;
 #[cfg(test)]
 mod snapshot_errors_tests;
 #[cfg(test)]
+mod snapshot_instances_tests;
+#[cfg(test)]
 mod snapshot_tests;
 #[cfg(test)]
 mod test_support;
@@ -56,7 +58,8 @@ pub use action::{Action, Context};
 pub use app::{DashboardOptions, initial_state, run_dashboard};
 pub use backend::{
     AnomalyDetail, AnomalyRow, Backend, BackendInfo, ChoiceItem, Comment, ConnectionStatus,
-    IncidentSummary, NamedRef, OutboxCounts, RuleSummary, SourceHealth, StatusChange,
+    IncidentSummary, InstanceOutbox, NamedRef, OutboxCounts, RuleSummary, SourceHealth,
+    StatusChange,
 };
 pub use effect::Effect;
 pub use error::TuiError;

@@ -27,6 +27,7 @@ fn auth_failing(size: (u16, u16)) -> State {
         dead: 0,
         paused: Some("401 from https://acme.service-now.com: check username/password".into()),
         store_version: 0,
+        others: Vec::new(),
     });
     s.toast(Level::Error, AUTH_ERROR);
     s

@@ -35,6 +35,7 @@ fn main_screen() {
             dead: 0,
             paused: None,
             store_version: 0,
+            others: Vec::new(),
         });
         s.connection = ConnectionStatus::Ok;
         s
@@ -81,6 +82,7 @@ fn unreachable_instance_and_stale_list() {
             dead: 0,
             paused: Some("instance unreachable".into()),
             store_version: 0,
+            others: Vec::new(),
         });
         s.loaded_at = Some(ago(600));
         s.load_failed = true;

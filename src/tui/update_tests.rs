@@ -486,6 +486,7 @@ fn poll(s: &mut State, version: u64) -> Vec<Effect> {
         req,
         Reply::Outbox(Ok(OutboxCounts {
             store_version: version,
+            others: Vec::new(),
             ..Default::default()
         })),
     )

@@ -84,7 +84,10 @@ impl LiveBackend {
     }
 
     /// The other configured instances (their clients read incidents linked there).
-    pub fn with_other_instances(mut self, others: &[super::super::instances::OtherInstance]) -> Self {
+    pub fn with_other_instances(
+        mut self,
+        others: &[super::super::instances::OtherInstance],
+    ) -> Self {
         self.other_clients = Arc::new(
             others
                 .iter()
@@ -266,10 +269,13 @@ impl Backend for LiveBackend {
 
     async fn outbox_counts(&self) -> Result<OutboxCounts, String> {
         let session = self.session.clone();
+        let configured: Vec<String> = self.other_clients.keys().cloned().collect();
         blocking(move || {
             let store = session.open_store().map_err(msg)?;
             let counts = store
-                .outbox_counts(jiff::Timestamp::now())
+                .outbox_counts_for(session.instance(), jiff::Timestamp::now())
+                .map_err(|e| e.to_string())?;
+            let others = other_outboxes(&store, session.instance(), configured)
                 .map_err(|e| e.to_string())?;
             let outage = store
                 .outage(session.instance())
@@ -305,6 +311,7 @@ impl Backend for LiveBackend {
                 dead: counts.dead,
                 paused: paused.or(waiting_error),
                 store_version: store.change_fingerprint().map_err(|e| e.to_string())?,
+                others,
             })
         })
         .await
@@ -646,4 +653,40 @@ impl LiveBackend {
             poll_secs: self.session.profile.poll_interval.map(|d| d.as_secs()),
         }
     }
+}
+
+/// Each instance other than `selected` — configured, or with rows in the outbox — with its
+/// undelivered rows and what holds them (its pause or outage, as its worker recorded it).
+fn other_outboxes(
+    store: &crate::store::Store,
+    selected: &str,
+    configured: Vec<String>,
+) -> Result<Vec<crate::tui::InstanceOutbox>, crate::store::StoreError> {
+    let now = jiff::Timestamp::now();
+    let mut names = configured;
+    names.extend(store.outbox_instances()?);
+    names.retain(|n| n != selected);
+    names.sort();
+    names.dedup();
+    let paused = store.paused_instances()?;
+    names
+        .into_iter()
+        .map(|instance| {
+            let counts = store.outbox_counts_for(&instance, now)?;
+            let down = paused
+                .iter()
+                .find(|p| p.instance == instance)
+                .map(|p| p.reason.clone())
+                .or(store.outage(&instance)?.map(|o| {
+                    crate::sync::describe_outage(&o, now)
+                        .trim_start_matches("paused: ")
+                        .to_string()
+                }));
+            Ok(crate::tui::InstanceOutbox {
+                undelivered: counts.undelivered(),
+                instance,
+                down,
+            })
+        })
+        .collect()
 }

@@ -1,4 +1,5 @@
-//! One line at the bottom: spinner, banner, instance, read-only, connection, outbox, source
+//! One line at the bottom: spinner, banner, instance, read-only, connection, outbox, each other
+//! instance's connection and outbox, source
 //! health, list age, last error, and the help key. Long reasons shrink first when the terminal
 //! is narrow (see `allot`), so the states themselves stay visible.
 
@@ -224,6 +225,28 @@ pub fn render(state: &State, f: &mut Frame, area: Rect) {
         let tiny = format!("outbox {}", o.pending + o.failed + o.dead);
         parts.push(
             part(true, txt, &short, if trouble { alert } else { bar })
+                .shrinks(1, true)
+                .tiny(true, &tiny),
+        );
+    }
+    // Every other instance: its connection as its worker last saw it, and its outbox.
+    for other in state.outbox.iter().flat_map(|o| o.others.iter()) {
+        let (mark, bad) = match &other.down {
+            Some(_) => ("✗", true),
+            None => ("●", false),
+        };
+        let short = format!("{} {mark} {}", other.instance, other.undelivered);
+        let mut full = format!("{short} pending");
+        if let Some(why) = &other.down {
+            full.push_str(&format!(" ({why})"));
+        }
+        let tiny = if bad || other.undelivered > 0 {
+            short.clone()
+        } else {
+            String::new()
+        };
+        parts.push(
+            part(true, full, &short, if bad { alert } else { bar })
                 .shrinks(1, true)
                 .tiny(true, &tiny),
         );
