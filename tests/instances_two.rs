@@ -209,3 +209,69 @@ async fn one_instance_hibernating_never_holds_up_the_other() {
         1
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn creates_go_to_the_selected_instance_only_and_each_keeps_its_links() {
+    let t = start().await;
+    let (env, sandbox_url) = (&t.env, t.sandbox.base_url());
+    let (out, here) = env.json(&["ticket", "create", "A-1003"]).await;
+    assert_eq!(exit_code(&out), 0, "{here}\n{}", stderr(&out));
+    let (out, there) = env
+        .json(&["--instance", "sandbox", "ticket", "create", "A-1003"])
+        .await;
+    assert_eq!(exit_code(&out), 0, "{there}\n{}", stderr(&out));
+    let number = |v: &Value| {
+        v["incident"]["number"]
+            .as_str()
+            .or(v["number"].as_str())
+            .unwrap_or_else(|| panic!("no number in {v}"))
+            .to_string()
+    };
+    let (mine, theirs) = (number(&here), number(&there));
+    let created_by = |base: String, n: String| async move {
+        let v: Value = reqwest::Client::new()
+            .get(format!(
+                "{base}/api/now/table/incident?sysparm_query=number={n}&sysparm_fields=sys_created_by"
+            ))
+            .basic_auth("admin", Some("admin"))
+            .header("Accept", "application/json")
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        v["result"]
+            .as_array()
+            .unwrap()
+            .first()
+            .map(|r| r["sys_created_by"].as_str().unwrap().to_string())
+    };
+    assert_eq!(
+        created_by(env.url.clone(), mine.clone()).await.as_deref(),
+        Some("itil")
+    );
+    assert_eq!(
+        created_by(sandbox_url.clone(), theirs.clone())
+            .await
+            .as_deref(),
+        Some("admin")
+    );
+    // The anomaly has one link on each instance, each labelled with its own.
+    let (_, v) = env.json(&["links"]).await;
+    let on: Vec<(String, String)> = v["links"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|l| l["anomaly"]["id"] == "A-1003")
+        .map(|l| {
+            (
+                l["incident"]["instance"].as_str().unwrap().to_string(),
+                l["incident"]["number"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(on.len(), 2, "{v}");
+    assert!(on.contains(&("default".to_string(), mine)), "{on:?}");
+    assert!(on.contains(&("sandbox".to_string(), theirs)), "{on:?}");
+}
