@@ -23,6 +23,7 @@ mod sources_cmd;
 mod store_cmd;
 mod sync_changes;
 pub mod sync_cmd;
+mod sync_report;
 mod ticket_cmd;
 mod ticket_show_cmd;
 mod triage_cmd;

@@ -12,7 +12,7 @@ use tokio::sync::{mpsc, watch};
 use crate::config::{ProcessEnv, Profile};
 use crate::store::StoreError;
 use crate::sync::{
-    ChangePoller, PauseCause, PendingItem, SyncError, SyncEvent, SyncReport, Worker, WorkerOptions,
+    ChangePoller, PauseCause, SyncError, SyncEvent, SyncReport, Worker, WorkerOptions,
 };
 
 use super::args::SyncArgs;
@@ -25,6 +25,7 @@ use super::source_wiring::{
     print_source_report, run_sources_once, source_workers, sources_exit, spawn_source_watchers,
     worse,
 };
+use super::sync_report::{cause_name, print_report};
 
 pub async fn run(args: SyncArgs, globals: &Globals) -> CliResult<Exit> {
     let (paths, config) = globals.load_config()?;
@@ -203,76 +204,6 @@ pub(super) fn store_error(e: StoreError) -> CliError {
         }
         StoreError::SchemaTooNew { .. } => CliError::usage(e.to_string()),
         other => CliError::other(other.to_string()),
-    }
-}
-
-/// Human summary on stdout.
-pub fn print_report(r: &SyncReport) {
-    let mut line = format!(
-        "{}: delivered {}, already present {}, retried {}",
-        r.instance,
-        r.delivered.len(),
-        r.reconciled.len(),
-        r.retried
-    );
-    for c in &r.created {
-        line.push_str(&format!(
-            ", created {} ({})",
-            c.number,
-            if c.found_existing {
-                "found by correlation id"
-            } else {
-                "new"
-            }
-        ));
-    }
-    outln!("{line}");
-    if r.read_only {
-        outln!("read-only profile: nothing was sent");
-    }
-    if let Some(p) = &r.paused {
-        outln!("PAUSED ({}): {}", cause_name(p.cause), p.reason);
-        outln!(
-            "  fix the cause, then `snowlink sync` (probes and resumes) or `snowlink outbox retry --all`"
-        );
-    }
-    if r.deadline_reached {
-        outln!(
-            "stopped at the --once deadline: nothing more was claimed; what is left is listed below (`snowlink sync` again, or `--deadline SECS`)"
-        );
-    }
-    if let Some(u) = &r.unreachable {
-        outln!("ServiceNow unreachable: {u}");
-    }
-    section("waiting", &r.waiting);
-    section("failed", &r.failed);
-    section("dead", &r.dead);
-    if r.all_delivered() && r.paused.is_none() {
-        outln!("outbox empty for {}", r.instance);
-    }
-}
-
-fn section(name: &str, items: &[PendingItem]) {
-    if items.is_empty() {
-        return;
-    }
-    outln!("{name} {}:", items.len());
-    for p in items {
-        outln!(
-            "  #{} {} {}: {}",
-            p.id,
-            p.number.as_deref().unwrap_or("(new)"),
-            p.kind.code(),
-            p.why
-        );
-    }
-}
-
-fn cause_name(c: PauseCause) -> &'static str {
-    match c {
-        PauseCause::Auth => "authentication",
-        PauseCause::Permission => "permission",
-        PauseCause::Unreachable => "unreachable",
     }
 }
 

@@ -270,51 +270,7 @@ impl Backend for LiveBackend {
     async fn outbox_counts(&self) -> Result<OutboxCounts, String> {
         let session = self.session.clone();
         let configured: Vec<String> = self.other_clients.keys().cloned().collect();
-        blocking(move || {
-            let store = session.open_store().map_err(msg)?;
-            let counts = store
-                .outbox_counts_for(session.instance(), jiff::Timestamp::now())
-                .map_err(|e| e.to_string())?;
-            let others = other_outboxes(&store, session.instance(), configured)
-                .map_err(|e| e.to_string())?;
-            let outage = store
-                .outage(session.instance())
-                .map_err(|e| e.to_string())?
-                .map(|o| {
-                    // "paused: <cause>, next probe in Ns"; the status bar adds "paused: ".
-                    let text = crate::sync::describe_outage(&o, jiff::Timestamp::now());
-                    text.trim_start_matches("paused: ").to_string()
-                });
-            let paused = store
-                .paused_instances()
-                .map_err(|e| e.to_string())?
-                .into_iter()
-                .find(|p| p.instance == session.instance())
-                .map(|p| p.reason)
-                .or(outage);
-            let waiting_error = if paused.is_none() && counts.waiting > 0 {
-                store
-                    .outbox_list(&OutboxFilter {
-                        states: vec![DeliveryState::Pending],
-                        limit: Some(1),
-                        ..OutboxFilter::default()
-                    })
-                    .ok()
-                    .and_then(|l| l.into_iter().find_map(|d| d.last_error))
-            } else {
-                None
-            };
-            Ok(OutboxCounts {
-                // `pending` already counts the waiting ones (backing off, rate limited).
-                pending: counts.pending + counts.in_flight + counts.paused,
-                failed: counts.failed,
-                dead: counts.dead,
-                paused: paused.or(waiting_error),
-                store_version: store.change_fingerprint().map_err(|e| e.to_string())?,
-                others,
-            })
-        })
-        .await
+        blocking(move || super::backend_outbox::outbox_counts(&session, configured)).await
     }
 
     async fn rules(&self) -> Result<Vec<crate::tui::RuleSummary>, String> {
@@ -653,40 +609,4 @@ impl LiveBackend {
             poll_secs: self.session.profile.poll_interval.map(|d| d.as_secs()),
         }
     }
-}
-
-/// Each instance other than `selected` — configured, or with rows in the outbox — with its
-/// undelivered rows and what holds them (its pause or outage, as its worker recorded it).
-fn other_outboxes(
-    store: &crate::store::Store,
-    selected: &str,
-    configured: Vec<String>,
-) -> Result<Vec<crate::tui::InstanceOutbox>, crate::store::StoreError> {
-    let now = jiff::Timestamp::now();
-    let mut names = configured;
-    names.extend(store.outbox_instances()?);
-    names.retain(|n| n != selected);
-    names.sort();
-    names.dedup();
-    let paused = store.paused_instances()?;
-    names
-        .into_iter()
-        .map(|instance| {
-            let counts = store.outbox_counts_for(&instance, now)?;
-            let down = paused
-                .iter()
-                .find(|p| p.instance == instance)
-                .map(|p| p.reason.clone())
-                .or(store.outage(&instance)?.map(|o| {
-                    crate::sync::describe_outage(&o, now)
-                        .trim_start_matches("paused: ")
-                        .to_string()
-                }));
-            Ok(crate::tui::InstanceOutbox {
-                undelivered: counts.undelivered(),
-                instance,
-                down,
-            })
-        })
-        .collect()
 }

@@ -3,6 +3,7 @@
 //! worker and the link poller run in the background of the same process.
 
 mod backend;
+mod backend_outbox;
 mod background;
 mod create_wait;
 mod demo;
