@@ -178,7 +178,7 @@ async fn sync_watch_delivers_what_rules_route_to_another_instance() {
         .unwrap();
     let sandbox_url = sandbox.base_url();
     route_to_a_sandbox(&env, &sandbox_url);
-    let mut watcher = sync_common::spawn(&env, &["sync", "--watch"]);
+    let watcher = sync_common::spawn(&env, &["--json", "sync", "--watch"]);
     // Bounded wait for the condition, never a fixed sleep: the sandbox's worker delivered.
     let started = std::time::Instant::now();
     let made = loop {
@@ -195,8 +195,25 @@ async fn sync_watch_delivers_what_rules_route_to_another_instance() {
     assert!(made.iter().all(|i| i["sys_created_by"]["value"] == "admin"));
     assert!(get(&env.url, RULE_INCIDENTS).await.is_empty());
     sync_common::terminate(&watcher);
-    let status = watcher.wait().await.unwrap();
-    assert!(status.success(), "{status}");
+    let out = watcher.wait_with_output().await.unwrap();
+    assert!(out.status.success(), "{}", out.status);
+    // Each event names the instance whose worker made it.
+    let events: Vec<Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect();
+    let created: Vec<&Value> = events.iter().filter(|e| e["event"] == "created").collect();
+    assert!(!created.is_empty(), "{events:#?}");
+    assert!(
+        created.iter().all(|e| e["instance"] == "sandbox"),
+        "{created:#?}"
+    );
+    assert!(
+        events
+            .iter()
+            .any(|e| e["event"] == "idle" && e["instance"] == "default"),
+        "{events:#?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -64,7 +64,7 @@ pub async fn run(args: SyncArgs, globals: &Globals) -> CliResult<Exit> {
             .await
             .map_err(sync_error)?;
         let poller = r.poller(&paths.db_path).await.map_err(sync_error)?;
-        other_workers.push((w, poller, r.profile.poll_interval));
+        other_workers.push((w, poller, r.profile.poll_interval, r.profile.name.clone()));
     }
     if args.watch {
         let ingester = crate::ingest::Ingester::new(&paths.db_path, config.sources(&ProcessEnv));
@@ -81,7 +81,7 @@ pub async fn run(args: SyncArgs, globals: &Globals) -> CliResult<Exit> {
         .await;
     }
     let mut other_changes = Vec::new();
-    for (_, p, _) in &other_workers {
+    for (_, p, ..) in &other_workers {
         other_changes.push(p.pass().await.map_err(sync_error)?);
     }
     let other_workers: Vec<Worker> = other_workers.into_iter().map(|(w, ..)| w).collect();
@@ -211,7 +211,7 @@ pub(super) fn store_error(e: StoreError) -> CliError {
 async fn watch_until_signal(
     worker: &Worker,
     poller: ChangePoller,
-    others: Vec<(Worker, ChangePoller, Option<Duration>)>,
+    others: Vec<(Worker, ChangePoller, Option<Duration>, String)>,
     sources: Vec<crate::sync::SourceWorker>,
     ingester: crate::ingest::Ingester,
     rules: Option<crate::rules::engine::Runner>,
@@ -229,14 +229,14 @@ async fn watch_until_signal(
         let _ = stop_tx.send(true);
     });
     let (events_tx, events_rx) = mpsc::unbounded_channel();
-    let printer = tokio::spawn(print_events(events_rx, json));
+    let printer = tokio::spawn(print_events(events_rx, json, !others.is_empty()));
     let links = profile
         .poll_interval
         .map(|every| tokio::spawn(crate::sync::poll_changes(poller, every, stop_rx.clone())));
     let ingest_tasks = ingest_in_background(&ingester, stop_rx.clone(), json);
     let (mut other_workers, mut other_pollers) = (Vec::new(), Vec::new());
-    for (w, p, every) in others {
-        let (stop, events) = (stop_rx.clone(), events_tx.clone());
+    for (w, p, every, name) in others {
+        let (stop, events) = (stop_rx.clone(), tagged(name, &events_tx));
         if let Some(every) = every {
             other_pollers.push(tokio::spawn(crate::sync::poll_changes(
                 p,
@@ -250,7 +250,9 @@ async fn watch_until_signal(
             }
         }));
     }
-    let report = worker.watch(stop_rx, Some(events_tx)).await;
+    let mine = tagged(profile.name.clone(), &events_tx);
+    drop(events_tx);
+    let report = worker.watch(stop_rx, Some(mine)).await;
     signals.abort();
     if let Some(t) = links {
         t.abort();
@@ -339,25 +341,59 @@ async fn wait_for_signal() {
     }
 }
 
-/// One line per event: NDJSON on stdout with `--json`, else text on stderr. Idle events are
-/// printed only when the counts change.
-async fn print_events(mut rx: mpsc::UnboundedReceiver<SyncEvent>, json: bool) {
-    let mut last_idle = None;
-    while let Some(ev) = rx.recv().await {
+/// A sender for one instance's worker whose events reach the printer tagged with the
+/// instance (the forwarder ends when the worker drops its sender).
+fn tagged(
+    instance: String,
+    out: &mpsc::UnboundedSender<(String, SyncEvent)>,
+) -> mpsc::UnboundedSender<SyncEvent> {
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let out = out.clone();
+    tokio::spawn(async move {
+        while let Some(ev) = rx.recv().await {
+            if out.send((instance.clone(), ev)).is_err() {
+                return;
+            }
+        }
+    });
+    tx
+}
+
+/// One line per event: NDJSON on stdout with `--json` (with the event's `instance`), else text
+/// on stderr (prefixed with the instance when several run). Idle events are printed only when
+/// an instance's counts change.
+async fn print_events(
+    mut rx: mpsc::UnboundedReceiver<(String, SyncEvent)>,
+    json: bool,
+    several: bool,
+) {
+    let mut last_idle = std::collections::HashMap::new();
+    while let Some((instance, ev)) = rx.recv().await {
         if let SyncEvent::Idle { counts, .. } = &ev {
-            if last_idle == Some(*counts) {
+            if last_idle.get(&instance) == Some(counts) {
                 continue;
             }
-            last_idle = Some(*counts);
+            last_idle.insert(instance.clone(), *counts);
         }
         if json {
-            match serde_json::to_string(&ev) {
-                Ok(s) => outln!("{s}"),
+            match serde_json::to_value(&ev) {
+                Ok(mut v) => {
+                    if let Some(map) = v.as_object_mut() {
+                        map.entry("instance")
+                            .or_insert(serde_json::Value::String(instance));
+                    }
+                    outln!("{v}");
+                }
                 Err(e) => errln!("snowlink: cannot encode event: {e}"),
             }
         } else {
+            let who = if several {
+                format!("{instance}: ")
+            } else {
+                String::new()
+            };
             errln!(
-                "{} {}",
+                "{} {who}{}",
                 Timestamp::now().strftime("%H:%M:%S"),
                 describe(&ev)
             );
