@@ -32,6 +32,9 @@ pub struct StatusChange {
     pub to: Status,
     pub by: String,
     pub at: Timestamp,
+    /// Where a change came from when it was not a person here: the incident, its state and
+    /// who changed it in ServiceNow (back-sync, docs/sync.md §Back-sync).
+    pub detail: Option<String>,
 }
 
 /// One local comment.

@@ -47,3 +47,28 @@ fn the_status_bar_shows_each_instance_and_keeps_the_one_in_trouble() {
         );
     }
 }
+
+/// A status that came back from ServiceNow shows who changed which incident, under the entry.
+#[test]
+fn a_back_synced_status_says_which_incident_and_who_in_the_history() {
+    use crate::domain::{ArchiveReason, Status};
+    let mut s = loaded(10, (120, 40));
+    let detail = s.detail.as_mut().unwrap().data.as_mut().unwrap();
+    detail.history.push(super::backend::StatusChange {
+        from: Status::Acknowledged,
+        to: Status::Archived(ArchiveReason::Resolved),
+        by: "servicenow:beth.anglin".into(),
+        at: ago(120),
+        detail: Some(
+            "INC0010004 Resolved, close code Solution provided (changed in ServiceNow by \
+             beth.anglin at 2026-12-01 10:00:00 UTC)"
+                .into(),
+        ),
+    });
+    // Full size (A-1000 has no link, so enter opens its detail).
+    press(&mut s, [key(crossterm::event::KeyCode::Enter)]);
+    let t = text(&s);
+    assert!(t.contains("by servicenow:beth.anglin"), "{t}");
+    assert!(t.contains("INC0010004 Resolved, close code"), "{t}");
+    insta::assert_snapshot!("detail_back_synced_history_120x40", draw(&s).backend());
+}

@@ -129,6 +129,7 @@ pub fn detail(r: &AnomalyRow) -> AnomalyDetail {
             to: Status::Acknowledged,
             by: "ann".into(),
             at: ago(600),
+            detail: None,
         }],
         comments: vec![Comment {
             author: "ann".into(),

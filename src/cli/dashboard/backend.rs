@@ -218,6 +218,7 @@ impl Backend for LiveBackend {
                     to: h.to,
                     by: h.user,
                     at: h.at,
+                    detail: h.detail,
                 })
                 .collect();
             let comments = store

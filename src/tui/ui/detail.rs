@@ -139,6 +139,9 @@ fn detail_lines<'a>(d: &'a AnomalyDetail, source: &str, state: &State) -> Vec<Li
             h.to,
             h.by
         )));
+        if let Some(detail) = &h.detail {
+            out.extend(multiline("    ".to_owned(), detail, "    "));
+        }
     }
     out
 }
