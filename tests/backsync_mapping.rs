@@ -55,6 +55,11 @@ async fn assign_acknowledges_and_resolve_archives_with_history_from_servicenow()
     // The time is ServiceNow's (whole seconds), not when snowlink noticed.
     assert!(h[1].at <= before, "{} after {before}", h[1].at);
     assert_eq!(h[1].at.subsec_nanosecond(), 0);
+    // `snowlink show` says it, with the incident and who.
+    let out = bs.env.run(&["show", &a.id]).await;
+    let text = common::stdout(&out);
+    assert!(text.contains("by servicenow:beth.anglin"), "{text}");
+    assert!(text.contains(detail), "{text}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

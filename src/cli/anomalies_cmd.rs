@@ -201,6 +201,9 @@ fn print_detail(d: &Detail) {
                 h.to,
                 h.user
             );
+            if let Some(detail) = &h.detail {
+                outln!("      {detail}");
+            }
         }
     }
 }
