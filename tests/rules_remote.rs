@@ -133,6 +133,7 @@ async fn a_rule_routed_to_another_instance_creates_there_with_its_own_credential
     let others = v["instances"].as_array().unwrap();
     assert_eq!(others.len(), 1, "{v}");
     assert_eq!(others[0]["instance"], "sandbox", "{v}");
+    assert_eq!(others[0]["changes"]["instance"], "sandbox", "{v}");
     let created = others[0]["created"].as_array().unwrap().len();
     assert!(created > 0, "{v}");
 

@@ -144,10 +144,22 @@ pub async fn run(args: SyncArgs, globals: &Globals) -> CliResult<Exit> {
                 serde_json::to_value(&changes).unwrap_or_default(),
             );
             if !other_reports.is_empty() {
-                map.insert(
-                    "instances".into(),
-                    serde_json::to_value(&other_reports).unwrap_or_default(),
-                );
+                // Each other instance's report with its own change pass, as at the top level.
+                let others: Vec<serde_json::Value> = other_reports
+                    .iter()
+                    .zip(&other_changes)
+                    .map(|(r, c)| {
+                        let mut v = serde_json::to_value(r).unwrap_or_default();
+                        if let Some(m) = v.as_object_mut() {
+                            m.insert(
+                                "changes".into(),
+                                serde_json::to_value(c).unwrap_or_default(),
+                            );
+                        }
+                        v
+                    })
+                    .collect();
+                map.insert("instances".into(), serde_json::Value::Array(others));
             }
             if !source_reports.is_empty() {
                 map.insert(
