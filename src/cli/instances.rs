@@ -17,33 +17,60 @@ use super::context::client_for;
 pub struct OtherInstance {
     pub profile: Profile,
     pub client: Client,
+    /// The engineer's name written in notes (config `user`, else $USER).
+    pub user: String,
 }
 
-/// Every configured instance other than `selected`, with its client. One whose profile or
-/// credentials fail is left out and named in the returned problems: its deliveries wait in
-/// the outbox and the rules routed there wait (the runner never decides a live pass without
-/// reading ServiceNow).
-pub async fn other_instances(config: &Config, selected: &str) -> (Vec<OtherInstance>, Vec<String>) {
+/// Every configured instance other than `selected`, its profile and the engineer's name —
+/// no credentials resolved yet (cheap: what a caller may compute before its first frame).
+pub fn other_profiles(config: &Config, selected: &str) -> Vec<Result<(Profile, String), String>> {
+    config
+        .instance_names()
+        .into_iter()
+        .filter(|n| n != selected)
+        .map(|name| match config.profile(Some(&name), &ProcessEnv) {
+            Ok(p) => {
+                let user = config.user(&ProcessEnv, &p);
+                Ok((p, user))
+            }
+            Err(e) => Err(format!("instance {name}: {e}")),
+        })
+        .collect()
+}
+
+/// Resolves each profile's credentials into a client. One that fails is left out and named in
+/// the returned problems: its deliveries wait in the outbox and the rules routed there wait (the
+/// runner never decides a live pass without reading ServiceNow).
+pub async fn connect(
+    profiles: Vec<Result<(Profile, String), String>>,
+) -> (Vec<OtherInstance>, Vec<String>) {
     let (mut out, mut problems) = (Vec::new(), Vec::new());
-    for name in config.instance_names() {
-        if name == selected {
-            continue;
-        }
-        let profile = match config.profile(Some(&name), &ProcessEnv) {
+    for p in profiles {
+        let (profile, user) = match p {
             Ok(p) => p,
             Err(e) => {
-                problems.push(format!("instance {name}: {e}"));
+                problems.push(e);
                 continue;
             }
         };
         match client_for(&profile).await {
-            Ok(client) => out.push(OtherInstance { profile, client }),
+            Ok(client) => out.push(OtherInstance {
+                profile,
+                client,
+                user,
+            }),
             Err(e) => problems.push(format!(
-                "instance {name}: {e}; its deliveries and rules wait until it can be reached"
+                "instance {}: {e}; its deliveries and rules wait until it can be reached",
+                profile.name
             )),
         }
     }
     (out, problems)
+}
+
+/// [`other_profiles`] then [`connect`].
+pub async fn other_instances(config: &Config, selected: &str) -> (Vec<OtherInstance>, Vec<String>) {
+    connect(other_profiles(config, selected)).await
 }
 
 impl OtherInstance {
@@ -51,11 +78,9 @@ impl OtherInstance {
     pub async fn worker(
         &self,
         db_path: &std::path::Path,
-        config: &Config,
         adjust: impl FnOnce(&mut WorkerOptions),
     ) -> Result<Worker, crate::sync::SyncError> {
-        let mut opts =
-            WorkerOptions::for_profile(&self.profile, &config.user(&ProcessEnv, &self.profile));
+        let mut opts = WorkerOptions::for_profile(&self.profile, &self.user);
         adjust(&mut opts);
         Worker::new(
             db_path,

@@ -46,7 +46,17 @@ pub async fn runner_for(
     client: Option<Client>,
     others: &[OtherInstance],
 ) -> CliResult<Option<Runner>> {
-    let rules = rule_set(config)?;
+    runner_from(db_path, rule_set(config)?, profile, client, others).await
+}
+
+/// [`runner_for`] from rules already compiled.
+pub async fn runner_from(
+    db_path: &Path,
+    rules: RuleSet,
+    profile: &Profile,
+    client: Option<Client>,
+    others: &[OtherInstance],
+) -> CliResult<Option<Runner>> {
     if rules.is_empty() {
         return Ok(None);
     }

@@ -60,7 +60,7 @@ pub async fn run(args: SyncArgs, globals: &Globals) -> CliResult<Exit> {
     let mut other_workers = Vec::new();
     for r in &others {
         let w = r
-            .worker(&paths.db_path, &config, |o| o.once_deadline = once_deadline)
+            .worker(&paths.db_path, |o| o.once_deadline = once_deadline)
             .await
             .map_err(sync_error)?;
         let poller = r.poller(&paths.db_path).await.map_err(sync_error)?;

@@ -35,6 +35,9 @@ const PROBE_OK_FOR: Duration = Duration::from_secs(120);
 const PROBE_FAILED_FOR: Duration = Duration::from_secs(15);
 
 /// Shared by the dashboard's tasks: cheap to clone.
+/// The other configured instances' clients, by name (filled in the background).
+pub type OtherClients = Arc<std::sync::RwLock<HashMap<String, servicenow_client::Client>>>;
+
 #[derive(Clone)]
 pub struct LiveBackend {
     session: Arc<Session>,
@@ -52,7 +55,7 @@ pub struct LiveBackend {
     source_writes: Option<Arc<tokio::sync::Mutex<tokio::sync::watch::Receiver<u64>>>>,
     /// The other configured instances' clients, by name: an incident on another instance is
     /// read through its own credentials (docs/sync.md §Several instances).
-    other_clients: Arc<HashMap<String, servicenow_client::Client>>,
+    other_clients: OtherClients,
     /// Each configured source's `ack_ttl_secs`, by name: the UI says how long an
     /// acknowledge silences an alert.
     ack_ttls: Arc<HashMap<String, u64>>,
@@ -77,24 +80,26 @@ impl LiveBackend {
             refresh_sources: None,
             source_writes: None,
             ack_ttls: Arc::new(HashMap::new()),
-            other_clients: Arc::new(HashMap::new()),
+            other_clients: OtherClients::default(),
             prefetch: Arc::new(Mutex::new(None)),
             demo,
         }
     }
 
-    /// The other configured instances (their clients read incidents linked there).
-    pub fn with_other_instances(
-        mut self,
+    /// Where the other configured instances' clients go once they are connected (in the
+    /// background, after the first frame).
+    pub fn other_clients_slot(&self) -> OtherClients {
+        self.other_clients.clone()
+    }
+
+    pub fn fill_other_clients(
+        slot: &OtherClients,
         others: &[super::super::instances::OtherInstance],
-    ) -> Self {
-        self.other_clients = Arc::new(
-            others
-                .iter()
-                .map(|o| (o.profile.name.clone(), o.client.clone()))
-                .collect(),
-        );
-        self
+    ) {
+        let mut map = slot.write().unwrap_or_else(|p| p.into_inner());
+        for o in others {
+            map.insert(o.profile.name.clone(), o.client.clone());
+        }
     }
 
     /// What `r` runs to poll the sources (the ingester).
@@ -270,7 +275,13 @@ impl Backend for LiveBackend {
 
     async fn outbox_counts(&self) -> Result<OutboxCounts, String> {
         let session = self.session.clone();
-        let configured: Vec<String> = self.other_clients.keys().cloned().collect();
+        let configured: Vec<String> = self
+            .other_clients
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .keys()
+            .cloned()
+            .collect();
         blocking(move || super::backend_outbox::outbox_counts(&session, configured)).await
     }
 
@@ -345,18 +356,24 @@ impl Backend for LiveBackend {
         let client = if incident.instance == self.session.instance() {
             self.session.client().map_err(msg)?
         } else {
-            self.other_clients.get(&incident.instance).ok_or_else(|| {
-                format!(
-                    "{} is on instance {:?}, which is not configured here (or its credentials \
+            &self
+                .other_clients
+                .read()
+                .unwrap_or_else(|p| p.into_inner())
+                .get(&incident.instance)
+                .cloned()
+                .ok_or_else(|| {
+                    format!(
+                        "{} is on instance {:?}, which is not configured here (or its credentials \
                      failed: see the log): add [instances.{}], or run `snowlink --instance {} \
                      ticket show {}`",
-                    incident.number,
-                    incident.instance,
-                    incident.instance,
-                    incident.instance,
-                    incident.number
-                )
-            })?
+                        incident.number,
+                        incident.instance,
+                        incident.instance,
+                        incident.instance,
+                        incident.number
+                    )
+                })?
         };
         ops::read_activity(client, &incident.table, &incident.sys_id)
             .await

@@ -17,6 +17,7 @@ use crate::ops::Session;
 use crate::sync::{ChangePoller, SyncEvent, Worker, WorkerOptions};
 
 use super::super::error::{CliError, CliResult};
+use super::super::instances::OtherInstance;
 
 /// How often the worker looks again without being woken (other processes on hosts without
 /// wake-up sockets, clock-based retries are scheduled exactly anyway).
@@ -107,49 +108,35 @@ impl Background {
             ));
     }
 
-    /// Runs the sync worker and change poller of every other configured instance (docs/sync.md
-    /// §Several instances), each with its own profile; they stop with the rest.
-    pub async fn start_others(
-        &mut self,
-        store_path: &std::path::Path,
-        config: &crate::config::Config,
-        others: &[super::super::instances::OtherInstance],
-    ) {
-        for r in others {
-            let worker = match r
-                .worker(store_path, config, |o| o.poll_interval = SYNC_TICK)
-                .await
-            {
-                Ok(w) => w,
-                Err(e) => {
-                    tracing::warn!(instance = %r.profile.name, error = %e, "sync worker not started");
-                    continue;
-                }
-            };
-            let shutdown = self.stop.subscribe();
-            self.tasks.push(tokio::spawn(async move {
-                if let Err(e) = worker.watch(shutdown, None).await {
-                    tracing::warn!(error = %e, "sync worker stopped");
-                }
-            }));
-            match (r.profile.poll_interval, r.poller(store_path).await) {
-                (None, _) => {}
-                (Some(every), Ok(p)) => {
-                    let stop = self.stop.subscribe();
-                    self.tasks
-                        .push(tokio::spawn(crate::sync::poll_changes(p, every, stop)));
-                }
-                (_, Err(e)) => tracing::warn!(error = %e, "change poller not started"),
-            }
-        }
-    }
-
-    /// Runs the rule runner: a pass after each source write the ingester makes, when a delay
-    /// or a consolidated note falls due, and every few seconds (docs/rules.md).
-    pub fn start_rules(&mut self, runner: crate::rules::engine::Runner) {
-        let (written, stop) = (self.ingester.written(), self.stop.subscribe());
+    /// Connects to every other configured instance and runs its sync worker and change
+    /// poller (docs/sync.md §Several instances), then the rule runner with every instance's
+    /// client — all in the background, so credentials (a password command) never delay the
+    /// first frame. `connected` receives the clients for the backend's reads. They stop with
+    /// the rest.
+    pub fn start_others_and_rules(&mut self, later: Later) {
+        let (stop, written) = (self.stop.subscribe(), self.ingester.written());
         self.tasks.push(tokio::spawn(async move {
-            runner.watch(Some(written), stop).await;
+            let (others, problems) = super::super::instances::connect(later.profiles).await;
+            for p in problems {
+                tracing::warn!(problem = %p, "instance not started");
+            }
+            (later.connected)(&others);
+            for r in &others {
+                start_other(&later.store_path, r, &stop).await;
+            }
+            let runner = super::super::rules_cmd::runner_from(
+                &later.store_path,
+                later.rules,
+                &later.profile,
+                later.client,
+                &others,
+            )
+            .await;
+            match runner {
+                Ok(Some(runner)) => runner.watch(Some(written), stop).await,
+                Ok(None) => {}
+                Err(e) => tracing::warn!(error = %e, "rules not started"),
+            }
         }));
     }
 
@@ -161,5 +148,48 @@ impl Background {
             t.abort();
             let _ = t.await;
         }
+    }
+}
+
+/// What [`Background::start_others_and_rules`] needs, computed before the first frame.
+pub struct Later {
+    pub store_path: std::path::PathBuf,
+    pub profiles: Vec<Result<(crate::config::Profile, String), String>>,
+    pub profile: crate::config::Profile,
+    pub client: Option<servicenow_client::Client>,
+    /// The compiled rules (empty: none run).
+    pub rules: crate::rules::RuleSet,
+    /// Called once the other instances are connected.
+    pub connected: Connected,
+}
+
+/// What hears of the other instances once they are connected (the backend, for its reads).
+pub type Connected = Box<dyn FnOnce(&[OtherInstance]) + Send>;
+
+/// One other instance's worker and change poller; they end when `stop` says so.
+async fn start_other(
+    store_path: &std::path::Path,
+    r: &OtherInstance,
+    stop: &watch::Receiver<bool>,
+) {
+    match r.worker(store_path, |o| o.poll_interval = SYNC_TICK).await {
+        Ok(worker) => {
+            let shutdown = stop.clone();
+            tokio::spawn(async move {
+                if let Err(e) = worker.watch(shutdown, None).await {
+                    tracing::warn!(error = %e, "sync worker stopped");
+                }
+            });
+        }
+        Err(e) => {
+            tracing::warn!(instance = %r.profile.name, error = %e, "sync worker not started");
+        }
+    }
+    match (r.profile.poll_interval, r.poller(store_path).await) {
+        (None, _) => {}
+        (Some(every), Ok(p)) => {
+            tokio::spawn(crate::sync::poll_changes(p, every, stop.clone()));
+        }
+        (_, Err(e)) => tracing::warn!(error = %e, "change poller not started"),
     }
 }

@@ -59,29 +59,31 @@ async fn run(
     let mut background = background::start(&session, sources.clone()).await?;
     let sources_for_ui = sources.clone();
     background.start_sources(&session.store_path, sources).await;
-    // Automatic tickets run in the background worker too, never on the UI loop; a bad rule is
-    // logged (the dashboard owns the terminal; `snowlink config check` shows it).
-    let client = session.client().ok().cloned();
-    // Every other configured instance: its own worker and change poller, its client for
-    // the rules (docs/sync.md §Several instances).
-    let (others, problems) = super::instances::other_instances(config, &session.profile.name).await;
-    for p in problems {
-        tracing::warn!(problem = %p, "instance not started");
-    }
-    background.start_others(&store_path, config, &others).await;
-    match super::rules_cmd::runner_for(&store_path, config, &session.profile, client, &others).await
-    {
-        Ok(Some(runner)) => background.start_rules(runner),
-        Ok(None) => {}
-        Err(e) => tracing::warn!(error = %e, "rules not started"),
-    }
     let backend = LiveBackend::new(
-        session,
+        session.clone(),
         background.wake.clone(),
         background.events.clone(),
         demo,
-    )
-    .with_other_instances(&others);
+    );
+    // Every other configured instance (its client, worker and change poller) and the rules,
+    // which read every instance, start in the background: resolving credentials (a password
+    // command) must not delay the first frame (docs/sync.md §Several instances). A bad rule
+    // is logged (the dashboard owns the terminal; `snowlink config check` shows it).
+    let slot = backend.other_clients_slot();
+    background.start_others_and_rules(background::Later {
+        store_path: store_path.clone(),
+        profiles: super::instances::other_profiles(config, &session.profile.name),
+        profile: session.profile.clone(),
+        client: session.client().ok().cloned(),
+        rules: match super::rules_cmd::rule_set(config) {
+            Ok(r) => r,
+            Err(e) => {
+                tracing::warn!(error = %e, "rules not started");
+                crate::rules::RuleSet::default()
+            }
+        },
+        connected: Box::new(move |others| LiveBackend::fill_other_clients(&slot, others)),
+    });
     // `r` reads every source now through the background ingester (serialized with its
     // scheduled reads); each scheduled read that writes rows updates the list at once.
     let ingester = background.ingester.clone();
