@@ -183,7 +183,9 @@ pub(super) fn current_status(tx: &Transaction<'_>, key: &AnomalyKey) -> Result<S
     parse_status(&code.ok_or_else(|| StoreError::AnomalyNotFound(key.to_string()))?)
 }
 
-/// Queues `payload` for every non-broken incident linked to `key`, in link order.
+/// Queues `payload` for every non-broken incident linked to `key`, in link order. Alerts
+/// (`em_alert`, made by an event) get no notes: events, not notes, update them, and the
+/// integration role that sends events may not write alerts (docs/sync.md §Events).
 pub(super) fn enqueue_for_links(
     tx: &Transaction<'_>,
     key: &AnomalyKey,
@@ -194,7 +196,8 @@ pub(super) fn enqueue_for_links(
     let targets: Vec<IncidentRef> = {
         let mut stmt = tx.prepare_cached(
             "SELECT instance, tbl, sys_id, number FROM links \
-             WHERE source = ?1 AND anomaly_id = ?2 AND broken = 0 ORDER BY linked_at, instance, sys_id",
+             WHERE source = ?1 AND anomaly_id = ?2 AND broken = 0 AND tbl != 'em_alert' \
+             ORDER BY linked_at, instance, sys_id",
         )?;
         stmt.query_map(params![key.source, key.id], |r| {
             Ok(IncidentRef {
