@@ -11,7 +11,10 @@ use super::anomaly::{Anomaly, AnomalyKey};
 use super::status::Severity;
 use super::ticket::truncate_chars;
 
-/// ServiceNow's field lengths (servicenow-tables §3): longer values are cut by the instance;
+/// The table of the records events are processed into (what an event's link points at).
+pub const ALERT_TABLE: &str = "em_alert";
+
+/// ServiceNow's field lengths (docs/formats.md §Events): longer values are cut by the instance;
 /// cutting them here keeps the stored payload what ServiceNow keeps.
 const SHORT_MAX: usize = 100;
 pub const MESSAGE_KEY_MAX: usize = 1024;
@@ -176,7 +179,7 @@ mod tests {
 
     #[test]
     fn alertmanager_labels_give_node_and_metric_and_limits_hold() {
-        let mut a = Anomaly::new("fp1", &"t".repeat(5000));
+        let mut a = Anomaly::new("fp1", "t".repeat(5000));
         a.tags = vec!["instance=db-1:9100".into(), "alertname=HighLoad".into()];
         let key = AnomalyKey::new("am", "fp1");
         let origin = EventOrigin {

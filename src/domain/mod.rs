@@ -19,8 +19,8 @@ pub use back_sync::{
 };
 pub use description::{append_block, block_header, description_block, has_block};
 pub use event::{
-    EVENT_DESCRIPTION_MAX, EventOrigin, MESSAGE_KEY_MAX, event_fields, event_rule, event_severity,
-    manual_message_key,
+    ALERT_TABLE, EVENT_DESCRIPTION_MAX, EventOrigin, MESSAGE_KEY_MAX, event_fields, event_rule,
+    event_severity, manual_message_key,
 };
 pub use link::{IncidentRef, IncidentState, Link};
 pub use notes::{

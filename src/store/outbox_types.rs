@@ -14,8 +14,7 @@ pub type OutboxId = i64;
 
 /// The table an event delivery writes (its outcome links the `em_alert` it became).
 pub const EVENT_TABLE: &str = "em_event";
-/// The table of the records events are processed into.
-pub const ALERT_TABLE: &str = "em_alert";
+pub use crate::domain::ALERT_TABLE;
 
 /// What a delivery does on ServiceNow.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]

@@ -1,6 +1,7 @@
 //! Event Management (docs/servicenow-client.md §Events): send events to
 //! `POST /api/global/em/jsonv2` and read the alert an event was processed into, by its
-//! message key. Written from the reference sheet (servicenow-tables §3), not from the emulator.
+//! message key. Written from the reference sheet on Event Management (docs/servicenow-client.md
+//! §Events), not from the emulator.
 
 use reqwest::Method;
 use serde_json::{Map, Value};
