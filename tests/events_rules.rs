@@ -93,6 +93,30 @@ async fn twenty_anomalies_of_two_keys_make_twenty_events_and_two_alerts() {
     let out = env.run(&["sync", "--once"]).await;
     assert_eq!(exit_code(&out), 0, "{}", stderr(&out));
     assert_eq!(rows(&env, "em_event", "").await.len(), 20);
+
+    // Archiving one anomaly of a key sends nothing: its alert stands for the other nine.
+    let out = env.run(&["archive", "E-00"]).await;
+    assert_eq!(exit_code(&out), 0, "{}", stderr(&out));
+    assert_eq!(rows(&env, "em_event", "").await.len(), 20);
+    // Archiving the rest of Kind0 sends one Clear, which closes that key's alert only.
+    let rest: Vec<&str> = anomalies
+        .iter()
+        .filter(|(id, k)| k == "Kind0" && id != "E-00")
+        .map(|(id, _)| id.as_str())
+        .collect();
+    let mut args = vec!["archive"];
+    args.extend(rest);
+    let out = env.run(&args).await;
+    assert_eq!(exit_code(&out), 0, "{}\n{}", stdout(&out), stderr(&out));
+    let clears = rows(&env, "em_event", "severity=0").await;
+    assert_eq!(clears.len(), 1, "{clears:#?}");
+    let alerts = rows(&env, "em_alert", "ORDERBYnumber").await;
+    let closed: Vec<&str> = alerts
+        .iter()
+        .filter(|a| a["state"] == "Closed")
+        .map(|a| a["number"].as_str().unwrap())
+        .collect();
+    assert_eq!(closed, vec![alert_of_kind["Kind0"].as_str()], "{alerts:#?}");
 }
 
 #[tokio::test]

@@ -141,3 +141,27 @@ async fn a_send_killed_after_its_post_is_finished_by_the_next_run_with_one_alert
     let (_, outbox) = env.json(&["outbox", "list", "--all"]).await;
     println!("outbox after redelivery: {outbox}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn archiving_the_last_anomaly_of_an_alert_sends_a_clear_that_closes_it() {
+    let env = events_common::start().await;
+    let out = env.run(&["load"]).await;
+    assert_eq!(exit_code(&out), 0, "{}", stderr(&out));
+    let (out, _) = env.json(&["event", "send", ID]).await;
+    assert_eq!(exit_code(&out), 0, "{}", stderr(&out));
+
+    // Acknowledging sends nothing; archiving sends one Clear (severity 0) with the same key.
+    let (out, v) = env.json(&["archive", ID]).await;
+    assert_eq!(exit_code(&out), 0, "{}\n{}", stdout(&out), stderr(&out));
+    assert_eq!(v["delivery"]["delivered"], 1, "{v:#}");
+    let events = rows(&env, "em_event", "ORDERBYsys_created_on").await;
+    assert_eq!(events.len(), 2, "{events:#?}");
+    let clear = events.iter().find(|e| e["severity"] == "0").unwrap();
+    assert_eq!(clear["message_key"], "snowlink:warehouse-dq/A-1001");
+    assert_eq!(clear["resolution_state"], "Closing");
+    let alerts = rows(&env, "em_alert", "").await;
+    assert_eq!(alerts.len(), 1);
+    assert_eq!(alerts[0]["state"], "Closed");
+    let (_, shown) = env.json(&["show", ID]).await;
+    assert_eq!(shown["links"][0]["last"]["state"], "Closed", "{shown:#}");
+}

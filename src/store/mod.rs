@@ -12,6 +12,7 @@ mod audit_explain;
 mod changes;
 mod comments;
 mod error;
+mod event_clear;
 mod export;
 mod links;
 mod lookup_cache;

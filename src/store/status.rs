@@ -155,7 +155,11 @@ pub(super) fn status_change_with_detail_tx(
         ChangeOrigin::ServiceNow => Vec::new(),
         ChangeOrigin::User | ChangeOrigin::Source => {
             let note = status_note(&key.id, new_status, at);
-            enqueue_for_links(tx, key, DeliveryKind::WorkNote, &note, at)?
+            let mut ids = enqueue_for_links(tx, key, DeliveryKind::WorkNote, &note, at)?;
+            if matches!(new_status, Status::Archived(_)) {
+                ids.extend(super::event_clear::enqueue_clears(tx, key, &note, at)?);
+            }
+            ids
         }
     };
     let source = match origin {
