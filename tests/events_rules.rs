@@ -42,6 +42,11 @@ async fn twenty_anomalies_of_two_keys_make_twenty_events_and_two_alerts() {
     let anomalies = write_anomalies(&env, RULE);
     let out = env.run(&["config", "check"]).await;
     assert_eq!(exit_code(&out), 0, "{}\n{}", stdout(&out), stderr(&out));
+    assert!(
+        stdout(&out).contains("sends Event Management events on instance default (table em_alert)"),
+        "{}",
+        stdout(&out)
+    );
 
     let out = env.run(&["load"]).await;
     assert_eq!(exit_code(&out), 0, "{}", stderr(&out));
