@@ -76,6 +76,10 @@ async fn manual_send_makes_one_event_one_alert_and_links_the_anomaly() {
         "{log:#?}"
     );
 
+    // An open alert is no ticket: a ticket can still be created without --another.
+    let out = env.run(&["ticket", "create", ID]).await;
+    assert_eq!(exit_code(&out), 0, "{}\n{}", stdout(&out), stderr(&out));
+
     // Sending again: ServiceNow dedupes by message key into the same alert.
     let (out, again) = env.json(&["event", "send", ID]).await;
     assert_eq!(exit_code(&out), 0, "{}", stderr(&out));
