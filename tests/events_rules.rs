@@ -150,3 +150,50 @@ async fn config_check_refuses_a_link_rule_or_a_table_with_target_event() {
     let all = format!("{}{}", stdout(&out), stderr(&out));
     assert!(all.contains("pager") || all.contains("target"), "{all}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn flood_control_sends_keys_past_the_limit_to_the_overflow_alert() {
+    let env = events_common::start().await;
+    // 3 keys (types), flood_limit 1: the first key gets its alert, the others the overflow's.
+    let path = env.dir.path().join("flood.ndjson");
+    let lines: String = (0..6)
+        .map(|i| {
+            format!(
+                "{{\"id\":\"F-{i}\",\"title\":\"flood {i}\",\"severity\":\"high\",\"type\":\"T{}\"}}\n",
+                i % 3
+            )
+        })
+        .collect();
+    std::fs::write(&path, lines).unwrap();
+    let config = std::fs::read_to_string(env.config_path())
+        .unwrap()
+        .replace(common::SAMPLE, &path.to_string_lossy());
+    let rule = "[[rules]]\nname = \"flood-em\"\ntarget = \"event\"\ndedupe = [\"type\"]\nflood_limit = 1\nflood_interval = \"36500d\"\n";
+    std::fs::write(env.config_path(), format!("{config}\n{rule}")).unwrap();
+    let out = env.run(&["load"]).await;
+    assert_eq!(exit_code(&out), 0, "{}", stderr(&out));
+    let out = env.run(&["sync", "--once"]).await;
+    assert_eq!(exit_code(&out), 0, "{}\n{}", stdout(&out), stderr(&out));
+
+    assert_eq!(
+        rows(&env, "em_event", "").await.len(),
+        6,
+        "one event per decision"
+    );
+    let alerts = rows(&env, "em_alert", "ORDERBYnumber").await;
+    assert_eq!(alerts.len(), 2, "flood_limit + 1 alerts: {alerts:#?}");
+    let keys: Vec<&str> = alerts
+        .iter()
+        .map(|a| a["message_key"].as_str().unwrap())
+        .collect();
+    assert!(
+        keys.iter()
+            .any(|k| k.starts_with("snowlink:rule:flood-em:overflow:")),
+        "{keys:?}"
+    );
+    let overflow = alerts
+        .iter()
+        .find(|a| a["message_key"].as_str().unwrap().contains(":overflow:"))
+        .unwrap();
+    assert_eq!(overflow["event_count"], "4", "T1 and T2, twice each");
+}
