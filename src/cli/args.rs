@@ -53,6 +53,9 @@ pub enum Command {
     /// Create, link, unlink and search incidents.
     #[command(subcommand)]
     Ticket(TicketCommand),
+    /// Send anomalies to Event Management instead of a ticket.
+    #[command(subcommand)]
+    Event(EventCommand),
     /// Acknowledge anomalies and tell their linked incidents.
     Ack {
         #[arg(required = true)]
@@ -131,6 +134,16 @@ pub struct AnomaliesArgs {
     pub linked: bool,
     #[arg(long)]
     pub unlinked: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EventCommand {
+    /// Send one event for the anomaly (`POST /api/global/em/jsonv2`) and link it to the alert
+    /// ServiceNow makes of it (`--instance` picks the instance).
+    Send {
+        /// Anomaly id.
+        id: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -233,7 +233,7 @@ fn summarise(profile: &Profile, ids: &[OutboxId], report: &SyncReport) -> Delive
         .filter(|c| ids.contains(&c.id))
         .map(|c| IncidentRef {
             instance: profile.name.clone(),
-            table: profile.table.clone(),
+            table: c.table.clone(),
             sys_id: c.sys_id.clone(),
             number: c.number.clone(),
         })

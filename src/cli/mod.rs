@@ -11,6 +11,7 @@ mod deliver;
 mod doctor_cmd;
 mod emulator;
 pub mod error;
+mod event_cmd;
 pub mod exit;
 mod instances;
 mod links_cmd;
@@ -60,6 +61,7 @@ pub async fn run(cli: Cli) -> CliResult<Exit> {
         Some(Command::Audit { limit, rule }) => audit_cmd::run(limit, rule, &globals).await,
         Some(Command::Doctor) => doctor_cmd::run(&globals).await,
         Some(Command::Ticket(cmd)) => ticket_cmd::run(cmd, &globals).await,
+        Some(Command::Event(cmd)) => event_cmd::run(cmd, &globals).await,
         Some(Command::Ack { ids }) => triage_cmd::ack(&ids, &globals).await,
         Some(Command::Archive { ids, reason }) => triage_cmd::archive(&ids, reason, &globals).await,
         Some(Command::Comment(args)) => triage_cmd::comment(args, &globals).await,

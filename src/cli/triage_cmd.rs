@@ -128,11 +128,13 @@ fn comment_text(args: &CommentArgs) -> CliResult<String> {
     Ok(text)
 }
 
+/// What was queued for the linked records: a work note per incident, and a Clear event for an
+/// alert whose anomalies are now all archived (docs/sync.md §Events).
 fn notes_phrase(n: usize) -> String {
     match n {
         0 => " (no linked incidents: nothing to send)".into(),
-        1 => " (1 work note for the linked incident)".into(),
-        n => format!(" ({n} work notes, one per linked incident)"),
+        1 => " (1 delivery to the linked record)".into(),
+        n => format!(" ({n} deliveries, one per linked record)"),
     }
 }
 

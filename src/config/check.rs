@@ -320,9 +320,12 @@ fn check_rules(cfg: &Config, r: &mut CheckReport) {
                     format!("rule {}", rule.name),
                     format!(
                         "{} on instance {} (table {}), at most {} per {}{}",
-                        match rule.action {
-                            crate::rules::RuleAction::Create => "creates incidents",
-                            crate::rules::RuleAction::Link => "links to open incidents",
+                        match (rule.target, rule.action) {
+                            (crate::rules::RuleTarget::Event, _) => {
+                                "sends Event Management events"
+                            }
+                            (_, crate::rules::RuleAction::Create) => "creates incidents",
+                            (_, crate::rules::RuleAction::Link) => "links to open incidents",
                         },
                         rule.instance,
                         rule.table,

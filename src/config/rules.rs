@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Deserializer};
 
 use super::load::Config;
-use crate::rules::{RuleAction, RuleError, RuleSet};
+use crate::rules::{RuleAction, RuleError, RuleSet, RuleTarget};
 
 /// One `[[rules]]` table.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -20,6 +20,9 @@ pub struct RuleConfig {
     pub matcher: MatchConfig,
     #[serde(default)]
     pub action: RuleAction,
+    /// `"ticket"` (the default) or `"event"` (Event Management, docs/rules.md §Events).
+    #[serde(default)]
+    pub target: RuleTarget,
     /// Absent: the default instance.
     pub instance: Option<String>,
     /// Absent: `incident`.

@@ -4,6 +4,7 @@
 mod anomaly;
 mod back_sync;
 mod description;
+mod event;
 mod link;
 mod notes;
 mod own_notes;
@@ -17,6 +18,10 @@ pub use back_sync::{
     pick_reason,
 };
 pub use description::{append_block, block_header, description_block, has_block};
+pub use event::{
+    ALERT_TABLE, EVENT_DESCRIPTION_MAX, EventOrigin, MESSAGE_KEY_MAX, event_fields, event_rule,
+    event_severity, manual_message_key,
+};
 pub use link::{IncidentRef, IncidentState, Link};
 pub use notes::{
     CORRELATION_DISPLAY, anomaly_url, comment_note, correlation_id, format_timestamp, link_note,

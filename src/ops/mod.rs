@@ -5,6 +5,7 @@
 
 mod activity;
 mod error;
+mod event;
 mod load;
 mod lookup;
 mod offline;
@@ -16,6 +17,7 @@ mod triage;
 
 pub use activity::{IncidentActivity, JournalLine, read_activity};
 pub use error::{OpsError, OpsResult};
+pub use event::{QueuedEvent, enqueue_event};
 pub use load::{SourceLoad, load_file};
 pub use lookup::{NamedRef, search_group_members, search_groups, search_users};
 pub use offline::{

@@ -112,7 +112,9 @@ pub fn start_create(session: &Session, key: &AnomalyKey, another: bool) -> OpsRe
     let open: Vec<String> = store
         .links_for_anomaly(key)?
         .into_iter()
+        // An alert an event made is no ticket: it does not stand in the way of one.
         .filter(|l| l.incident.instance == session.instance() && l.is_open())
+        .filter(|l| l.incident.table != crate::domain::ALERT_TABLE)
         .map(|l| match &l.last.state {
             Some(state) => format!("{} ({state})", l.incident.number),
             None => l.incident.number.clone(),

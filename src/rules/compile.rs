@@ -10,9 +10,10 @@ use super::errors::Errors;
 pub use super::errors::RuleError;
 use super::key::KeySpec;
 use super::matcher::{Matcher, SeverityMatch, StatusMatch};
-use super::rule::{Rule, RuleTemplate};
+use super::rule::{Rule, RuleAction, RuleTarget, RuleTemplate};
 use crate::config::{RuleConfig, TemplateConfig};
 use crate::domain::{SEVERITY_EXPECTED, Severity, SeverityDefaults};
+use crate::store::ALERT_TABLE;
 
 /// Longest rule name: keeps every correlation id a rule writes under ServiceNow's 100
 /// characters (`snowlink:rule:` + name + `:` + 16 hex + `#` + a u32 generation is 82).
@@ -184,7 +185,26 @@ fn compile_one(
             String::new()
         }
     };
-    let table = c.table.clone().unwrap_or_else(|| "incident".to_owned());
+    let table = match c.target {
+        RuleTarget::Ticket => c.table.clone().unwrap_or_else(|| "incident".to_owned()),
+        RuleTarget::Event => {
+            if c.table.as_deref().is_some_and(|t| t != ALERT_TABLE) {
+                e.push(
+                    "table",
+                    "target = \"event\" sends events, which ServiceNow turns into em_alert records",
+                    "leave table out (or set it to \"em_alert\"), or use target = \"ticket\"",
+                );
+            }
+            if c.action == RuleAction::Link {
+                e.push(
+                    "action",
+                    "action = \"link\" joins open incidents; an event rule has none to join",
+                    "use action = \"create\" (the default) with target = \"event\"",
+                );
+            }
+            ALERT_TABLE.to_owned()
+        }
+    };
     if table.is_empty()
         || !table
             .bytes()
@@ -250,6 +270,7 @@ fn compile_one(
     Some(Rule {
         name: c.name.clone(),
         action: c.action,
+        target: c.target,
         instance,
         table,
         flood,

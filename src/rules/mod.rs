@@ -22,7 +22,7 @@ pub use duration::{format_duration, parse_duration};
 pub use glob::Glob;
 pub use key::{DedupeKey, KEY_FIELDS, KeyPart, KeySpec, label};
 pub use matcher::{Matcher, SeverityMatch, StatusMatch};
-pub use rule::{CORRELATION_ID_MAX, EARLIER_MAX, Rule, RuleAction};
+pub use rule::{CORRELATION_ID_MAX, EARLIER_MAX, Rule, RuleAction, RuleTarget};
 pub use template::{PLACEHOLDERS, Template};
 
 use crate::config::RuleConfig;

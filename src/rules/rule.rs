@@ -32,6 +32,18 @@ pub enum RuleAction {
     Link,
 }
 
+/// Where a rule's decisions go (docs/rules.md §Events).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RuleTarget {
+    /// A ServiceNow ticket (`table`, incident unless given).
+    #[default]
+    Ticket,
+    /// Event Management: one event per decision, message key = the key's correlation id
+    /// prefix without the generation; ServiceNow dedupes them into one alert per key.
+    Event,
+}
+
 /// The ticket fields a rule fills in.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct RuleTemplate {
@@ -50,6 +62,7 @@ pub(crate) struct RuleTemplate {
 pub struct Rule {
     pub name: String,
     pub action: RuleAction,
+    pub target: RuleTarget,
     /// The instance the rule routes to (the default instance when the rule names none).
     pub instance: String,
     pub table: String,
@@ -75,6 +88,13 @@ impl Rule {
 
     pub fn dedupe_key(&self, input: &RuleInput) -> DedupeKey {
         self.key.key(input)
+    }
+
+    /// The message key of an event rule's events for `key`: `snowlink:rule:<rule>:<hash>`, the
+    /// correlation id prefix without `#<generation>`, so every generation (and every machine)
+    /// sends the same key and ServiceNow keeps one alert per key while it is open.
+    pub fn event_message_key(&self, key: &DedupeKey) -> String {
+        format!("snowlink:rule:{}:{}", self.name, key.hash)
     }
 
     /// `snowlink:rule:<rule>:<hash>#<generation>`: generation 0 is the key's first incident, a

@@ -12,6 +12,7 @@ mod audit_explain;
 mod changes;
 mod comments;
 mod error;
+mod event_clear;
 mod export;
 mod links;
 mod lookup_cache;
@@ -53,7 +54,9 @@ pub use lookup_cache::{
     RefList,
 };
 pub use outages::Outage;
-pub use outbox::{Delivery, DeliveryKind, DeliveryState, NewDelivery, OutboxId};
+pub use outbox::{
+    ALERT_TABLE, Delivery, DeliveryKind, DeliveryState, EVENT_TABLE, NewDelivery, OutboxId,
+};
 pub use outbox_admin::{OutboxCounts, OutboxFilter, PausedInstance};
 pub use owners::{OwnerLock, lock_dir, new_owner_id, owner_is_gone, this_host};
 pub use rules::{

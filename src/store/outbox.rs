@@ -14,8 +14,10 @@ use rusqlite::{Transaction, params};
 
 use crate::domain::{AnomalyKey, IncidentRef};
 
+pub use super::outbox_types::{
+    ALERT_TABLE, Delivery, DeliveryKind, DeliveryState, EVENT_TABLE, NewDelivery, OutboxId,
+};
 pub(super) use super::outbox_types::{DELIVERY_COLUMNS, delivery_from_row};
-pub use super::outbox_types::{Delivery, DeliveryKind, DeliveryState, NewDelivery, OutboxId};
 use super::{Result, Store, StoreError, ms};
 
 /// Queue key: one FIFO lane per target record.

@@ -12,6 +12,10 @@ use super::{Result, StoreError, from_ms, opt_from_ms};
 
 pub type OutboxId = i64;
 
+/// The table an event delivery writes (its outcome links the `em_alert` it became).
+pub const EVENT_TABLE: &str = "em_event";
+pub use crate::domain::ALERT_TABLE;
+
 /// What a delivery does on ServiceNow.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -25,6 +29,9 @@ pub enum DeliveryKind {
     /// Set a Resolved incident back to In Progress (a rule's recurrence); `payload` is the JSON
     /// fields to write. Read first: an incident no longer Resolved is left alone.
     Reopen,
+    /// Send `payload` (the `em_event` fields as a JSON object) to Event Management, then link
+    /// the anomaly to the alert ServiceNow made of it (docs/sync.md §Events).
+    Event,
     /// Source write-back (docs/sources.md §Write-back): acknowledge the anomaly at its source.
     SourceAck,
     /// Un-acknowledge at the source (Qualytics: back to Active; Alertmanager: expire the silence).
@@ -42,6 +49,7 @@ impl DeliveryKind {
             DeliveryKind::Create => "create",
             DeliveryKind::DescriptionAppend => "description_append",
             DeliveryKind::Reopen => "reopen",
+            DeliveryKind::Event => "event",
             DeliveryKind::SourceAck => "source_ack",
             DeliveryKind::SourceUnack => "source_unack",
             DeliveryKind::SourceArchive => "source_archive",
@@ -55,6 +63,7 @@ impl DeliveryKind {
             Self::Create,
             Self::DescriptionAppend,
             Self::Reopen,
+            Self::Event,
             Self::SourceAck,
             Self::SourceUnack,
             Self::SourceArchive,
@@ -161,6 +170,24 @@ impl NewDelivery {
             kind,
             payload: payload.into(),
             anomaly: anomaly.cloned(),
+        }
+    }
+
+    /// An event for `anomaly` on `instance`; `fields` are the `em_event` fields. Each event is a
+    /// queue of its own, like a create.
+    pub fn event(
+        instance: &str,
+        fields: &serde_json::Map<String, serde_json::Value>,
+        anomaly: &AnomalyKey,
+    ) -> NewDelivery {
+        NewDelivery {
+            instance: instance.to_owned(),
+            table: EVENT_TABLE.to_owned(),
+            sys_id: None,
+            number: None,
+            kind: DeliveryKind::Event,
+            payload: serde_json::Value::Object(fields.clone()).to_string(),
+            anomaly: Some(anomaly.clone()),
         }
     }
 

@@ -96,6 +96,8 @@ pub enum DecisionEffect {
         payload: Option<String>,
         window: Option<Timestamp>,
         overflow: bool,
+        /// `payload` is an event (a `target = "event"` rule), queued as an `event` delivery.
+        event: bool,
     },
     /// The anomaly joins an existing key's incident: linked (now, or when its create lands),
     /// buffered for the next consolidated note (due at `note_due_at` at the latest), and, with
@@ -104,6 +106,9 @@ pub enum DecisionEffect {
         key: KeyRef,
         note_due_at: Timestamp,
         reopen: Option<String>,
+        /// A `target = "event"` rule: this anomaly's own event (JSON fields) is queued instead
+        /// of buffering it for a consolidated note.
+        event: Option<String>,
     },
 }
 

@@ -8,7 +8,7 @@ use rusqlite::{Transaction, params};
 use crate::domain::{AnomalyKey, IncidentRef};
 
 use super::anomalies::bump_rev;
-use super::outbox::{DeliveryKind, NewDelivery, OutboxId, enqueue_tx};
+use super::outbox::{DeliveryKind, EVENT_TABLE, NewDelivery, OutboxId, enqueue_tx};
 use super::rules::{DecisionEffect, KeyRef, NewDecision, NewRuleKey};
 use super::{Result, StoreError, ms};
 
@@ -36,15 +36,21 @@ pub(super) fn apply(
             payload,
             window,
             overflow,
+            event,
         } => {
             let id = match payload {
                 Some(p) => {
+                    let (table, kind) = if *event {
+                        (EVENT_TABLE.to_owned(), DeliveryKind::Event)
+                    } else {
+                        (key.table.clone(), DeliveryKind::Create)
+                    };
                     let nd = NewDelivery {
                         instance: key.instance.clone(),
-                        table: key.table.clone(),
+                        table,
                         sys_id: None,
                         number: None,
-                        kind: DeliveryKind::Create,
+                        kind,
                         payload: p.clone(),
                         anomaly: Some(d.anomaly.clone()),
                     };
@@ -84,9 +90,24 @@ pub(super) fn apply(
             key,
             note_due_at,
             reopen,
+            event,
         } => {
-            let (inc, create) = join(tx, key, &d.anomaly, &linked_by, *note_due_at, now)?;
-            if let (Some(fields), Some(inc)) = (reopen, &inc) {
+            let buffer = event.is_none();
+            let (inc, create) = join(tx, key, &d.anomaly, &linked_by, *note_due_at, now, buffer)?;
+            if let Some(fields) = event {
+                let nd = NewDelivery {
+                    instance: key_instance(tx, key)?,
+                    table: EVENT_TABLE.to_owned(),
+                    sys_id: None,
+                    number: None,
+                    kind: DeliveryKind::Event,
+                    payload: fields.clone(),
+                    anomaly: Some(d.anomaly.clone()),
+                };
+                let id = enqueue_tx(tx, &nd, queued_at)?;
+                outbox.push(id);
+                outbox_id = Some(id);
+            } else if let (Some(fields), Some(inc)) = (reopen, &inc) {
                 let nd = NewDelivery::to_incident(
                     inc,
                     DeliveryKind::Reopen,
@@ -162,31 +183,41 @@ fn join(
     linked_by: &str,
     note_due_at: Timestamp,
     now: Timestamp,
+    buffer: bool,
 ) -> Result<(Option<IncidentRef>, Option<OutboxId>)> {
     let row = super::rules_rows::key_row_tx(tx, key)?
         .ok_or_else(|| StoreError::Invalid(format!("no rule key {}", key.key_hash)))?;
-    tx.execute(
-        "INSERT OR IGNORE INTO rule_pending (rule, key_hash, generation, anomaly_source, \
-         anomaly_id) VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![
-            key.rule,
-            key.key_hash,
-            key.generation,
-            anomaly.source,
-            anomaly.id
-        ],
-    )?;
-    tx.execute(
-        "UPDATE rule_keys SET last_seen_at = ?4, note_due_at = COALESCE(note_due_at, ?5) \
-         WHERE rule = ?1 AND key_hash = ?2 AND generation = ?3",
-        params![
-            key.rule,
-            key.key_hash,
-            key.generation,
-            ms(now),
-            ms(note_due_at)
-        ],
-    )?;
+    if buffer {
+        tx.execute(
+            "INSERT OR IGNORE INTO rule_pending (rule, key_hash, generation, anomaly_source, \
+             anomaly_id) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![
+                key.rule,
+                key.key_hash,
+                key.generation,
+                anomaly.source,
+                anomaly.id
+            ],
+        )?;
+        tx.execute(
+            "UPDATE rule_keys SET last_seen_at = ?4, note_due_at = COALESCE(note_due_at, ?5) \
+             WHERE rule = ?1 AND key_hash = ?2 AND generation = ?3",
+            params![
+                key.rule,
+                key.key_hash,
+                key.generation,
+                ms(now),
+                ms(note_due_at)
+            ],
+        )?;
+    } else {
+        // An event rule's anomaly sends its own event: nothing to buffer for a note.
+        tx.execute(
+            "UPDATE rule_keys SET last_seen_at = ?4 \
+             WHERE rule = ?1 AND key_hash = ?2 AND generation = ?3",
+            params![key.rule, key.key_hash, key.generation, ms(now)],
+        )?;
+    }
     match row.incident() {
         Some(inc) => {
             insert_link(tx, anomaly, &inc, linked_by, now)?;
@@ -204,6 +235,13 @@ fn join(
             Ok((None, Some(create)))
         }
     }
+}
+
+/// The instance of a key row (an event joins on the instance its key's alert lives on).
+fn key_instance(tx: &Transaction<'_>, key: &KeyRef) -> Result<String> {
+    Ok(super::rules_rows::key_row_tx(tx, key)?
+        .ok_or_else(|| StoreError::Invalid(format!("no rule key {}", key.key_hash)))?
+        .instance)
 }
 
 fn insert_link(

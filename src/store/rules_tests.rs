@@ -43,6 +43,7 @@ fn create(id: &str, gen_: u32) -> NewDecision {
             payload: Some(r#"{"correlation_id":"snowlink:rule:r:00000000000000aa#1"}"#.into()),
             window: Some(t(0)),
             overflow: false,
+            event: false,
         },
     }
 }
@@ -58,6 +59,7 @@ fn join(id: &str) -> NewDecision {
             },
             note_due_at: t(900),
             reopen: None,
+            event: None,
         },
         ..create(id, 1)
     }

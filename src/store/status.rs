@@ -155,7 +155,11 @@ pub(super) fn status_change_with_detail_tx(
         ChangeOrigin::ServiceNow => Vec::new(),
         ChangeOrigin::User | ChangeOrigin::Source => {
             let note = status_note(&key.id, new_status, at);
-            enqueue_for_links(tx, key, DeliveryKind::WorkNote, &note, at)?
+            let mut ids = enqueue_for_links(tx, key, DeliveryKind::WorkNote, &note, at)?;
+            if matches!(new_status, Status::Archived(_)) {
+                ids.extend(super::event_clear::enqueue_clears(tx, key, &note, at)?);
+            }
+            ids
         }
     };
     let source = match origin {
@@ -183,7 +187,9 @@ pub(super) fn current_status(tx: &Transaction<'_>, key: &AnomalyKey) -> Result<S
     parse_status(&code.ok_or_else(|| StoreError::AnomalyNotFound(key.to_string()))?)
 }
 
-/// Queues `payload` for every non-broken incident linked to `key`, in link order.
+/// Queues `payload` for every non-broken incident linked to `key`, in link order. Alerts
+/// (`em_alert`, made by an event) get no notes: events, not notes, update them, and the
+/// integration role that sends events may not write alerts (docs/sync.md §Events).
 pub(super) fn enqueue_for_links(
     tx: &Transaction<'_>,
     key: &AnomalyKey,
@@ -194,7 +200,8 @@ pub(super) fn enqueue_for_links(
     let targets: Vec<IncidentRef> = {
         let mut stmt = tx.prepare_cached(
             "SELECT instance, tbl, sys_id, number FROM links \
-             WHERE source = ?1 AND anomaly_id = ?2 AND broken = 0 ORDER BY linked_at, instance, sys_id",
+             WHERE source = ?1 AND anomaly_id = ?2 AND broken = 0 AND tbl != 'em_alert' \
+             ORDER BY linked_at, instance, sys_id",
         )?;
         stmt.query_map(params![key.source, key.id], |r| {
             Ok(IncidentRef {

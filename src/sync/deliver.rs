@@ -49,7 +49,7 @@ const CREATE_FIELDS: &[&str] = &[
 ];
 
 /// The links pane's view of a record from its create answer (display values, `""` as none).
-fn created_state(rec: &Record) -> Option<IncidentState> {
+pub(crate) fn created_state(rec: &Record) -> Option<IncidentState> {
     let get = |f: &str| rec.display(f).filter(|v| !v.is_empty()).map(str::to_owned);
     let state = IncidentState {
         state: get("state"),
@@ -87,6 +87,7 @@ impl Attempt<'_> {
             DeliveryKind::DescriptionAppend => self.description_append(d).await,
             DeliveryKind::Create => self.create(d).await,
             DeliveryKind::Reopen => self.reopen(d).await,
+            DeliveryKind::Event => super::event::deliver(self.client, d).await,
             // Never claimed by a ServiceNow worker (their instance is `source:<name>`).
             kind => Err(StepError::Payload(format!(
                 "{} is a source write-back, not a ServiceNow delivery",

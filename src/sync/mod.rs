@@ -23,6 +23,7 @@ mod backoff;
 mod changes;
 mod deliver;
 mod error;
+mod event;
 mod links_poller;
 mod options;
 mod outage;

@@ -49,10 +49,12 @@ pub struct PausedInfo {
     pub reason: String,
 }
 
-/// An incident created by a `Create` delivery.
+/// An incident created by a `Create` delivery (or the alert an `Event` delivery became).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Created {
     pub id: OutboxId,
+    /// `incident` (the profile's table) for a create, `em_alert` for an event.
+    pub table: String,
     pub number: String,
     pub sys_id: String,
     /// True when it was found by its correlation id (an earlier attempt had created it).

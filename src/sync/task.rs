@@ -162,6 +162,7 @@ async fn record(ctx: &TaskCtx, d: &Delivery, result: Result<Landed, StepError>) 
             // A rule's create is linked by the rule (docs/rules.md), a person's by the user.
             let user = match d.kind {
                 crate::store::DeliveryKind::Create => super::reopen::rule_linker(&d.payload),
+                crate::store::DeliveryKind::Event => crate::domain::event_rule(&d.payload),
                 _ => None,
             }
             .unwrap_or_else(|| ctx.user.clone());

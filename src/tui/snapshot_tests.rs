@@ -695,6 +695,26 @@ fn links_pane_with_a_pending_create() {
     });
 }
 
+/// An anomaly sent to Event Management shows the alert it became (longer number, no priority).
+#[test]
+fn links_pane_shows_an_event_alert() {
+    both("links_event_alert", |size| {
+        let mut s = loaded(5, size);
+        if let Some(d) = s.detail.as_mut().and_then(|d| d.data.as_mut()) {
+            let l = &mut d.links[0];
+            l.incident.table = "em_alert".into();
+            l.incident.number = "Alert0010001".into();
+            l.last.state = Some("Open".into());
+            l.last.priority = None;
+            l.last.assignment_group = None;
+            l.last.assigned_to = None;
+            l.linked_by = "rule:dq-to-em".into();
+        }
+        press(&mut s, [key(KeyCode::Tab), key(KeyCode::Tab)]);
+        s
+    });
+}
+
 /// An incident a rule created is marked with the rule's name in the links pane.
 #[test]
 fn links_made_by_a_rule_name_the_rule() {

@@ -15,6 +15,7 @@ mod client;
 mod config;
 mod error;
 mod error_display;
+mod events;
 mod incident;
 mod journal;
 mod lookup;
@@ -40,6 +41,7 @@ pub use config::{
 pub use error::{
     AuthKind, ConnectKind, Error, ErrorCategory, PagingStop, PermissionKind, UnavailableKind,
 };
+pub use events::{ALERT_FIELDS, ALERT_TABLE, EVENT_PATH, Event};
 pub use incident::{
     CORRELATION_FIELDS, INCIDENT_FIELDS, INCIDENT_TABLE, SYS_ID_BATCH, WORK_NOTE_FIELDS,
     looks_like_sys_id, looks_like_task_number,

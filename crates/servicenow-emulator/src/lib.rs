@@ -10,6 +10,7 @@ mod clock;
 mod config;
 mod control;
 mod dictionary;
+mod em;
 mod error;
 mod faults;
 pub mod query;

@@ -8,7 +8,7 @@ use axum::routing::any;
 
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::{attachment, auth, control, table};
+use crate::{attachment, auth, control, em, table};
 
 pub fn router(state: Arc<AppState>) -> Router {
     // The server reads bodies itself (with ServiceNow's size error); the
@@ -22,6 +22,7 @@ pub fn router(state: Arc<AppState>) -> Router {
             any(table::handle),
         )
         .route("/oauth_token.do", any(auth::oauth::token))
+        .route("/api/global/em/jsonv2", any(em::jsonv2))
         .merge(attachment::router())
         .nest("/__emulator", control::router())
         .fallback(|| async { ApiError::unknown_resource().into_response() })

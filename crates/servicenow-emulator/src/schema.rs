@@ -454,6 +454,8 @@ pub static TABLES: &[&TableDef] = &[
     &SYS_USER_HAS_ROLE,
     &SYS_DATA_POLICY2,
     &SYS_DATA_POLICY_RULE,
+    &crate::em::schema::EM_EVENT,
+    &crate::em::schema::EM_ALERT,
 ];
 
 pub fn table(name: &str) -> Option<&'static TableDef> {

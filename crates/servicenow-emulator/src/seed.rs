@@ -51,6 +51,7 @@ pub fn build(extra: Option<&Path>) -> Result<(Store, HashMap<String, String>), E
         load(&mut store, &mut creds, &text, Some(path))?;
     }
     crate::roles::populate(&mut store, "2026-01-01 00:00:00");
+    crate::em::populate_choices(&mut store, "2026-01-01 00:00:00");
     Ok((store, creds))
 }
 

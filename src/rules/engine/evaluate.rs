@@ -8,7 +8,7 @@ use jiff::Timestamp;
 use serde_json::Value;
 
 use crate::domain::AnomalyKey;
-use crate::rules::{DedupeKey, Rule, RuleInput, RuleSet};
+use crate::rules::{DedupeKey, Rule, RuleInput, RuleSet, RuleTarget};
 use crate::store::{DecisionAction, DecisionEffect, KeyRef, NewDecision, RuleKeyRow};
 
 use super::decide::{Facts, KeyFacts, Plan, STATE_CANCELED, STATE_CLOSED, decide};
@@ -19,6 +19,14 @@ use super::remote::RemoteKey;
 use super::views::{
     View, fresh_view, new_key, overflow_hash, overflow_key, placeholder_row, view_of_row,
 };
+
+/// A join's plan, as `decide` gave it, plus an event rule's event for the anomaly.
+struct Join {
+    generation: u32,
+    reopen: bool,
+    link_only: bool,
+    event: Option<String>,
+}
 
 pub struct Evaluator<'a> {
     pub rules: &'a RuleSet,
@@ -198,13 +206,19 @@ impl<'a> Evaluator<'a> {
                 why,
             } => {
                 let cid = rule.correlation_id(key, generation);
-                let earlier = self
-                    .remote
-                    .get(&view_key)
-                    .map(|r| r.earlier.clone())
-                    .unwrap_or_default();
-                let mut fields = payload::create(rule, input, &earlier, &cid);
-                self.refs.apply(rule, &mut fields);
+                let event = rule.target == RuleTarget::Event;
+                let fields = if event {
+                    payload::event(rule, input, &key.text, &rule.event_message_key(key))
+                } else {
+                    let earlier = self
+                        .remote
+                        .get(&view_key)
+                        .map(|r| r.earlier.clone())
+                        .unwrap_or_default();
+                    let mut fields = payload::create(rule, input, &earlier, &cid);
+                    self.refs.apply(rule, &mut fields);
+                    fields
+                };
                 let start = self.window(rule).start;
                 self.window(rule).created += 1;
                 self.views.insert(view_key, fresh_view(generation, now));
@@ -216,6 +230,7 @@ impl<'a> Evaluator<'a> {
                         payload: Some(Value::Object(fields.clone()).to_string()),
                         window: Some(start),
                         overflow: false,
+                        event,
                     },
                 );
                 let outcome = Outcome::Create {
@@ -229,7 +244,19 @@ impl<'a> Evaluator<'a> {
                 reopen,
                 link_only,
                 why,
-            } => self.join(rule, key, generation, reopen, link_only, why, mk, decision),
+            } => {
+                let event = (rule.target == RuleTarget::Event).then(|| {
+                    let m = payload::event(rule, input, &key.text, &rule.event_message_key(key));
+                    Value::Object(m).to_string()
+                });
+                let j = Join {
+                    generation,
+                    reopen,
+                    link_only,
+                    event,
+                };
+                self.join(rule, key, j, why, mk, decision)
+            }
             Plan::Overflow {
                 window_start,
                 create,
@@ -240,9 +267,15 @@ impl<'a> Evaluator<'a> {
                     rule.flood.flood_limit,
                     crate::rules::format_duration(rule.flood.flood_interval)
                 );
+                let event = rule.target == RuleTarget::Event;
                 if create {
-                    let mut fields = payload::overflow(rule, input, &cid, window_start);
-                    self.refs.apply(rule, &mut fields);
+                    let fields = if event {
+                        payload::event(rule, input, &key.text, &cid)
+                    } else {
+                        let mut fields = payload::overflow(rule, input, &cid, window_start);
+                        self.refs.apply(rule, &mut fields);
+                        fields
+                    };
                     let okey = overflow_key(rule, window_start, &cid);
                     let hash = okey.key_hash.clone();
                     self.window(rule).overflow = Some(placeholder_row(&okey, now));
@@ -256,6 +289,7 @@ impl<'a> Evaluator<'a> {
                             payload: Some(Value::Object(fields.clone()).to_string()),
                             window: Some(window_start),
                             overflow: true,
+                            event,
                         },
                     );
                     let outcome = Outcome::Overflow {
@@ -277,6 +311,9 @@ impl<'a> Evaluator<'a> {
                         },
                         note_due_at: due,
                         reopen: None,
+                        event: event.then(|| {
+                            Value::Object(payload::event(rule, input, &key.text, &cid)).to_string()
+                        }),
                     },
                 );
                 let outcome = Outcome::Overflow {
@@ -288,18 +325,21 @@ impl<'a> Evaluator<'a> {
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
     fn join(
         &mut self,
         rule: &Rule,
         key: &DedupeKey,
-        generation: u32,
-        reopen: bool,
-        link_only: bool,
+        j: Join,
         why: String,
         mk: impl Fn(Option<DecisionAction>, Outcome, String) -> Evaluated,
         decision: impl Fn(DecisionAction, &str, DecisionEffect) -> NewDecision,
     ) -> (Evaluated, Option<NewDecision>) {
+        let Join {
+            generation,
+            reopen,
+            link_only,
+            event,
+        } = j;
         let view_key = (rule.name.clone(), key.hash.clone());
         let due = self.note_due(rule, &view_key);
         let now = self.now;
@@ -348,6 +388,7 @@ impl<'a> Evaluator<'a> {
                     payload: None,
                     window: None,
                     overflow: false,
+                    event: false,
                 },
             );
             return (mk(Some(action), outcome, why), Some(d));
@@ -362,7 +403,9 @@ impl<'a> Evaluator<'a> {
                     generation,
                 },
                 note_due_at: due,
-                reopen: reopen.then(payload::reopen),
+                // An event rule's alert is kept by ServiceNow: no reopen.
+                reopen: (reopen && event.is_none()).then(payload::reopen),
+                event,
             },
         );
         (mk(Some(action), outcome, why), Some(d))

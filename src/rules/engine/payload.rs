@@ -76,3 +76,19 @@ pub fn reopen() -> String {
     m.insert("state".into(), Value::String(STATE_IN_PROGRESS.into()));
     Value::Object(m).to_string()
 }
+
+/// A `target = "event"` rule's event for `input`: message key `message_key` (the key's, or the
+/// window's overflow id), `additional_info` naming the rule and the key's text.
+pub fn event(
+    rule: &Rule,
+    input: &RuleInput,
+    key_text: &str,
+    message_key: &str,
+) -> Map<String, Value> {
+    let key = crate::domain::AnomalyKey::new(input.source, &input.anomaly.id);
+    let origin = crate::domain::EventOrigin {
+        rule: Some(&rule.name),
+        key: key_text,
+    };
+    crate::domain::event_fields(&key, input.anomaly, input.url, message_key, origin)
+}

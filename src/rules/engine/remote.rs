@@ -192,6 +192,11 @@ pub(super) async fn remote_facts(
             let Some(rule) = rules.get(&m.rule) else {
                 continue;
             };
+            // An event rule asks nothing: ServiceNow dedupes its events by message key, which
+            // holds no generation, so a key another machine already sent joins the same alert.
+            if rule.target == crate::rules::RuleTarget::Event {
+                continue;
+            }
             if !seen.insert((m.rule.clone(), m.key.hash.clone())) {
                 continue;
             }

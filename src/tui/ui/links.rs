@@ -12,7 +12,7 @@ use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use crate::domain::Link;
+use crate::domain::{ALERT_TABLE, Link};
 
 use super::super::backend::PendingCreate;
 
@@ -30,10 +30,12 @@ fn link_lines(l: &Link, selected: bool, state: &State, width: usize) -> [Line<'s
         t.border_focused.remove_modifier(Modifier::REVERSED),
     );
     let row = if selected { t.selected } else { t.text };
+    // Alert numbers (`Alert0010001`) are longer than incident numbers: keep a space after them.
     let number = Span::styled(
-        format!("{:<11}", l.incident.number),
+        format!("{:<11}", format!("{} ", l.incident.number)),
         row.add_modifier(Modifier::BOLD),
     );
+    let is_alert = l.incident.table == ALERT_TABLE;
     // A link a rule made (docs/rules.md) says which, so automatic tickets are told apart.
     // It never takes the state's first ten cells: in a narrow pane the rule's name is cut first.
     let auto_room = width.saturating_sub(1 + 11 + 10).max(2);
@@ -73,7 +75,12 @@ fn link_lines(l: &Link, selected: bool, state: &State, width: usize) -> [Line<'s
         ])
     } else {
         let state_txt = l.last.state.clone().unwrap_or_else(|| "-".to_owned());
-        let prio = l.last.priority.clone().unwrap_or_else(|| "-".to_owned());
+        // An alert (its number says so) has no priority: no bare "-" after its state.
+        let prio = match (&l.last.priority, is_alert) {
+            (Some(p), _) => p.clone(),
+            (None, true) => String::new(),
+            (None, false) => "-".to_owned(),
+        };
         Line::from(vec![
             marker,
             number,
