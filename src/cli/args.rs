@@ -136,7 +136,7 @@ pub struct AnomaliesArgs {
 #[derive(Debug, Subcommand)]
 pub enum TicketCommand {
     /// Create an incident, problem or change request from an anomaly and link it.
-    Create(TicketCreateArgs),
+    Create(Box<TicketCreateArgs>),
     /// Link an existing incident, problem or change request (the table comes from the number:
     /// INC…, PRB…, CHG…); appends the anomaly block to its description and adds a work note.
     Link { id: String, incident: String },

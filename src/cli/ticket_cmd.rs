@@ -14,7 +14,7 @@ use super::output::{self, outln};
 
 pub async fn run(cmd: TicketCommand, globals: &Globals) -> CliResult<Exit> {
     match cmd {
-        TicketCommand::Create(args) => create(args, globals).await,
+        TicketCommand::Create(args) => create(*args, globals).await,
         TicketCommand::Link { id, incident } => link(&id, &incident, globals).await,
         TicketCommand::Unlink { id, incident } => unlink(&id, &incident, globals).await,
         TicketCommand::Search { text, table } => search(&text, table.as_deref(), globals).await,

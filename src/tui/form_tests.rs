@@ -202,6 +202,7 @@ fn category_change_reloads_subcategories_and_stale_choices_are_dropped() {
             req,
             element,
             dependent,
+            ..
         }) if element == "subcategory" => (*req, dependent.clone()),
         other => panic!("{other:?}"),
     };
@@ -233,6 +234,7 @@ fn category_change_reloads_subcategories_and_stale_choices_are_dropped() {
 
 fn summary(n: &str) -> IncidentSummary {
     IncidentSummary {
+        table: "incident".into(),
         sys_id: format!("sys-{n}"),
         number: n.into(),
         short_description: "x".into(),
