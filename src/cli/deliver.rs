@@ -164,7 +164,7 @@ fn summarise(session: &Session, ids: &[OutboxId], report: &SyncReport) -> Delive
         .filter(|c| ids.contains(&c.id))
         .map(|c| IncidentRef {
             instance: session.profile.name.clone(),
-            table: session.profile.table.clone(),
+            table: c.table.clone(),
             sys_id: c.sys_id.clone(),
             number: c.number.clone(),
         })

@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use crate::domain::Link;
+use crate::domain::{Link, table_label};
 use crate::store::Store;
 use crate::sync::LinkPoller;
 
@@ -93,7 +93,8 @@ pub async fn run(action: Option<LinksCommand>, globals: &Globals) -> CliResult<E
         return Ok(exit);
     }
     outln!(
-        "{:<11} {:<20} {:<24} {:<14} {:<16} {:<16} READ",
+        "{:<14} {:<11} {:<20} {:<24} {:<14} {:<16} {:<16} READ",
+        "TABLE",
         "NUMBER",
         "ANOMALY",
         "STATE",
@@ -105,7 +106,8 @@ pub async fn run(action: Option<LinksCommand>, globals: &Globals) -> CliResult<E
         let l = r.link;
         let dash = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
         outln!(
-            "{:<11} {:<20} {:<24} {:<14} {:<16} {:<16} {}",
+            "{:<14} {:<11} {:<20} {:<24} {:<14} {:<16} {:<16} {}",
+            table_label(&l.incident.table),
             format!(
                 "{}{}",
                 l.incident.number,

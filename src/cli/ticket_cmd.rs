@@ -147,13 +147,13 @@ async fn finish_create(
         match (&incident, &url) {
             (Some(i), Some(u)) => {
                 let what = match i.table.as_str() {
-                "incident" => String::new(),
-                other => format!("{} ", table_label(other).to_lowercase()),
-            };
-            outln!(
-                "created {what}{} for anomaly {anomaly} and linked it",
-                i.number
-            );
+                    "incident" => String::new(),
+                    other => format!("{} ", table_label(other).to_lowercase()),
+                };
+                outln!(
+                    "created {what}{} for anomaly {anomaly} and linked it",
+                    i.number
+                );
                 outln!("  {u}");
             }
             _ => delivery.print_human(),

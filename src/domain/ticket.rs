@@ -135,8 +135,16 @@ impl TicketDraft {
         let set = |v: &Option<String>| v.as_deref().is_some_and(|v| !v.trim().is_empty());
         for (field, given, allowed) in [
             ("caller", set(&self.caller), table.has_caller()),
-            ("subcategory", set(&self.subcategory), table.has_subcategory()),
-            ("change type", set(&self.change_type), table.has_change_fields()),
+            (
+                "subcategory",
+                set(&self.subcategory),
+                table.has_subcategory(),
+            ),
+            (
+                "change type",
+                set(&self.change_type),
+                table.has_change_fields(),
+            ),
             ("risk", set(&self.risk), table.has_change_fields()),
         ] {
             if given && !allowed {
@@ -309,7 +317,13 @@ mod tests {
         );
         d.caller = None;
         d.change_type = Some("normal".into());
-        assert!(matches!(d.validate(), Err(DraftError::NotOnTable { field: "change type", .. })));
+        assert!(matches!(
+            d.validate(),
+            Err(DraftError::NotOnTable {
+                field: "change type",
+                ..
+            })
+        ));
         d.table = "change_request".into();
         d.risk = Some("High".into());
         assert_eq!(d.validate(), Ok(()));
@@ -320,7 +334,10 @@ mod tests {
         d.change_type = Some("standard".into());
         assert_eq!(d.validate(), Err(DraftError::StandardChange));
         d.change_type = Some("minor".into());
-        assert_eq!(d.validate(), Err(DraftError::UnknownChangeType("minor".into())));
+        assert_eq!(
+            d.validate(),
+            Err(DraftError::UnknownChangeType("minor".into()))
+        );
         d.table = "sc_task".into();
         let e = d.validate().unwrap_err().to_string();
         assert!(e.contains("incident, problem, change_request"), "{e}");

@@ -21,7 +21,9 @@ impl TicketTable {
     ];
 
     pub fn from_name(name: &str) -> Option<TicketTable> {
-        TicketTable::ALL.into_iter().find(|t| t.name() == name.trim())
+        TicketTable::ALL
+            .into_iter()
+            .find(|t| t.name() == name.trim())
     }
 
     /// The table's name in the Table API.

@@ -29,6 +29,6 @@ pub use ticket::{
     CreatePlan, CreateStart, Linked, enqueue_create, link, link_key, load_anomaly,
     load_anomaly_by_key, plan_create, start_create, unlink, unlink_key,
 };
-pub use ticket_find::{IncidentSummary, find_incident, search};
 pub use ticket_fields::{check_choice, choice_by_value_or_label, resolve_draft};
+pub use ticket_find::{IncidentSummary, find_incident, search};
 pub use triage::{Recorded, comment, comment_for, set_status, set_status_for};

@@ -74,7 +74,11 @@ pub(crate) async fn resolve_draft_reading(
 
 /// Accepts a value or, ignoring case, a label (`--risk high` for the value `2`); otherwise
 /// explains as [`check_choice`] does.
-pub fn choice_by_value_or_label(element: &str, given: &str, choices: &[Choice]) -> OpsResult<String> {
+pub fn choice_by_value_or_label(
+    element: &str,
+    given: &str,
+    choices: &[Choice],
+) -> OpsResult<String> {
     let given = given.trim();
     match choices.iter().find(|c| c.label.eq_ignore_ascii_case(given)) {
         Some(c) if !choices.iter().any(|v| v.value == given) => Ok(c.value.clone()),
@@ -158,10 +162,16 @@ mod tests {
 
     #[test]
     fn risk_is_given_by_value_or_label() {
-        let c = [choice("2", "High"), choice("3", "Moderate"), choice("4", "Low")];
+        let c = [
+            choice("2", "High"),
+            choice("3", "Moderate"),
+            choice("4", "Low"),
+        ];
         assert_eq!(choice_by_value_or_label("risk", "high", &c).unwrap(), "2");
         assert_eq!(choice_by_value_or_label("risk", "4", &c).unwrap(), "4");
-        let e = choice_by_value_or_label("risk", "extreme", &c).unwrap_err().to_string();
+        let e = choice_by_value_or_label("risk", "extreme", &c)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("allowed values: 2, 3, 4"), "{e}");
     }
 

@@ -2,9 +2,7 @@
 //! `change_request` (docs/servicenow-client.md, "Problems and change requests").
 
 use serde::Serialize;
-use servicenow_client::{
-    ErrorCategory, Record, TASK_TABLES, looks_like_sys_id, table_for_number,
-};
+use servicenow_client::{ErrorCategory, Record, TASK_TABLES, looks_like_sys_id, table_for_number};
 
 use crate::domain::{IncidentState, TicketTable, table_names};
 

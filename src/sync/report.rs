@@ -53,6 +53,8 @@ pub struct PausedInfo {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Created {
     pub id: OutboxId,
+    /// The table it was created in (the outbox row's).
+    pub table: String,
     pub number: String,
     pub sys_id: String,
     /// True when it was found by its correlation id (an earlier attempt had created it).

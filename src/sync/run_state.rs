@@ -58,6 +58,7 @@ impl Run {
                 if let Some(inc) = landed.created {
                     self.report.created.push(Created {
                         id: d.id,
+                        table: inc.table.clone(),
                         number: inc.number.clone(),
                         sys_id: inc.sys_id.clone(),
                         found_existing: !landed.sent,

@@ -318,7 +318,10 @@ impl TicketForm {
 
     /// The chosen table.
     pub fn table(&self) -> TicketTable {
-        TABLES.get(self.table).copied().unwrap_or(TicketTable::Incident)
+        TABLES
+            .get(self.table)
+            .copied()
+            .unwrap_or(TicketTable::Incident)
     }
 
     /// The draft of the chosen table: fields that table lacks are left out, whatever they hold

@@ -159,7 +159,10 @@ fn a_change_form_offers_type_and_risk_and_sends_them() {
     // `tab_order` went round once and stopped on the short description.
     press(&mut s, (0..2).map(|_| key(KeyCode::Tab)));
     assert_eq!(form(&s).focus, Field::ChangeType);
-    press(&mut s, [key(KeyCode::Right), key(KeyCode::Tab), key(KeyCode::Tab)]);
+    press(
+        &mut s,
+        [key(KeyCode::Right), key(KeyCode::Tab), key(KeyCode::Tab)],
+    );
     assert_eq!(form(&s).focus, Field::Risk);
     press(&mut s, [key(KeyCode::Right)]);
     let draft = form(&s).draft();
@@ -216,7 +219,10 @@ fn change_form_snapshots() {
     for size in [(80, 24), (120, 40)] {
         let s = form_on(size, 2);
         let screen = text(&s);
-        assert!(screen.contains("Create change request for A-1000"), "{screen}");
+        assert!(
+            screen.contains("Create change request for A-1000"),
+            "{screen}"
+        );
         assert!(screen.contains("Risk"), "{screen}");
         assert!(!screen.contains("Subcategory"), "{screen}");
         insta::assert_snapshot!(

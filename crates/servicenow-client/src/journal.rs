@@ -108,7 +108,11 @@ impl Client {
     }
 
     /// [`Client::work_notes`] of a record of any task table (`problem`, `change_request`, …).
-    pub async fn work_notes_in(&self, table: &str, sys_id: &str) -> Result<Vec<JournalEntry>, Error> {
+    pub async fn work_notes_in(
+        &self,
+        table: &str,
+        sys_id: &str,
+    ) -> Result<Vec<JournalEntry>, Error> {
         let from_table = self.work_notes_from_journal(sys_id).await?;
         if !from_table.is_empty() {
             return Ok(from_table);

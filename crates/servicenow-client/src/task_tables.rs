@@ -83,7 +83,9 @@ pub fn table_for_number(number: &str) -> Option<&'static str> {
         ("CHG", CHANGE_REQUEST_TABLE),
     ]
     .iter()
-    .find(|(prefix, _)| n.starts_with(prefix) && n[prefix.len()..].starts_with(|c: char| c.is_ascii_digit()))
+    .find(|(prefix, _)| {
+        n.starts_with(prefix) && n[prefix.len()..].starts_with(|c: char| c.is_ascii_digit())
+    })
     .map(|(_, t)| *t)
 }
 

@@ -216,7 +216,9 @@ async fn servicenow_cli_lists_and_creates_problems_and_changes() {
         let list = cli
             .run(&["tables", "list", table, "--fields", "number,state"])
             .await;
-        let rows = list["result"].as_array().unwrap_or_else(|| panic!("{list}"));
+        let rows = list["result"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{list}"));
         assert!(
             rows.iter().any(|r| r["number"] == seeded),
             "{table}: {list}"

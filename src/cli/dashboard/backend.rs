@@ -381,7 +381,9 @@ impl Backend for LiveBackend {
     }
 
     async fn search_incidents(&self, text: &str) -> Result<Vec<IncidentSummary>, String> {
-        ops::search(&self.session, text, 20, None).await.map_err(msg)
+        ops::search(&self.session, text, 20, None)
+            .await
+            .map_err(msg)
     }
 
     async fn create_ticket(
