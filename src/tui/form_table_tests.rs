@@ -1,6 +1,7 @@
-//! The ticket form per table (issue 13 point 1): switching the table reads that table's
+//! The dashboard per table (issue 13 point 1): switching the form's table reads that table's
 //! choices (a late reply for the previous table is dropped), the form shows and sends only the
-//! fields the table has, and snapshots of the problem and change forms at 80x24 and 120x40.
+//! fields the table has (snapshots of the problem and change forms at 80x24 and 120x40), and
+//! the links pane and the incident view name a problem's table.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use crossterm::event::KeyCode;
@@ -230,4 +231,68 @@ fn change_form_snapshots() {
             draw(&s).backend()
         );
     }
+}
+
+/// A loaded state whose selected anomaly has one link, to problem PRB0040001.
+fn problem_link(size: (u16, u16)) -> State {
+    let mut s = loaded(5, size);
+    let links = &mut s.detail.as_mut().unwrap().data.as_mut().unwrap().links;
+    links.truncate(1);
+    links[0].incident.table = "problem".into();
+    links[0].incident.number = "PRB0040001".into();
+    links[0].last.state = Some("Assess".into());
+    s
+}
+
+#[test]
+fn a_problem_link_names_its_table_in_the_links_pane_and_the_incident_view() {
+    let mut s = problem_link((120, 40));
+    let screen = text(&s);
+    assert!(screen.contains("PRB0040001"), "{screen}");
+    // The table comes right after the instance, before what a narrow pane cuts first.
+    assert!(screen.contains("default · Problem"), "{screen}");
+    let effects = press(&mut s, [key(KeyCode::Enter)]);
+    let req = effects
+        .iter()
+        .find_map(|e| match e {
+            Effect::LoadIncident { req, incident, .. } if incident.table == "problem" => Some(*req),
+            _ => None,
+        })
+        .expect("the problem is read from its table");
+    let incident = s.incident.as_ref().unwrap().incident.clone();
+    let activity = super::backend::IncidentActivity {
+        table: "problem".into(),
+        sys_id: incident.sys_id.clone(),
+        number: incident.number.clone(),
+        short_description: "Nightly load drops customer ids".into(),
+        state: "Assess".into(),
+        priority: "3 - Moderate".into(),
+        assignment_group: "Database".into(),
+        assigned_to: "Beth Anglin".into(),
+        caller: String::new(),
+        opened_at: "2026-11-23 08:00:00".into(),
+        updated_at: "2026-11-23 10:29:00".into(),
+        journal_source: "sys_journal_field",
+        journal_truncated: false,
+        journal: Vec::new(),
+        read_at: now(),
+    };
+    update(
+        &mut s,
+        Msg::Reply {
+            req,
+            reply: Reply::Incident {
+                incident,
+                result: Ok(activity),
+                mark: None,
+            },
+        },
+    );
+    let screen = text(&s);
+    assert!(screen.contains(" Problem PRB0040001 "), "{screen}");
+    assert!(
+        !screen.contains("Caller:"),
+        "a problem has no caller: {screen}"
+    );
+    insta::assert_snapshot!("problem_link_incident_view_120x40", draw(&s).backend());
 }
