@@ -199,6 +199,25 @@ async fn links_notes_and_searches_problems_and_changes_and_never_writes_their_st
         );
     }
 
+    // The link poller reads each table's records back (display values).
+    let out = env.run(&["links", "refresh"]).await;
+    assert_eq!(exit_code(&out), 0, "{}", stderr(&out));
+    let (_, links) = env.json(&["links"]).await;
+    let state_of = |number: &str| {
+        links["links"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["incident"]["number"] == number)
+            .map(|l| l["last"]["state"].clone())
+    };
+    assert_eq!(
+        state_of("PRB0000002"),
+        Some("Root Cause Analysis".into()),
+        "{links}"
+    );
+    assert_eq!(state_of("CHG0000002"), Some("Implement".into()), "{links}");
+
     // Search: all three tables by text, one by --table, one record by number.
     let (out, v) = env.json(&["ticket", "search", "VPN"]).await;
     assert_eq!(exit_code(&out), 0, "{}", stderr(&out));
