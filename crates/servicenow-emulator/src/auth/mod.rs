@@ -38,7 +38,7 @@ impl Principal {
                 .any(|r| self.has_role(r))
     }
 
-    /// Roles that may create and update problems (reference: servicenow-tables §1).
+    /// Roles that may create and update problems (docs/emulator.md, "Problems and change requests").
     pub fn can_write_problems(&self) -> bool {
         self.is_admin()
             || self.has_role("itil")
@@ -46,7 +46,7 @@ impl Principal {
             || self.roles.iter().any(|r| r.starts_with("problem_"))
     }
 
-    /// Roles that may create and update change requests (servicenow-tables §2).
+    /// Roles that may create and update change requests (docs/emulator.md, same section).
     pub fn can_write_changes(&self) -> bool {
         self.is_admin() || self.has_role("itil") || self.has_role("sn_change_write")
     }
