@@ -10,9 +10,10 @@ use super::deliver::StepError;
 use super::store_handle::StoreHandle;
 
 /// A work note landed when its exact text occurs on the record (in the delivery's table) more
-/// often than earlier deliveries of the same text to the same record account for. Counting (rather than "is it
-/// there?") keeps two identical notes exactly-once each: the second one is not mistaken for
-/// the first. Notes carry their timestamp, so identical texts are rare but possible.
+/// often than earlier deliveries of the same text to the same record account for. Counting
+/// (rather than "is it there?") keeps two identical notes exactly-once each: the second one is
+/// not mistaken for the first. Notes carry their timestamp, so identical texts are rare but
+/// possible.
 pub(crate) async fn work_note_landed(
     client: &Client,
     store: &StoreHandle,

@@ -71,7 +71,8 @@ pub fn task_fields(table: &str) -> &'static [&'static str] {
 }
 
 /// The table a number belongs to, from its prefix (`INC…`, `PRB…`, `CHG…`); `None` for
-/// anything else. Prefixes are the base instance's; an instance may renumber (docs/servicenow-client.md).
+/// anything else. Prefixes are the base instance's; an instance may renumber
+/// (docs/servicenow-client.md).
 pub fn table_for_number(number: &str) -> Option<&'static str> {
     let n = number.trim().to_ascii_uppercase();
     if !looks_like_task_number(&n) {

@@ -38,7 +38,8 @@ impl Principal {
                 .any(|r| self.has_role(r))
     }
 
-    /// Roles that may create and update problems (docs/emulator.md, "Problems and change requests").
+    /// Roles that may create and update problems (docs/emulator.md, "Problems and change
+    /// requests").
     pub fn can_write_problems(&self) -> bool {
         self.is_admin()
             || self.has_role("itil")

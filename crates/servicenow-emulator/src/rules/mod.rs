@@ -1,4 +1,5 @@
-//! Server-side business rules: incident, problem and change lifecycles, journals, the audit trail, access control.
+//! Server-side business rules: incident, problem and change lifecycles, journals, the audit
+//! trail, access control.
 
 pub mod acl;
 pub mod audit;

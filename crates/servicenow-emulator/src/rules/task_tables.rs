@@ -26,8 +26,8 @@ pub fn serves(table: &str) -> bool {
 /// Since Rome the state model's business rules ("State Model - Can change state?",
 /// `StateTransitionValidator`) stop a Table API update from moving the state: the PATCH
 /// answers 200 and the state stays, with no audit row for it, while the other fields of the
-/// same PATCH apply (docs/emulator.md, "Problems and change requests"). `problem_state` mirrors `state`
-/// and is held the same way.
+/// same PATCH apply (docs/emulator.md, "Problems and change requests"). `problem_state`
+/// mirrors `state` and is held the same way.
 pub fn hold_state(table: &str, changes: &mut Record) {
     if serves(table) {
         changes.remove("state");
