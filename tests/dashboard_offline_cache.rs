@@ -65,7 +65,7 @@ async fn lookups_fall_back_to_the_cache_and_a_create_is_queued_while_servicenow_
     );
 
     // Online: live answers (no cache note), written to the cache.
-    let live = backend.choices("category", None).await.unwrap();
+    let live = backend.choices("incident", "category", None).await.unwrap();
     assert!(live.cached.is_none());
     assert!(live.items.iter().any(|c| c.value == "database"), "{live:?}");
     let groups = backend.search_groups("Data").await.unwrap();
@@ -88,7 +88,7 @@ async fn lookups_fall_back_to_the_cache_and_a_create_is_queued_while_servicenow_
     fault(&base, Some("hibernate")).await;
 
     // Offline: the same answers, from the cache, with their age and why.
-    let cached = backend.choices("category", None).await.unwrap();
+    let cached = backend.choices("incident", "category", None).await.unwrap();
     assert_eq!(cached.items, live.items);
     let note = cached.cached.expect("served from the cache");
     assert!(note.read_at <= jiff::Timestamp::now());
@@ -98,7 +98,7 @@ async fn lookups_fall_back_to_the_cache_and_a_create_is_queued_while_servicenow_
     assert!(cached_groups.items.contains(&db), "{cached_groups:?}");
     // A list never read is not invented: the error says why and what to do.
     let never = backend
-        .choices("subcategory", Some("database"))
+        .choices("incident", "subcategory", Some("database"))
         .await
         .unwrap_err();
     assert!(never.contains("no earlier read"), "{never}");

@@ -148,14 +148,20 @@ pub enum EventCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum TicketCommand {
-    /// Create an incident from an anomaly and link it.
-    Create(TicketCreateArgs),
-    /// Link an existing incident (appends the anomaly block to its description and adds a work note).
+    /// Create an incident, problem or change request from an anomaly and link it.
+    Create(Box<TicketCreateArgs>),
+    /// Link an existing incident, problem or change request (the table comes from the number:
+    /// INC…, PRB…, CHG…); appends the anomaly block to its description and adds a work note.
     Link { id: String, incident: String },
-    /// Remove the link locally; notes already written stay on the incident.
+    /// Remove the link locally; notes already written stay on the record.
     Unlink { id: String, incident: String },
-    /// Search incidents by number or text.
-    Search { text: String },
+    /// Search incidents, problems and change requests by number or text.
+    Search {
+        text: String,
+        /// Only this table: incident, problem or change_request (default: all three).
+        #[arg(long)]
+        table: Option<String>,
+    },
     /// Show one incident: its fields and its work notes and comments, newest first.
     Show {
         /// Number (INC0010001) or sys_id.
@@ -170,8 +176,8 @@ pub enum TicketCommand {
 #[derive(Debug, Args)]
 pub struct TicketCreateArgs {
     pub id: String,
-    /// ServiceNow table (default: the profile's `table`, normally incident; only incident is
-    /// supported for now).
+    /// ServiceNow table: incident, problem or change_request (default: the profile's `table`,
+    /// normally incident).
     #[arg(long)]
     pub table: Option<String>,
     #[arg(long)]
@@ -192,9 +198,16 @@ pub struct TicketCreateArgs {
     /// User name or sys_id.
     #[arg(long, value_name = "USER")]
     pub assigned_to: Option<String>,
-    /// User name or sys_id (default: the configured caller or username).
+    /// User name or sys_id (incidents only; default: the configured caller or username).
     #[arg(long, value_name = "USER")]
     pub caller: Option<String>,
+    /// Change requests: the change type, normal (the default) or emergency; standard changes
+    /// come from a template and are refused.
+    #[arg(long = "type", value_name = "TYPE")]
+    pub change_type: Option<String>,
+    /// Change requests: the risk, by value or label (High, Moderate, Low).
+    #[arg(long, value_name = "RISK")]
+    pub risk: Option<String>,
     /// Print the exact payload and send nothing.
     #[arg(long)]
     pub dry_run: bool,

@@ -6,7 +6,7 @@
 use serde::Serialize;
 
 use crate::config::ProcessEnv;
-use crate::domain::Link;
+use crate::domain::{Link, table_label};
 use crate::store::Store;
 use crate::sync::LinkPoller;
 
@@ -143,8 +143,9 @@ pub async fn run(action: Option<LinksCommand>, globals: &Globals) -> CliResult<E
         }
     };
     outln!(
-        "{}{:<11} {:<20} {:<24} {:<14} {:<16} {:<16} READ",
+        "{}{:<14} {:<11} {:<20} {:<24} {:<14} {:<16} {:<16} READ",
         instance_col("INSTANCE"),
+        "TABLE",
         "NUMBER",
         "ANOMALY",
         "STATE",
@@ -156,8 +157,9 @@ pub async fn run(action: Option<LinksCommand>, globals: &Globals) -> CliResult<E
         let l = r.link;
         let dash = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
         outln!(
-            "{}{:<11} {:<20} {:<24} {:<14} {:<16} {:<16} {}",
+            "{}{:<14} {:<11} {:<20} {:<24} {:<14} {:<16} {:<16} {}",
             instance_col(&l.incident.instance),
+            table_label(&l.incident.table),
             format!(
                 "{}{}",
                 l.incident.number,

@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use crate::domain::TicketDraft;
+use crate::domain::{TicketDraft, TicketTable, table_label, table_names};
 use crate::ops::{self, IncidentSummary};
 
 use super::args::{TicketCommand, TicketCreateArgs};
@@ -14,10 +14,10 @@ use super::output::{self, outln};
 
 pub async fn run(cmd: TicketCommand, globals: &Globals) -> CliResult<Exit> {
     match cmd {
-        TicketCommand::Create(args) => create(args, globals).await,
+        TicketCommand::Create(args) => create(*args, globals).await,
         TicketCommand::Link { id, incident } => link(&id, &incident, globals).await,
         TicketCommand::Unlink { id, incident } => unlink(&id, &incident, globals).await,
-        TicketCommand::Search { text } => search(&text, globals).await,
+        TicketCommand::Search { text, table } => search(&text, table.as_deref(), globals).await,
         TicketCommand::Show { number, table } => {
             super::ticket_show_cmd::run(&number, table.as_deref(), globals).await
         }
@@ -65,12 +65,13 @@ async fn create(args: TicketCreateArgs, globals: &Globals) -> CliResult<Exit> {
         .table
         .clone()
         .unwrap_or_else(|| session.profile.table.clone());
-    if draft.table != "incident" {
+    let Some(table) = TicketTable::from_name(&draft.table) else {
         return Err(CliError::usage(format!(
-            "table {:?} is not supported yet: snowlink creates incidents (use --table incident, or leave it out)",
-            draft.table
+            "table {:?} is not one snowlink creates in: use --table {}",
+            draft.table,
+            table_names().replace(", ", "|")
         )));
-    }
+    };
     if let Some(s) = args.short_description {
         draft.short_description = s;
     }
@@ -87,10 +88,20 @@ async fn create(args: TicketCreateArgs, globals: &Globals) -> CliResult<Exit> {
         .assignment_group
         .or_else(|| session.profile.assignment_group.clone());
     draft.assigned_to = args.assigned_to;
-    draft.caller = args
-        .caller
-        .or_else(|| session.profile.caller.clone())
-        .or_else(|| session.profile.username.clone());
+    // Only incidents have a caller; the profile's default applies to them alone, while a
+    // --caller given for another table is refused by the draft's validation.
+    draft.caller = if table.has_caller() {
+        args.caller
+            .or_else(|| session.profile.caller.clone())
+            .or_else(|| session.profile.username.clone())
+    } else {
+        args.caller
+    };
+    draft.change_type = args.change_type;
+    draft.risk = args.risk;
+    if let Err(e) = draft.validate() {
+        return Err(CliError::usage(format!("ticket: {e}")));
+    }
     let plan = ops::plan_create(&session, &stored, &draft).await?;
     if args.dry_run {
         if globals.json {
@@ -135,7 +146,14 @@ async fn finish_create(
     } else {
         match (&incident, &url) {
             (Some(i), Some(u)) => {
-                outln!("created {} for anomaly {anomaly} and linked it", i.number);
+                let what = match i.table.as_str() {
+                    "incident" => String::new(),
+                    other => format!("{} ", table_label(other).to_lowercase()),
+                };
+                outln!(
+                    "created {what}{} for anomaly {anomaly} and linked it",
+                    i.number
+                );
                 outln!("  {u}");
             }
             _ => delivery.print_human(),
@@ -192,12 +210,12 @@ async fn unlink(id: &str, incident: &str, globals: &Globals) -> CliResult<Exit> 
     Ok(Exit::Ok)
 }
 
-async fn search(text: &str, globals: &Globals) -> CliResult<Exit> {
+async fn search(text: &str, table: Option<&str>, globals: &Globals) -> CliResult<Exit> {
     if text.trim().is_empty() {
         return Err(CliError::usage("give a number or some text to search for"));
     }
     let session = session(globals, true).await?;
-    let found: Vec<IncidentSummary> = ops::search(&session, text, 20).await?;
+    let found: Vec<IncidentSummary> = ops::search(&session, text, 20, table).await?;
     if globals.json {
         output::json(&serde_json::json!({"incidents": found}));
         return Ok(if found.is_empty() {
@@ -207,11 +225,12 @@ async fn search(text: &str, globals: &Globals) -> CliResult<Exit> {
         });
     }
     if found.is_empty() {
-        outln!("no incidents match {text:?}");
+        outln!("no incidents, problems or change requests match {text:?}");
         return Ok(Exit::NotFound);
     }
     outln!(
-        "{:<11} {:<12} {:<14} {:<16} SHORT DESCRIPTION",
+        "{:<14} {:<11} {:<20} {:<14} {:<16} SHORT DESCRIPTION",
+        "TABLE",
         "NUMBER",
         "STATE",
         "PRIORITY",
@@ -219,7 +238,8 @@ async fn search(text: &str, globals: &Globals) -> CliResult<Exit> {
     );
     for i in found {
         outln!(
-            "{:<11} {:<12} {:<14} {:<16} {}",
+            "{:<14} {:<11} {:<20} {:<14} {:<16} {}",
+            table_label(&i.table),
             i.number,
             i.state,
             i.priority,

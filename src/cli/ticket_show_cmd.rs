@@ -11,7 +11,11 @@ use super::output::{self, outln};
 
 pub async fn run(number: &str, table: Option<&str>, globals: &Globals) -> CliResult<Exit> {
     let (session, _) = session_only(globals, true).await?;
-    let table = table.unwrap_or(&session.profile.table).to_owned();
+    // The number's prefix names its table (PRB…, CHG…); a sys_id goes to the profile's table.
+    let table = table
+        .or_else(|| servicenow_client::table_for_number(number))
+        .unwrap_or(&session.profile.table)
+        .to_owned();
     let client = session.client()?;
     let activity = ops::read_activity(client, &table, number).await?;
     if globals.json {

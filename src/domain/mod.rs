@@ -11,6 +11,7 @@ mod own_notes;
 mod parse;
 mod status;
 mod ticket;
+mod ticket_table;
 
 pub use anomaly::{Anomaly, AnomalyKey, FailedCheck};
 pub use back_sync::{
@@ -34,3 +35,4 @@ pub use ticket::{
     DraftError, SHORT_DESCRIPTION_MAX, SeverityDefaults, TicketDraft, default_short_description,
     truncate_chars,
 };
+pub use ticket_table::{CHANGE_TYPES, TicketTable, table_label, table_names};

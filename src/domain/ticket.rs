@@ -6,6 +6,7 @@ use super::anomaly::Anomaly;
 use super::description::{append_block, description_block, has_block};
 use super::notes::CORRELATION_DISPLAY;
 use super::status::Severity;
+use super::ticket_table::{CHANGE_TYPES, TicketTable, table_names};
 
 /// Longest default short description, in characters.
 pub const SHORT_DESCRIPTION_MAX: usize = 160;
@@ -27,7 +28,12 @@ pub struct TicketDraft {
     /// Group name or sys_id.
     pub assignment_group: Option<String>,
     pub assigned_to: Option<String>,
+    /// Incidents only (`caller_id`).
     pub caller: Option<String>,
+    /// Change requests only: `normal` or `emergency` (`standard` is refused, see [`DraftError`]).
+    pub change_type: Option<String>,
+    /// Change requests only: a `risk` choice value or label (High, Moderate, Low).
+    pub risk: Option<String>,
 }
 
 /// Why a draft cannot be sent.
@@ -39,6 +45,19 @@ pub enum DraftError {
     EmptyTable,
     #[error("{field} must be 1, 2 or 3 (got {value})")]
     OutOfRange { field: &'static str, value: u8 },
+    #[error("table {0:?} is not one snowlink creates in: use one of {names}", names = table_names())]
+    UnsupportedTable(String),
+    #[error("{table} has no {field}: leave it out, or create an incident")]
+    NotOnTable {
+        field: &'static str,
+        table: &'static str,
+    },
+    #[error(
+        "a standard change is made from a template (std_change_producer_version), which snowlink does not pick: use type normal or emergency"
+    )]
+    StandardChange,
+    #[error("change type {0:?} is not normal, emergency or standard")]
+    UnknownChangeType(String),
 }
 
 /// The default impact and urgency of a ticket for each anomaly severity (config
@@ -99,6 +118,8 @@ impl TicketDraft {
             assignment_group: None,
             assigned_to: None,
             caller: None,
+            change_type: None,
+            risk: None,
         }
     }
 
@@ -106,8 +127,40 @@ impl TicketDraft {
         if self.table.trim().is_empty() {
             return Err(DraftError::EmptyTable);
         }
+        let table = TicketTable::from_name(&self.table)
+            .ok_or_else(|| DraftError::UnsupportedTable(self.table.clone()))?;
         if self.short_description.trim().is_empty() {
             return Err(DraftError::EmptyShortDescription);
+        }
+        let set = |v: &Option<String>| v.as_deref().is_some_and(|v| !v.trim().is_empty());
+        for (field, given, allowed) in [
+            ("caller", set(&self.caller), table.has_caller()),
+            (
+                "subcategory",
+                set(&self.subcategory),
+                table.has_subcategory(),
+            ),
+            (
+                "change type",
+                set(&self.change_type),
+                table.has_change_fields(),
+            ),
+            ("risk", set(&self.risk), table.has_change_fields()),
+        ] {
+            if given && !allowed {
+                return Err(DraftError::NotOnTable {
+                    field,
+                    table: table.name(),
+                });
+            }
+        }
+        if let Some(kind) = self.change_type.as_deref().map(str::trim) {
+            if !CHANGE_TYPES.contains(&kind) {
+                return Err(DraftError::UnknownChangeType(kind.to_owned()));
+            }
+            if kind == "standard" {
+                return Err(DraftError::StandardChange);
+            }
         }
         for (field, v) in [("impact", self.impact), ("urgency", self.urgency)] {
             if let Some(value) = v.filter(|v| !(1..=3).contains(v)) {
@@ -131,7 +184,8 @@ impl TicketDraft {
     }
 
     /// The record fields for the create request (ServiceNow field names, string values),
-    /// including `correlation_id` and `correlation_display`. The caller is sent as `caller_id`.
+    /// including `correlation_id` and `correlation_display`. The caller is sent as `caller_id`,
+    /// the change type as `type`; fields the table lacks are refused by [`TicketDraft::validate`].
     pub fn create_fields(
         &self,
         anomaly: &Anomaly,
@@ -153,6 +207,8 @@ impl TicketDraft {
         put("assignment_group", self.assignment_group.clone());
         put("assigned_to", self.assigned_to.clone());
         put("caller_id", self.caller.clone());
+        put("type", self.change_type.clone());
+        put("risk", self.risk.clone());
         put("correlation_id", Some(correlation_id.to_owned()));
         put("correlation_display", Some(CORRELATION_DISPLAY.to_owned()));
         m
@@ -244,6 +300,47 @@ mod tests {
         d.impact = Some(1);
         d.short_description = " ".into();
         assert_eq!(d.validate(), Err(DraftError::EmptyShortDescription));
+    }
+
+    #[test]
+    fn each_table_takes_only_its_fields() {
+        let mut d = TicketDraft::for_anomaly(&Anomaly::new("A-1", "t"));
+        d.table = "problem".into();
+        assert_eq!(d.validate(), Ok(()));
+        d.caller = Some("ann".into());
+        assert_eq!(
+            d.validate(),
+            Err(DraftError::NotOnTable {
+                field: "caller",
+                table: "problem"
+            })
+        );
+        d.caller = None;
+        d.change_type = Some("normal".into());
+        assert!(matches!(
+            d.validate(),
+            Err(DraftError::NotOnTable {
+                field: "change type",
+                ..
+            })
+        ));
+        d.table = "change_request".into();
+        d.risk = Some("High".into());
+        assert_eq!(d.validate(), Ok(()));
+        let f = d.create_fields(&Anomaly::new("A-1", "t"), None, "c");
+        assert_eq!(f["type"], "normal");
+        assert_eq!(f["risk"], "High");
+        assert!(!f.contains_key("caller_id"));
+        d.change_type = Some("standard".into());
+        assert_eq!(d.validate(), Err(DraftError::StandardChange));
+        d.change_type = Some("minor".into());
+        assert_eq!(
+            d.validate(),
+            Err(DraftError::UnknownChangeType("minor".into()))
+        );
+        d.table = "sc_task".into();
+        let e = d.validate().unwrap_err().to_string();
+        assert!(e.contains("incident, problem, change_request"), "{e}");
     }
 
     #[test]

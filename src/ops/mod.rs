@@ -13,6 +13,7 @@ mod policy;
 mod session;
 mod ticket;
 mod ticket_fields;
+mod ticket_find;
 mod triage;
 
 pub use activity::{IncidentActivity, JournalLine, read_activity};
@@ -27,9 +28,9 @@ pub use offline::{
 pub use policy::{DataPolicy, incident_data_policies};
 pub use session::Session;
 pub use ticket::{
-    CreatePlan, CreateStart, IncidentSummary, Linked, enqueue_create, find_incident, link,
-    link_key, load_anomaly, load_anomaly_by_key, plan_create, search, start_create, unlink,
-    unlink_key,
+    CreatePlan, CreateStart, Linked, enqueue_create, link, link_key, load_anomaly,
+    load_anomaly_by_key, plan_create, start_create, unlink, unlink_key,
 };
-pub use ticket_fields::{check_choice, resolve_draft};
+pub use ticket_fields::{check_choice, choice_by_value_or_label, resolve_draft};
+pub use ticket_find::{IncidentSummary, find_incident, search};
 pub use triage::{Recorded, comment, comment_for, set_status, set_status_for};

@@ -16,7 +16,7 @@ use crate::store::{CachedChoice, CachedList, CachedRef, RefList, Store};
 use super::error::{OpsError, OpsResult};
 use super::lookup::NamedRef;
 use super::session::Session;
-use super::ticket_fields::check_choice;
+use super::ticket_fields::{check_choice, choice_by_value_or_label};
 
 /// One entry of a choice list (`sys_choice`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -194,6 +194,13 @@ pub fn resolve_draft_offline(
         let list = choices("subcategory", Some(category))?;
         out.subcategory = Some(check_choice("subcategory", sub, &list, Some(category))?);
     }
+    if let Some(risk) = &draft.risk {
+        out.risk = Some(choice_by_value_or_label(
+            "risk",
+            risk,
+            &choices("risk", None)?,
+        )?);
+    }
     if let Some(group) = draft.assignment_group.clone() {
         out.assignment_group = Some(offline_ref(
             store,
@@ -273,10 +280,11 @@ fn from_cache<T>(list: Option<CachedList<T>>, why: String, what: &str) -> OpsRes
 /// The choice list of `table.element` (`dependent`: the parent value), live or cached.
 pub async fn served_choices(
     session: &Session,
+    table: &str,
     element: &str,
     dependent: Option<&str>,
 ) -> OpsResult<Served<ChoiceItem>> {
-    let table = session.profile.table.clone();
+    let table = table.to_owned();
     let (element, dependent) = (element.to_owned(), dependent.map(str::to_owned));
     let why = match source(session).await? {
         Source::Cache(why) => why,
@@ -468,6 +476,8 @@ mod tests {
             assignment_group: None,
             assigned_to: None,
             caller: None,
+            change_type: None,
+            risk: None,
         }
     }
 

@@ -1,15 +1,16 @@
-//! Creating, linking, unlinking and searching incidents for an anomaly. Writes are recorded in
+//! Creating, linking and unlinking tickets (incidents, problems, change requests) for an
+//! anomaly; finding and searching them is `ticket_find.rs`. Writes are recorded in
 //! the outbox (with the link when there is one) and then delivered by the sync worker, so a
 //! lost response or a crash never creates a second incident or a second note.
 
 use jiff::Timestamp;
 use serde::Serialize;
 use serde_json::{Map, Value};
-use servicenow_client::{Record, looks_like_sys_id};
+use servicenow_client::looks_like_sys_id;
 
 use crate::domain::{
-    AnomalyKey, IncidentRef, IncidentState, TicketDraft, anomaly_url, correlation_id,
-    description_block, link_note, new_create_id,
+    AnomalyKey, IncidentRef, TicketDraft, TicketTable, anomaly_url, correlation_id,
+    description_block, link_note, new_create_id, table_names,
 };
 use crate::store::{DeliveryKind, NewDelivery, NewLink, OutboxId, StoredAnomaly};
 
@@ -19,6 +20,7 @@ use super::offline::{
 };
 use super::session::Session;
 use super::ticket_fields::resolve_draft_reading;
+use super::ticket_find::find_incident;
 
 /// The exact create request, for `--dry-run` and for the outbox.
 #[derive(Debug, Clone, Serialize)]
@@ -31,49 +33,6 @@ pub struct CreatePlan {
     /// (why, one line): the create is queued and delivered when the instance is back.
     #[serde(skip)]
     pub offline: Option<String>,
-}
-
-/// A summary of one incident, from a display-value read.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct IncidentSummary {
-    pub sys_id: String,
-    pub number: String,
-    pub short_description: String,
-    pub state: String,
-    pub priority: String,
-    pub assignment_group: String,
-    pub assigned_to: String,
-    pub active: bool,
-}
-
-impl IncidentSummary {
-    pub fn from_record(r: &Record) -> Self {
-        let disp = |f: &str| {
-            r.display(f)
-                .map(str::to_string)
-                .unwrap_or_else(|| r.str(f).to_string())
-        };
-        IncidentSummary {
-            sys_id: r.value("sys_id").unwrap_or_default().to_string(),
-            number: disp("number"),
-            short_description: disp("short_description"),
-            state: disp("state"),
-            priority: disp("priority"),
-            assignment_group: disp("assignment_group"),
-            assigned_to: disp("assigned_to"),
-            active: r.value("active").is_some_and(|v| v == "true"),
-        }
-    }
-
-    pub fn state_for_link(&self) -> IncidentState {
-        let some = |s: &str| Some(s.to_string()).filter(|s| !s.is_empty());
-        IncidentState {
-            state: some(&self.state),
-            priority: some(&self.priority),
-            assignment_group: some(&self.assignment_group),
-            assigned_to: some(&self.assigned_to),
-        }
-    }
 }
 
 pub fn load_anomaly(session: &Session, id: &str) -> OpsResult<StoredAnomaly> {
@@ -202,43 +161,15 @@ pub fn enqueue_create(
     also: &[AnomalyKey],
 ) -> OpsResult<OutboxId> {
     session.ensure_writable()?;
-    if table != "incident" {
+    if TicketTable::from_name(table).is_none() {
         return Err(OpsError::Invalid(format!(
-            "table {table:?} is not supported yet: snowlink creates incidents (use --table incident)"
+            "table {table:?} is not one snowlink creates in: use one of {}",
+            table_names()
         )));
     }
     let mut store = session.open_store()?;
     let delivery = NewDelivery::create(session.instance(), table, &plan.body, &plan.anomaly);
     Ok(store.enqueue_create_for(&delivery, also, Timestamp::now())?)
-}
-
-/// Finds an incident by number or sys_id (display values, so state and priority read as labels).
-pub async fn find_incident(
-    session: &Session,
-    number_or_sys_id: &str,
-) -> OpsResult<IncidentSummary> {
-    let client = session.client()?;
-    let wanted = number_or_sys_id.trim();
-    let record = if looks_like_sys_id(wanted) {
-        match client.get_incident(wanted).await {
-            Ok(r) => Some(r),
-            Err(e) if e.category() == servicenow_client::ErrorCategory::NotFound => None,
-            Err(e) => return Err(e.into()),
-        }
-    } else {
-        client
-            .find_incident_by_number(&wanted.to_uppercase())
-            .await?
-    };
-    record
-        .as_ref()
-        .map(IncidentSummary::from_record)
-        .ok_or_else(|| {
-            OpsError::NotFound(format!(
-                "incident {wanted} not found on {} (or hidden from this user by ACLs): check the number, or search with `snowlink ticket search`",
-                session.profile.base_url()
-            ))
-        })
 }
 
 /// What linking did.
@@ -250,7 +181,8 @@ pub struct Linked {
     pub outbox: Vec<OutboxId>,
 }
 
-/// Links an existing incident: records the link and queues the description block append and the
+/// Links an existing incident, problem or change request (the table comes from the number's
+/// prefix; a sys_id is looked for in each table): records the link and queues the description block append and the
 /// link note, atomically. Linking twice changes nothing.
 pub async fn link(session: &Session, anomaly_id: &str, incident: &str) -> OpsResult<Linked> {
     let key = session.open_store()?.resolve_anomaly_id(anomaly_id)?;
@@ -267,7 +199,7 @@ pub async fn link_key(session: &Session, key: &AnomalyKey, incident: &str) -> Op
     let found = find_incident(session, incident).await?;
     let incident_ref = IncidentRef {
         instance: session.instance().to_string(),
-        table: "incident".into(),
+        table: found.table.clone(),
         sys_id: found.sys_id.clone(),
         number: found.number.clone(),
     };
@@ -356,11 +288,4 @@ fn normalise_incident_id(s: &str) -> String {
     } else {
         s.to_uppercase()
     }
-}
-
-/// Searches incidents by number or text (display values).
-pub async fn search(session: &Session, text: &str, limit: u32) -> OpsResult<Vec<IncidentSummary>> {
-    let client = session.client()?;
-    let records = client.search_incidents(text.trim(), limit).await?;
-    Ok(records.iter().map(IncidentSummary::from_record).collect())
 }

@@ -41,6 +41,11 @@ pub(crate) async fn resolve_draft_reading(
         reads.choice("subcategory", Some(category), &choices);
         out.subcategory = Some(check_choice("subcategory", sub, &choices, Some(category))?);
     }
+    if let Some(risk) = &draft.risk {
+        let choices = client.choices(&draft.table, "risk", None).await?;
+        reads.choice("risk", None, &choices);
+        out.risk = Some(choice_by_value_or_label("risk", risk, &choices)?);
+    }
     if let Some(group) = &draft.assignment_group {
         let found = client.find_group(group).await?.ok_or_else(|| {
             OpsError::NotFound(format!(
@@ -65,6 +70,20 @@ pub(crate) async fn resolve_draft_reading(
         }
     }
     Ok(out)
+}
+
+/// Accepts a value or, ignoring case, a label (`--risk high` for the value `2`); otherwise
+/// explains as [`check_choice`] does.
+pub fn choice_by_value_or_label(
+    element: &str,
+    given: &str,
+    choices: &[Choice],
+) -> OpsResult<String> {
+    let given = given.trim();
+    match choices.iter().find(|c| c.label.eq_ignore_ascii_case(given)) {
+        Some(c) if !choices.iter().any(|v| v.value == given) => Ok(c.value.clone()),
+        _ => check_choice(element, given, choices, None),
+    }
 }
 
 /// Accepts an exact value; otherwise explains what the instance allows, suggesting the closest.
@@ -139,6 +158,21 @@ mod tests {
             .to_string();
         assert!(e.contains("did you mean \"database\""), "{e}");
         assert!(e.contains("allowed values: database, network"), "{e}");
+    }
+
+    #[test]
+    fn risk_is_given_by_value_or_label() {
+        let c = [
+            choice("2", "High"),
+            choice("3", "Moderate"),
+            choice("4", "Low"),
+        ];
+        assert_eq!(choice_by_value_or_label("risk", "high", &c).unwrap(), "2");
+        assert_eq!(choice_by_value_or_label("risk", "4", &c).unwrap(), "4");
+        let e = choice_by_value_or_label("risk", "extreme", &c)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("allowed values: 2, 3, 4"), "{e}");
     }
 
     #[test]

@@ -9,10 +9,11 @@ use crate::store::Delivery;
 use super::deliver::StepError;
 use super::store_handle::StoreHandle;
 
-/// A work note landed when its exact text occurs on the incident more often than earlier
-/// deliveries of the same text to the same incident account for. Counting (rather than "is it
-/// there?") keeps two identical notes exactly-once each: the second one is not mistaken for
-/// the first. Notes carry their timestamp, so identical texts are rare but possible.
+/// A work note landed when its exact text occurs on the record (in the delivery's table) more
+/// often than earlier deliveries of the same text to the same record account for. Counting
+/// (rather than "is it there?") keeps two identical notes exactly-once each: the second one is
+/// not mistaken for the first. Notes carry their timestamp, so identical texts are rare but
+/// possible.
 pub(crate) async fn work_note_landed(
     client: &Client,
     store: &StoreHandle,
@@ -20,7 +21,7 @@ pub(crate) async fn work_note_landed(
     sys_id: &str,
 ) -> Result<bool, StepError> {
     let wanted = normalize_note(&d.payload);
-    let notes = client.work_notes(sys_id).await?;
+    let notes = client.work_notes_in(&d.table, sys_id).await?;
     let present = notes
         .iter()
         .filter(|e| normalize_note(&e.text) == wanted)

@@ -53,7 +53,8 @@ pub struct PausedInfo {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Created {
     pub id: OutboxId,
-    /// `incident` (the profile's table) for a create, `em_alert` for an event.
+    /// The table it was created in (the outbox row's): `incident`, `problem`, `change_request`,
+    /// or `em_alert` for an event.
     pub table: String,
     pub number: String,
     pub sys_id: String,

@@ -215,8 +215,10 @@ pub trait Backend: Send + Sync + 'static {
     /// Choice list of `incident.<element>`; `dependent` is the parent value (subcategory by category).
     /// This and the three searches below answer from ServiceNow when it answers, else from the
     /// last good read (`Served::cached` says how old, and why).
+    /// The choice list of `table.element` (`dependent`: the parent value).
     fn choices(
         &self,
+        table: &str,
         element: &str,
         dependent: Option<&str>,
     ) -> impl Future<Output = Result<Served<ChoiceItem>, String>> + Send;

@@ -34,6 +34,8 @@ pub enum Effect {
     },
     LoadChoices {
         req: ReqId,
+        /// The table whose choices these are (the form's table).
+        table: String,
         element: String,
         dependent: Option<String>,
     },

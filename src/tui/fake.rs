@@ -125,10 +125,11 @@ impl Backend for FakeBackend {
 
     async fn choices(
         &self,
+        table: &str,
         element: &str,
         dependent: Option<&str>,
     ) -> Result<Served<ChoiceItem>, String> {
-        self.record(format!("choices {element} {dependent:?}"));
+        self.record(format!("choices {table}.{element} {dependent:?}"));
         Ok(self.served(vec![ChoiceItem {
             value: format!("{element}-1"),
             label: format!("{element} one"),

@@ -3,25 +3,28 @@
 
 use ratatui_textarea::TextArea;
 
-use crate::domain::{AnomalyKey, SHORT_DESCRIPTION_MAX, TicketDraft, default_short_description};
+use crate::domain::{
+    AnomalyKey, SHORT_DESCRIPTION_MAX, TicketDraft, TicketTable, default_short_description,
+};
 
 use super::backend::{AnomalyDetail, CacheNote, ChoiceItem, NamedRef};
 use super::msg::ReqId;
 
-/// Tables offered (ServiceNow table, shown name, supported); only `incident` can be created
-/// today, the others are shown and marked.
-pub const TABLES: [(&str, &str, bool); 3] = [
-    ("incident", "incident", true),
-    ("problem", "problem", false),
-    ("change_request", "change", false),
-];
+/// Tables offered, in order (`TicketForm::table` indexes this).
+pub const TABLES: [TicketTable; 3] = TicketTable::ALL;
+
+/// The change types the form offers: a standard change comes from a template, which the form
+/// does not pick (the draft would be refused), so it is not offered.
+pub const CHANGE_TYPES: [(&str, &str); 2] = [("normal", "Normal"), ("emergency", "Emergency")];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Field {
     Table,
     Short,
     Description,
+    ChangeType,
     Category,
+    Risk,
     Subcategory,
     Impact,
     Urgency,
@@ -31,11 +34,13 @@ pub enum Field {
 }
 
 impl Field {
-    pub const ALL: [Field; 10] = [
+    pub const ALL: [Field; 12] = [
         Field::Table,
         Field::Short,
         Field::Description,
+        Field::ChangeType,
         Field::Category,
+        Field::Risk,
         Field::Subcategory,
         Field::Impact,
         Field::Urgency,
@@ -49,7 +54,9 @@ impl Field {
             Field::Table => "Table",
             Field::Short => "Short descr.",
             Field::Description => "Description",
+            Field::ChangeType => "Type",
             Field::Category => "Category",
+            Field::Risk => "Risk",
             Field::Subcategory => "Subcategory",
             Field::Impact => "Impact",
             Field::Urgency => "Urgency",
@@ -59,10 +66,28 @@ impl Field {
         }
     }
 
-    pub fn step(self, forward: bool) -> Field {
-        let i = Field::ALL.iter().position(|f| *f == self).unwrap_or(0);
-        let n = Field::ALL.len();
-        Field::ALL[if forward {
+    /// Whether `table` has this field: only incidents have a caller and a subcategory, only
+    /// changes a type and a risk.
+    pub fn on(self, table: TicketTable) -> bool {
+        match self {
+            Field::Caller => table.has_caller(),
+            Field::Subcategory => table.has_subcategory(),
+            Field::ChangeType | Field::Risk => table.has_change_fields(),
+            _ => true,
+        }
+    }
+
+    /// The fields `table` shows, in order.
+    pub fn shown(table: TicketTable) -> Vec<Field> {
+        Field::ALL.into_iter().filter(|f| f.on(table)).collect()
+    }
+
+    /// The next (or previous) field that `table` has.
+    pub fn step(self, table: TicketTable, forward: bool) -> Field {
+        let shown = Field::shown(table);
+        let n = shown.len();
+        let i = shown.iter().position(|f| *f == self).unwrap_or(0);
+        shown[if forward {
             (i + 1) % n
         } else {
             (i + n - 1) % n
@@ -139,7 +164,12 @@ pub struct TicketForm {
     pub key: AnomalyKey,
     pub anomaly_id: String,
     pub focus: Field,
+    /// Index into [`TABLES`].
     pub table: usize,
+    /// Index into [`CHANGE_TYPES`] (change requests only).
+    pub change_type: usize,
+    /// The change's risk (choices of `change_request.risk`).
+    pub risk: Picker,
     pub short: TextArea<'static>,
     pub description: TextArea<'static>,
     pub category: Picker,
@@ -184,6 +214,8 @@ impl TicketForm {
             anomaly_id: detail.anomaly.id.clone(),
             focus: Field::Short,
             table: 0,
+            change_type: 0,
+            risk: Picker::default(),
             short: area(&default_short_description(&detail.anomaly), false),
             description: description_area(&description),
             category: Picker::default(),
@@ -210,6 +242,7 @@ impl TicketForm {
         [
             &self.category.cached,
             &self.subcategory.cached,
+            &self.risk.cached,
             &self.group.cached,
             &self.assignee.cached,
         ]
@@ -280,29 +313,47 @@ impl TicketForm {
                 format!("{n}/{SHORT_DESCRIPTION_MAX} characters: shorten it"),
             ));
         }
-        if let Some((_, name, false)) = TABLES.get(self.table) {
-            out.push((
-                Field::Table,
-                format!("{name} is not supported yet: choose incident"),
-            ));
-        }
         out
     }
 
+    /// The chosen table.
+    pub fn table(&self) -> TicketTable {
+        TABLES
+            .get(self.table)
+            .copied()
+            .unwrap_or(TicketTable::Incident)
+    }
+
+    /// The draft of the chosen table: fields that table lacks are left out, whatever they hold
+    /// (switching tables keeps what was typed, so switching back restores it).
     pub fn draft(&self) -> TicketDraft {
-        let table = TABLES.get(self.table).map_or("incident", |t| t.0);
+        let table = self.table();
+        let on = |f: Field| f.on(table);
         let caller = self.caller.lines().join(" ").trim().to_owned();
         TicketDraft {
-            table: table.to_owned(),
+            table: table.name().to_owned(),
             short_description: self.short_text().trim().to_owned(),
             description: Some(self.description_text()).filter(|d| !d.trim().is_empty()),
             category: self.category.value().map(|c| c.value.clone()),
-            subcategory: self.subcategory.value().map(|c| c.value.clone()),
+            subcategory: self
+                .subcategory
+                .value()
+                .filter(|_| on(Field::Subcategory))
+                .map(|c| c.value.clone()),
             impact: Some(self.impact),
             urgency: Some(self.urgency),
             assignment_group: self.group.draft_value(),
             assigned_to: self.assignee.draft_value(),
-            caller: Some(caller).filter(|c| !c.is_empty()),
+            caller: Some(caller).filter(|c| !c.is_empty() && on(Field::Caller)),
+            change_type: CHANGE_TYPES
+                .get(self.change_type)
+                .filter(|_| on(Field::ChangeType))
+                .map(|(v, _)| (*v).to_owned()),
+            risk: self
+                .risk
+                .value()
+                .filter(|_| on(Field::Risk))
+                .map(|c| c.value.clone()),
         }
     }
 }

@@ -38,6 +38,8 @@ pub mod writeback;
 #[cfg(test)]
 mod fake;
 #[cfg(test)]
+mod form_table_tests;
+#[cfg(test)]
 mod form_tests;
 #[cfg(test)]
 mod incident_tests;

@@ -105,9 +105,12 @@ async fn run<B: Backend>(b: &B, effect: Effect) -> Option<Reply> {
         Effect::LoadOutbox { .. } => Reply::Outbox(b.outbox_counts().await),
         Effect::CheckConnection { .. } => Reply::Connection(b.connection().await),
         Effect::LoadChoices {
-            element, dependent, ..
+            table,
+            element,
+            dependent,
+            ..
         } => {
-            let result = b.choices(&element, dependent.as_deref()).await;
+            let result = b.choices(&table, &element, dependent.as_deref()).await;
             Reply::Choices { element, result }
         }
         Effect::SearchGroups { text, .. } => Reply::Groups(b.search_groups(&text).await),

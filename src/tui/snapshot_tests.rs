@@ -252,6 +252,7 @@ fn link_dialog() {
         let effects = press(&mut s, [ch('l'), ch('I'), ch('N'), ch('C')]);
         let req = effects.last().and_then(|e| e.req()).unwrap();
         let inc = |n: &str, st: &str, active| IncidentSummary {
+            table: "incident".into(),
             sys_id: format!("sys-{n}"),
             number: n.into(),
             short_description: "Orders load failing since 02:00 — 顧客 data missing".into(),

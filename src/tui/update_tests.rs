@@ -965,6 +965,7 @@ fn linking_an_incident_already_linked_says_so_and_changes_nothing() {
     let effects = press(&mut s, [ch('l'), ch('I')]);
     let req = effects.last().unwrap().req().unwrap();
     let found = super::backend::IncidentSummary {
+        table: "incident".into(),
         sys_id: "sys-INC0010001".into(),
         number: "INC0010001".into(),
         short_description: "x".into(),

@@ -104,23 +104,43 @@ impl Client {
     /// Work notes of an incident, newest first: `sys_journal_field` when readable and non-empty,
     /// else parsed from the `work_notes` display value.
     pub async fn work_notes(&self, sys_id: &str) -> Result<Vec<JournalEntry>, Error> {
+        self.work_notes_in(INCIDENT_TABLE, sys_id).await
+    }
+
+    /// [`Client::work_notes`] of a record of any task table (`problem`, `change_request`, …).
+    pub async fn work_notes_in(
+        &self,
+        table: &str,
+        sys_id: &str,
+    ) -> Result<Vec<JournalEntry>, Error> {
         let from_table = self.work_notes_from_journal(sys_id).await?;
         if !from_table.is_empty() {
             return Ok(from_table);
         }
-        self.work_notes_from_display(sys_id).await
+        self.work_notes_from_display(table, sys_id).await
     }
 
     /// True when the incident already has a work note with exactly this text (after
     /// [`normalize_note`]). Checks the journal table and, when it lacks the note, the display
     /// history too, so an unreadable or lagging journal table cannot cause a duplicate.
     pub async fn contains_work_note(&self, sys_id: &str, exact_text: &str) -> Result<bool, Error> {
+        self.contains_work_note_in(INCIDENT_TABLE, sys_id, exact_text)
+            .await
+    }
+
+    /// [`Client::contains_work_note`] for a record of any task table.
+    pub async fn contains_work_note_in(
+        &self,
+        table: &str,
+        sys_id: &str,
+        exact_text: &str,
+    ) -> Result<bool, Error> {
         let wanted = normalize_note(exact_text);
         let from_table = self.work_notes_from_journal(sys_id).await?;
         if from_table.iter().any(|e| normalize_note(&e.text) == wanted) {
             return Ok(true);
         }
-        let from_display = self.work_notes_from_display(sys_id).await?;
+        let from_display = self.work_notes_from_display(table, sys_id).await?;
         Ok(from_display
             .iter()
             .any(|e| normalize_note(&e.text) == wanted))
@@ -155,12 +175,16 @@ impl Client {
         }
     }
 
-    async fn work_notes_from_display(&self, sys_id: &str) -> Result<Vec<JournalEntry>, Error> {
+    async fn work_notes_from_display(
+        &self,
+        table: &str,
+        sys_id: &str,
+    ) -> Result<Vec<JournalEntry>, Error> {
         let params = GetParams::new()
             .fields(&["sys_id", "work_notes"])
             .display(DisplayValue::True)
             .exclude_reference_link(true);
-        let rec = self.get(INCIDENT_TABLE, sys_id, &params).await?;
+        let rec = self.get(table, sys_id, &params).await?;
         Ok(parse_journal_display(
             rec.display("work_notes").unwrap_or(""),
             "Work notes",

@@ -24,6 +24,7 @@ mod paging;
 mod probe;
 mod query;
 mod table;
+mod task_tables;
 mod transport_error;
 mod value;
 mod verify;
@@ -51,6 +52,10 @@ pub use lookup::{Choice, Group, Identity, User};
 pub use probe::{ProbeFinding, ProbeReport};
 pub use query::{Op, Query, QueryError, escape_value};
 pub use table::{DEFAULT_PAGE_SIZE, DisplayValue, GetParams, ListParams, Page};
+pub use task_tables::{
+    CHANGE_REQUEST_FIELDS, CHANGE_REQUEST_TABLE, PROBLEM_FIELDS, PROBLEM_TABLE, TASK_TABLES,
+    table_for_number, table_label, task_fields,
+};
 pub use value::{FieldValue, Record};
 
 pub use secrecy::SecretString;

@@ -23,12 +23,28 @@ fn internal_type(f: &FieldDef) -> &'static str {
 fn max_length(f: &FieldDef) -> &'static str {
     match (f.kind, f.name) {
         (_, "short_description") => "160",
-        (_, "description" | "close_notes") => "4000",
+        (
+            _,
+            "description"
+            | "close_notes"
+            | "cause_notes"
+            | "fix_notes"
+            | "workaround"
+            | "justification"
+            | "implementation_plan"
+            | "backout_plan"
+            | "test_plan",
+        ) => "4000",
         (FieldType::Journal | FieldType::JournalMerged, _) => "4000",
         (FieldType::Reference(_) | FieldType::Domain, _) => "32",
         (FieldType::Boolean, _) => "40",
         _ => "100",
     }
+}
+
+/// The tables that extend `task` here.
+fn is_task(def: &TableDef) -> bool {
+    matches!(def.name, "incident" | "problem" | "change_request")
 }
 
 fn row(pairs: &[(&str, &str)]) -> Record {
@@ -55,7 +71,7 @@ fn entry(def: &TableDef, f: &FieldDef) -> Record {
         .find(|(k, _)| *k == f.name)
         .map(|(_, v)| *v)
         .unwrap_or("");
-    let mandatory = def.name == "incident" && f.name == "short_description";
+    let mandatory = is_task(def) && f.name == "short_description";
     row(&[
         (
             "sys_id",
@@ -105,12 +121,13 @@ pub fn populate(store: &mut Store, now: &str) {
         ]),
     ));
     for def in schema::TABLES {
-        let super_class = if def.name == "incident" {
-            task_id.as_str()
-        } else {
-            ""
+        let super_class = if is_task(def) { task_id.as_str() } else { "" };
+        let number_ref = match def.name {
+            "incident" => "INC",
+            "problem" => "PRB",
+            "change_request" => "CHG",
+            _ => "",
         };
-        let number_ref = if def.name == "incident" { "INC" } else { "" };
         rows.push((
             "sys_db_object",
             row(&[
@@ -121,14 +138,7 @@ pub fn populate(store: &mut Store, now: &str) {
                 ("name", def.name),
                 ("label", def.label),
                 ("super_class", super_class),
-                (
-                    "is_extendable",
-                    if def.name == "incident" {
-                        "true"
-                    } else {
-                        "false"
-                    },
-                ),
+                ("is_extendable", if is_task(def) { "true" } else { "false" }),
                 ("number_ref", number_ref),
             ]),
         ));

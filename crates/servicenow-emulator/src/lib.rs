@@ -1,6 +1,6 @@
 //! A local ServiceNow instance for tests and the demo: the Table API for
-//! incidents and their lookup tables, Basic and OAuth authentication, incident
-//! business rules, journals, and run-time fault injection.
+//! incidents, problems, change requests and their lookup tables, Basic and OAuth
+//! authentication, their business rules, journals, and run-time fault injection.
 //! What is emulated, and where it deviates from a real instance: docs/emulator.md.
 
 mod attachment;

@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 use crate::body::value_to_raw;
 use crate::clock;
 use crate::error::EmulatorError;
-use crate::rules::{incident, journal};
+use crate::rules::{incident, journal, task_tables};
 use crate::schema::{self, FieldType, TableDef};
 use crate::store::{Record, Store};
 use crate::util::{is_sys_id, stable_sys_id};
@@ -23,6 +23,8 @@ const ORDER: &[&str] = &[
     "sys_user_grmember",
     "sys_choice",
     "incident",
+    "problem",
+    "change_request",
     "sys_journal_field",
     "sys_data_policy2",
     "sys_data_policy_rule",
@@ -160,7 +162,7 @@ impl Loader<'_> {
         Ok(())
     }
 
-    /// Fills the system fields and, for incidents, the derived ones.
+    /// Fills the system fields and, for task tables, the derived ones.
     fn finish(&mut self, def: &'static TableDef, rec: &mut Record) -> Result<(), EmulatorError> {
         let now = clock::now();
         let get = |r: &Record, f: &str| r.get(f).cloned().unwrap_or_default();
@@ -178,6 +180,18 @@ impl Loader<'_> {
             if def.field(f).is_some() && get(rec, f).is_empty() {
                 let v = if v.is_empty() { "admin".to_string() } else { v };
                 rec.insert(f.to_string(), v);
+            }
+        }
+        if task_tables::serves(def.name) {
+            if get(rec, "number").is_empty()
+                && let Some(n) = self.store.next_number(def.name)
+            {
+                rec.insert("number".into(), n);
+            }
+            task_tables::derive_seeded(def.name, rec);
+            rec.insert("task_effective_number".into(), get(rec, "number"));
+            if get(rec, "opened_at").is_empty() {
+                rec.insert("opened_at".into(), created.clone());
             }
         }
         if def.name == "incident" {

@@ -189,3 +189,68 @@ async fn servicenow_cli_round_trips_through_the_emulator() {
 
     let _ = std::fs::remove_dir_all(&home);
 }
+
+#[tokio::test]
+async fn servicenow_cli_lists_and_creates_problems_and_changes() {
+    let Some(bin) = locate() else {
+        panic!(
+            "servicenow-cli is not installed: run `scripts/test`, which installs it and sets SERVICENOW_CLI_BIN, or set SERVICENOW_CLI_BIN / put `servicenow` (the servicenow-cli package) on PATH"
+        );
+    };
+    let e = emu().await;
+    let home = std::env::temp_dir().join(format!(
+        "snowlink-sncli-tables-{}-{}",
+        std::process::id(),
+        e.emu.local_addr().port()
+    ));
+    std::fs::create_dir_all(&home).unwrap();
+    let cli = Cli {
+        bin,
+        base: e.base.clone(),
+        home: home.clone(),
+    };
+    for (table, seeded, prefix) in [
+        ("problem", "PRB0000002", "PRB004"),
+        ("change_request", "CHG0000002", "CHG003"),
+    ] {
+        let list = cli
+            .run(&["tables", "list", table, "--fields", "number,state"])
+            .await;
+        let rows = list["result"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{list}"));
+        assert!(
+            rows.iter().any(|r| r["number"] == seeded),
+            "{table}: {list}"
+        );
+        let created = cli
+            .run(&[
+                "tables",
+                "create",
+                table,
+                "--field",
+                "short_description=Made by servicenow-cli",
+                "--field",
+                "work_notes=cli note",
+            ])
+            .await;
+        let number = created["result"]["number"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{created}"))
+            .to_string();
+        assert!(number.starts_with(prefix), "{table}: {created}");
+        let id = created["result"]["sys_id"].as_str().unwrap().to_string();
+        let back = e
+            .get(
+                "admin",
+                &format!("/api/now/table/{table}/{id}?sysparm_display_value=true&sysparm_fields=number,short_description,work_notes"),
+            )
+            .await;
+        assert_eq!(back.status, 200, "{}", back.text);
+        assert_eq!(back.result()["number"], number.as_str());
+        assert_eq!(back.result()["short_description"], "Made by servicenow-cli");
+        let notes = back.result()["work_notes"].as_str().unwrap();
+        assert!(notes.contains("(Work notes)\ncli note"), "{notes:?}");
+    }
+    let _ = std::fs::remove_dir_all(&home);
+}

@@ -317,11 +317,12 @@ impl Backend for LiveBackend {
 
     async fn choices(
         &self,
+        table: &str,
         element: &str,
         dependent: Option<&str>,
     ) -> Result<Served<ChoiceItem>, String> {
         // From ServiceNow when it answers, else the last good read (docs/store.md §Lookup cache).
-        ops::served_choices(&self.session, element, dependent)
+        ops::served_choices(&self.session, table, element, dependent)
             .await
             .map_err(msg)
     }
@@ -381,7 +382,9 @@ impl Backend for LiveBackend {
     }
 
     async fn search_incidents(&self, text: &str) -> Result<Vec<IncidentSummary>, String> {
-        ops::search(&self.session, text, 20).await.map_err(msg)
+        ops::search(&self.session, text, 20, None)
+            .await
+            .map_err(msg)
     }
 
     async fn create_ticket(

@@ -20,6 +20,8 @@ use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph, Wrap};
 
+use crate::domain::table_label;
+
 use super::super::backend::IncidentActivity;
 use super::super::state::{IncidentView, State};
 use super::super::text::ago;
@@ -57,14 +59,18 @@ fn record_lines(d: &IncidentActivity, instance: &str, state: &State) -> Vec<Line
             ]
             .concat(),
         ),
-        Line::from(
-            [
+        Line::from({
+            let mut spans = [
                 pair("Group", &d.assignment_group, state),
                 pair("Assignee", &d.assigned_to, state),
-                pair("Caller", &d.caller, state),
             ]
-            .concat(),
-        ),
+            .concat();
+            // Only incidents have a caller.
+            if d.table == "incident" {
+                spans.extend(pair("Caller", &d.caller, state));
+            }
+            spans
+        }),
         Line::from(
             [
                 pair("Opened", &d.opened_at, state),
@@ -143,7 +149,10 @@ fn title(view: &IncidentView, state: &State) -> Line<'static> {
     let spin = spinner(state).map(|s| format!(" {s}")).unwrap_or_default();
     Line::from(vec![
         Span::styled(
-            format!(" {} ", view.incident.number),
+            match view.incident.table.as_str() {
+                "incident" => format!(" {} ", view.incident.number),
+                other => format!(" {} {} ", table_label(other), view.incident.number),
+            },
             state.theme.title.add_modifier(Modifier::BOLD),
         ),
         Span::styled(format!("· {read}{spin} "), state.theme.dim),

@@ -1,4 +1,5 @@
-//! Link an existing incident: search as you type (number or text), Enter links.
+//! Link an existing incident, problem or change request: search as you type (number or text, in
+//! the three tables), Enter links.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -53,7 +54,7 @@ pub fn render(state: &State, f: &mut Frame, screen: Rect, d: &LinkDialog) {
     }
     if d.results.is_empty() {
         let msg = if d.query.text().trim().is_empty() {
-            "type an incident number (INC0010001) or words from its short description"
+            "type a number (INC…, PRB…, CHG…) or words from the short description"
         } else if d.req.is_some() {
             ""
         } else {

@@ -3,6 +3,8 @@
 //! ```text
 //! ▌INC0010001  In Progress  2 - High
 //!    prod · Database · Ann Admin · updated 5m ago
+//! ▌PRB0040001  Assess  3 - Moderate
+//!    prod · Problem · Database · Ann Admin · updated 5m ago
 //! ```
 //! A link that could not be read says "unknown" and why; a broken one (404) says so in text.
 
@@ -12,7 +14,7 @@ use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use crate::domain::{ALERT_TABLE, Link};
+use crate::domain::{ALERT_TABLE, Link, table_label};
 
 use super::super::backend::PendingCreate;
 
@@ -22,6 +24,15 @@ use super::widgets::pane_block;
 
 /// `linked_by` of a link a rule made: `rule:<name>`.
 pub const RULE_LINKER: &str = "rule:";
+
+/// `Problem · ` / `Change Request · ` for a link to another table than incident (the number's
+/// prefix says it too, but an instance may renumber); nothing for an incident.
+fn table_part(l: &Link) -> String {
+    match l.incident.table.as_str() {
+        "incident" => String::new(),
+        other => format!("{} · ", table_label(other)),
+    }
+}
 
 fn link_lines(l: &Link, selected: bool, state: &State, width: usize) -> [Line<'static>; 2] {
     let t = &state.theme;
@@ -120,7 +131,11 @@ fn link_lines(l: &Link, selected: bool, state: &State, width: usize) -> [Line<'s
         Span::raw("   "),
         // The instance first: with several profiles, a number alone is ambiguous.
         Span::styled(
-            fit(&format!("{} · {group} · {who}", l.incident.instance), room).into_owned(),
+            fit(
+                &format!("{} · {}{group} · {who}", l.incident.instance, table_part(l)),
+                room,
+            )
+            .into_owned(),
             t.dim,
         ),
         Span::styled(" · ", t.dim),

@@ -2,11 +2,11 @@
 //!
 //! ```text
 //! ╭ Create incident for A-1042 ───────────────────────────────╮
-//! │ Table         ▸incident  problem (unsupported)  change_…  │
+//! │ Table         ▸incident   problem   change_request        │
 //! │▶Short descr.  [high] Null customer ids in orders   34/160 │
 //! │ Description   (multi-line, ctrl-e opens $EDITOR)          │
 //! │ Category      ◂ Database ▸                                │
-//! │ …                                                         │
+//! │ …             (only the fields the chosen table has)      │
 //! │ [ctrl-s] create  [ctrl-e] $EDITOR  [esc] cancel           │
 //! ╰───────────────────────────────────────────────────────────╯
 //! ```
@@ -22,7 +22,9 @@ use crate::domain::SHORT_DESCRIPTION_MAX;
 
 use super::super::action::Action;
 use super::super::backend::CacheNote;
-use super::super::form::{Field, Lookup, Picker, TABLES, TicketForm, level_label, priority};
+use super::super::form::{
+    CHANGE_TYPES, Field, Lookup, Picker, TABLES, TicketForm, level_label, priority,
+};
 use super::super::state::State;
 use super::super::text::ago;
 use super::widgets::{hint, popup_block, spinner};
@@ -129,12 +131,13 @@ fn render_form(state: &State, f: &mut Frame, screen: Rect, form: &TicketForm) {
         screen.height.saturating_sub(1),
     );
     f.render_widget(Clear, area);
+    let what = form.table().label().to_lowercase();
     let mut title = if form.also.is_empty() {
-        format!(" Create incident for {} ", form.anomaly_id)
+        format!(" Create {what} for {} ", form.anomaly_id)
     } else {
         let ids = form.anomaly_ids();
         format!(
-            " Create one incident for {} anomalies: {} ",
+            " Create one {what} for {} anomalies: {} ",
             ids.len(),
             super::super::text::id_list(&ids, 4)
         )
@@ -145,24 +148,31 @@ fn render_form(state: &State, f: &mut Frame, screen: Rect, form: &TicketForm) {
     let block = popup_block(title, t);
     let inner = block.inner(area);
     f.render_widget(block, area);
-    let fixed = [1u16; 12].iter().sum::<u16>();
+    // Only the fields the chosen table has get a row (docs/dashboard.md §Ticket form).
+    let table = form.table();
+    let below: Vec<Field> = Field::shown(table)
+        .into_iter()
+        .filter(|f| !matches!(f, Field::Table | Field::Short | Field::Description))
+        .collect();
+    let fixed = u16::try_from(below.len()).unwrap_or(u16::MAX) + 5;
     let desc_h = inner.height.saturating_sub(fixed).max(1);
-    let rows = Layout::vertical([
+    let mut constraints = vec![
         Constraint::Length(1),      // table
         Constraint::Length(1),      // short
         Constraint::Length(1),      // short problem
         Constraint::Length(desc_h), // description
-        Constraint::Length(1),      // category
-        Constraint::Length(1),      // subcategory
-        Constraint::Length(1),      // impact
-        Constraint::Length(1),      // urgency
-        Constraint::Length(1),      // group
-        Constraint::Length(1),      // assignee
-        Constraint::Length(1),      // caller
-        Constraint::Length(1),      // error
-        Constraint::Length(1),      // hints
-    ])
-    .split(inner);
+    ];
+    constraints.extend(below.iter().map(|_| Constraint::Length(1)));
+    constraints.extend([Constraint::Length(1), Constraint::Length(1)]); // error, hints
+    let rows = Layout::vertical(constraints).split(inner);
+    let row_of = |field: Field| {
+        below
+            .iter()
+            .position(|f| *f == field)
+            .and_then(|i| rows.get(4 + i).copied())
+    };
+    let error_row = rows[4 + below.len()];
+    let hints_row = rows[5 + below.len()];
     let split = |r: Rect| {
         let [l, v] = Layout::horizontal([Constraint::Length(LABEL_W), Constraint::Min(1)]).areas(r);
         (l, v)
@@ -179,17 +189,13 @@ fn render_form(state: &State, f: &mut Frame, screen: Rect, form: &TicketForm) {
     let (l, v) = split(rows[0]);
     f.render_widget(label(state, form, Field::Table), l);
     let mut spans = Vec::new();
-    for (i, (_, name, supported)) in TABLES.iter().enumerate() {
+    for (i, name) in TABLES.iter().map(|t| t.name()).enumerate() {
         let chosen = i == form.table;
-        let text = if *supported {
-            format!("{}{name}", if chosen { "▸" } else { " " })
+        let text = format!("{}{name}", if chosen { "▸" } else { " " });
+        let style = if chosen {
+            t.text.add_modifier(Modifier::BOLD)
         } else {
-            format!("{}{name} (unsupported)", if chosen { "▸" } else { " " })
-        };
-        let style = match (chosen, *supported) {
-            (true, _) => t.text.add_modifier(Modifier::BOLD),
-            (false, true) => t.text,
-            (false, false) => t.dim,
+            t.dim
         };
         spans.push(Span::styled(text, style));
         spans.push(Span::raw("  "));
@@ -217,10 +223,11 @@ fn render_form(state: &State, f: &mut Frame, screen: Rect, form: &TicketForm) {
     );
     let (_, v) = split(rows[2]);
     let mut msgs: Vec<Span> = Vec::new();
-    for field in [Field::Short, Field::Table] {
-        if let Some(p) = problem(field) {
-            msgs.push(Span::styled(format!("✗ {}: {p}  ", field.label()), t.error));
-        }
+    if let Some(p) = problem(Field::Short) {
+        msgs.push(Span::styled(
+            format!("✗ {}: {p}  ", Field::Short.label()),
+            t.error,
+        ));
     }
     f.render_widget(Paragraph::new(Line::from(msgs)), v);
 
@@ -237,65 +244,86 @@ fn render_form(state: &State, f: &mut Frame, screen: Rect, form: &TicketForm) {
         f.render_widget(&ta, inner_v);
     }
 
-    for (row, field, picker) in [
-        (rows[4], Field::Category, &form.category),
-        (rows[5], Field::Subcategory, &form.subcategory),
-    ] {
+    for field in &below {
+        let Some(row) = row_of(*field) else { continue };
         let (l, v) = split(row);
-        f.render_widget(label(state, form, field), l);
-        f.render_widget(Paragraph::new(picker_line(picker, state)), v);
-    }
-    for (row, field, value) in [
-        (rows[6], Field::Impact, form.impact),
-        (rows[7], Field::Urgency, form.urgency),
-    ] {
-        let (l, v) = split(row);
-        f.render_widget(label(state, form, field), l);
-        let mut spans = vec![
-            Span::styled("◂ ", t.key),
-            Span::raw(level_label(value)),
-            Span::styled(" ▸", t.key),
-        ];
-        if field == Field::Urgency {
-            let (p, name) = priority(form.impact, form.urgency);
-            spans.push(Span::styled(format!("   → Priority {p} - {name}"), t.title));
+        f.render_widget(label(state, form, *field), l);
+        match field {
+            Field::Category | Field::Subcategory | Field::Risk => {
+                let picker = match field {
+                    Field::Category => &form.category,
+                    Field::Subcategory => &form.subcategory,
+                    _ => &form.risk,
+                };
+                f.render_widget(Paragraph::new(picker_line(picker, state)), v);
+            }
+            Field::ChangeType => {
+                let name = CHANGE_TYPES.get(form.change_type).map_or("", |c| c.1);
+                let line = Line::from(vec![
+                    Span::styled("◂ ", t.key),
+                    Span::raw(name),
+                    Span::styled(" ▸", t.key),
+                    Span::styled("   standard changes come from a template", t.dim),
+                ]);
+                f.render_widget(Paragraph::new(line), v);
+            }
+            Field::Impact | Field::Urgency => {
+                let value = if *field == Field::Impact {
+                    form.impact
+                } else {
+                    form.urgency
+                };
+                let mut spans = vec![
+                    Span::styled("◂ ", t.key),
+                    Span::raw(level_label(value)),
+                    Span::styled(" ▸", t.key),
+                ];
+                // Incidents and problems take the priority lookup; a change's priority is
+                // set on its own, so no priority is promised for it.
+                if *field == Field::Urgency && !table.has_change_fields() {
+                    let (p, name) = priority(form.impact, form.urgency);
+                    spans.push(Span::styled(format!("   → Priority {p} - {name}"), t.title));
+                }
+                f.render_widget(Paragraph::new(Line::from(spans)), v);
+            }
+            Field::Group | Field::Assignee => {
+                let lookup = if *field == Field::Group {
+                    &form.group
+                } else {
+                    &form.assignee
+                };
+                let [iv, sv] =
+                    Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)])
+                        .areas(v);
+                f.render_widget(&textarea(&lookup.input, form.focus == *field, state), iv);
+                f.render_widget(Paragraph::new(Line::from(lookup_status(lookup, state))), sv);
+            }
+            Field::Caller => {
+                f.render_widget(
+                    &textarea(&form.caller, form.focus == Field::Caller, state),
+                    v,
+                );
+            }
+            Field::Table | Field::Short | Field::Description => {}
         }
-        f.render_widget(Paragraph::new(Line::from(spans)), v);
     }
-    for (row, field, lookup) in [
-        (rows[8], Field::Group, &form.group),
-        (rows[9], Field::Assignee, &form.assignee),
-    ] {
-        let (l, v) = split(row);
-        f.render_widget(label(state, form, field), l);
-        let [iv, sv] =
-            Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(v);
-        f.render_widget(&textarea(&lookup.input, form.focus == field, state), iv);
-        f.render_widget(Paragraph::new(Line::from(lookup_status(lookup, state))), sv);
-    }
-    let (l, v) = split(rows[10]);
-    f.render_widget(label(state, form, Field::Caller), l);
-    f.render_widget(
-        &textarea(&form.caller, form.focus == Field::Caller, state),
-        v,
-    );
 
     if let Some(e) = &form.error {
-        f.render_widget(Paragraph::new(format!("✗ {e}")).style(t.error), rows[11]);
+        f.render_widget(Paragraph::new(format!("✗ {e}")).style(t.error), error_row);
     } else if let Some(line) = cached_line(form, state) {
-        f.render_widget(Paragraph::new(line).style(t.warn), rows[11]);
+        f.render_widget(Paragraph::new(line).style(t.warn), error_row);
     }
     let k = &state.keymap;
     let mut hints = hint(k.first_key(Action::Submit), "create", t);
     hints.extend(hint(k.first_key(Action::NextField), "next", t));
     hints.extend(hint(k.first_key(Action::Editor), "$EDITOR", t));
     hints.extend(hint(k.first_key(Action::Cancel), "cancel", t));
-    f.render_widget(Paragraph::new(Line::from(hints)), rows[12]);
+    f.render_widget(Paragraph::new(Line::from(hints)), hints_row);
 
     // Suggestions for the focused lookup, drawn over the rows below it.
-    let (row, lookup) = match form.focus {
-        Field::Group => (rows[8], &form.group),
-        Field::Assignee => (rows[9], &form.assignee),
+    let (row, lookup) = match (form.focus, row_of(form.focus)) {
+        (Field::Group, Some(row)) => (row, &form.group),
+        (Field::Assignee, Some(row)) => (row, &form.assignee),
         _ => return,
     };
     if lookup.results.is_empty() {

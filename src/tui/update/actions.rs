@@ -229,9 +229,11 @@ pub(super) fn show_form(
     form.initial = form.draft();
     let req = state.req();
     form.category.req = Some(req);
+    let table = form.table().name().to_owned();
     state.popup = Some(Popup::Ticket(Box::new(form)));
     vec![Effect::LoadChoices {
         req,
+        table,
         element: "category".to_owned(),
         dependent: None,
     }]

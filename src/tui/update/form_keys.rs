@@ -5,7 +5,7 @@ use ratatui_textarea::TextArea;
 
 use super::super::action::Action;
 use super::super::effect::Effect;
-use super::super::form::{Field, Lookup, TABLES, TicketForm};
+use super::super::form::{CHANGE_TYPES, Field, Lookup, Picker, TABLES, TicketForm};
 use super::super::line_edit::{Outcome, textarea_key};
 use super::super::popup::Popup;
 use super::super::state::{Level, State};
@@ -50,11 +50,11 @@ pub fn on_key(state: &mut State, key: KeyEvent, action: Option<Action>) -> Vec<E
     } else {
         match action {
             Some(Action::NextField) => {
-                form.focus = form.focus.step(true);
+                form.focus = form.focus.step(form.table(), true);
                 on_focus(state, &mut form)
             }
             Some(Action::PrevField) => {
-                form.focus = form.focus.step(false);
+                form.focus = form.focus.step(form.table(), false);
                 on_focus(state, &mut form)
             }
             Some(Action::Submit) => submit(state, &mut form),
@@ -115,13 +115,31 @@ fn cycle(key: &KeyEvent) -> Option<bool> {
 fn field_key(state: &mut State, form: &mut TicketForm, key: KeyEvent) -> Vec<Effect> {
     match form.focus {
         Field::Table => {
+            let Some(fwd) = cycle(&key) else {
+                return Vec::new();
+            };
+            let n = TABLES.len();
+            form.table = if fwd {
+                (form.table + 1) % n
+            } else {
+                (form.table + n - 1) % n
+            };
+            on_table_change(state, form)
+        }
+        Field::ChangeType => {
             if let Some(fwd) = cycle(&key) {
-                let n = TABLES.len();
-                form.table = if fwd {
-                    (form.table + 1) % n
+                let n = CHANGE_TYPES.len();
+                form.change_type = if fwd {
+                    (form.change_type + 1) % n
                 } else {
-                    (form.table + n - 1) % n
+                    (form.change_type + n - 1) % n
                 };
+            }
+            Vec::new()
+        }
+        Field::Risk => {
+            if let Some(fwd) = cycle(&key) {
+                form.risk.step(fwd);
             }
             Vec::new()
         }
@@ -148,12 +166,14 @@ fn field_key(state: &mut State, form: &mut TicketForm, key: KeyEvent) -> Vec<Eff
             form.subcategory.items.clear();
             form.subcategory.selected = None;
             form.subcategory.error = None;
-            match form.category.value().map(|c| c.value.clone()) {
+            let category = form.category.value().map(|c| c.value.clone());
+            match category.filter(|_| Field::Subcategory.on(form.table())) {
                 Some(category) => {
                     let req = state.req();
                     form.subcategory.req = Some(req);
                     vec![Effect::LoadChoices {
                         req,
+                        table: form.table().name().to_owned(),
                         element: "subcategory".to_owned(),
                         dependent: Some(category),
                     }]
@@ -215,6 +235,37 @@ fn field_key(state: &mut State, form: &mut TicketForm, key: KeyEvent) -> Vec<Eff
             lookup_key(state, &mut form.assignee, key, scope)
         }
     }
+}
+
+/// Another table: its choice lists replace the previous table's (categories differ per
+/// table, and a change has risks), so they are cleared and read again; a reply still on its
+/// way for the old table is dropped by request id.
+fn on_table_change(state: &mut State, form: &mut TicketForm) -> Vec<Effect> {
+    let table = form.table();
+    let mut effects = Vec::new();
+    for (element, picker) in [
+        ("category", &mut form.category),
+        ("subcategory", &mut form.subcategory),
+        ("risk", &mut form.risk),
+    ] {
+        *picker = Picker::default();
+        let wanted = match element {
+            "category" => true,
+            "risk" => Field::Risk.on(table),
+            _ => false,
+        };
+        if wanted {
+            let req = state.req();
+            picker.req = Some(req);
+            effects.push(Effect::LoadChoices {
+                req,
+                table: table.name().to_owned(),
+                element: element.to_owned(),
+                dependent: None,
+            });
+        }
+    }
+    effects
 }
 
 /// What a lookup searches.

@@ -161,10 +161,10 @@ pub fn on_reply(state: &mut State, req: ReqId, reply: Reply) -> Vec<Effect> {
         }
         Reply::Choices { element, result } => {
             if let Some(Popup::Ticket(form)) = state.popup.as_mut() {
-                let picker = if element == "category" {
-                    &mut form.category
-                } else {
-                    &mut form.subcategory
+                let picker = match element.as_str() {
+                    "category" => &mut form.category,
+                    "risk" => &mut form.risk,
+                    _ => &mut form.subcategory,
                 };
                 if picker.req == Some(req) {
                     picker.req = None;

@@ -38,6 +38,30 @@ impl Principal {
                 .any(|r| self.has_role(r))
     }
 
+    /// Roles that may create and update problems (docs/emulator.md, "Problems and change
+    /// requests").
+    pub fn can_write_problems(&self) -> bool {
+        self.is_admin()
+            || self.has_role("itil")
+            || self.has_role("sn_problem_write")
+            || self.roles.iter().any(|r| r.starts_with("problem_"))
+    }
+
+    /// Roles that may create and update change requests (docs/emulator.md, same section).
+    pub fn can_write_changes(&self) -> bool {
+        self.is_admin() || self.has_role("itil") || self.has_role("sn_change_write")
+    }
+
+    /// Writers of `table` (incident, problem or change_request); `false` for other tables.
+    pub fn can_write_task(&self, table: &str) -> bool {
+        match table {
+            "incident" => self.can_write_incidents(),
+            "problem" => self.can_write_problems(),
+            "change_request" => self.can_write_changes(),
+            _ => false,
+        }
+    }
+
     /// Closing (state 7) needs itil_admin or admin.
     pub fn can_close_incidents(&self) -> bool {
         self.is_admin() || self.has_role("itil_admin")

@@ -1,6 +1,7 @@
 //! Access control as a base instance applies it (§7, §9, §10): role-less users
 //! see only incidents they are the caller of, journals are admin-only, and writes
-//! need itil (incidents) or admin (everything else).
+//! need itil (incidents, problems, changes; or their own write roles) or admin (everything
+//! else).
 
 use crate::auth::Principal;
 use crate::error::ApiError;
@@ -22,6 +23,16 @@ pub fn can_read(store: &Store, p: &Principal, table: &str, record: &Record) -> b
                 || p.has_role("itil_admin")
                 || record.get("caller_id").is_some_and(|c| *c == p.sys_id)
         }
+        // Task readers see every problem or change; others only those they opened.
+        "problem" | "change_request" => {
+            p.can_write_task(table)
+                || p.has_role(if table == "problem" {
+                    "sn_problem_read"
+                } else {
+                    "sn_change_read"
+                })
+                || record.get("opened_by").is_some_and(|o| *o == p.sys_id)
+        }
         // Both are admin-only on a base instance (reference §5: Jump Start ACLs).
         "sys_journal_field" | "sys_audit" => p.is_admin(),
         // Users may read their own role grants; admins read everyone's.
@@ -32,7 +43,7 @@ pub fn can_read(store: &Store, p: &Principal, table: &str, record: &Record) -> b
 
 pub fn check_create(p: &Principal, table: &str) -> Result<(), ApiError> {
     let ok = match table {
-        "incident" => p.can_write_incidents(),
+        "incident" | "problem" | "change_request" => p.can_write_task(table),
         _ => p.is_admin(),
     };
     if ok {
@@ -49,6 +60,7 @@ pub fn check_update(p: &Principal, table: &str, stored: &Record) -> Result<(), A
             p.can_write_incidents()
                 && (stored.get("state").is_none_or(|s| s != "7") || p.can_close_incidents())
         }
+        "problem" | "change_request" => p.can_write_task(table),
         _ => p.is_admin(),
     };
     if ok {
@@ -72,6 +84,9 @@ pub fn can_attach(p: &Principal, table: &str, parent: &Record) -> bool {
     match table {
         "incident" => {
             p.can_write_incidents() || parent.get("caller_id").is_some_and(|c| *c == p.sys_id)
+        }
+        "problem" | "change_request" => {
+            p.can_write_task(table) || parent.get("opened_by").is_some_and(|o| *o == p.sys_id)
         }
         _ => p.is_admin(),
     }

@@ -8,7 +8,7 @@ use crate::util::new_sys_id;
 
 /// Tables whose updates are audited (task tables are audited by default; system tables not).
 fn audited(table: &str) -> bool {
-    table == "incident"
+    matches!(table, "incident" | "problem" | "change_request")
 }
 
 /// Records the fields that differ between `before` and `after` (`after` is already stamped).

@@ -59,12 +59,20 @@ impl Table {
     }
 }
 
-/// Every table plus the counters that hand out incident numbers.
+/// Each numbered table's prefix and first number on a fresh instance (docs/emulator.md):
+/// every table has its own counter, as `sys_number` does.
+const NUMBERING: &[(&str, &str, u64)] = &[
+    ("incident", "INC", 10001),
+    ("problem", "PRB", 40001),
+    ("change_request", "CHG", 30001),
+];
+
+/// Every table plus the counters that hand out record numbers.
 #[derive(Debug)]
 pub struct Store {
     tables: HashMap<&'static str, Table>,
-    /// The next incident number (`INC` + 7 digits).
-    next_incident_number: u64,
+    /// The next number of each numbered table (prefix + 7 digits).
+    next_numbers: HashMap<&'static str, u64>,
     /// Attachment contents by `sys_attachment` sys_id.
     blobs: HashMap<String, Vec<u8>>,
 }
@@ -83,7 +91,7 @@ impl Store {
             .collect();
         Store {
             tables,
-            next_incident_number: 10001,
+            next_numbers: NUMBERING.iter().map(|(t, _, n)| (*t, *n)).collect(),
             blobs: HashMap::new(),
         }
     }
@@ -102,15 +110,23 @@ impl Store {
 
     /// Hands out the next incident number, skipping any already taken.
     pub fn next_incident_number(&mut self) -> String {
+        self.next_number("incident").unwrap_or_default()
+    }
+
+    /// Hands out the next number of `table` (`INC`/`PRB`/`CHG` + 7 digits), skipping any
+    /// already taken; `None` for a table without numbering.
+    pub fn next_number(&mut self, table: &str) -> Option<String> {
+        let (name, prefix, _) = NUMBERING.iter().find(|(t, _, _)| *t == table)?;
         loop {
-            let number = format!("INC{:07}", self.next_incident_number);
-            self.next_incident_number += 1;
+            let counter = self.next_numbers.get_mut(name)?;
+            let number = format!("{prefix}{:07}", *counter);
+            *counter += 1;
             let taken = self
                 .tables
-                .get("incident")
+                .get(table)
                 .is_some_and(|t| t.iter().any(|(_, r)| r.get("number") == Some(&number)));
             if !taken {
-                return number;
+                return Some(number);
             }
         }
     }

@@ -12,7 +12,7 @@ use crate::auth::Principal;
 use crate::body::{is_json_content, parse_record_body, read_body, value_to_raw};
 use crate::clock;
 use crate::error::ApiError;
-use crate::rules::{acl, audit, incident, journal};
+use crate::rules::{acl, audit, incident, journal, task_tables};
 use crate::schema::{self, FieldType, TableDef};
 use crate::store::{Record, Store};
 use crate::util::{is_sys_id, new_sys_id};
@@ -206,6 +206,8 @@ pub fn create(
     rec.insert("sys_id".into(), sys_id.clone());
     if def.name == "incident" {
         incident::apply(&mut store, None, &mut rec, &ch.fields, p, &now)?;
+    } else if task_tables::serves(def.name) {
+        task_tables::apply(&mut store, def, None, &mut rec, &ch.fields, p, &now)?;
     }
     stamp(&mut rec, def, &p.user_name, &now, true);
     if let Some(t) = store.table_mut(def.name) {
@@ -279,12 +281,15 @@ pub fn apply_update(
         .cloned()
         .ok_or_else(ApiError::not_found)?;
     acl::check_update(p, def.name, &stored)?;
-    let ch = changes(store, def, body, display_input);
+    let mut ch = changes(store, def, body, display_input);
+    task_tables::hold_state(def.name, &mut ch.fields);
     let now = clock::now();
     let mut rec = stored.clone();
     rec.extend(ch.fields.clone());
     if def.name == "incident" {
         incident::apply(store, Some(&stored), &mut rec, &ch.fields, p, &now)?;
+    } else if task_tables::serves(def.name) {
+        task_tables::apply(store, def, Some(&stored), &mut rec, &ch.fields, p, &now)?;
     }
     let effective = differs(&rec, &stored) || !ch.journals.is_empty();
     if effective {

@@ -44,16 +44,20 @@ impl TableDef {
     }
 }
 
-const fn f(name: &'static str, kind: FieldType, label: &'static str) -> FieldDef {
+pub(super) const fn f(name: &'static str, kind: FieldType, label: &'static str) -> FieldDef {
     FieldDef { name, kind, label }
 }
 
+mod task_tables;
+
+pub use task_tables::{CHANGE_REQUEST, PROBLEM};
+
 use FieldType::{Boolean as B, DateTime as D, Integer as I, Journal as J, String as S};
 
-const fn c(name: &'static str, table: &'static str, label: &'static str) -> FieldDef {
+pub(super) const fn c(name: &'static str, table: &'static str, label: &'static str) -> FieldDef {
     f(name, FieldType::Choice(table), label)
 }
-const fn r(name: &'static str, table: &'static str, label: &'static str) -> FieldDef {
+pub(super) const fn r(name: &'static str, table: &'static str, label: &'static str) -> FieldDef {
     f(name, FieldType::Reference(table), label)
 }
 
@@ -441,6 +445,8 @@ pub static SYS_DATA_POLICY_RULE: TableDef = TableDef {
 /// Every emulated table, in a fixed order.
 pub static TABLES: &[&TableDef] = &[
     &INCIDENT,
+    &PROBLEM,
+    &CHANGE_REQUEST,
     &SYS_USER,
     &SYS_USER_GROUP,
     &SYS_USER_GRMEMBER,
@@ -475,6 +481,8 @@ pub fn choice_is_integer(field: &str) -> bool {
             | "notify"
             | "escalation"
             | "hold_reason"
+            | "problem_state"
+            | "risk"
     )
 }
 
