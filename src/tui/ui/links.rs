@@ -26,10 +26,11 @@ use super::widgets::pane_block;
 pub const RULE_LINKER: &str = "rule:";
 
 /// `Problem · ` / `Change Request · ` for a link to another table than incident (the number's
-/// prefix says it too, but an instance may renumber); nothing for an incident.
+/// prefix says it too, but an instance may renumber); nothing for an incident, nor for an
+/// Event Management alert (its number, `Alert…`, says it).
 fn table_part(l: &Link) -> String {
     match l.incident.table.as_str() {
-        "incident" => String::new(),
+        "incident" | ALERT_TABLE => String::new(),
         other => format!("{} · ", table_label(other)),
     }
 }
