@@ -12,8 +12,8 @@ mod tmux_common;
 
 use std::time::{Duration, Instant};
 
-use common::{TestEnv, exit_code, stderr};
-use serde_json::{Value, json};
+use common::{TestEnv, exit_code, stderr, work_notes_by};
+use serde_json::json;
 use tmux_common::Tmux;
 
 async fn faults(base: &str, spec: Option<&str>) {
@@ -24,42 +24,6 @@ async fn faults(base: &str, spec: Option<&str>) {
         None => http.delete(&url).send().await,
     };
     assert!(resp.unwrap().status().is_success());
-}
-
-/// (author, text) of the work notes of `number` on the emulator at `base`.
-async fn notes(base: &str, number: &str) -> Vec<(String, String)> {
-    let get = |url: String| async move {
-        reqwest::Client::new()
-            .get(url)
-            .basic_auth("admin", Some("admin"))
-            .header("Accept", "application/json")
-            .send()
-            .await
-            .unwrap()
-            .json::<Value>()
-            .await
-            .unwrap()
-    };
-    let inc = get(format!(
-        "{base}/api/now/table/incident?sysparm_query=number={number}&sysparm_fields=sys_id"
-    ))
-    .await;
-    let sys_id = inc["result"][0]["sys_id"].as_str().unwrap().to_string();
-    let v = get(format!(
-        "{base}/api/now/table/sys_journal_field?sysparm_query=element_id={sys_id}^element=work_notes"
-    ))
-    .await;
-    v["result"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| {
-            (
-                r["sys_created_by"].as_str().unwrap_or("").to_string(),
-                r["value"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect()
 }
 
 /// Polls until `f` holds (bounded: 60 s).
@@ -146,7 +110,7 @@ async fn the_dashboard_works_two_instances_and_one_outage_holds_up_only_its_own(
     let base = env.url.clone();
     until("the default instance's note", || {
         let base = base.clone();
-        async move { acked(&notes(&base, "INC0000005").await, "itil") == 1 }
+        async move { acked(&work_notes_by(&base, "INC0000005").await, "itil") == 1 }
     })
     .await;
     // The status bar says the sandbox is down with one note waiting.
@@ -156,8 +120,11 @@ async fn the_dashboard_works_two_instances_and_one_outage_holds_up_only_its_own(
     // Back: its own worker delivers the note, once, as the sandbox's user.
     faults(&sb, None).await;
     tmux.wait_for("sandbox ● 0");
-    let theirs = notes(&sb, "INC0000007").await;
+    let theirs = work_notes_by(&sb, "INC0000007").await;
     assert_eq!(acked(&theirs, "admin"), 1, "{theirs:?}");
-    assert_eq!(acked(&notes(&env.url, "INC0000005").await, "itil"), 1);
+    assert_eq!(
+        acked(&work_notes_by(&env.url, "INC0000005").await, "itil"),
+        1
+    );
     tmux.keys(&["q"]);
 }

@@ -8,7 +8,7 @@
 mod common;
 mod sync_common;
 
-use common::{TestEnv, exit_code, stderr, stdout};
+use common::{TestEnv, exit_code, stderr, stdout, work_notes_by};
 use serde_json::Value;
 use servicenow_emulator::RunningEmulator;
 
@@ -33,45 +33,6 @@ async fn start() -> Two {
     )
     .unwrap();
     Two { env, sandbox }
-}
-
-/// The work notes of `number` on the emulator at `base`, with who wrote each.
-async fn notes(base: &str, number: &str) -> Vec<(String, String)> {
-    let http = reqwest::Client::new();
-    let get = |url: String| {
-        let http = http.clone();
-        async move {
-            http.get(url)
-                .basic_auth("admin", Some("admin"))
-                .header("Accept", "application/json")
-                .send()
-                .await
-                .unwrap()
-                .json::<Value>()
-                .await
-                .unwrap()
-        }
-    };
-    let inc = get(format!(
-        "{base}/api/now/table/incident?sysparm_query=number={number}&sysparm_fields=sys_id"
-    ))
-    .await;
-    let sys_id = inc["result"][0]["sys_id"].as_str().unwrap().to_string();
-    let v = get(format!(
-        "{base}/api/now/table/sys_journal_field?sysparm_query=element_id={sys_id}^element=work_notes^ORDERBYsys_created_on"
-    ))
-    .await;
-    v["result"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| {
-            (
-                r["sys_created_by"].as_str().unwrap_or("").to_string(),
-                r["value"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -126,8 +87,8 @@ async fn one_anomaly_on_two_instances_reaches_both_through_their_own_users() {
     // One ack from the default instance reaches both incidents, each as its instance's user.
     let (out, v) = env.json(&["ack", "A-1001"]).await;
     assert_eq!(exit_code(&out), 0, "{v}\n{}", stderr(&out));
-    let mine = notes(&env.url, "INC0000005").await;
-    let theirs = notes(&sandbox_url, "INC0000007").await;
+    let mine = work_notes_by(&env.url, "INC0000005").await;
+    let theirs = work_notes_by(&sandbox_url, "INC0000007").await;
     assert!(
         mine.iter()
             .any(|(by, n)| by == "itil" && n.contains("A-1001") && n.contains("Acknowledged")),
@@ -140,8 +101,8 @@ async fn one_anomaly_on_two_instances_reaches_both_through_their_own_users() {
         "{theirs:?}"
     );
     // Nothing crossed over: each instance has exactly its own incident's note.
-    assert!(notes(&env.url, "INC0000007").await.is_empty());
-    assert!(notes(&sandbox_url, "INC0000005").await.is_empty());
+    assert!(work_notes_by(&env.url, "INC0000007").await.is_empty());
+    assert!(work_notes_by(&sandbox_url, "INC0000005").await.is_empty());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -173,7 +134,7 @@ async fn one_instance_hibernating_never_holds_up_the_other() {
     // Pending (the sandbox's note waits) — but the default instance's went out in this run.
     assert_eq!(exit_code(&out), 6, "{v}\n{}", stderr(&out));
     assert!(
-        notes(&env.url, "INC0000005")
+        work_notes_by(&env.url, "INC0000005")
             .await
             .iter()
             .any(|(_, n)| n.contains("checked the loader")),
@@ -191,7 +152,7 @@ async fn one_instance_hibernating_never_holds_up_the_other() {
     assert!(resp.status().is_success());
     let (out, v) = env.json(&["sync", "--once"]).await;
     assert_eq!(exit_code(&out), 0, "{v}\n{}", stderr(&out));
-    let theirs = notes(&sandbox_url, "INC0000007").await;
+    let theirs = work_notes_by(&sandbox_url, "INC0000007").await;
     assert_eq!(
         theirs
             .iter()
@@ -201,7 +162,7 @@ async fn one_instance_hibernating_never_holds_up_the_other() {
         "{theirs:?}"
     );
     assert_eq!(
-        notes(&env.url, "INC0000005")
+        work_notes_by(&env.url, "INC0000005")
             .await
             .iter()
             .filter(|(_, n)| n.contains("checked the loader"))

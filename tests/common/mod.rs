@@ -212,3 +212,40 @@ pub fn free_port() -> u16 {
         .unwrap()
         .port()
 }
+
+/// (author user_name, text) of the work notes of incident `number`, oldest first, on the
+/// emulator at `base` (any emulator, not only the env's: tests with two instances).
+pub async fn work_notes_by(base: &str, number: &str) -> Vec<(String, String)> {
+    let get = |url: String| async move {
+        reqwest::Client::new()
+            .get(url)
+            .basic_auth("admin", Some("admin"))
+            .header("Accept", "application/json")
+            .send()
+            .await
+            .unwrap()
+            .json::<Value>()
+            .await
+            .unwrap()
+    };
+    let inc = get(format!(
+        "{base}/api/now/table/incident?sysparm_query=number={number}&sysparm_fields=sys_id"
+    ))
+    .await;
+    let sys_id = inc["result"][0]["sys_id"].as_str().unwrap().to_string();
+    let v = get(format!(
+        "{base}/api/now/table/sys_journal_field?sysparm_query=element_id={sys_id}^element=work_notes^ORDERBYsys_created_on"
+    ))
+    .await;
+    v["result"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["sys_created_by"].as_str().unwrap_or("").to_string(),
+                r["value"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
