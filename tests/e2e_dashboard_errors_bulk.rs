@@ -112,12 +112,7 @@ async fn bulk_create_then_bulk_comment_reach_the_incident_once_each() {
     assert_eq!(ids.len(), 3, "{ids:?}\n{pane}");
     tmux.keys(&["C-s"]);
     let pane = tmux.wait_for(" for 3 anomalies: ");
-    let number = pane
-        .split("created ")
-        .nth(1)
-        .and_then(|s| s.split_whitespace().next())
-        .unwrap()
-        .to_string();
+    let number = tmux_common::created_number(&pane);
     // A bulk action that succeeded clears the marks.
     assert!(!tmux.pane().contains("3 marked"), "{}", tmux.pane());
 

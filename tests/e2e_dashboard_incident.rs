@@ -14,20 +14,12 @@ use tmux_common::demo::{get, start_demo};
 async fn the_incident_view_shows_notes_written_by_someone_else_after_r_and_by_itself() {
     let (tmux, base) = start_demo();
     tmux.wait_for("A-1042");
-    tmux.keys(&["/"]);
-    tmux.text("A-1042");
-    tmux.keys(&["Enter"]);
-    tmux.wait_for("A-1042 · ");
+    tmux.select("A-1042");
     tmux.keys(&["c"]);
     tmux.wait_for("Create incident for A-1042");
     tmux.keys(&["C-s"]);
     let pane = tmux.wait_for("created INC");
-    let number = pane
-        .split("created ")
-        .nth(1)
-        .and_then(|s| s.split_whitespace().next())
-        .unwrap()
-        .to_string();
+    let number = tmux_common::created_number(&pane);
     // The links pane lists it: A-1042 now has exactly one link.
     tmux.wait_for(&format!("{number} New"));
 

@@ -21,14 +21,6 @@ fn demo(width: u16, height: u16) -> Tmux {
     tmux
 }
 
-/// Selects the sample's A-1042 through the filter (the live sources have newer anomalies).
-fn select_a1042(tmux: &Tmux) {
-    tmux.keys(&["/"]);
-    tmux.text("A-1042");
-    tmux.keys(&["Enter"]);
-    tmux.wait_for("A-1042 · ");
-}
-
 /// The name on the dropdown's selected line (`│▌Name   │`).
 fn selected_in_dropdown(pane: &str) -> Option<String> {
     pane.lines().find_map(|l| {
@@ -42,7 +34,7 @@ fn selected_in_dropdown(pane: &str) -> Option<String> {
 fn the_assignee_picker_scrolls_and_picks_the_row_on_screen() {
     // Short enough that the list of every user cannot show at once.
     let tmux = demo(80, 15);
-    select_a1042(&tmux);
+    tmux.select("A-1042");
     tmux.keys(&["c"]);
     tmux.wait_for("Create incident for A-1042");
     for _ in 0..6 {
@@ -80,7 +72,7 @@ fn the_assignee_picker_scrolls_and_picks_the_row_on_screen() {
 #[test]
 fn hide_archived_a_field_filter_and_a_reversed_sort_in_the_list() {
     let tmux = demo(120, 40);
-    select_a1042(&tmux);
+    tmux.select("A-1042");
     // Archive it (the first reason, Resolved).
     tmux.keys(&["x"]);
     tmux.wait_for("Resolved");

@@ -11,7 +11,6 @@ mod tmux_common;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use tmux_common::Tmux;
 use tmux_common::demo::start_demo;
 
 async fn faults(base: &str, spec: Option<&str>) {
@@ -52,13 +51,6 @@ async fn incidents_for(base: &str, anomaly: &str) -> Vec<Value> {
         .collect()
 }
 
-fn select(tmux: &Tmux, id: &str) {
-    tmux.keys(&["/", "C-u"]);
-    tmux.text(id);
-    tmux.keys(&["Enter"]);
-    tmux.wait_for(&format!("{id} · "));
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn a_create_made_while_servicenow_hibernates_is_queued_shown_and_delivered_once() {
     let (tmux, base) = start_demo();
@@ -66,7 +58,7 @@ async fn a_create_made_while_servicenow_hibernates_is_queued_shown_and_delivered
 
     // Online: a create through the form, the assignment group picked from the search. This
     // is the good read the cache keeps (category choices, the group, the caller).
-    select(&tmux, "A-1042");
+    tmux.select("A-1042");
     tmux.keys(&["c"]);
     tmux.wait_for("Create incident for A-1042");
     assert!(incidents_for(&base, "A-1020").await.is_empty());
@@ -83,7 +75,7 @@ async fn a_create_made_while_servicenow_hibernates_is_queued_shown_and_delivered
     // ServiceNow goes to sleep.
     faults(&base, Some("hibernate")).await;
 
-    select(&tmux, "A-1020");
+    tmux.select("A-1020");
     tmux.keys(&["c"]);
     tmux.wait_for("Create incident for A-1020");
     // The category choices come from the cache, and the form says how old they are and why.

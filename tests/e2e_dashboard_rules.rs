@@ -101,13 +101,6 @@ async fn wait_decided(db: &Path, ids: &[&str], tmux: &Tmux) -> Vec<String> {
     }
 }
 
-fn select(tmux: &Tmux, id: &str) {
-    tmux.keys(&["/", "C-u"]);
-    tmux.text(id);
-    tmux.keys(&["Enter"]);
-    tmux.wait_for(&format!("{id} · "));
-}
-
 /// Polls the pane until `ok` holds (bounded, generous).
 fn wait_pane(tmux: &Tmux, what: &str, ok: impl Fn(&str) -> bool) -> String {
     let until = Instant::now() + Duration::from_secs(60);
@@ -252,7 +245,7 @@ flood_interval = \"36500d\"
     number_of("E2E-1");
 
     // The links pane: the incident's number and which rule made it.
-    select(&tmux, "E2E-2");
+    tmux.select("E2E-2");
     wait_pane(&tmux, "the rule's link in the links pane", |p| {
         p.lines()
             .any(|l| l.contains(&inc2) && l.contains(&format!("⚙ rule {RULE}")))
@@ -298,7 +291,7 @@ flood_interval = \"36500d\"
     })
     .await;
     assert_eq!((links, decisions), (0, 1), "{}", tmux.pane());
-    select(&tmux, "E2E-2");
+    tmux.select("E2E-2");
     tmux.wait_for("no incident linked");
 
     // `:rules` shows the same popup, with the new anomaly on the overflow incident.

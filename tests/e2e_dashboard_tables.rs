@@ -19,10 +19,7 @@ fn number_after(pane: &str, prefix: &str) -> String {
 async fn the_form_creates_a_problem_and_a_change_request() {
     let (tmux, base) = start_demo();
     tmux.wait_for("A-1042");
-    tmux.keys(&["/"]);
-    tmux.text("A-1042");
-    tmux.keys(&["Enter"]);
-    tmux.wait_for("A-1042 · ");
+    tmux.select("A-1042");
 
     // Problem: one table to the right; no caller on the form.
     tmux.keys(&["c"]);

@@ -17,22 +17,14 @@ async fn demo_create_link_ack_comment_reach_servicenow() {
     tmux.wait_for("A-1042");
     // The demo's live sources (Qualytics, Alertmanager) have newer anomalies: select the
     // sample's A-1042 through the filter.
-    tmux.keys(&["/"]);
-    tmux.text("A-1042");
-    tmux.keys(&["Enter"]);
-    tmux.wait_for("A-1042 · ");
+    tmux.select("A-1042");
 
     // Create a ticket for the selected (newest) anomaly through the form.
     tmux.keys(&["c"]);
     tmux.wait_for("Create incident for A-1042");
     tmux.keys(&["C-s"]);
     let pane = tmux.wait_for("created INC");
-    let number = pane
-        .split("created ")
-        .nth(1)
-        .and_then(|s| s.split_whitespace().next())
-        .unwrap()
-        .to_string();
+    let number = tmux_common::created_number(&pane);
     // The links pane shows the new incident's state at once, not "? unknown: not read yet".
     tmux.wait_for(&format!("{number} New"));
     let created = get(&format!(

@@ -135,6 +135,15 @@ impl Tmux {
         assert!(ok, "tmux resize-window {w}x{h}");
     }
 
+    /// Selects anomaly `id` through the list filter (the demo's live sources have newer
+    /// anomalies than the sample's) and waits for its detail.
+    pub fn select(&self, id: &str) {
+        self.keys(&["/", "C-u"]);
+        self.text(id);
+        self.keys(&["Enter"]);
+        self.wait_for(&format!("{id} · "));
+    }
+
     /// Polls until the pane shows `needle` (bounded: 60 s, for slow CI machines).
     pub fn wait_for(&self, needle: &str) -> String {
         let until = Instant::now() + Duration::from_secs(60);
@@ -158,4 +167,13 @@ impl Drop for Tmux {
             .args(["-L", &self.socket, "kill-server"])
             .status();
     }
+}
+
+/// The number in a pane's `created INC…` toast.
+pub fn created_number(pane: &str) -> String {
+    pane.split("created ")
+        .nth(1)
+        .and_then(|s| s.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no `created` toast in:\n{pane}"))
+        .to_string()
 }
