@@ -1,7 +1,7 @@
 //! Anomalies as last read from their sources, with their local triage status.
 
+use super::db::{OptionalExtension, Row, Tx, params};
 use jiff::Timestamp;
-use rusqlite::{OptionalExtension, Row, Transaction, params};
 use serde::Serialize;
 
 use crate::domain::{Anomaly, AnomalyKey, ArchiveReason, Severity, Status, anomaly_from_json};
@@ -53,7 +53,7 @@ pub fn source_actor(source: &str) -> String {
 /// changed (compared by digest, so unchanged rows cost one indexed read). Every written row gets
 /// a new revision, so readers fetch only what changed ([`Store::anomaly_rows_since`]).
 pub(super) fn upsert_tx(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     source: &str,
     anomalies: &[Anomaly],
     form: RawForm,
@@ -147,7 +147,7 @@ pub(super) fn upsert_tx(
 /// source: their source status becomes Archived (Resolved) and the local status follows unless
 /// it is archived already. Returns how many changed.
 pub(super) fn resolve_tx(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     source: &str,
     ids: &[String],
     now: Timestamp,
@@ -174,16 +174,16 @@ pub(super) fn resolve_tx(
     Ok(changed)
 }
 
-fn max_rev_tx(tx: &Transaction<'_>) -> Result<i64> {
-    Ok(
-        tx.query_row("SELECT COALESCE(MAX(rev), 0) FROM anomalies", [], |r| {
-            r.get(0)
-        })?,
+fn max_rev_tx(tx: &Tx<'_>) -> Result<i64> {
+    tx.query_row(
+        "SELECT COALESCE(MAX(rev), 0) FROM anomalies",
+        params![],
+        |r| r.get(0),
     )
 }
 
 /// Gives the anomaly a new revision (its list row changed: status, link count).
-pub(super) fn bump_rev(tx: &Transaction<'_>, key: &AnomalyKey) -> Result<()> {
+pub(super) fn bump_rev(tx: &Tx<'_>, key: &AnomalyKey) -> Result<()> {
     tx.execute(
         "UPDATE anomalies SET rev = (SELECT COALESCE(MAX(rev), 0) + 1 FROM anomalies) \
          WHERE source = ?1 AND id = ?2",
@@ -363,7 +363,7 @@ impl Store {
         }
         // Sorted in memory: SQLite's sort of 100k wide rows costs twice the scan.
         let mut stmt = self.conn.prepare(&sql)?;
-        let rows = stmt.query_map(rusqlite::params_from_iter(args.iter()), raw_row)?;
+        let rows = stmt.query_map(super::db::params_from_iter(args.iter()), raw_row)?;
         let mut rows = rows.map(|r| r?.into_row()).collect::<Result<Vec<_>>>()?;
         sort_for_list(&mut rows);
         if let Some(limit) = filter.limit {
@@ -377,9 +377,7 @@ impl Store {
         let mut stmt = self
             .conn
             .prepare_cached("SELECT source FROM anomalies WHERE id = ?1 ORDER BY source")?;
-        let sources: Vec<String> = stmt
-            .query_map([id], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
+        let sources: Vec<String> = stmt.query_map([id], |r| r.get(0))?.collect::<Result<_>>()?;
         match sources.as_slice() {
             [] => Err(StoreError::AnomalyNotFound(id.to_owned())),
             [one] => Ok(AnomalyKey::new(one.clone(), id)),
@@ -415,7 +413,7 @@ impl Store {
         let mut stmt = self
             .conn
             .prepare_cached(&format!("SELECT {LIST_COLUMNS} FROM anomalies a"))?;
-        let rows = stmt.query_map([], raw_row)?;
+        let rows = stmt.query_map(params![], raw_row)?;
         rows.map(|r| r?.into_row()).collect()
     }
 
@@ -426,8 +424,8 @@ impl Store {
             "SELECT source, anomaly_id, COUNT(*) FROM links GROUP BY source, anomaly_id",
         )?;
         let counts: std::collections::HashMap<(String, String), i64> = stmt
-            .query_map([], |r| Ok(((r.get(0)?, r.get(1)?), r.get(2)?)))?
-            .collect::<rusqlite::Result<_>>()?;
+            .query_map(params![], |r| Ok(((r.get(0)?, r.get(1)?), r.get(2)?)))?
+            .collect::<Result<_>>()?;
         if counts.is_empty() {
             return Ok(());
         }
@@ -442,18 +440,18 @@ impl Store {
 
     /// The highest anomaly revision (0 for an empty store).
     pub fn max_rev(&self) -> Result<i64> {
-        Ok(self
-            .conn
-            .query_row("SELECT COALESCE(MAX(rev), 0) FROM anomalies", [], |r| {
-                r.get(0)
-            })?)
+        self.conn.query_row(
+            "SELECT COALESCE(MAX(rev), 0) FROM anomalies",
+            params![],
+            |r| r.get(0),
+        )
     }
 
     /// How many anomalies the store holds.
     pub fn count_anomalies(&self) -> Result<usize> {
         let n: i64 = self
             .conn
-            .query_row("SELECT COUNT(*) FROM anomalies", [], |r| r.get(0))?;
+            .query_row("SELECT COUNT(*) FROM anomalies", params![], |r| r.get(0))?;
         Ok(usize::try_from(n).unwrap_or(0))
     }
 }
@@ -470,7 +468,7 @@ impl Store {
                     (SELECT COUNT(*) FROM links), \
                     (SELECT COALESCE(MAX(read_at), 0) FROM links), \
                     (SELECT COUNT(*) FROM comments)",
-            [],
+            params![],
             |r| {
                 Ok([
                     r.get(0)?,
@@ -524,7 +522,7 @@ struct RawRow(
     i64,
 );
 
-fn raw_row(r: &Row<'_>) -> rusqlite::Result<RawRow> {
+fn raw_row(r: &Row<'_>) -> Result<RawRow> {
     Ok(RawRow(
         AnomalyKey::new(r.get::<_, String>(0)?, r.get::<_, String>(1)?),
         r.get(2)?,

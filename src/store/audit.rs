@@ -1,8 +1,8 @@
 //! The audit log: every write made to ServiceNow (written by the sync worker after each
 //! attempt) and local link/unlink events. Never holds a credential.
 
+use super::db::{Tx, params};
 use jiff::Timestamp;
-use rusqlite::{Transaction, params};
 use serde::Serialize;
 
 use crate::domain::IncidentRef;
@@ -59,10 +59,10 @@ pub struct AuditEntry {
     pub outbox_id: Option<OutboxId>,
 }
 
-pub(super) fn audit_tx(tx: &Transaction<'_>, e: &NewAudit) -> Result<i64> {
-    tx.execute(
+pub(super) fn audit_tx(tx: &Tx<'_>, e: &NewAudit) -> Result<i64> {
+    tx.query_row(
         "INSERT INTO audit (at, instance, tbl, sys_id, number, action, summary, outcome, outbox_id) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) RETURNING id",
         params![
             ms(e.at),
             e.instance,
@@ -74,8 +74,8 @@ pub(super) fn audit_tx(tx: &Transaction<'_>, e: &NewAudit) -> Result<i64> {
             e.outcome,
             e.outbox_id
         ],
-    )?;
-    Ok(tx.last_insert_rowid())
+        |r| r.get(0),
+    )
 }
 
 impl Store {

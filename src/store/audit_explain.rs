@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use rusqlite::params_from_iter;
+use super::db::params_from_iter;
 use serde::Serialize;
 
 use crate::domain::AnomalyKey;

@@ -6,8 +6,8 @@
 //! overlap of the next query, a restart) is not applied again; a link never seen takes the
 //! record as it is now as its baseline and applies nothing (its earlier history is unknown).
 
+use super::db::{OptionalExtension, Tx, params};
 use jiff::Timestamp;
-use rusqlite::{OptionalExtension, Transaction, params};
 use serde::Serialize;
 
 use crate::domain::{AnomalyKey, IncidentState, Status, Target, decide};
@@ -92,14 +92,13 @@ pub struct ChangeTarget {
 impl Store {
     /// The newest `sys_updated_on` change detection has seen on `instance`/`table`.
     pub fn change_watermark(&self, instance: &str, table: &str) -> Result<Option<String>> {
-        Ok(self
-            .conn
+        self.conn
             .query_row(
                 "SELECT updated_on FROM change_watermarks WHERE instance = ?1 AND tbl = ?2",
                 params![instance, table],
                 |r| r.get(0),
             )
-            .optional()?)
+            .optional()
     }
 
     /// Moves the watermark forward to `updated_on` (never back). Called once every read of
@@ -149,7 +148,7 @@ impl Store {
                 seen: r.get::<_, i64>(3)? != 0,
             })
         })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        rows.collect::<Result<_>>()
     }
 
     /// Records one read of linked records: their link state, and per link the new version and
@@ -206,7 +205,7 @@ fn is_newer(rec: &ObservedRecord, seen: &Seen) -> bool {
 }
 
 fn record_one(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     batch: &ChangeBatch<'_>,
     rec: &ObservedRecord,
     out: &mut ChangeOutcome,
@@ -242,7 +241,7 @@ fn record_one(
                     .and_then(|c| Target::from_code(&c)),
             })
         })?
-        .collect::<rusqlite::Result<_>>()?
+        .collect::<Result<_>>()?
     };
     let own = is_own(batch, &rec.updated_by);
     for seen in links {
@@ -291,7 +290,7 @@ fn record_one(
 }
 
 fn apply(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     batch: &ChangeBatch<'_>,
     rec: &ObservedRecord,
     seen: &Seen,
@@ -350,7 +349,7 @@ fn apply(
 
 /// The targets of the anomaly's other non-broken links, as last seen (`None`: open or unseen).
 fn other_targets(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     key: &AnomalyKey,
     instance: &str,
     sys_id: &str,

@@ -1,7 +1,7 @@
 //! Comments on anomalies, each queued as a work note to every linked incident atomically.
 
+use super::db::params;
 use jiff::Timestamp;
-use rusqlite::params;
 use serde::Serialize;
 
 use crate::domain::{AnomalyKey, comment_note};
@@ -45,11 +45,12 @@ impl Store {
         }
         let tx = self.write_tx()?;
         current_status(&tx, key)?; // existence check with a clear error
-        tx.execute(
-            "INSERT INTO comments (source, anomaly_id, author, text, at) VALUES (?1, ?2, ?3, ?4, ?5)",
+        let comment_id: i64 = tx.query_row(
+            "INSERT INTO comments (source, anomaly_id, author, text, at) VALUES (?1, ?2, ?3, ?4, ?5) \
+             RETURNING id",
             params![key.source, key.id, author, text, ms(at)],
+            |r| r.get(0),
         )?;
-        let comment_id = tx.last_insert_rowid();
         let note = comment_note(&key.id, author, text, at);
         let outbox = enqueue_for_links(&tx, key, DeliveryKind::WorkNote, &note, at)?;
         let plan = (

@@ -35,6 +35,12 @@ pub enum StoreError {
     },
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    #[error("PostgreSQL error: {}", pg_detail(.0))]
+    Postgres(#[from] postgres::Error),
+    #[error("a query expected a row and found none")]
+    NoRows,
+    #[error("unexpected value in the store: {0}")]
+    Type(String),
     #[error("anomaly {0} not found")]
     AnomalyNotFound(String),
     #[error("anomaly id {id} is ambiguous: it exists in sources {sources}; name the source")]
@@ -53,4 +59,15 @@ pub enum StoreError {
     Invalid(String),
     #[error("corrupt store data: {0}")]
     Corrupt(String),
+}
+
+/// PostgreSQL's own message (`ERROR: … DETAIL: …`) when the server sent one, else the client's.
+fn pg_detail(e: &postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(db) => match db.detail() {
+            Some(detail) => format!("{} ({detail})", db.message()),
+            None => db.message().to_string(),
+        },
+        None => e.to_string(),
+    }
 }

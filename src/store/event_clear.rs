@@ -3,8 +3,8 @@
 //! every anomaly linked to that alert is archived: a rule's alert stands for a key, and one
 //! archived anomaly of ten does not resolve it.
 
+use super::db::{OptionalExtension, Tx, params};
 use jiff::Timestamp;
-use rusqlite::{OptionalExtension, Transaction, params};
 use serde_json::Value;
 
 use crate::domain::{ALERT_TABLE, AnomalyKey};
@@ -15,7 +15,7 @@ use super::outbox::{DeliveryKind, NewDelivery, OutboxId, enqueue_tx};
 /// Queues a Clear for each alert linked to `key` whose anomalies are all archived now (the
 /// caller has just written `key`'s new status in `tx`). `why` goes into the description.
 pub(super) fn enqueue_clears(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     key: &AnomalyKey,
     why: &str,
     at: Timestamp,
@@ -30,7 +30,7 @@ pub(super) fn enqueue_clears(
         stmt.query_map(params![key.source, key.id, ALERT_TABLE], |r| {
             Ok((r.get(0)?, r.get(1)?))
         })?
-        .collect::<rusqlite::Result<_>>()?
+        .collect::<Result<_>>()?
     };
     let mut out = Vec::new();
     for (instance, sys_id) in alerts {

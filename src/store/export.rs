@@ -3,8 +3,8 @@
 //! Columns are listed explicitly (never `SELECT *`), so a column added later is not exported
 //! until someone decides it should be. The store never holds credentials.
 
+use super::db::{Value as DbValue, params};
 use jiff::Timestamp;
-use rusqlite::types::ValueRef;
 use serde_json::{Map, Value, json};
 
 use super::{Result, Store, StoreError, from_ms};
@@ -200,37 +200,33 @@ impl Store {
             let names: Vec<&str> = cols.iter().map(|(c, _)| *c).collect();
             let sql = format!("SELECT {} FROM {from}", names.join(", "));
             let mut stmt = self.conn.prepare(&sql)?;
-            let mut rows = stmt.query([])?;
-            let mut list = Vec::new();
-            while let Some(r) = rows.next()? {
+            let rows = stmt.query_map(params![], |r| {
                 let mut obj = Map::new();
                 for (i, (col, kind)) in cols.iter().enumerate() {
                     let key = if *col == "tbl" { "table" } else { col };
-                    obj.insert(key.to_owned(), convert(r.get_ref(i)?, *kind)?);
+                    obj.insert(key.to_owned(), convert(r.value(i)?, *kind)?);
                 }
-                list.push(Value::Object(obj));
-            }
+                Ok(Value::Object(obj))
+            })?;
+            let list = rows.collect::<Result<Vec<_>>>()?;
             out.insert((*name).to_owned(), Value::Array(list));
         }
         Ok(Value::Object(out))
     }
 }
 
-fn convert(v: ValueRef<'_>, kind: Col) -> Result<Value> {
+fn convert(v: DbValue<'_>, kind: Col) -> Result<Value> {
     Ok(match (v, kind) {
-        (ValueRef::Null, _) => Value::Null,
-        (ValueRef::Integer(n), Col::Time) => json!(from_ms(n)?.to_string()),
-        (ValueRef::Integer(n), Col::Bool) => json!(n != 0),
-        (ValueRef::Integer(n), _) => json!(n),
-        (ValueRef::Real(f), _) => json!(f),
-        (ValueRef::Text(t), kind) => {
-            let s = std::str::from_utf8(t).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-            match kind {
-                Col::Json => serde_json::from_str(s).unwrap_or_else(|_| json!(s)),
-                _ => json!(s),
-            }
-        }
-        (ValueRef::Blob(_), _) => return Err(StoreError::Corrupt("unexpected blob".into())),
+        (DbValue::Null, _) => Value::Null,
+        (DbValue::Int(n), Col::Time) => json!(from_ms(n)?.to_string()),
+        (DbValue::Int(n), Col::Bool) => json!(n != 0),
+        (DbValue::Int(n), _) => json!(n),
+        (DbValue::Real(f), _) => json!(f),
+        (DbValue::Text(s), kind) => match kind {
+            Col::Json => serde_json::from_str(s).unwrap_or_else(|_| json!(s)),
+            _ => json!(s),
+        },
+        (DbValue::Blob(_), _) => return Err(StoreError::Corrupt("unexpected blob".into())),
     })
 }
 

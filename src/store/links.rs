@@ -1,7 +1,7 @@
 //! Links between anomalies and incidents (many-to-many), with the last known incident state.
 
+use super::db::{OptionalExtension, Row, params};
 use jiff::Timestamp;
-use rusqlite::{OptionalExtension, Row, params};
 use serde::Serialize;
 
 use crate::domain::{AnomalyKey, IncidentRef, IncidentState, Link};
@@ -218,21 +218,25 @@ impl Store {
         sys_id: &str,
         error: &str,
     ) -> Result<usize> {
-        Ok(self.conn.execute(
+        self.conn.execute(
             "UPDATE links SET read_error = ?3 WHERE instance = ?1 AND sys_id = ?2",
             params![instance, sys_id, error],
-        )?)
+        )
     }
 
     /// Marks every link to an incident broken (it answered 404).
     pub fn mark_link_broken(&mut self, instance: &str, sys_id: &str, error: &str) -> Result<usize> {
-        Ok(self.conn.execute(
+        self.conn.execute(
             "UPDATE links SET broken = 1, read_error = ?3 WHERE instance = ?1 AND sys_id = ?2",
             params![instance, sys_id, error],
-        )?)
+        )
     }
 
-    fn query_links(&self, where_order: &str, args: &[&dyn rusqlite::ToSql]) -> Result<Vec<Link>> {
+    fn query_links(
+        &self,
+        where_order: &str,
+        args: &[&dyn super::db::ToValue],
+    ) -> Result<Vec<Link>> {
         let mut stmt = self.conn.prepare_cached(&format!(
             "SELECT {LINK_COLUMNS} FROM links WHERE {where_order}"
         ))?;
@@ -241,7 +245,7 @@ impl Store {
     }
 }
 
-fn link_from_row(r: &Row<'_>) -> rusqlite::Result<Result<Link>> {
+fn link_from_row(r: &Row<'_>) -> Result<Result<Link>> {
     let anomaly = AnomalyKey::new(r.get::<_, String>(0)?, r.get::<_, String>(1)?);
     let incident = IncidentRef {
         instance: r.get(2)?,

@@ -9,8 +9,8 @@
 //! instance at most [`MAX_CHOICE_LISTS`] choice lists and [`MAX_REF_LISTS`] member lists (the
 //! least recently read go first), and an entry with an over-long field is not stored at all.
 
+use super::db::{OptionalExtension, params};
 use jiff::Timestamp;
-use rusqlite::{OptionalExtension, params};
 
 use super::{Result, Store, from_ms, ms};
 
@@ -161,7 +161,7 @@ impl Store {
                     label: r.get(1)?,
                 })
             })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
+            .collect::<Result<Vec<_>>>()?;
         Ok(Some(CachedList {
             items,
             read_at: from_ms(read_at)?,
@@ -290,7 +290,7 @@ impl Store {
                     r.get(3)?,
                 ))
             })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
+            .collect::<Result<Vec<_>>>()?;
         Ok(rows)
     }
 }

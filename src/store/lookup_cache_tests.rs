@@ -246,7 +246,11 @@ fn a_hostile_answer_cannot_grow_the_cache_without_limit() {
     }
     let lists: i64 = store
         .conn
-        .query_row("SELECT COUNT(*) FROM choice_lists", [], |r| r.get(0))
+        .query_row(
+            "SELECT COUNT(*) FROM choice_lists",
+            crate::store::db::params![],
+            |r| r.get(0),
+        )
         .unwrap();
     assert_eq!(lists as usize, MAX_CHOICE_LISTS);
     assert!(
@@ -269,7 +273,7 @@ fn a_hostile_answer_cannot_grow_the_cache_without_limit() {
             "SELECT COUNT(*) FROM cached_choices c WHERE NOT EXISTS (SELECT 1 FROM choice_lists l \
              WHERE l.instance = c.instance AND l.tbl = c.tbl AND l.element = c.element \
              AND l.dependent = c.dependent)",
-            [],
+            crate::store::db::params![],
             |r| r.get(0),
         )
         .unwrap();
@@ -306,7 +310,7 @@ fn a_hostile_answer_cannot_grow_the_cache_without_limit() {
         .conn
         .query_row(
             "SELECT COUNT(DISTINCT list) FROM lookup_refs WHERE list LIKE 'member:%'",
-            [],
+            crate::store::db::params![],
             |r| r.get(0),
         )
         .unwrap();
@@ -324,7 +328,7 @@ fn a_version_5_file_gains_the_cache_and_keeps_its_data() {
             .execute(
                 "INSERT INTO instance_outages (instance, cause, since, next_probe_at) \
                  VALUES ('default', 'connection refused', 0, 0)",
-                [],
+                crate::store::db::params![],
             )
             .unwrap();
     }

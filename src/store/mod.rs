@@ -11,6 +11,7 @@ mod audit;
 mod audit_explain;
 mod changes;
 mod comments;
+pub(crate) mod db;
 mod error;
 mod event_clear;
 mod export;
@@ -35,8 +36,8 @@ mod writeback;
 
 use std::path::{Path, PathBuf};
 
+use db::{Db, Tx, TxKind};
 use jiff::Timestamp;
-use rusqlite::{Connection, Transaction, TransactionBehavior};
 
 pub use anomalies::{
     AnomalyFilter, AnomalyRow, RawForm, StatusFilter, StoredAnomaly, UpsertReport, source_actor,
@@ -81,7 +82,7 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 /// in one process or many, may use the same file at once.
 #[derive(Debug)]
 pub struct Store {
-    conn: Connection,
+    conn: Db,
     path: PathBuf,
 }
 
@@ -94,11 +95,11 @@ impl Store {
 
     /// A private in-memory store (no file, no WAL, not shared): for tests and `--dry-run`.
     pub fn open_in_memory() -> Result<Store> {
-        let mut conn = Connection::open_in_memory()?;
+        let mut conn = rusqlite::Connection::open_in_memory()?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         open::migrate(&mut conn, Path::new(":memory:"), schema::MIGRATIONS)?;
         Ok(Store {
-            conn,
+            conn: Db::sqlite(conn),
             path: PathBuf::from(":memory:"),
         })
     }
@@ -110,9 +111,14 @@ impl Store {
 
     /// The schema version of the open file (`PRAGMA user_version`).
     pub fn schema_version(&self) -> Result<u32> {
-        Ok(self
-            .conn
-            .pragma_query_value(None, "user_version", |r| r.get(0))?)
+        match self.conn.as_sqlite() {
+            Some(c) => Ok(c.pragma_query_value(None, "user_version", |r| r.get(0))?),
+            None => self.conn.query_row(
+                "SELECT MAX(version) FROM schema_version",
+                db::params![],
+                |r| r.get(0),
+            ),
+        }
     }
 
     /// Runs `f` with commits that do not wait for the disk (`synchronous = NORMAL`; WAL keeps
@@ -123,9 +129,16 @@ impl Store {
         if self.path == Path::new(":memory:") {
             return f(self);
         }
-        self.conn.pragma_update(None, "synchronous", "NORMAL")?;
+        let (relax, restore) = match self.conn.dialect() {
+            db::Dialect::Sqlite => ("PRAGMA synchronous = NORMAL", "PRAGMA synchronous = FULL"),
+            db::Dialect::Postgres => (
+                "SET synchronous_commit TO off",
+                "SET synchronous_commit TO on",
+            ),
+        };
+        self.conn.execute_batch(relax)?;
         let out = f(self);
-        let restored = self.conn.pragma_update(None, "synchronous", "FULL");
+        let restored = self.conn.execute_batch(restore);
         let out = out?;
         restored?;
         Ok(out)
@@ -134,7 +147,10 @@ impl Store {
     /// Sets this connection's page cache (SQLite's default is 2 MiB). A bulk ingest into five
     /// B-trees at once touches many more pages than that; a bigger cache keeps them in memory.
     pub fn set_cache_kib(&mut self, kib: i64) -> Result<()> {
-        self.conn.pragma_update(None, "cache_size", -kib)?;
+        // PostgreSQL's buffer cache is the server's, shared by every session.
+        if let Some(c) = self.conn.as_sqlite() {
+            c.pragma_update(None, "cache_size", -kib)?;
+        }
         Ok(())
     }
 
@@ -147,10 +163,8 @@ impl Store {
     }
 
     /// Starts a write transaction that holds the write lock from its first statement.
-    fn write_tx(&mut self) -> Result<Transaction<'_>> {
-        Ok(self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?)
+    fn write_tx(&mut self) -> Result<Tx<'_>> {
+        self.conn.transaction(TxKind::Write)
     }
 }
 

@@ -44,7 +44,7 @@ pub(crate) fn open(path: &Path, migrations: &[&str]) -> Result<Store> {
     restrict_sidecars(path)?;
     retry_busy_store(|| migrate(&mut conn, path, migrations))?;
     Ok(Store {
-        conn,
+        conn: super::db::Db::sqlite(conn),
         path: path.to_owned(),
     })
 }

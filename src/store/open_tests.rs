@@ -28,7 +28,9 @@ fn creates_private_dir_and_file_in_wal_mode() {
     }
     let jm: String = store
         .conn
-        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+        .query_row("PRAGMA journal_mode", crate::store::db::params![], |r| {
+            r.get(0)
+        })
         .unwrap();
     assert_eq!(jm, "wal");
     assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
@@ -60,14 +62,14 @@ fn older_schema_is_migrated_and_data_kept() {
                 "INSERT INTO anomalies (source, id, title, source_status, raw, status, \
                  first_seen_at, last_seen_at) VALUES ('wh', 'A-1', 't', 'active', \
                  '{\"id\":\"A-1\",\"title\":\"t\"}', 'active', 0, 0)",
-                [],
+                crate::store::db::params![],
             )
             .unwrap();
         let has_outbox: bool = old
             .conn
             .query_row(
                 "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE name = 'outbox')",
-                [],
+                crate::store::db::params![],
                 |r| r.get(0),
             )
             .unwrap();

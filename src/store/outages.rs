@@ -4,8 +4,8 @@
 //! the instance but one probe at `next_probe_at` (on a backoff), and when a probe succeeds the
 //! outage is cleared and every waiting delivery of the instance is due at once.
 
+use super::db::{OptionalExtension, params};
 use jiff::Timestamp;
-use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 
 use super::{Result, Store, from_ms, ms};

@@ -9,8 +9,8 @@
 
 use std::time::Duration;
 
+use super::db::{Tx, params};
 use jiff::Timestamp;
-use rusqlite::{Transaction, params};
 
 use crate::domain::{AnomalyKey, IncidentRef};
 
@@ -26,11 +26,7 @@ fn queue_key(instance: &str, table: &str, sys_id: &str) -> String {
 }
 
 /// Inserts one delivery inside an open write transaction (so it commits with its cause).
-pub(super) fn enqueue_tx(
-    tx: &Transaction<'_>,
-    d: &NewDelivery,
-    now: Timestamp,
-) -> Result<OutboxId> {
+pub(super) fn enqueue_tx(tx: &Tx<'_>, d: &NewDelivery, now: Timestamp) -> Result<OutboxId> {
     if d.instance.is_empty() || d.table.is_empty() {
         return Err(StoreError::Invalid(
             "delivery needs an instance and a table".into(),
@@ -48,12 +44,12 @@ pub(super) fn enqueue_tx(
         [&queue],
         |r| r.get(0),
     )?;
-    tx.execute(
+    let id: i64 = tx.query_row(
         "INSERT INTO outbox (queue, seq, instance, tbl, sys_id, number, kind, payload, \
          anomaly_source, anomaly_id, created_at, state, next_attempt_at) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, \
          CASE WHEN EXISTS (SELECT 1 FROM paused_instances WHERE instance = ?3) \
-              THEN 'paused' ELSE 'pending' END, ?11)",
+              THEN 'paused' ELSE 'pending' END, ?11) RETURNING id",
         params![
             queue,
             seq,
@@ -67,8 +63,8 @@ pub(super) fn enqueue_tx(
             d.anomaly.as_ref().map(|k| &k.id),
             ms(now),
         ],
+        |r| r.get(0),
     )?;
-    let id = tx.last_insert_rowid();
     if d.sys_id.is_none() {
         // A create has no target yet: give it a lane of its own, named after its id.
         tx.execute(
@@ -120,7 +116,7 @@ impl Store {
                     r.get::<_, String>(1)?,
                 ))
             })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
+            .collect::<Result<Vec<_>>>()?;
         Ok(keys)
     }
 
@@ -150,7 +146,7 @@ impl Store {
             )?;
             let limit = i64::try_from(max).unwrap_or(i64::MAX);
             stmt.query_map(params![now_ms, limit], |r| r.get(0))?
-                .collect::<rusqlite::Result<_>>()?
+                .collect::<Result<_>>()?
         };
         let mut claimed = Vec::with_capacity(ids.len());
         {
@@ -275,7 +271,7 @@ impl Store {
                     r.get::<_, String>(1)?,
                 ))
             })?
-            .collect::<rusqlite::Result<Vec<_>>>()?
+            .collect::<Result<Vec<_>>>()?
         };
         for key in &targets {
             let added = tx.execute(
@@ -305,7 +301,7 @@ impl Store {
         id: OutboxId,
         owner: &str,
         set: &str,
-        params: &[&dyn rusqlite::ToSql],
+        params: &[&dyn super::db::ToValue],
     ) -> Result<()> {
         let tx = self.write_tx()?;
         finish_tx(&tx, id, owner, set, params)?;
@@ -316,11 +312,11 @@ impl Store {
 
 /// Applies `set` to a row only while `owner` still holds its lease (?1 = id, ?2 = owner).
 pub(super) fn finish_tx(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     id: OutboxId,
     owner: &str,
     set: &str,
-    params: &[&dyn rusqlite::ToSql],
+    params: &[&dyn super::db::ToValue],
 ) -> Result<()> {
     let n = tx.execute(
         &format!(

@@ -1,7 +1,7 @@
 //! Inspecting and repairing the outbox: list, counts, retry, drop, pause and resume.
 
+use super::db::{OptionalExtension, Tx, params};
 use jiff::Timestamp;
-use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 
 use crate::domain::AnomalyKey;
@@ -91,7 +91,7 @@ impl Store {
             sql.push_str(&format!(" LIMIT {limit}"));
         }
         let mut stmt = self.conn.prepare(&sql)?;
-        let rows = stmt.query_map(rusqlite::params_from_iter(args.iter()), delivery_from_row)?;
+        let rows = stmt.query_map(super::db::params_from_iter(args.iter()), delivery_from_row)?;
         rows.map(|r| r?).collect()
     }
 
@@ -111,25 +111,32 @@ impl Store {
             "SELECT DISTINCT instance FROM outbox WHERE state NOT IN ('delivered', 'dropped') \
              ORDER BY instance",
         )?;
-        let rows = stmt.query_map([], |r| r.get(0))?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        let rows = stmt.query_map(params![], |r| r.get(0))?;
+        rows.collect::<Result<_>>()
     }
 
     fn counts_where(&self, now: Timestamp, instance: Option<&str>) -> Result<OutboxCounts> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT state, COUNT(*), SUM(next_attempt_at > ?1) FROM outbox \
+            "SELECT state, COUNT(*), \
+             CAST(SUM(CASE WHEN next_attempt_at > ?1 THEN 1 ELSE 0 END) AS BIGINT) FROM outbox \
              WHERE state NOT IN ('delivered', 'dropped') AND (?2 IS NULL OR instance = ?2) \
              GROUP BY state",
         )?;
         let mut counts = OutboxCounts::default();
-        let mut rows = stmt.query(rusqlite::params![ms(now), instance])?;
-        while let Some(r) = rows.next()? {
-            let state: String = r.get(0)?;
-            let n = usize::try_from(r.get::<_, i64>(1)?).unwrap_or(0);
+        let rows = stmt.query_map(params![ms(now), instance], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, i64>(2)?,
+            ))
+        })?;
+        for r in rows {
+            let (state, n, waiting) = r?;
+            let n = usize::try_from(n).unwrap_or(0);
             match state.as_str() {
                 "pending" => {
                     counts.pending = n;
-                    counts.waiting = usize::try_from(r.get::<_, i64>(2)?).unwrap_or(0);
+                    counts.waiting = usize::try_from(waiting).unwrap_or(0);
                 }
                 "in_flight" => counts.in_flight = n,
                 "failed" => counts.failed = n,
@@ -150,7 +157,7 @@ impl Store {
                AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.queue = o.queue AND p.seq < o.seq \
                                AND p.state NOT IN ('delivered', 'dropped')) \
                AND NOT EXISTS (SELECT 1 FROM paused_instances pi WHERE pi.instance = o.instance)",
-            [],
+            params![],
             |r| r.get(0),
         )?;
         v.map(from_ms).transpose()
@@ -175,8 +182,8 @@ impl Store {
             });
         }
         tx.execute(
-            &format!("UPDATE outbox SET {RETRY_SET} WHERE id = :id"),
-            rusqlite::named_params! {":id": id, ":now": ms(now)},
+            &format!("UPDATE outbox SET {RETRY_SET} WHERE id = ?2"),
+            params![ms(now), id],
         )?;
         tx.commit()?;
         self.wake_workers();
@@ -189,9 +196,9 @@ impl Store {
         let n = tx.execute(
             &format!(
                 "UPDATE outbox SET {RETRY_SET} WHERE \
-                 state IN ('failed', 'dead') OR (state = 'pending' AND next_attempt_at > :now)"
+                 state IN ('failed', 'dead') OR (state = 'pending' AND next_attempt_at > ?1)"
             ),
-            rusqlite::named_params! {":now": ms(now)},
+            params![ms(now)],
         )?;
         tx.commit()?;
         if n > 0 {
@@ -257,7 +264,7 @@ impl Store {
         let mut stmt = self.conn.prepare_cached(
             "SELECT instance, reason, paused_at FROM paused_instances ORDER BY instance",
         )?;
-        let rows = stmt.query_map([], |r| {
+        let rows = stmt.query_map(params![], |r| {
             Ok((
                 r.get::<_, String>(0)?,
                 r.get::<_, String>(1)?,
@@ -278,9 +285,9 @@ impl Store {
 
 /// `SET` clause shared by retry and retry_all.
 const RETRY_SET: &str = "state = CASE WHEN EXISTS (SELECT 1 FROM paused_instances p \
-     WHERE p.instance = outbox.instance) THEN 'paused' ELSE 'pending' END, next_attempt_at = :now";
+     WHERE p.instance = outbox.instance) THEN 'paused' ELSE 'pending' END, next_attempt_at = ?1";
 
-fn current_state(tx: &rusqlite::Transaction<'_>, id: OutboxId) -> Result<DeliveryState> {
+fn current_state(tx: &Tx<'_>, id: OutboxId) -> Result<DeliveryState> {
     let state: Option<String> = tx
         .query_row("SELECT state FROM outbox WHERE id = ?1", [id], |r| r.get(0))
         .optional()?;

@@ -8,8 +8,8 @@
 
 use std::time::Duration;
 
+use super::db::{OptionalExtension, Tx, params};
 use jiff::Timestamp;
-use rusqlite::{OptionalExtension, params};
 
 use super::outbox::{Delivery, OutboxId};
 use super::owners::owner_is_gone;
@@ -156,7 +156,7 @@ impl Store {
             ))?;
             let limit = i64::try_from(max).unwrap_or(i64::MAX);
             stmt.query_map(params![now_ms, limit, instance], |r| r.get(0))?
-                .collect::<rusqlite::Result<_>>()?
+                .collect::<Result<_>>()?
         };
         let runs: Vec<Vec<OutboxId>> = ids
             .into_iter()
@@ -198,7 +198,7 @@ impl Store {
         )?;
         let owners: Vec<String> = stmt
             .query_map(params![now_ms, instance], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
+            .collect::<Result<_>>()?;
         Ok(owners
             .into_iter()
             .filter(|o| owner_is_gone(&self.path, o))
@@ -265,12 +265,7 @@ impl Store {
 
 /// `head` and the due rows right behind it in its queue, at most `run_len` in all. Dropped rows
 /// are skipped (they no longer hold the queue); anything else that is not due ends the run.
-fn followers(
-    tx: &rusqlite::Transaction<'_>,
-    head: OutboxId,
-    now_ms: i64,
-    run_len: usize,
-) -> Result<Vec<OutboxId>> {
+fn followers(tx: &Tx<'_>, head: OutboxId, now_ms: i64, run_len: usize) -> Result<Vec<OutboxId>> {
     let mut run = vec![head];
     if run_len <= 1 {
         return Ok(run);
@@ -300,11 +295,7 @@ fn followers(
 
 /// Ends the leases of owners that are gone, so the claim that follows hands their rows out at
 /// once (with `outcome_unknown`, as for any expired lease: the next attempt reads back first).
-pub(crate) fn expire_leases_of(
-    tx: &rusqlite::Transaction<'_>,
-    owners: &[String],
-    now_ms: i64,
-) -> Result<()> {
+pub(crate) fn expire_leases_of(tx: &Tx<'_>, owners: &[String], now_ms: i64) -> Result<()> {
     let mut update = tx.prepare_cached(
         "UPDATE outbox SET lease_until = ?2 WHERE state = 'in_flight' AND lease_owner = ?1 \
          AND lease_until > ?2",

@@ -2,8 +2,8 @@
 
 use std::fmt;
 
+use super::db::Row;
 use jiff::Timestamp;
-use rusqlite::Row;
 use serde::Serialize;
 
 use crate::domain::{AnomalyKey, IncidentRef};
@@ -240,7 +240,7 @@ pub(super) const DELIVERY_COLUMNS: &str = "id, instance, tbl, sys_id, number, ki
      anomaly_source, anomaly_id, created_at, seq, state, attempts, next_attempt_at, last_error, \
      lease_owner, lease_until, outcome_unknown, delivered_at";
 
-pub(super) fn delivery_from_row(r: &Row<'_>) -> rusqlite::Result<Result<Delivery>> {
+pub(super) fn delivery_from_row(r: &Row<'_>) -> Result<Result<Delivery>> {
     let kind: String = r.get(5)?;
     let state: String = r.get(11)?;
     let source: Option<String> = r.get(7)?;

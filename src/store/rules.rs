@@ -6,8 +6,8 @@
 //! `rule_keys` row, whose primary key (rule, key, generation) makes a second create for one key
 //! impossible even without the watermark.
 
+use super::db::{OptionalExtension, params};
 use jiff::Timestamp;
-use rusqlite::{OptionalExtension, params};
 
 use crate::domain::{AnomalyKey, IncidentRef};
 
@@ -268,8 +268,8 @@ impl Store {
 }
 
 /// Used by the read side.
-pub(super) fn opt_row<T>(r: rusqlite::Result<T>) -> Result<Option<T>> {
-    Ok(r.optional()?)
+pub(super) fn opt_row<T>(r: Result<T>) -> Result<Option<T>> {
+    r.optional()
 }
 
 #[cfg(test)]

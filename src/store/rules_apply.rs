@@ -2,8 +2,8 @@
 //! row, and the key row, window count, links, create targets, note buffer and outbox rows it
 //! causes.
 
+use super::db::{Tx, params};
 use jiff::Timestamp;
-use rusqlite::{Transaction, params};
 
 use crate::domain::{AnomalyKey, IncidentRef};
 
@@ -13,7 +13,7 @@ use super::rules::{DecisionEffect, KeyRef, NewDecision, NewRuleKey};
 use super::{Result, StoreError, ms};
 
 pub(super) fn apply(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     d: &NewDecision,
     now: Timestamp,
     queued_at: Timestamp,
@@ -146,7 +146,7 @@ pub(super) fn apply(
 }
 
 fn insert_key(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     key: &NewRuleKey,
     create: Option<OutboxId>,
     now: Timestamp,
@@ -177,7 +177,7 @@ fn insert_key(
 /// of its queued create (the worker links it when the create lands, in the same transaction as
 /// the outcome). Returns the incident when known and the create's id.
 fn join(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     key: &KeyRef,
     anomaly: &AnomalyKey,
     linked_by: &str,
@@ -238,14 +238,14 @@ fn join(
 }
 
 /// The instance of a key row (an event joins on the instance its key's alert lives on).
-fn key_instance(tx: &Transaction<'_>, key: &KeyRef) -> Result<String> {
+fn key_instance(tx: &Tx<'_>, key: &KeyRef) -> Result<String> {
     Ok(super::rules_rows::key_row_tx(tx, key)?
         .ok_or_else(|| StoreError::Invalid(format!("no rule key {}", key.key_hash)))?
         .instance)
 }
 
 fn insert_link(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     anomaly: &AnomalyKey,
     inc: &IncidentRef,
     linked_by: &str,

@@ -1,8 +1,8 @@
 //! The read side of rule state: what the runner decides from, and what `snowlink rules` shows
 //! (the row types and their mapping are in `rules_rows.rs`).
 
+use super::db::params;
 use jiff::Timestamp;
-use rusqlite::params;
 
 use crate::domain::AnomalyKey;
 
@@ -15,11 +15,11 @@ use super::{Result, Store, StoreError, from_ms, ms, opt_from_ms};
 impl Store {
     /// The anomaly revision the rule runner has evaluated up to.
     pub fn rule_watermark(&self) -> Result<i64> {
-        Ok(self
-            .conn
-            .query_row("SELECT rev FROM rule_watermark WHERE id = 1", [], |r| {
-                r.get(0)
-            })?)
+        self.conn.query_row(
+            "SELECT rev FROM rule_watermark WHERE id = 1",
+            params![],
+            |r| r.get(0),
+        )
     }
 
     /// Up to `limit` anomalies whose revision is above `rev`, oldest revision first, with it.
@@ -34,17 +34,17 @@ impl Store {
                 AnomalyKey::new(r.get::<_, String>(1)?, r.get::<_, String>(2)?),
             ))
         })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        rows.collect::<Result<_>>()
     }
 
     /// Whether `rule` already made a final decision for this anomaly (anything but a delay).
     pub fn rule_decided(&self, rule: &str, anomaly: &AnomalyKey) -> Result<bool> {
-        Ok(self.conn.query_row(
+        self.conn.query_row(
             "SELECT EXISTS (SELECT 1 FROM rule_decisions WHERE anomaly_source = ?1 \
              AND anomaly_id = ?2 AND rule = ?3 AND action <> 'delay')",
             params![anomaly.source, anomaly.id, rule],
             |r| r.get(0),
-        )?)
+        )
     }
 
     /// When this anomaly's delayed decision for `rule` is due, if it is waiting.
@@ -75,7 +75,7 @@ impl Store {
                 AnomalyKey::new(r.get::<_, String>(1)?, r.get::<_, String>(2)?),
             ))
         })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        rows.collect::<Result<_>>()
     }
 
     /// The earliest time a delay or a consolidated note falls due.
@@ -83,7 +83,7 @@ impl Store {
         let v: Option<i64> = self.conn.query_row(
             "SELECT MIN(t) FROM (SELECT MIN(due_at) AS t FROM rule_delays \
              UNION ALL SELECT MIN(note_due_at) FROM rule_keys WHERE note_due_at IS NOT NULL)",
-            [],
+            params![],
             |r| r.get(0),
         )?;
         opt_from_ms(v)
@@ -91,12 +91,12 @@ impl Store {
 
     /// Whether a person (not a rule) linked this anomaly to anything.
     pub fn linked_by_person(&self, anomaly: &AnomalyKey) -> Result<bool> {
-        Ok(self.conn.query_row(
+        self.conn.query_row(
             "SELECT EXISTS (SELECT 1 FROM links WHERE source = ?1 AND anomaly_id = ?2 \
              AND linked_by NOT LIKE 'rule:%')",
             params![anomaly.source, anomaly.id],
             |r| r.get(0),
-        )?)
+        )
     }
 
     /// The newest generation of a key, if the rule ever opened an incident for it.

@@ -1,8 +1,8 @@
 //! The rows of rule state and how they are read from SQL (the key rows with their create's
 //! outbox state and note buffer, decisions, counts); `rules_read.rs` has the queries.
 
+use super::db::{Db, Row, params};
 use jiff::Timestamp;
-use rusqlite::{Connection, Row, params};
 use serde::Serialize;
 
 use crate::domain::{AnomalyKey, IncidentRef};
@@ -108,7 +108,7 @@ type RawKey = (
     (Option<i64>, Option<i64>, Option<String>),
 );
 
-pub(super) fn raw_key(r: &Row<'_>) -> rusqlite::Result<RawKey> {
+pub(super) fn raw_key(r: &Row<'_>) -> Result<RawKey> {
     Ok((
         (
             r.get(0)?,
@@ -153,9 +153,9 @@ pub(super) fn key_from_raw(raw: RawKey) -> Result<RuleKeyRow> {
 }
 
 pub(super) fn keys_where(
-    conn: &Connection,
+    conn: &Db,
     filter: &str,
-    args: &[&dyn rusqlite::ToSql],
+    args: &[&dyn super::db::ToValue],
 ) -> Result<Vec<RuleKeyRow>> {
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {KEY_COLUMNS} FROM {KEY_FROM} WHERE {filter}"
@@ -166,10 +166,7 @@ pub(super) fn keys_where(
 
 /// Fills each row's note buffer (a separate read: a flood's overflow incident may buffer
 /// thousands, which the runner's per-anomaly reads do not need).
-pub(super) fn with_pending(
-    conn: &Connection,
-    mut rows: Vec<RuleKeyRow>,
-) -> Result<Vec<RuleKeyRow>> {
+pub(super) fn with_pending(conn: &Db, mut rows: Vec<RuleKeyRow>) -> Result<Vec<RuleKeyRow>> {
     let mut stmt = conn.prepare_cached(
         "SELECT anomaly_source, anomaly_id FROM rule_pending WHERE rule = ?1 AND key_hash = ?2 \
          AND generation = ?3 ORDER BY id",
@@ -182,12 +179,12 @@ pub(super) fn with_pending(
                     r.get::<_, String>(1)?,
                 ))
             })?
-            .collect::<rusqlite::Result<_>>()?;
+            .collect::<Result<_>>()?;
     }
     Ok(rows)
 }
 
-pub(super) fn key_row_tx(conn: &Connection, key: &KeyRef) -> Result<Option<RuleKeyRow>> {
+pub(super) fn key_row_tx(conn: &Db, key: &KeyRef) -> Result<Option<RuleKeyRow>> {
     Ok(keys_where(
         conn,
         "k.rule = ?1 AND k.key_hash = ?2 AND k.generation = ?3",

@@ -3,8 +3,8 @@
 //! error and its cause, failures in a row, next poll. A batch of anomalies and the cursor that
 //! follows it are committed together, so a crash never skips nor re-applies a batch.
 
+use super::db::{OptionalExtension, Row, params};
 use jiff::Timestamp;
-use rusqlite::{OptionalExtension, Row, params};
 use serde::Serialize;
 
 use crate::domain::Anomaly;
@@ -161,7 +161,7 @@ impl Store {
             "SELECT id FROM anomalies WHERE source = ?1 AND source_status NOT LIKE 'archived:%'",
         )?;
         let ids = stmt.query_map([source], |r| r.get(0))?;
-        Ok(ids.collect::<rusqlite::Result<_>>()?)
+        ids.collect::<Result<_>>()
     }
 
     /// One source's state, if it was ever read.
@@ -181,12 +181,12 @@ impl Store {
         let mut stmt = self.conn.prepare_cached(&format!(
             "SELECT {STATE_COLUMNS} FROM source_state ORDER BY source"
         ))?;
-        let rows = stmt.query_map([], state_row)?;
+        let rows = stmt.query_map(params![], state_row)?;
         rows.map(|r| r?).collect()
     }
 }
 
-fn state_row(r: &Row<'_>) -> rusqlite::Result<Result<SourceState>> {
+fn state_row(r: &Row<'_>) -> Result<Result<SourceState>> {
     let caps: String = r.get(3)?;
     let times = (r.get(4)?, r.get(5)?, r.get(7)?, r.get(9)?);
     let (source, kind, cursor, last_error) = (r.get(0)?, r.get(1)?, r.get(2)?, r.get(6)?);

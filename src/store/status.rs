@@ -1,8 +1,8 @@
 //! Local triage status: the change, its history, and the notes it queues — all in one
 //! transaction, so a status change is never recorded without its deliveries or vice versa.
 
+use super::db::{OptionalExtension, Tx, params};
 use jiff::Timestamp;
-use rusqlite::{OptionalExtension, Transaction, params};
 use serde::Serialize;
 
 use crate::domain::{AnomalyKey, IncidentRef, Status, status_note};
@@ -96,7 +96,7 @@ impl Store {
 /// source's own status changes in the transaction that stores the new source data, with
 /// [`ChangeOrigin::Source`]: those are never written back to the source).
 pub(super) fn status_change_tx(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     key: &AnomalyKey,
     new_status: Status,
     user: &str,
@@ -110,7 +110,7 @@ pub(super) fn status_change_tx(
 /// A change from ServiceNow queues no work note (it came from there) but is written back to
 /// the anomaly's source like a person's change.
 pub(super) fn status_change_with_detail_tx(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     key: &AnomalyKey,
     new_status: Status,
     user: &str,
@@ -176,7 +176,7 @@ pub(super) fn status_change_with_detail_tx(
     })
 }
 
-pub(super) fn current_status(tx: &Transaction<'_>, key: &AnomalyKey) -> Result<Status> {
+pub(super) fn current_status(tx: &Tx<'_>, key: &AnomalyKey) -> Result<Status> {
     let code: Option<String> = tx
         .query_row(
             "SELECT status FROM anomalies WHERE source = ?1 AND id = ?2",
@@ -191,7 +191,7 @@ pub(super) fn current_status(tx: &Transaction<'_>, key: &AnomalyKey) -> Result<S
 /// (`em_alert`, made by an event) get no notes: events, not notes, update them, and the
 /// integration role that sends events may not write alerts (docs/sync.md §Events).
 pub(super) fn enqueue_for_links(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     key: &AnomalyKey,
     kind: DeliveryKind,
     payload: &str,
@@ -211,7 +211,7 @@ pub(super) fn enqueue_for_links(
                 number: r.get(3)?,
             })
         })?
-        .collect::<rusqlite::Result<_>>()?
+        .collect::<Result<_>>()?
     };
     targets
         .iter()

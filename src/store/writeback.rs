@@ -9,8 +9,8 @@
 //! `source_refs` keeps what a write-back leaves at the source (an Alertmanager silence id and its
 //! end), so it can be renewed or undone.
 
+use super::db::{OptionalExtension, Tx, params};
 use jiff::Timestamp;
-use rusqlite::{OptionalExtension, Transaction, params};
 use serde::Serialize;
 
 use crate::domain::{AnomalyKey, Status};
@@ -88,7 +88,7 @@ fn route_name(capability: &str) -> &str {
 /// Queues `kind` for the anomaly's source when the source can take `capability`; else says why
 /// it stays local.
 pub(super) fn write_back_tx(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     key: &AnomalyKey,
     plan: Option<(DeliveryKind, &'static str, String)>,
     at: Timestamp,
@@ -242,12 +242,12 @@ impl Store {
     /// Whether a source delivery for this anomaly is still queued (not delivered or dropped):
     /// a renewal waits for it (an un-acknowledge may be on its way).
     pub fn source_delivery_queued(&self, key: &AnomalyKey) -> Result<bool> {
-        Ok(self.conn.query_row(
+        self.conn.query_row(
             "SELECT EXISTS (SELECT 1 FROM outbox WHERE instance = ?1 AND anomaly_id = ?2 \
              AND state NOT IN ('delivered', 'dropped'))",
             params![source_instance(&key.source), key.id],
             |r| r.get(0),
-        )?)
+        )
     }
 
     /// A source delivery `owner` holds reached the source: delivered, and the anomaly's refs
@@ -298,7 +298,7 @@ impl Store {
 }
 
 fn set_ref_tx(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     key: &AnomalyKey,
     kind: &str,
     reference: &str,
@@ -314,7 +314,7 @@ fn set_ref_tx(
     Ok(())
 }
 
-fn ref_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Result<SourceRef>> {
+fn ref_row(r: &super::db::Row<'_>) -> Result<Result<SourceRef>> {
     let (source, anomaly_id, kind, reference) = (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?);
     let (until, created): (Option<i64>, i64) = (r.get(4)?, r.get(5)?);
     Ok((|| {

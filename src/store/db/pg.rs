@@ -1,0 +1,167 @@
+//! The PostgreSQL side of the database layer: one blocking client, statements prepared with the
+//! parameter types the values carry and cached, columns read by their declared types.
+//!
+//! Parameters are prepared as BIGINT, DOUBLE PRECISION, TEXT or BYTEA from the value bound
+//! (NULL as `unknown`, which PostgreSQL infers from the context), so the same query text needs
+//! no casts where SQLite's dynamic typing needed none (docs/store.md §Engines).
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::error::Error;
+
+use bytes::BytesMut;
+use postgres::types::{IsNull, ToSql, Type, to_sql_checked};
+
+use super::Value;
+use crate::store::StoreError;
+
+/// More distinct statements than the store has queries means dynamic SQL (filters, `IN` lists
+/// of many lengths): start over rather than grow without bound.
+const MAX_CACHED_STATEMENTS: usize = 512;
+
+pub struct PgConn {
+    client: RefCell<postgres::Client>,
+    statements: RefCell<HashMap<(String, Vec<Type>), postgres::Statement>>,
+}
+
+impl std::fmt::Debug for PgConn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PgConn").finish_non_exhaustive()
+    }
+}
+
+impl PgConn {
+    pub fn new(client: postgres::Client) -> PgConn {
+        PgConn {
+            client: RefCell::new(client),
+            statements: RefCell::new(HashMap::new()),
+        }
+    }
+
+    fn client(&self) -> Result<std::cell::RefMut<'_, postgres::Client>, StoreError> {
+        self.client
+            .try_borrow_mut()
+            .map_err(|_| StoreError::Type("PostgreSQL connection used re-entrantly".into()))
+    }
+
+    fn statement(
+        &self,
+        sql: &str,
+        values: &[Value<'_>],
+    ) -> Result<postgres::Statement, StoreError> {
+        let types: Vec<Type> = values.iter().map(declared_type).collect();
+        let key = (sql.to_owned(), types);
+        if let Some(st) = self.statements.borrow().get(&key) {
+            return Ok(st.clone());
+        }
+        let st = self.client()?.prepare_typed(sql, &key.1)?;
+        let mut cache = self.statements.borrow_mut();
+        if cache.len() >= MAX_CACHED_STATEMENTS {
+            cache.clear();
+        }
+        cache.insert(key, st.clone());
+        Ok(st)
+    }
+
+    /// Runs a statement (already in PostgreSQL's dialect); the number of rows it changed.
+    pub fn execute(&self, sql: &str, values: &[Value<'_>]) -> Result<usize, StoreError> {
+        let st = self.statement(sql, values)?;
+        let refs: Vec<&(dyn ToSql + Sync)> = values.iter().map(|v| v as _).collect();
+        let n = self.client()?.execute(&st, &refs)?;
+        Ok(usize::try_from(n).unwrap_or(usize::MAX))
+    }
+
+    /// Runs a query (already in PostgreSQL's dialect) and returns all its rows.
+    pub fn query(&self, sql: &str, values: &[Value<'_>]) -> Result<Vec<postgres::Row>, StoreError> {
+        let st = self.statement(sql, values)?;
+        let refs: Vec<&(dyn ToSql + Sync)> = values.iter().map(|v| v as _).collect();
+        Ok(self.client()?.query(&st, &refs)?)
+    }
+
+    /// Runs statements without parameters through the simple protocol.
+    pub fn batch(&self, sql: &str) -> Result<(), StoreError> {
+        Ok(self.client()?.batch_execute(sql)?)
+    }
+
+    /// Whether the connection to the server was lost (it must be opened again).
+    pub fn is_closed(&self) -> bool {
+        self.client
+            .try_borrow()
+            .map(|c| c.is_closed())
+            .unwrap_or(false)
+    }
+}
+
+fn declared_type(v: &Value<'_>) -> Type {
+    match v {
+        Value::Null => Type::UNKNOWN,
+        Value::Int(_) => Type::INT8,
+        Value::Real(_) => Type::FLOAT8,
+        Value::Text(_) => Type::TEXT,
+        Value::Blob(_) => Type::BYTEA,
+    }
+}
+
+impl ToSql for Value<'_> {
+    fn to_sql(
+        &self,
+        ty: &Type,
+        out: &mut BytesMut,
+    ) -> Result<IsNull, Box<dyn Error + Sync + Send>> {
+        match *self {
+            Value::Null => Ok(IsNull::Yes),
+            Value::Int(i) => match *ty {
+                Type::INT8 => i.to_sql(ty, out),
+                Type::INT4 => i32::try_from(i)?.to_sql(ty, out),
+                Type::INT2 => i16::try_from(i)?.to_sql(ty, out),
+                Type::BOOL => (i != 0).to_sql(ty, out),
+                _ => Err(format!("an integer cannot be sent as {ty}").into()),
+            },
+            Value::Real(f) => f.to_sql(ty, out),
+            Value::Text(s) => s.to_sql(ty, out),
+            Value::Blob(b) => b.to_sql(ty, out),
+        }
+    }
+
+    /// Every type: the value is encoded for the type the server resolved (see `to_sql`).
+    fn accepts(_: &Type) -> bool {
+        true
+    }
+
+    to_sql_checked!();
+}
+
+/// Column `idx` of a PostgreSQL row, as the storage kind its declared type maps to.
+pub fn column(row: &postgres::Row, idx: usize) -> Result<Value<'_>, StoreError> {
+    let ty = row
+        .columns()
+        .get(idx)
+        .ok_or_else(|| StoreError::Type(format!("no column {idx}")))?
+        .type_()
+        .clone();
+    let int = |v: Option<i64>| v.map_or(Value::Null, Value::Int);
+    Ok(match ty {
+        Type::INT8 => int(row.try_get(idx)?),
+        Type::INT4 => int(row.try_get::<_, Option<i32>>(idx)?.map(i64::from)),
+        Type::INT2 => int(row.try_get::<_, Option<i16>>(idx)?.map(i64::from)),
+        Type::BOOL => int(row.try_get::<_, Option<bool>>(idx)?.map(i64::from)),
+        Type::FLOAT8 => row
+            .try_get::<_, Option<f64>>(idx)?
+            .map_or(Value::Null, Value::Real),
+        Type::FLOAT4 => row
+            .try_get::<_, Option<f32>>(idx)?
+            .map_or(Value::Null, |f| Value::Real(f64::from(f))),
+        Type::TEXT | Type::VARCHAR | Type::BPCHAR | Type::NAME => row
+            .try_get::<_, Option<&str>>(idx)?
+            .map_or(Value::Null, Value::Text),
+        Type::BYTEA => row
+            .try_get::<_, Option<&[u8]>>(idx)?
+            .map_or(Value::Null, Value::Blob),
+        other => {
+            return Err(StoreError::Type(format!(
+                "column {idx} has type {other}; the store reads BIGINT, DOUBLE PRECISION, TEXT \
+                 and BYTEA (CAST the expression, e.g. CAST(SUM(x) AS BIGINT))"
+            )));
+        }
+    })
+}
