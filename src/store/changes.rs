@@ -113,7 +113,7 @@ impl Store {
         self.conn.execute(
             "INSERT INTO change_watermarks (instance, tbl, updated_on, read_at) \
              VALUES (?1, ?2, ?3, ?4) ON CONFLICT (instance, tbl) DO UPDATE SET \
-             updated_on = MAX(updated_on, excluded.updated_on), read_at = excluded.read_at",
+             updated_on = GREATEST(change_watermarks.updated_on, excluded.updated_on), read_at = excluded.read_at",
             params![instance, table, updated_on, ms(at)],
         )?;
         Ok(())
@@ -137,7 +137,8 @@ impl Store {
     pub fn change_targets(&self, instance: &str) -> Result<Vec<ChangeTarget>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT tbl, sys_id, MAX(number), \
-             MIN(seen_version IS NOT NULL OR seen_updated_on IS NOT NULL) FROM links \
+             MIN(CASE WHEN seen_version IS NOT NULL OR seen_updated_on IS NOT NULL THEN 1 ELSE 0 END) \
+             FROM links \
              WHERE instance = ?1 GROUP BY tbl, sys_id ORDER BY tbl, sys_id",
         )?;
         let rows = stmt.query_map([instance], |r| {

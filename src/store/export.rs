@@ -197,7 +197,8 @@ impl Store {
         out.insert("schema_version".into(), json!(self.schema_version()?));
         out.insert("exported_at".into(), json!(now.to_string()));
         for (name, from, cols) in TABLES {
-            let names: Vec<&str> = cols.iter().map(|(c, _)| *c).collect();
+            // Quoted: `user` is a reserved word in PostgreSQL.
+            let names: Vec<String> = cols.iter().map(|(c, _)| format!("\"{c}\"")).collect();
             let sql = format!("SELECT {} FROM {from}", names.join(", "));
             let mut stmt = self.conn.prepare(&sql)?;
             let rows = stmt.query_map(params![], |r| {

@@ -44,9 +44,9 @@ impl Store {
         current_status(&tx, &link.anomaly)?; // existence check with a clear error
         let (a, i, s) = (&link.anomaly, &link.incident, &link.state);
         let created = tx.execute(
-            "INSERT OR IGNORE INTO links (source, anomaly_id, instance, tbl, sys_id, number, state, \
+            "INSERT INTO links (source, anomaly_id, instance, tbl, sys_id, number, state, \
              priority, assignment_group, assigned_to, read_at, linked_at, linked_by) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) ON CONFLICT DO NOTHING",
             params![
                 a.source,
                 a.id,

@@ -94,7 +94,7 @@ impl Store {
         )?;
         tx.execute(
             "INSERT INTO choice_lists (instance, tbl, element, dependent, read_at) \
-             VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO UPDATE SET read_at = excluded.read_at",
+             VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (instance, tbl, element, dependent) DO UPDATE SET read_at = excluded.read_at",
             params![instance, table, element, dep, ms(now)],
         )?;
         {
@@ -187,7 +187,7 @@ impl Store {
         {
             let mut upsert = tx.prepare(
                 "INSERT INTO lookup_refs (instance, list, sys_id, name, user_name, read_at) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO UPDATE SET name = excluded.name, \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (instance, list, sys_id) DO UPDATE SET name = excluded.name, \
                  user_name = COALESCE(excluded.user_name, lookup_refs.user_name), \
                  read_at = excluded.read_at",
             )?;

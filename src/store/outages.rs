@@ -36,7 +36,7 @@ impl Store {
         tx.execute(
             "INSERT INTO instance_outages (instance, cause, since, failed_probes, next_probe_at) \
              VALUES (?1, ?2, ?3, 0, ?4) ON CONFLICT (instance) DO UPDATE SET cause = excluded.cause, \
-             next_probe_at = MAX(instance_outages.next_probe_at, excluded.next_probe_at)",
+             next_probe_at = GREATEST(instance_outages.next_probe_at, excluded.next_probe_at)",
             params![instance, cause, ms(now), ms(next_probe_at)],
         )?;
         tx.commit()?;
@@ -65,7 +65,7 @@ impl Store {
             owner,
             "state = CASE WHEN EXISTS (SELECT 1 FROM paused_instances p WHERE p.instance = outbox.instance) \
              THEN 'paused' ELSE 'pending' END, next_attempt_at = ?3, last_error = ?4, \
-             outcome_unknown = MAX(outcome_unknown, ?5), attempts = MAX(attempts - 1, 0), \
+             outcome_unknown = GREATEST(outcome_unknown, ?5), attempts = GREATEST(attempts - 1, 0), \
              lease_owner = NULL, lease_until = NULL",
             params![
                 id,

@@ -95,7 +95,7 @@ impl Store {
         let id = enqueue_tx(&tx, d, now)?;
         for key in also {
             tx.execute(
-                "INSERT OR IGNORE INTO create_targets (outbox_id, source, anomaly_id)                  VALUES (?1, ?2, ?3)",
+                "INSERT INTO create_targets (outbox_id, source, anomaly_id) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
                 params![id, key.source, key.id],
             )?;
         }
@@ -198,7 +198,7 @@ impl Store {
             owner,
             "state = CASE WHEN EXISTS (SELECT 1 FROM paused_instances p WHERE p.instance = outbox.instance) \
              THEN 'paused' ELSE 'pending' END, next_attempt_at = ?3, last_error = ?4, \
-             outcome_unknown = MAX(outcome_unknown, ?5), lease_owner = NULL, lease_until = NULL",
+             outcome_unknown = GREATEST(outcome_unknown, ?5), lease_owner = NULL, lease_until = NULL",
             params![id, owner, ms(next_attempt_at), error, i64::from(outcome_unknown)],
         )
     }
@@ -275,8 +275,8 @@ impl Store {
         };
         for key in &targets {
             let added = tx.execute(
-                "INSERT OR IGNORE INTO links (source, anomaly_id, instance, tbl, sys_id, number, \
-                 linked_at, linked_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                "INSERT INTO links (source, anomaly_id, instance, tbl, sys_id, number, \
+                 linked_at, linked_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT DO NOTHING",
                 params![
                     key.source,
                     key.id,

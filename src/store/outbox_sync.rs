@@ -63,7 +63,7 @@ impl Store {
                 let mut update = tx.prepare_cached(
                     "UPDATE outbox SET state = CASE WHEN EXISTS (SELECT 1 FROM paused_instances p \
                      WHERE p.instance = outbox.instance) THEN 'paused' ELSE 'pending' END, \
-                     attempts = MAX(attempts - 1, 0), lease_owner = NULL, lease_until = NULL \
+                     attempts = GREATEST(attempts - 1, 0), lease_owner = NULL, lease_until = NULL \
                      WHERE id = ?1 AND state = 'in_flight' AND lease_owner = ?2",
                 )?;
                 for id in ids {

@@ -26,8 +26,8 @@ pub(super) fn apply(
         DecisionEffect::None => {}
         DecisionEffect::Delay { due_at } => {
             tx.execute(
-                "INSERT OR REPLACE INTO rule_delays (rule, anomaly_source, anomaly_id, due_at) \
-                 VALUES (?1, ?2, ?3, ?4)",
+                "INSERT INTO rule_delays (rule, anomaly_source, anomaly_id, due_at) \
+                 VALUES (?1, ?2, ?3, ?4) ON CONFLICT (rule, anomaly_source, anomaly_id) DO UPDATE SET due_at = excluded.due_at",
                 params![d.rule, d.anomaly.source, d.anomaly.id, ms(*due_at)],
             )?;
         }
@@ -189,8 +189,8 @@ fn join(
         .ok_or_else(|| StoreError::Invalid(format!("no rule key {}", key.key_hash)))?;
     if buffer {
         tx.execute(
-            "INSERT OR IGNORE INTO rule_pending (rule, key_hash, generation, anomaly_source, \
-             anomaly_id) VALUES (?1, ?2, ?3, ?4, ?5)",
+            "INSERT INTO rule_pending (rule, key_hash, generation, anomaly_source, \
+             anomaly_id) VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
             params![
                 key.rule,
                 key.key_hash,
@@ -228,8 +228,8 @@ fn join(
                 return Ok((None, None));
             };
             tx.execute(
-                "INSERT OR IGNORE INTO create_targets (outbox_id, source, anomaly_id) \
-                 VALUES (?1, ?2, ?3)",
+                "INSERT INTO create_targets (outbox_id, source, anomaly_id) \
+                 VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
                 params![create, anomaly.source, anomaly.id],
             )?;
             Ok((None, Some(create)))
@@ -252,8 +252,8 @@ fn insert_link(
     now: Timestamp,
 ) -> Result<()> {
     let added = tx.execute(
-        "INSERT OR IGNORE INTO links (source, anomaly_id, instance, tbl, sys_id, number, \
-         linked_at, linked_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        "INSERT INTO links (source, anomaly_id, instance, tbl, sys_id, number, \
+         linked_at, linked_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT DO NOTHING",
         params![
             anomaly.source,
             anomaly.id,

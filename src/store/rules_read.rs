@@ -82,7 +82,7 @@ impl Store {
     pub fn next_rule_due(&self) -> Result<Option<Timestamp>> {
         let v: Option<i64> = self.conn.query_row(
             "SELECT MIN(t) FROM (SELECT MIN(due_at) AS t FROM rule_delays \
-             UNION ALL SELECT MIN(note_due_at) FROM rule_keys WHERE note_due_at IS NOT NULL)",
+             UNION ALL SELECT MIN(note_due_at) FROM rule_keys WHERE note_due_at IS NOT NULL) AS due",
             params![],
             |r| r.get(0),
         )?;

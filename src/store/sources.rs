@@ -85,7 +85,7 @@ impl Store {
         tx.execute(
             "INSERT INTO source_state (source, kind, cursor, capabilities, last_attempt_at) \
              VALUES (?1, ?2, ?3, ?4, ?5) \
-             ON CONFLICT (source) DO UPDATE SET kind = ?2, cursor = COALESCE(?3, cursor), \
+             ON CONFLICT (source) DO UPDATE SET kind = ?2, cursor = COALESCE(?3, source_state.cursor), \
              capabilities = ?4, last_attempt_at = ?5",
             params![b.source, b.kind, b.cursor, caps, ms(now)],
         )?;
@@ -132,7 +132,7 @@ impl Store {
             "INSERT INTO source_state (source, kind, last_attempt_at, last_error, last_error_at, \
              failures, next_poll_at) VALUES (?1, ?2, ?3, ?4, ?3, 1, ?5) \
              ON CONFLICT (source) DO UPDATE SET kind = ?2, last_attempt_at = ?3, last_error = ?4, \
-             last_error_at = ?3, failures = failures + 1, next_poll_at = ?5",
+             last_error_at = ?3, failures = source_state.failures + 1, next_poll_at = ?5",
             params![source, kind, ms(now), error, ms(next_poll_at)],
         )?;
         let failures: i64 = tx.query_row(

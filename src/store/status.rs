@@ -62,7 +62,7 @@ impl Store {
     /// The status history of an anomaly, oldest first.
     pub fn status_history(&self, key: &AnomalyKey) -> Result<Vec<StatusHistoryEntry>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT seq, at, user, from_status, to_status, reason, detail FROM status_history \
+            "SELECT seq, at, \"user\", from_status, to_status, reason, detail FROM status_history \
              WHERE source = ?1 AND anomaly_id = ?2 ORDER BY seq",
         )?;
         let rows = stmt.query_map(params![key.source, key.id], |r| {
@@ -138,7 +138,7 @@ pub(super) fn status_change_with_detail_tx(
         _ => None,
     };
     tx.execute(
-        "INSERT INTO status_history (source, anomaly_id, at, user, from_status, to_status, reason, \
+        "INSERT INTO status_history (source, anomaly_id, at, \"user\", from_status, to_status, reason, \
          detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         params![
             key.source,
