@@ -355,10 +355,15 @@ impl Store {
         if let Some(text) = filter.text.as_deref().filter(|t| !t.is_empty()) {
             args.push(format!("%{}%", escape_like(text)));
             let n = args.len();
+            // "Any case": SQLite's LIKE ignores ASCII case, PostgreSQL's needs ILIKE.
+            let like = match self.conn.dialect() {
+                super::db::Dialect::Sqlite => "LIKE",
+                super::db::Dialect::Postgres => "ILIKE",
+            };
             sql.push_str(&format!(
-                " AND (a.id LIKE ?{n} ESCAPE '\\' OR a.title LIKE ?{n} ESCAPE '\\' \
-                 OR a.datastore LIKE ?{n} ESCAPE '\\' OR a.container LIKE ?{n} ESCAPE '\\' \
-                 OR a.field LIKE ?{n} ESCAPE '\\')"
+                " AND (a.id {like} ?{n} ESCAPE '\\' OR a.title {like} ?{n} ESCAPE '\\' \
+                 OR a.datastore {like} ?{n} ESCAPE '\\' OR a.container {like} ?{n} ESCAPE '\\' \
+                 OR a.field {like} ?{n} ESCAPE '\\')"
             ));
         }
         // Sorted in memory: SQLite's sort of 100k wide rows costs twice the scan.

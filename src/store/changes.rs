@@ -125,7 +125,7 @@ impl Store {
     /// poller saw it.
     pub fn change_mark(&self, instance: &str, sys_id: &str) -> Result<Option<String>> {
         let mark: Option<String> = self.conn.query_row(
-            "SELECT MAX(COALESCE(seen_version, '') || '@' || COALESCE(seen_updated_on, '')) \
+            "SELECT MAX(COALESCE(CAST(seen_version AS TEXT), '') || '@' || COALESCE(seen_updated_on, '')) \
              FROM links WHERE instance = ?1 AND sys_id = ?2 \
              AND (seen_version IS NOT NULL OR seen_updated_on IS NOT NULL)",
             params![instance, sys_id],

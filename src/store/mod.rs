@@ -18,6 +18,7 @@ mod export;
 mod links;
 mod lookup_cache;
 mod open;
+mod open_pg;
 mod outages;
 mod outbox;
 mod outbox_admin;
@@ -29,6 +30,7 @@ mod rules_apply;
 mod rules_read;
 mod rules_rows;
 mod schema;
+mod schema_pg;
 mod sources;
 mod status;
 mod wakeup;
@@ -91,6 +93,12 @@ impl Store {
     /// any data is written, WAL, busy timeout, migrations applied.
     pub fn open(path: &Path) -> Result<Store> {
         open::open(path, schema::MIGRATIONS)
+    }
+
+    /// Opens a PostgreSQL store on a connected client (docs/store.md §Engines), migrating its
+    /// schema if needed; `label` names it in messages (its URL without the password).
+    pub fn open_postgres(client: postgres::Client, label: &str) -> Result<Store> {
+        open_pg::open(client, label)
     }
 
     /// A private in-memory store (no file, no WAL, not shared): for tests and `--dry-run`.

@@ -119,7 +119,7 @@ impl Store {
         let mut stmt = self.conn.prepare_cached(
             "SELECT state, COUNT(*), \
              CAST(SUM(CASE WHEN next_attempt_at > ?1 THEN 1 ELSE 0 END) AS BIGINT) FROM outbox \
-             WHERE state NOT IN ('delivered', 'dropped') AND (?2 IS NULL OR instance = ?2) \
+             WHERE state NOT IN ('delivered', 'dropped') AND (CAST(?2 AS TEXT) IS NULL OR instance = ?2) \
              GROUP BY state",
         )?;
         let mut counts = OutboxCounts::default();

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use super::*;
-use crate::store::test_support::{incident, open_temp, t};
+use crate::store::test_support::{incident, open_temp, reopen, t};
 
 const INCIDENTS: usize = 4;
 const PER_INCIDENT: usize = 25;
@@ -47,7 +47,7 @@ fn concurrent_workers_claim_each_row_once_in_fifo_order() {
             let (path, clock, ticks) = (path.clone(), clock.clone(), ticks.clone());
             std::thread::spawn(move || {
                 let owner = format!("worker-{w}");
-                let mut store = Store::open(&path).unwrap();
+                let mut store = reopen(&path);
                 let mut delivered = 0usize;
                 loop {
                     let claimed = store
@@ -101,7 +101,7 @@ fn concurrent_workers_claim_each_row_once_in_fifo_order() {
             );
         }
     }
-    let store = Store::open(&path).unwrap();
+    let store = reopen(&path);
     let all = store.outbox_list(&Default::default()).unwrap();
     assert!(
         all.iter()

@@ -194,7 +194,7 @@ impl Store {
     pub(crate) fn gone_owners(&self, instance: Option<&str>, now_ms: i64) -> Result<Vec<String>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT DISTINCT lease_owner FROM outbox WHERE state = 'in_flight' \
-             AND lease_until > ?1 AND lease_owner IS NOT NULL AND (?2 IS NULL OR instance = ?2)",
+             AND lease_until > ?1 AND lease_owner IS NOT NULL AND (CAST(?2 AS TEXT) IS NULL OR instance = ?2)",
         )?;
         let owners: Vec<String> = stmt
             .query_map(params![now_ms, instance], |r| r.get(0))?

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use crate::domain::IncidentRef;
-use crate::store::test_support::{incident, open_temp, t};
+use crate::store::test_support::{incident, open_temp, reopen, t};
 use crate::store::{DeliveryKind, DeliveryState, NewDelivery, Store};
 
 fn on(instance: &str, sys_id: &str) -> IncidentRef {
@@ -119,7 +119,7 @@ fn counts_earlier_delivered_identical_payloads_in_the_same_queue() {
 #[test]
 fn a_long_lived_connection_sees_rows_other_connections_add() {
     let (dir, mut a) = open_temp();
-    let mut b = Store::open(a.path()).unwrap();
+    let mut b = reopen(a.path());
     let inc = on("prod", "a");
     let lease = Duration::from_secs(10);
     note(&mut b, &inc, "one");

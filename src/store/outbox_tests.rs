@@ -1,7 +1,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 use super::*;
 use crate::domain::IncidentRef;
-use crate::store::test_support::{incident, key, link, open_temp, seed, t};
+use crate::store::test_support::{incident, key, link, open_temp, reopen, seed, t};
 use crate::store::{OutboxCounts, OutboxFilter};
 
 const LEASE: Duration = Duration::from_secs(30);
@@ -422,7 +422,7 @@ fn list_filters() {
 #[test]
 fn two_connections_never_share_a_claim() {
     let (dir, mut a) = open_temp();
-    let mut b = Store::open(a.path()).unwrap();
+    let mut b = reopen(a.path());
     let ids: Vec<_> = (0..4)
         .map(|i| note(&mut a, &format!("s{i}"), "n"))
         .collect();

@@ -150,7 +150,7 @@ impl Store {
     pub fn rule_keys(&self, rule: Option<&str>) -> Result<Vec<RuleKeyRow>> {
         let rows = keys_where(
             &self.conn,
-            "(?1 IS NULL OR k.rule = ?1) ORDER BY k.opened_at DESC, k.generation DESC",
+            "(CAST(?1 AS TEXT) IS NULL OR k.rule = ?1) ORDER BY k.opened_at DESC, k.generation DESC",
             params![rule],
         )?;
         with_pending(&self.conn, rows)
@@ -202,7 +202,7 @@ impl Store {
         let mut stmt = self.conn.prepare_cached(
             "SELECT id, at, rule, anomaly_source, anomaly_id, key_hash, key_text, action, \
              instance, sys_id, number, outbox_id, why FROM rule_decisions \
-             WHERE (?1 IS NULL OR rule = ?1) ORDER BY id",
+             WHERE (CAST(?1 AS TEXT) IS NULL OR rule = ?1) ORDER BY id",
         )?;
         let rows = stmt.query_map(params![rule], |r| {
             Ok((

@@ -1,7 +1,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 use super::*;
 use crate::domain::ArchiveReason;
-use crate::store::test_support::{key, link, open_temp, seed, t};
+use crate::store::test_support::{key, link, open_temp, reopen, seed, t};
 use crate::store::{OutboxFilter, StoreError};
 
 #[test]
@@ -115,7 +115,7 @@ fn concurrent_writers_lose_nothing() {
     let acker = {
         let (path, ids) = (path.clone(), ids.clone());
         std::thread::spawn(move || {
-            let mut s = Store::open(&path).unwrap();
+            let mut s = reopen(&path);
             for id in &ids {
                 let c = s
                     .record_status_change(&key(id), Status::Acknowledged, "ann", t(1))
@@ -127,7 +127,7 @@ fn concurrent_writers_lose_nothing() {
     let commenter = {
         let (path, ids) = (path.clone(), ids.clone());
         std::thread::spawn(move || {
-            let mut s = Store::open(&path).unwrap();
+            let mut s = reopen(&path);
             for id in &ids {
                 s.record_comment(&key(id), "bob", "looking", t(1)).unwrap();
                 s.record_comment(&key(id), "bob", "found it", t(2)).unwrap();
@@ -136,7 +136,7 @@ fn concurrent_writers_lose_nothing() {
     };
     acker.join().unwrap();
     commenter.join().unwrap();
-    let s = Store::open(&path).unwrap();
+    let s = reopen(&path);
     for id in &refs {
         assert_eq!(s.status_history(&key(id)).unwrap().len(), 1);
         assert_eq!(s.comments(&key(id)).unwrap().len(), 2);

@@ -7,11 +7,59 @@ use crate::domain::{Anomaly, AnomalyKey, IncidentRef, IncidentState};
 
 use super::{NewLink, Store};
 
-/// A fresh store in a temp dir (keep the dir alive for the test's duration).
+/// A fresh store for one test: a file in a temp dir (keep the dir alive for the test's
+/// duration), or, when `SNOWLINK_TEST_STORE=postgres`, a fresh database on a throwaway
+/// PostgreSQL cluster (one per test process) — `scripts/test` runs the store's tests both ways.
 pub fn open_temp() -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&dir.path().join("data").join("snowlink.db")).unwrap();
+    let store = if postgres_run() {
+        open_postgres()
+    } else {
+        Store::open(&dir.path().join("data").join("snowlink.db")).unwrap()
+    };
     (dir, store)
+}
+
+/// Whether this test process runs the store's tests on PostgreSQL.
+pub fn postgres_run() -> bool {
+    match std::env::var("SNOWLINK_TEST_STORE").as_deref() {
+        Ok("postgres") => true,
+        Ok("sqlite") | Err(_) => false,
+        Ok(other) => panic!("SNOWLINK_TEST_STORE={other}: expected sqlite or postgres"),
+    }
+}
+
+/// The cluster this test process shares (it stops when the process ends).
+pub fn cluster() -> &'static pg_harness::Cluster {
+    static CLUSTER: std::sync::OnceLock<pg_harness::Cluster> = std::sync::OnceLock::new();
+    CLUSTER.get_or_init(|| {
+        pg_harness::Cluster::start()
+            .unwrap_or_else(|e| panic!("the PostgreSQL store tests need a PostgreSQL server: {e}"))
+    })
+}
+
+/// A new, empty PostgreSQL database opened as a store by the least-privilege role.
+pub fn open_postgres() -> Store {
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let url = cluster()
+        .fresh_database(&format!("t{}_{n}", std::process::id()))
+        .unwrap();
+    let name = format!("t{}_{n}", std::process::id());
+    let client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    Store::open_postgres(client, &name).unwrap()
+}
+
+/// Another connection to the store a test opened with [`open_temp`] (`path` is its
+/// [`Store::path`]): as another process would open the same file or database.
+pub fn reopen(path: &std::path::Path) -> Store {
+    if postgres_run() {
+        let name = path.to_str().unwrap();
+        let client = postgres::Client::connect(&cluster().url_for(name), postgres::NoTls).unwrap();
+        Store::open_postgres(client, name).unwrap()
+    } else {
+        Store::open(path).unwrap()
+    }
 }
 
 /// A fixed timestamp `secs` seconds after 2026-11-23 10:00:00 UTC.
