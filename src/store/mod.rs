@@ -25,6 +25,7 @@ mod outbox_admin;
 mod outbox_sync;
 mod outbox_types;
 mod owners;
+mod owners_pg;
 mod rules;
 mod rules_apply;
 mod rules_read;
@@ -62,6 +63,7 @@ pub use outbox::{
 };
 pub use outbox_admin::{OutboxCounts, OutboxFilter, PausedInstance};
 pub use owners::{OwnerLock, lock_dir, new_owner_id, owner_is_gone, this_host};
+pub use owners_pg::PgOwnerLock;
 pub use rules::{
     BatchOutcome, DecisionAction, DecisionBatch, DecisionEffect, KeyRef, NewDecision, NewRuleKey,
     RuleCounts, RuleDecisionRow, RuleKeyRow,
@@ -191,3 +193,6 @@ fn opt_from_ms(v: Option<i64>) -> Result<Option<Timestamp>> {
 
 #[cfg(test)]
 mod test_support;
+
+#[cfg(test)]
+mod outbox_pg_tests;

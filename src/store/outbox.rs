@@ -132,18 +132,18 @@ impl Store {
         let now_ms = ms(now);
         let until = now_ms.saturating_add(i64::try_from(lease.as_millis()).unwrap_or(i64::MAX));
         let gone = self.gone_owners(None, now_ms)?;
-        let tx = self.write_tx()?;
+        let (tx, skip_locked) = self.claim_tx()?;
         super::outbox_sync::expire_leases_of(&tx, &gone, now_ms)?;
         let ids: Vec<OutboxId> = {
-            let mut stmt = tx.prepare_cached(
+            let mut stmt = tx.prepare_cached(&format!(
                 "SELECT o.id FROM outbox o \
                  WHERE ((o.state = 'pending' AND o.next_attempt_at <= ?1) \
                      OR (o.state = 'in_flight' AND o.lease_until <= ?1)) \
                    AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.queue = o.queue AND p.seq < o.seq \
                                    AND p.state NOT IN ('delivered', 'dropped')) \
                    AND NOT EXISTS (SELECT 1 FROM paused_instances pi WHERE pi.instance = o.instance) \
-                 ORDER BY o.next_attempt_at, o.id LIMIT ?2",
-            )?;
+                 ORDER BY o.next_attempt_at, o.id LIMIT ?2{skip_locked}"
+            ))?;
             let limit = i64::try_from(max).unwrap_or(i64::MAX);
             stmt.query_map(params![now_ms, limit], |r| r.get(0))?
                 .collect::<Result<_>>()?

@@ -8,7 +8,7 @@
 
 use std::time::Duration;
 
-use super::db::{OptionalExtension, Tx, params};
+use super::db::{Dialect, OptionalExtension, Tx, TxKind, params};
 use jiff::Timestamp;
 
 use super::outbox::{Delivery, OutboxId};
@@ -49,6 +49,21 @@ impl Store {
         run_len: usize,
     ) -> Result<Vec<Vec<Delivery>>> {
         self.claim_runs_scoped(instance, scope, owner, now, lease, max, run_len)
+    }
+
+    /// The transaction a claim runs in, and what its candidate query ends with.
+    ///
+    /// SQLite: under the write lock. PostgreSQL: each candidate row locked as it is chosen
+    /// (`FOR UPDATE SKIP LOCKED`), so workers claim side by side without waiting for each
+    /// other, and a head another worker is claiming is skipped, not waited for. Either way a
+    /// row behind an unfinished one in its queue is never a candidate: FIFO per incident
+    /// (docs/store.md §Claims).
+    pub(super) fn claim_tx(&mut self) -> Result<(Tx<'_>, &'static str)> {
+        let skip_locked = match self.conn.dialect() {
+            Dialect::Sqlite => "",
+            Dialect::Postgres => " FOR UPDATE OF o SKIP LOCKED",
+        };
+        Ok((self.conn.transaction(TxKind::RowLocks)?, skip_locked))
     }
 
     /// Gives back claimed rows that were not attempted (the run stopped early): pending again,
@@ -133,7 +148,7 @@ impl Store {
         let now_ms = ms(now);
         let until = now_ms.saturating_add(i64::try_from(lease.as_millis()).unwrap_or(i64::MAX));
         let gone = self.gone_owners(Some(instance), now_ms)?;
-        let tx = self.write_tx()?;
+        let (tx, skip_locked) = self.claim_tx()?;
         expire_leases_of(&tx, &gone, now_ms)?;
         let ids: Vec<OutboxId> = {
             // Ids are integers, so listing them in the SQL text is safe.
@@ -152,7 +167,7 @@ impl Store {
                    AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.queue = o.queue AND p.seq < o.seq \
                                    AND p.state NOT IN ('delivered', 'dropped')) \
                    AND NOT EXISTS (SELECT 1 FROM paused_instances pi WHERE pi.instance = o.instance) \
-                 ORDER BY o.next_attempt_at, o.id LIMIT ?2"
+                 ORDER BY o.next_attempt_at, o.id LIMIT ?2{skip_locked}"
             ))?;
             let limit = i64::try_from(max).unwrap_or(i64::MAX);
             stmt.query_map(params![now_ms, limit, instance], |r| r.get(0))?
@@ -199,10 +214,21 @@ impl Store {
         let owners: Vec<String> = stmt
             .query_map(params![now_ms, instance], |r| r.get(0))?
             .collect::<Result<_>>()?;
-        Ok(owners
-            .into_iter()
-            .filter(|o| owner_is_gone(&self.path, o))
-            .collect())
+        match self.conn.dialect() {
+            Dialect::Sqlite => Ok(owners
+                .into_iter()
+                .filter(|o| owner_is_gone(&self.path, o))
+                .collect()),
+            Dialect::Postgres => {
+                let mut gone = Vec::new();
+                for o in owners {
+                    if super::owners_pg::owner_is_gone(&self.conn, &o)? {
+                        gone.push(o);
+                    }
+                }
+                Ok(gone)
+            }
+        }
     }
 
     /// The create for `anomaly` on `instance` that is queued and not yet made (pending, in

@@ -95,7 +95,7 @@ fn future_retry_is_not_claimed_and_holds_its_queue() {
 fn expired_lease_is_reclaimed_with_outcome_unknown() {
     let (_d, mut s) = open_temp();
     let a1 = note(&mut s, "s1", "a1");
-    assert_eq!(claim(&mut s, "dead-worker", 0, 10), [a1]);
+    assert_eq!(claim(&mut s, "stalled-worker", 0, 10), [a1]);
     assert!(
         claim(&mut s, "other", 29, 10).is_empty(),
         "live lease respected"
@@ -106,7 +106,7 @@ fn expired_lease_is_reclaimed_with_outcome_unknown() {
     assert!(got[0].outcome_unknown);
     assert_eq!(got[0].attempts, 2);
     assert_eq!(got[0].lease_owner.as_deref(), Some("other"));
-    let err = s.mark_delivered(a1, "dead-worker", t(31)).unwrap_err();
+    let err = s.mark_delivered(a1, "stalled-worker", t(31)).unwrap_err();
     assert!(
         matches!(err, StoreError::LeaseLost { id, .. } if id == a1),
         "{err:?}"

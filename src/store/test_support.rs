@@ -10,14 +10,68 @@ use super::{NewLink, Store};
 /// A fresh store for one test: a file in a temp dir (keep the dir alive for the test's
 /// duration), or, when `SNOWLINK_TEST_STORE=postgres`, a fresh database on a throwaway
 /// PostgreSQL cluster (one per test process) — `scripts/test` runs the store's tests both ways.
-pub fn open_temp() -> (tempfile::TempDir, Store) {
+pub fn open_temp() -> (TestDir, Store) {
     let dir = tempfile::tempdir().unwrap();
-    let store = if postgres_run() {
-        open_postgres()
-    } else {
-        Store::open(&dir.path().join("data").join("snowlink.db")).unwrap()
-    };
-    (dir, store)
+    if postgres_run() {
+        let store = open_postgres();
+        let liveness = Some(hold_test_owners(store.path()));
+        return (
+            TestDir {
+                dir,
+                _liveness: liveness,
+            },
+            store,
+        );
+    }
+    let store = Store::open(&dir.path().join("data").join("snowlink.db")).unwrap();
+    (
+        TestDir {
+            dir,
+            _liveness: None,
+        },
+        store,
+    )
+}
+
+/// What a test's store needs kept for the test's duration: its temp dir and, on PostgreSQL,
+/// the session holding the test owners' liveness locks.
+pub struct TestDir {
+    dir: tempfile::TempDir,
+    _liveness: Option<postgres::Client>,
+}
+
+impl TestDir {
+    pub fn path(&self) -> &std::path::Path {
+        self.dir.path()
+    }
+}
+
+/// The owner ids the store's tests claim with. On PostgreSQL an owner whose advisory lock
+/// nobody holds is gone (its claims are taken over at once), as a killed worker's would be; a
+/// running worker holds its lock, so the test holds these for it, on one session of its own.
+/// (On SQLite these ids name no host, so they are presumed alive.)
+const TEST_OWNERS: &[&str] = &["w", "w1", "w2", "other", "A", "B", "stalled-worker"];
+
+fn hold_test_owners(db: &std::path::Path) -> postgres::Client {
+    let name = db.to_str().unwrap();
+    let mut session = postgres::Client::connect(&cluster().url_for(name), postgres::NoTls).unwrap();
+    let workers: Vec<String> = (0..16).map(|w| format!("worker-{w}")).collect();
+    for owner in TEST_OWNERS
+        .iter()
+        .copied()
+        .chain(workers.iter().map(String::as_str))
+    {
+        session
+            .execute(
+                "SELECT pg_advisory_lock($1, $2)",
+                &[
+                    &super::owners_pg::OWNER_CLASS,
+                    &super::owners_pg::owner_key(owner),
+                ],
+            )
+            .unwrap();
+    }
+    session
 }
 
 /// Whether this test process runs the store's tests on PostgreSQL.
@@ -54,12 +108,17 @@ pub fn open_postgres() -> Store {
 /// [`Store::path`]): as another process would open the same file or database.
 pub fn reopen(path: &std::path::Path) -> Store {
     if postgres_run() {
-        let name = path.to_str().unwrap();
-        let client = postgres::Client::connect(&cluster().url_for(name), postgres::NoTls).unwrap();
-        Store::open_postgres(client, name).unwrap()
+        reopen_postgres(path)
     } else {
         Store::open(path).unwrap()
     }
+}
+
+/// Another connection to a store opened with [`open_postgres`].
+pub fn reopen_postgres(path: &std::path::Path) -> Store {
+    let name = path.to_str().unwrap();
+    let client = postgres::Client::connect(&cluster().url_for(name), postgres::NoTls).unwrap();
+    Store::open_postgres(client, name).unwrap()
 }
 
 /// A fixed timestamp `secs` seconds after 2026-11-23 10:00:00 UTC.

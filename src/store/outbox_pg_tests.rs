@@ -1,0 +1,123 @@
+//! PostgreSQL's queue mechanics (docs/store.md §Claims, §Worker liveness): these run on a real
+//! server in every test run (the cluster is started here when missing, never skipped).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::mpsc;
+use std::time::Duration;
+
+use super::outbox::{DeliveryKind, NewDelivery};
+use super::test_support::{cluster, incident, open_postgres, t};
+use super::{PgOwnerLock, Store};
+
+const LEASE: Duration = Duration::from_secs(3600);
+
+fn note(store: &mut Store, sys_id: &str) -> i64 {
+    let d = NewDelivery::to_incident(&incident(sys_id), DeliveryKind::WorkNote, "n", None);
+    store.enqueue(&d, t(0)).unwrap()
+}
+
+fn session(store: &Store) -> postgres::Client {
+    let url = cluster().url_for(store.path().to_str().unwrap());
+    postgres::Client::connect(&url, postgres::NoTls).unwrap()
+}
+
+fn backend_pid(client: &mut postgres::Client) -> i32 {
+    client
+        .query_one("SELECT pg_backend_pid()", &[])
+        .unwrap()
+        .get(0)
+}
+
+#[test]
+fn a_killed_workers_unexpired_claims_are_taken_over_at_once() {
+    let mut store = open_postgres();
+    let id = note(&mut store, "s1");
+    let mut doomed_session = session(&store);
+    let doomed_pid = backend_pid(&mut doomed_session);
+    let doomed = PgOwnerLock::acquire(doomed_session, "doomed").unwrap();
+    let claimed = store.claim_next(doomed.owner(), t(1), LEASE, 10).unwrap();
+    assert_eq!(claimed.iter().map(|d| d.id).collect::<Vec<_>>(), [id]);
+
+    let mut rescuer_store = super::test_support::reopen_postgres(store.path());
+    let _rescuer = PgOwnerLock::acquire(session(&store), "rescuer").unwrap();
+    assert!(
+        rescuer_store
+            .claim_next("rescuer", t(2), LEASE, 10)
+            .unwrap()
+            .is_empty(),
+        "a live worker's claim is respected"
+    );
+    assert!(
+        PgOwnerLock::acquire(session(&store), "doomed").is_err(),
+        "an owner id held by a live session cannot be taken twice"
+    );
+
+    // The worker's session ends as a SIGKILL would end it: the server drops it.
+    let killed: bool = session(&store)
+        .query_one("SELECT pg_terminate_backend($1)", &[&doomed_pid])
+        .unwrap()
+        .get(0);
+    assert!(killed);
+    std::mem::forget(doomed); // its connection is gone; dropping it would only fail to close
+
+    // The lease still has an hour to run (t(3) ≪ t(1) + 1 h): the hard case, a claim in flight.
+    let taken = wait_for(|| {
+        rescuer_store
+            .claim_next("rescuer", t(3), LEASE, 10)
+            .unwrap()
+    });
+    assert_eq!(taken.len(), 1);
+    assert_eq!(taken[0].id, id);
+    assert!(taken[0].outcome_unknown, "read back before any resend");
+    assert_eq!(taken[0].attempts, 2);
+    assert_eq!(taken[0].lease_owner.as_deref(), Some("rescuer"));
+}
+
+/// The server ends a terminated session asynchronously; a few retries absorb that (no timing
+/// is asserted: it loops until the lock is free, bounded by a generous limit).
+fn wait_for<T>(mut f: impl FnMut() -> Vec<T>) -> Vec<T> {
+    for _ in 0..500 {
+        let got = f();
+        if !got.is_empty() {
+            return got;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    panic!("the dead worker's claim was never taken over");
+}
+
+#[test]
+fn a_claim_skips_a_head_another_worker_is_locking_instead_of_waiting_for_it() {
+    let mut store = open_postgres();
+    let held = note(&mut store, "s1");
+    let free = note(&mut store, "s2");
+    let path = store.path().to_owned();
+    let _alive = PgOwnerLock::acquire(session(&store), "w").unwrap();
+
+    // Another worker is in the middle of claiming s1's head: its row is locked.
+    let mut other = session(&store);
+    let mut tx = other.transaction().unwrap();
+    tx.execute("SELECT id FROM outbox WHERE id = $1 FOR UPDATE", &[&held])
+        .unwrap();
+
+    let (send, recv) = mpsc::channel();
+    let claimer = std::thread::spawn(move || {
+        let got = store.claim_next("w", t(1), LEASE, 10).unwrap();
+        send.send(got.iter().map(|d| d.id).collect::<Vec<_>>())
+            .unwrap();
+        store
+    });
+    let got = recv
+        .recv_timeout(Duration::from_secs(60))
+        .expect("the claim waited for the locked row instead of skipping it");
+    assert_eq!(
+        got,
+        [free],
+        "the locked head is skipped, the other queue claimed"
+    );
+    tx.rollback().unwrap();
+    let mut store = claimer.join().unwrap();
+    let got = store.claim_next("w", t(2), LEASE, 10).unwrap();
+    assert_eq!(got.iter().map(|d| d.id).collect::<Vec<_>>(), [held]);
+    drop(path);
+}
