@@ -28,6 +28,7 @@ mod rules;
 mod schema;
 mod secret;
 mod source_secret;
+mod store;
 mod suggest;
 
 pub use back_sync::BackSyncMapConfig;
@@ -48,6 +49,7 @@ pub use schema::{
     Theme, UiConfig,
 };
 pub use secret::SecretOrigin;
+pub use store::{DEFAULT_CONNECT_TIMEOUT, PgStoreConfig, SslMode, StoreConfig};
 pub(crate) use suggest::closest as closest_name;
 
 #[cfg(test)]
