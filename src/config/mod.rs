@@ -17,6 +17,7 @@ mod back_sync;
 mod base_url;
 mod check;
 mod check_online;
+mod check_store;
 mod command;
 mod env;
 mod error;
