@@ -159,7 +159,10 @@ mod tests {
         );
         assert_eq!(f.len(), 1);
         assert_eq!(f[0].0, Level::Error);
-        assert!(f[0].1.contains("password_command") && f[0].1.contains("status 3"), "{f:?}");
+        assert!(
+            f[0].1.contains("password_command") && f[0].1.contains("status 3"),
+            "{f:?}"
+        );
 
         let f = findings(
             "[store]\nurl = \"postgres://sn@db/s?sslmode=disable\"\nca_file = \"/nonexistent/ca.pem\"\n",
@@ -168,11 +171,20 @@ mod tests {
         let levels: Vec<Level> = f.iter().map(|x| x.0).collect();
         assert_eq!(
             levels,
-            [Level::Ok, Level::Info, Level::Warn, Level::Warn, Level::Error],
+            [
+                Level::Ok,
+                Level::Info,
+                Level::Warn,
+                Level::Warn,
+                Level::Error
+            ],
             "{f:?}"
         );
         assert!(f[2].1.contains("unencrypted"), "{f:?}");
-        assert!(f[3].1.contains("only used with sslmode=verify-full"), "{f:?}");
+        assert!(
+            f[3].1.contains("only used with sslmode=verify-full"),
+            "{f:?}"
+        );
         assert!(f[4].1.contains("cannot be read"), "{f:?}");
 
         // Over a Unix socket TLS does not apply: no warning about it.

@@ -110,7 +110,12 @@ pub(crate) fn connect(cfg: &PgStoreConfig) -> Result<postgres::Client, PgConnect
         // Shows who a session is in pg_stat_activity, for the team's administrator.
         pg.application_name("snowlink");
     }
-    pg.connect_timeout(cfg.connect_timeout);
+    // A `connect_timeout` in the URL (libpq's parameter) wins over connect_timeout_secs.
+    let timeout = pg
+        .get_connect_timeout()
+        .copied()
+        .unwrap_or(cfg.connect_timeout);
+    pg.connect_timeout(timeout);
     let facts = Facts::of(&pg);
     let network = pg.get_hosts().iter().any(|h| matches!(h, Host::Tcp(_)));
     let tls = match (cfg.sslmode, network) {
@@ -141,13 +146,14 @@ pub(crate) fn connect(cfg: &PgStoreConfig) -> Result<postgres::Client, PgConnect
             target: facts.target.clone(),
             reason: format!("cannot start a thread: {e}"),
         })?;
-    let deadline = cfg.connect_timeout + Duration::from_millis(500);
-    match rx.recv_timeout(deadline) {
+    // A little past the socket-level bound, so a refused or timed-out socket reports its own
+    // cause rather than this deadline.
+    match rx.recv_timeout(timeout + Duration::from_millis(500)) {
         Ok(Ok(client)) => Ok(client),
-        Ok(Err(e)) => Err(classify(&e, &facts, cfg.sslmode)),
+        Ok(Err(e)) => Err(classify(&e, &facts, cfg.sslmode, timeout)),
         Err(_) => Err(PgConnectError::Timeout {
             target: facts.target,
-            secs: cfg.connect_timeout.as_secs(),
+            secs: timeout.as_secs(),
         }),
     }
 }
@@ -194,7 +200,12 @@ impl Facts {
     }
 }
 
-fn classify(e: &postgres::Error, facts: &Facts, mode: SslMode) -> PgConnectError {
+fn classify(
+    e: &postgres::Error,
+    facts: &Facts,
+    mode: SslMode,
+    timeout: Duration,
+) -> PgConnectError {
     let target = facts.target.clone();
     if let Some(db) = e.as_db_error() {
         let code = db.code().code();

@@ -222,3 +222,21 @@ fn a_wrong_password_a_missing_database_and_a_dead_port_name_their_fix() {
     assert!(matches!(e, PgConnectError::Unreachable { .. }), "{e}");
     assert!(e.to_string().contains("is the server running"), "{e}");
 }
+
+#[test]
+fn a_server_that_never_answers_is_given_up_on_at_the_connect_timeout() {
+    // The kernel completes the TCP handshake into this listener's backlog; nobody ever reads
+    // or answers the startup message.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = silent.local_addr().unwrap().port();
+    let cfg = store_config(
+        &format!(
+            "url = \"postgres://snowlink@127.0.0.1:{port}/snowlink?sslmode=disable\"\nconnect_timeout_secs = 1"
+        ),
+        "x",
+    );
+    let e = connect(&cfg).err().expect("a silent server is given up on");
+    assert!(matches!(e, PgConnectError::Timeout { secs: 1, .. }), "{e}");
+    assert!(e.to_string().contains("raise connect_timeout_secs"), "{e}");
+    drop(silent);
+}
