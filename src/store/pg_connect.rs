@@ -251,7 +251,10 @@ fn classify(
     }
     if let Some(io) = find_io_error(e) {
         return match io.kind() {
-            std::io::ErrorKind::TimedOut => PgConnectError::Timeout { target, secs: 0 },
+            std::io::ErrorKind::TimedOut => PgConnectError::Timeout {
+                target,
+                secs: timeout.as_secs(),
+            },
             _ => PgConnectError::Unreachable {
                 target,
                 reason: io.to_string(),
