@@ -90,6 +90,7 @@ pub fn check_with_timeout(
     check_instances(&cfg, cli_instance, env, timeout, &mut r);
     check_sources(&cfg, env, &mut r);
     check_rules(&cfg, &mut r);
+    super::check_store::check_store(&cfg, env, timeout, &mut r);
     let data = &paths.data_dir;
     if data.is_dir() {
         r.push(Level::Ok, "data", format!("data dir {}", data.display()));

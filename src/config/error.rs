@@ -68,6 +68,10 @@ pub enum ConfigError {
     #[error("{}: [[sources]]: {problems}", path.display())]
     InvalidSources { path: PathBuf, problems: String },
 
+    /// `[store]` (docs/config.md §[store]).
+    #[error("[store]: {message}")]
+    Store { message: String },
+
     #[error("source `{source_name}`: {message}")]
     SourceSecret {
         source_name: String,

@@ -78,6 +78,7 @@ fn example_mentions_every_key() {
         ("[[sources]]\n__probe = 1\n", "[[sources]]"),
         ("[ui]\n__probe = 1\n", "[ui]"),
         ("[[rules]]\n__probe = 1\n", "[[rules]]"),
+        ("[store]\n__probe = 1\n", "[store]"),
     ] {
         let err = toml::from_str::<ConfigFile>(probe).unwrap_err();
         let keys: Vec<&str> = err.message().split('`').skip(3).step_by(2).collect();

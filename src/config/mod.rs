@@ -17,6 +17,7 @@ mod back_sync;
 mod base_url;
 mod check;
 mod check_online;
+mod check_store;
 mod command;
 mod env;
 mod error;
@@ -28,6 +29,7 @@ mod rules;
 mod schema;
 mod secret;
 mod source_secret;
+mod store;
 mod suggest;
 
 pub use back_sync::BackSyncMapConfig;
@@ -48,6 +50,7 @@ pub use schema::{
     Theme, UiConfig,
 };
 pub use secret::SecretOrigin;
+pub use store::{DEFAULT_CONNECT_TIMEOUT, PgStoreConfig, SslMode, StoreConfig};
 pub(crate) use suggest::closest as closest_name;
 
 #[cfg(test)]

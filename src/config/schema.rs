@@ -35,6 +35,9 @@ pub struct ConfigFile {
     /// `[[rules]]`: automatic tickets, checked by `RuleSet::from_config` (docs/rules.md).
     #[serde(default)]
     pub rules: Vec<super::rules::RuleConfig>,
+    /// `[store]`: the SQLite file (default) or a PostgreSQL database (docs/config.md §[store]).
+    #[serde(default)]
+    pub store: super::store::StoreConfig,
 }
 
 /// `[instances.<name>]`.

@@ -145,7 +145,7 @@ pub(crate) fn resolve(
 /// withheld entirely: a helper that fails may echo the secret (or a neighbouring one) in its
 /// complaint, and no redaction can know every secret it might hold. The program's name and the
 /// exit status are enough to know where to look; running the command by hand shows the rest.
-fn command_problem(failure: &Failure, script: &str) -> String {
+pub(super) fn command_problem(failure: &Failure, script: &str) -> String {
     let program = program_name(script)
         .map(|p| format!(" (program `{p}`)"))
         .unwrap_or_default();

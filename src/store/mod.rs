@@ -26,6 +26,7 @@ mod outbox_sync;
 mod outbox_types;
 mod owners;
 mod owners_pg;
+mod pg_connect;
 mod rules;
 mod rules_apply;
 mod rules_read;

@@ -204,3 +204,27 @@ fn a_killed_test_process_takes_its_server_along_and_its_dir_is_swept() {
     let _next = Cluster::start().unwrap();
     assert!(!dir.exists(), "{} was swept", dir.display());
 }
+
+/// The pattern for a test binary with many tests: one cluster in a static, one database each,
+/// used from several threads at once.
+#[test]
+fn one_shared_cluster_serves_tests_on_several_threads() {
+    static SHARED: std::sync::OnceLock<Cluster> = std::sync::OnceLock::new();
+    let threads: Vec<_> = (0..4)
+        .map(|i| {
+            std::thread::spawn(move || {
+                let cluster = SHARED.get_or_init(|| Cluster::start().unwrap());
+                let url = cluster.fresh_database(&format!("shared_{i}")).unwrap();
+                let mut c = connect(&url);
+                c.batch_execute("CREATE TABLE mine (v BIGINT)").unwrap();
+                c.execute("INSERT INTO mine VALUES ($1)", &[&i64::from(i)])
+                    .unwrap();
+                let v: i64 = c.query_one("SELECT v FROM mine", &[]).unwrap().get(0);
+                assert_eq!(v, i64::from(i));
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+}
