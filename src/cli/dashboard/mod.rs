@@ -21,6 +21,7 @@ use super::error::{CliError, CliResult};
 use super::exit::Exit;
 
 pub use backend::{LiveBackend, SourceRefresh};
+pub use demo::demo_emulator_config;
 
 /// Opens the dashboard on the configured instance.
 pub async fn open(globals: &Globals) -> CliResult<Exit> {
