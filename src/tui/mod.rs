@@ -16,6 +16,7 @@ pub mod effect;
 mod error;
 pub mod errors;
 pub mod form;
+mod form_field;
 pub mod keymap;
 pub mod keys;
 pub mod line_edit;
