@@ -65,7 +65,10 @@ async fn lookups_fall_back_to_the_cache_and_a_create_is_queued_while_servicenow_
     );
 
     // Online: live answers (no cache note), written to the cache.
-    let live = backend.choices("default", "incident", "category", None).await.unwrap();
+    let live = backend
+        .choices("default", "incident", "category", None)
+        .await
+        .unwrap();
     assert!(live.cached.is_none());
     assert!(live.items.iter().any(|c| c.value == "database"), "{live:?}");
     let groups = backend.search_groups("default", "Data").await.unwrap();
@@ -88,7 +91,10 @@ async fn lookups_fall_back_to_the_cache_and_a_create_is_queued_while_servicenow_
     fault(&base, Some("hibernate")).await;
 
     // Offline: the same answers, from the cache, with their age and why.
-    let cached = backend.choices("default", "incident", "category", None).await.unwrap();
+    let cached = backend
+        .choices("default", "incident", "category", None)
+        .await
+        .unwrap();
     assert_eq!(cached.items, live.items);
     let note = cached.cached.expect("served from the cache");
     assert!(note.read_at <= jiff::Timestamp::now());
@@ -127,7 +133,10 @@ async fn lookups_fall_back_to_the_cache_and_a_create_is_queued_while_servicenow_
     );
 
     // The group picked (a sys_id), the category and the caller from the cache: queued.
-    let outcome = backend.create_ticket("default", &key, &draft, &[]).await.unwrap();
+    let outcome = backend
+        .create_ticket("default", &key, &draft, &[])
+        .await
+        .unwrap();
     let CreateOutcome::Queued { id, why } = outcome else {
         panic!("{outcome:?}")
     };

@@ -274,7 +274,11 @@ impl TicketForm {
         let shown = self.fields();
         let n = shown.len().max(1);
         let i = shown.iter().position(|f| *f == self.focus).unwrap_or(0);
-        let j = if forward { (i + 1) % n } else { (i + n - 1) % n };
+        let j = if forward {
+            (i + 1) % n
+        } else {
+            (i + n - 1) % n
+        };
         self.focus = shown.get(j).copied().unwrap_or(Field::Short);
     }
 

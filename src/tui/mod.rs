@@ -39,6 +39,8 @@ pub mod writeback;
 #[cfg(test)]
 mod fake;
 #[cfg(test)]
+mod form_instance_tests;
+#[cfg(test)]
 mod form_table_tests;
 #[cfg(test)]
 mod form_tests;

@@ -380,17 +380,17 @@ impl Backend for LiveBackend {
             self.session.client().map_err(msg)?
         } else {
             &client_of(&self.other_clients, &incident.instance).ok_or_else(|| {
-                    format!(
-                        "{} is on instance {:?}, which is not configured here (or its credentials \
+                format!(
+                    "{} is on instance {:?}, which is not configured here (or its credentials \
                      failed: see the log): add [instances.{}], or run `snowlink --instance {} \
                      ticket show {}`",
-                        incident.number,
-                        incident.instance,
-                        incident.instance,
-                        incident.instance,
-                        incident.number
-                    )
-                })?
+                    incident.number,
+                    incident.instance,
+                    incident.instance,
+                    incident.instance,
+                    incident.number
+                )
+            })?
         };
         ops::read_activity(client, &incident.table, &incident.sys_id)
             .await

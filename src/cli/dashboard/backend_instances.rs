@@ -47,12 +47,7 @@ pub fn session_on(
         )
     })?;
     let others = std::iter::once(main.profile.clone())
-        .chain(
-            main.others
-                .iter()
-                .filter(|p| p.name != instance)
-                .cloned(),
-        )
+        .chain(main.others.iter().filter(|p| p.name != instance).cloned())
         .collect();
     Ok(Arc::new(Session {
         store_path: main.store_path.clone(),

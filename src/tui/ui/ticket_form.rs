@@ -49,7 +49,10 @@ fn one_of<'a>(names: impl Iterator<Item = &'a str>, chosen: usize, state: &State
         } else {
             t.dim
         };
-        spans.push(Span::styled(format!("{}{name}", if on { "▸" } else { " " }), style));
+        spans.push(Span::styled(
+            format!("{}{name}", if on { "▸" } else { " " }),
+            style,
+        ));
         spans.push(Span::raw("  "));
     }
     Line::from(spans)
@@ -148,7 +151,10 @@ fn render_form(state: &State, f: &mut Frame, screen: Rect, form: &TicketForm) {
         screen.height.saturating_sub(1),
     );
     f.render_widget(Clear, area);
-    let what = form.table().label().to_lowercase();
+    let mut what = form.table().label().to_lowercase();
+    if form.several_instances() {
+        what = format!("{what} on {}", form.instance_name());
+    }
     let mut title = if form.also.is_empty() {
         format!(" Create {what} for {} ", form.anomaly_id)
     } else {

@@ -6,10 +6,10 @@ use ratatui_textarea::TextArea;
 use super::super::action::Action;
 use super::super::effect::Effect;
 use super::super::form::{CHANGE_TYPES, Field, Lookup, TABLES, TicketForm};
-use super::form_target;
 use super::super::line_edit::{Outcome, textarea_key};
 use super::super::popup::Popup;
 use super::super::state::{Level, State};
+use super::form_target;
 
 pub fn on_key(state: &mut State, key: KeyEvent, action: Option<Action>) -> Vec<Effect> {
     let Some(Popup::Ticket(mut form)) = state.popup.take() else {
