@@ -67,6 +67,8 @@ pub struct AnomalyDetail {
 pub struct PendingCreate {
     /// The outbox id (`snowlink outbox list` shows it).
     pub id: i64,
+    /// The instance it is queued for (the form may target any configured one).
+    pub instance: String,
     /// `pending`, `in_flight`, `paused`, `failed`, `dead`.
     pub state: String,
     /// Why the last attempt did not make the incident.

@@ -261,7 +261,8 @@ impl Backend for LiveBackend {
                         DeliveryState::Failed,
                         DeliveryState::Dead,
                     ],
-                    instance: Some(session.instance().to_owned()),
+                    // Every instance's: the form may have queued it for another one.
+                    instance: None,
                     anomaly: Some(key.clone()),
                     limit: Some(20),
                 })
@@ -270,6 +271,7 @@ impl Backend for LiveBackend {
                 .filter(|d| d.kind == DeliveryKind::Create)
                 .map(|d| PendingCreate {
                     id: d.id,
+                    instance: d.instance,
                     state: d.state.to_string(),
                     last_error: d.last_error,
                     queued_at: d.created_at,
