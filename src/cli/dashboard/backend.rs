@@ -418,46 +418,7 @@ impl Backend for LiveBackend {
         let target = self.on(instance)?;
         // Subscribed before anything is queued, so no outcome can be missed.
         let events = self.sync_events.subscribe();
-        let (session, k) = (target.clone(), key.clone());
-        // The user confirmed a second incident already (the form asks); a create still queued
-        // for this anomaly is resumed rather than doubled.
-        let start = blocking(move || ops::start_create(&session, &k, true).map_err(msg)).await?;
-        let (id, offline) = match start {
-            ops::CreateStart::Resume(id) => (id, None),
-            ops::CreateStart::New => {
-                let (session, k) = (target.clone(), key.clone());
-                let stored =
-                    blocking(move || ops::load_anomaly_by_key(&session, &k).map_err(msg)).await?;
-                // With ServiceNow unreachable the plan comes from the lookup cache (or says
-                // plainly which name it cannot resolve offline).
-                let plan = ops::plan_create(&target, &stored, draft)
-                    .await
-                    .map_err(msg)?;
-                let offline = plan.offline.clone();
-                let (session, table) = (target.clone(), draft.table.clone());
-                let also = also.to_vec();
-                let id = blocking(move || {
-                    ops::enqueue_create(&session, &table, &plan, &also).map_err(msg)
-                })
-                .await?;
-                (id, offline)
-            }
-        };
-        self.queued();
-        if offline.is_some() {
-            // Planned offline: waiting for the worker would only hold the form open; the links
-            // pane shows the pending create, and the incident's number when it is made.
-            return Ok(CreateOutcome::Queued {
-                id,
-                why: "ServiceNow unreachable".to_owned(),
-            });
-        }
-        match super::create_wait::await_create(&target, id, events).await? {
-            // The worker stored the new incident's state from the create answer (the links
-            // pane shows it at once; src/sync/deliver.rs `created_state`).
-            super::create_wait::Waited::Created(inc) => Ok(CreateOutcome::Created(inc)),
-            super::create_wait::Waited::Queued(why) => Ok(CreateOutcome::Queued { id, why }),
-        }
+        super::create_wait::create(&target, key, draft, also, events, || self.queued()).await
     }
 
     async fn link(&self, key: &AnomalyKey, sys_id_or_number: &str) -> Result<IncidentRef, String> {

@@ -27,7 +27,7 @@ use super::super::form::{
 };
 use super::super::state::State;
 use super::super::text::ago;
-use super::widgets::{hint, popup_block, spinner};
+use super::widgets::{hint, one_of, popup_block, spinner};
 
 const LABEL_W: u16 = 15;
 
@@ -36,26 +36,6 @@ fn label(state: &State, form: &TicketForm, field: Field) -> Paragraph<'static> {
     let focused = form.focus == field;
     let text = format!("{}{}", if focused { "▶" } else { " " }, field.label());
     Paragraph::new(text).style(if focused { t.title } else { t.dim })
-}
-
-/// A row of names with the chosen one marked (`▸`) and bold: the instance and table choices.
-fn one_of<'a>(names: impl Iterator<Item = &'a str>, chosen: usize, state: &State) -> Line<'static> {
-    let t = &state.theme;
-    let mut spans = Vec::new();
-    for (i, name) in names.enumerate() {
-        let on = i == chosen;
-        let style = if on {
-            t.text.add_modifier(Modifier::BOLD)
-        } else {
-            t.dim
-        };
-        spans.push(Span::styled(
-            format!("{}{name}", if on { "▸" } else { " " }),
-            style,
-        ));
-        spans.push(Span::raw("  "));
-    }
-    Line::from(spans)
 }
 
 fn textarea(area: &TextArea<'static>, focused: bool, state: &State) -> TextArea<'static> {
