@@ -393,6 +393,22 @@ mod tests {
     use super::*;
 
     #[test]
+    fn each_table_is_read_with_the_field_it_ends_with() {
+        let problem = change_fields("problem");
+        assert!(problem.contains(&"resolution_code") && !problem.contains(&"close_code"));
+        assert!(problem.contains(&"resolved_by.user_name"));
+        let change = change_fields("change_request");
+        assert!(change.contains(&"close_code") && !change.contains(&"resolution_code"));
+        assert!(change.contains(&"closed_by.user_name"));
+        assert!(
+            !change.contains(&"resolved_by.user_name"),
+            "a change has no resolved_by"
+        );
+        let incident = change_fields("incident");
+        assert!(incident.contains(&"close_code") && incident.contains(&"resolved_by.user_name"));
+    }
+
+    #[test]
     fn since_is_the_watermark_minus_the_overlap_in_servicenow_form() {
         assert_eq!(
             since_of("2026-11-23 10:00:30").as_deref(),
