@@ -80,6 +80,7 @@ fn rows(n: usize) -> Vec<AnomalyRow> {
 fn info() -> BackendInfo {
     BackendInfo {
         instance: "default".into(),
+        instances: vec!["default".into()],
         url: "https://acme.service-now.com".into(),
         user: "ann".into(),
         read_only: false,

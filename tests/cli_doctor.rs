@@ -175,3 +175,79 @@ async fn data_policy_rules_are_reported_and_enforced_on_create() {
         .await;
     assert_eq!(exit_code(&out), 0, "{}", stdout(&out));
 }
+
+/// Appends a rule sending events to the default instance.
+fn add_event_rule(env: &TestEnv) {
+    let mut text = std::fs::read_to_string(env.config_path()).unwrap();
+    text.push_str("\n[[rules]]\nname = \"to-events\"\ntarget = \"event\"\n");
+    std::fs::write(env.config_path(), text).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn event_role_missing_is_a_warning_without_event_rules_and_an_error_with_one() {
+    let env = TestEnv::start().await;
+    let (out, v) = env.json(&["doctor"]).await;
+    assert_eq!(exit_code(&out), 0, "{}", messages(&v));
+    let m = messages(&v);
+    assert!(
+        m.contains("warn: cannot send events: the user lacks the evt_mgmt_integration role"),
+        "{m}"
+    );
+    assert!(m.contains("grant evt_mgmt_integration"), "{m}");
+
+    add_event_rule(&env);
+    let (out, v) = env.json(&["doctor"]).await;
+    assert_eq!(exit_code(&out), 3, "{}", messages(&v));
+    let m = messages(&v);
+    assert!(
+        m.contains("error: 403 ahead: rule(s) to-events send events here"),
+        "{m}"
+    );
+    assert!(
+        m.contains("grant evt_mgmt_integration to this account"),
+        "{m}"
+    );
+}
+
+/// The demo's emulator (`snowlink demo`): its `itil` user holds evt_mgmt_integration, so doctor
+/// says it can send events, and an event sent as that user is accepted.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_demo_user_can_send_events() {
+    let seed_dir = tempfile::tempdir().unwrap();
+    let config = snowlink::cli::dashboard::demo_emulator_config(seed_dir.path()).unwrap();
+    let env = TestEnv::start_with(config).await;
+    add_event_rule(&env);
+    let (out, v) = env.json(&["doctor"]).await;
+    assert_eq!(exit_code(&out), 0, "{}", messages(&v));
+    let m = messages(&v);
+    assert!(
+        m.contains("ok: can send events to Event Management (evt_mgmt_integration)"),
+        "{m}"
+    );
+    assert!(
+        m.contains("roles: evt_mgmt_integration, itil (can create"),
+        "the incident roles are kept: {m}"
+    );
+
+    let resp = reqwest::Client::new()
+        .post(format!("{}/api/global/em/jsonv2", env.url))
+        .basic_auth("itil", Some("itil"))
+        .json(&json!({"records": [{
+            "source": "snowlink", "node": "warehouse", "type": "null_check",
+            "resource": "orders", "severity": "3", "message_key": "demo-key",
+            "description": "demo event"
+        }]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        resp.status().as_u16(),
+        200,
+        "{}",
+        resp.text().await.unwrap()
+    );
+    let alerts = env
+        .admin_get("/api/now/table/em_alert?sysparm_query=message_key=demo-key")
+        .await;
+    assert_eq!(alerts["result"].as_array().unwrap().len(), 1, "{alerts}");
+}

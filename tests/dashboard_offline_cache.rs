@@ -65,10 +65,13 @@ async fn lookups_fall_back_to_the_cache_and_a_create_is_queued_while_servicenow_
     );
 
     // Online: live answers (no cache note), written to the cache.
-    let live = backend.choices("incident", "category", None).await.unwrap();
+    let live = backend
+        .choices("default", "incident", "category", None)
+        .await
+        .unwrap();
     assert!(live.cached.is_none());
     assert!(live.items.iter().any(|c| c.value == "database"), "{live:?}");
-    let groups = backend.search_groups("Data").await.unwrap();
+    let groups = backend.search_groups("default", "Data").await.unwrap();
     assert!(groups.cached.is_none());
     let db = groups
         .items
@@ -88,17 +91,20 @@ async fn lookups_fall_back_to_the_cache_and_a_create_is_queued_while_servicenow_
     fault(&base, Some("hibernate")).await;
 
     // Offline: the same answers, from the cache, with their age and why.
-    let cached = backend.choices("incident", "category", None).await.unwrap();
+    let cached = backend
+        .choices("default", "incident", "category", None)
+        .await
+        .unwrap();
     assert_eq!(cached.items, live.items);
     let note = cached.cached.expect("served from the cache");
     assert!(note.read_at <= jiff::Timestamp::now());
     assert_eq!(note.why, "ServiceNow unreachable", "{note:?}");
-    let cached_groups = backend.search_groups("Data").await.unwrap();
+    let cached_groups = backend.search_groups("default", "Data").await.unwrap();
     assert!(cached_groups.cached.is_some());
     assert!(cached_groups.items.contains(&db), "{cached_groups:?}");
     // A list never read is not invented: the error says why and what to do.
     let never = backend
-        .choices("incident", "subcategory", Some("database"))
+        .choices("default", "incident", "subcategory", Some("database"))
         .await
         .unwrap_err();
     assert!(never.contains("no earlier read"), "{never}");
@@ -113,7 +119,7 @@ async fn lookups_fall_back_to_the_cache_and_a_create_is_queued_while_servicenow_
     let mut unknown = draft.clone();
     unknown.assigned_to = Some("nobody.known".into());
     let e = backend
-        .create_ticket(&key, &unknown, &[])
+        .create_ticket("default", &key, &unknown, &[])
         .await
         .unwrap_err();
     assert!(e.contains("cannot be resolved offline"), "{e}");
@@ -127,7 +133,10 @@ async fn lookups_fall_back_to_the_cache_and_a_create_is_queued_while_servicenow_
     );
 
     // The group picked (a sys_id), the category and the caller from the cache: queued.
-    let outcome = backend.create_ticket(&key, &draft, &[]).await.unwrap();
+    let outcome = backend
+        .create_ticket("default", &key, &draft, &[])
+        .await
+        .unwrap();
     let CreateOutcome::Queued { id, why } = outcome else {
         panic!("{outcome:?}")
     };

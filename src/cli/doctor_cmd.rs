@@ -78,10 +78,17 @@ pub async fn run(globals: &Globals) -> CliResult<Exit> {
                     _ => Exit::Unreachable,
                 };
                 if probe.is_ok() {
-                    let (f, code) = roles_finding(&client, &subject).await;
+                    let (f, code, roles) = roles_finding(&client, &subject).await;
                     findings.push(f);
                     if code != Exit::Ok {
                         exit = code;
+                    }
+                    let rules = event_rules(&config, &profile.name);
+                    if let Some((f, code)) = events_finding(roles.as_deref(), &rules, &subject) {
+                        findings.push(f);
+                        if code != Exit::Ok && exit == Exit::Ok {
+                            exit = code;
+                        }
                     }
                     findings.extend(data_policy_findings(&client, &subject).await);
                 }
@@ -98,14 +105,38 @@ pub async fn run(globals: &Globals) -> CliResult<Exit> {
     Ok(exit)
 }
 
-async fn roles_finding(client: &servicenow_client::Client, subject: &str) -> (Finding, Exit) {
+/// The user's roles as `sys_user_has_role` lists them (`None`: not readable), with the finding
+/// about the incident roles.
+async fn roles_finding(
+    client: &servicenow_client::Client,
+    subject: &str,
+) -> (Finding, Exit, Option<Vec<String>>) {
     let finding = |level, message: String| Finding {
         level,
         subject: subject.to_string(),
         message,
     };
-    match client.describe_self().await {
-        Ok(identity) => match identity.roles {
+    let (f, exit, roles) = match client.describe_self().await {
+        Ok(identity) => {
+            let roles = identity.roles.clone();
+            let (f, e) = incident_roles(identity.roles, &finding);
+            (f, e, roles)
+        }
+        Err(e) => (
+            finding(Level::Warn, format!("could not read the user's roles: {e}")),
+            Exit::Ok,
+            None,
+        ),
+    };
+    (f, exit, roles)
+}
+
+fn incident_roles(
+    roles: Option<Vec<String>>,
+    finding: &impl Fn(Level, String) -> Finding,
+) -> (Finding, Exit) {
+    {
+        match roles {
             Some(roles) if roles.iter().any(|r| WRITE_ROLES.contains(&r.as_str())) => (
                 finding(Level::Ok, format!("roles: {} (can create and update incidents)", roles.join(", "))),
                 Exit::Ok,
@@ -127,12 +158,74 @@ async fn roles_finding(client: &servicenow_client::Client, subject: &str) -> (Fi
                 ),
                 Exit::Ok,
             ),
-        },
-        Err(e) => (
-            finding(Level::Warn, format!("could not read the user's roles: {e}")),
-            Exit::Ok,
-        ),
+        }
     }
+}
+
+/// The rules that send events to `instance` (a rule without `instance` goes to the default).
+fn event_rules(config: &config::Config, instance: &str) -> Vec<String> {
+    let default = config
+        .rule_instances()
+        .into_iter()
+        .next()
+        .unwrap_or_default();
+    config
+        .file
+        .rules
+        .iter()
+        .filter(|r| r.target == crate::rules::RuleTarget::Event)
+        .filter(|r| r.instance.as_deref().unwrap_or(&default) == instance)
+        .map(|r| r.name.clone())
+        .collect()
+}
+
+/// Whether the user may send events (`POST /api/global/em/jsonv2` needs `evt_mgmt_integration`
+/// or admin; docs/rules.md §Events). An error when a rule sends events to this instance, a
+/// warning otherwise (`event send` would be refused); `None` when the roles are not readable
+/// (the roles line says so already).
+fn events_finding(
+    roles: Option<&[String]>,
+    event_rules: &[String],
+    subject: &str,
+) -> Option<(Finding, Exit)> {
+    const EVENT_ROLE: &str = "evt_mgmt_integration";
+    let roles = roles?;
+    let can = roles.iter().any(|r| r == EVENT_ROLE || r == "admin");
+    let finding = |level, message: String| Finding {
+        level,
+        subject: subject.to_string(),
+        message,
+    };
+    Some(if can {
+        (
+            finding(
+                Level::Ok,
+                format!("can send events to Event Management ({EVENT_ROLE})"),
+            ),
+            Exit::Ok,
+        )
+    } else if event_rules.is_empty() {
+        (
+            finding(
+                Level::Warn,
+                format!(
+                    "cannot send events: the user lacks the {EVENT_ROLE} role, so `event send` is refused with 403; if you use Event Management, ask a ServiceNow admin to grant {EVENT_ROLE} to this account"
+                ),
+            ),
+            Exit::Ok,
+        )
+    } else {
+        (
+            finding(
+                Level::Error,
+                format!(
+                    "403 ahead: rule(s) {} send events here but the user lacks the {EVENT_ROLE} role (POST /api/global/em/jsonv2 is refused). Ask a ServiceNow admin to grant {EVENT_ROLE} to this account",
+                    event_rules.join(", ")
+                ),
+            ),
+            Exit::AuthOrPermission,
+        )
+    })
 }
 
 /// Data policies on incident: a create or resolve missing a mandatory field is refused with a

@@ -74,8 +74,38 @@ pub struct BackSyncMap {
 /// legacy "Not Solved (Not Reproducible)" (servicenow-tables reference, incident close_code).
 pub const DEFAULT_INVALID_CODES: &[&str] = &["User error", "Not Solved (Not Reproducible)"];
 
-/// A problem that was real but will not be fixed: discarded rather than resolved.
-pub const DEFAULT_DISCARDED_CODES: &[&str] = &["Not Solved (Too Costly)"];
+/// Work that ended without fixing anything: discarded rather than resolved. The incident's
+/// legacy "Not Solved (Too Costly)"; a problem's `canceled` and `risk_accepted` (real, but the
+/// risk is accepted instead of fixed); a change's `unsuccessful` (it did not go in, or was
+/// backed out). A problem's `duplicate` is the Duplicate entry; `fix_applied` and a change's
+/// `successful` / `successful_issues` keep the state's reason, Resolved (tables reference,
+/// problem `resolution_code` and change `close_code`; docs/sync.md §Back-sync).
+pub const DEFAULT_DISCARDED_CODES: &[&str] = &[
+    "Not Solved (Too Costly)",
+    "canceled",
+    "risk_accepted",
+    "unsuccessful",
+];
+
+/// The field that says how a record of `table` ended: a problem has `resolution_code`
+/// (it has no `close_code`); incidents and change requests have `close_code`.
+pub fn close_code_field(table: &str) -> &'static str {
+    match table {
+        "problem" => "resolution_code",
+        _ => "close_code",
+    }
+}
+
+/// The reference naming who moved a record of `table` into `state`, when the state has one:
+/// an incident's Resolved (6) and a problem's Resolved (106) `resolved_by`, their Closed (7,
+/// 107) `closed_by`; a change's Closed (3) and Canceled (4) both stamp `closed_by`.
+pub fn archived_by_field(table: &str, state: &str) -> Option<&'static str> {
+    match (table, state) {
+        ("incident", "6") | ("problem", "106") => Some("resolved_by"),
+        ("incident", "7") | ("problem", "107") | ("change_request", "3" | "4") => Some("closed_by"),
+        _ => None,
+    }
+}
 
 impl Default for BackSyncMap {
     fn default() -> Self {

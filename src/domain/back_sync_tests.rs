@@ -147,3 +147,66 @@ fn archived_only_when_every_link_archives_with_a_fixed_reason() {
         Some(ArchiveReason::Resolved)
     );
 }
+
+#[test]
+fn problem_and_change_codes_give_their_reasons() {
+    let m = BackSyncMap::default();
+    let code = |state: &str, label: &str, value: &str, shown: &str| Observed {
+        state: state.into(),
+        state_label: label.into(),
+        close_code: value.into(),
+        close_code_label: shown.into(),
+        assigned: true,
+    };
+    let cases = [
+        // Problems (resolution_code): raw value and label as ServiceNow returns them.
+        (
+            code("107", "Closed", "duplicate", "Duplicate"),
+            ArchiveReason::Duplicate,
+        ),
+        (
+            code("107", "Closed", "canceled", "Canceled"),
+            ArchiveReason::Discarded,
+        ),
+        (
+            code("106", "Resolved", "risk_accepted", "Risk Accepted"),
+            ArchiveReason::Discarded,
+        ),
+        (
+            code("106", "Resolved", "fix_applied", "Fix Applied"),
+            ArchiveReason::Resolved,
+        ),
+        // Change requests (close_code).
+        (
+            code("3", "Closed", "successful", "Successful"),
+            ArchiveReason::Resolved,
+        ),
+        (
+            code("3", "Closed", "successful_issues", "Successful with issues"),
+            ArchiveReason::Resolved,
+        ),
+        (
+            code("3", "Closed", "unsuccessful", "Unsuccessful"),
+            ArchiveReason::Discarded,
+        ),
+    ];
+    for (r, want) in cases {
+        assert_eq!(m.target(&r), arch(want), "{r:?}");
+    }
+    // An open problem with an assignee is acknowledged, whatever its code says.
+    assert_eq!(m.target(&code("103", "Root Cause Analysis", "", "")), ACK);
+}
+
+#[test]
+fn each_table_names_its_code_field_and_who_ended_it() {
+    assert_eq!(close_code_field("problem"), "resolution_code");
+    assert_eq!(close_code_field("incident"), "close_code");
+    assert_eq!(close_code_field("change_request"), "close_code");
+    assert_eq!(archived_by_field("problem", "106"), Some("resolved_by"));
+    assert_eq!(archived_by_field("problem", "107"), Some("closed_by"));
+    assert_eq!(archived_by_field("incident", "6"), Some("resolved_by"));
+    assert_eq!(archived_by_field("change_request", "4"), Some("closed_by"));
+    // A problem's 6 is no state of its model; an incident's 3 is not an end.
+    assert_eq!(archived_by_field("problem", "6"), None);
+    assert_eq!(archived_by_field("incident", "3"), None);
+}

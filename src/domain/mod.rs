@@ -15,8 +15,8 @@ mod ticket_table;
 
 pub use anomaly::{Anomaly, AnomalyKey, FailedCheck};
 pub use back_sync::{
-    BackSyncMap, DEFAULT_DISCARDED_CODES, DEFAULT_INVALID_CODES, Observed, Target, decide,
-    pick_reason,
+    BackSyncMap, DEFAULT_DISCARDED_CODES, DEFAULT_INVALID_CODES, Observed, Target,
+    archived_by_field, close_code_field, decide, pick_reason,
 };
 pub use description::{append_block, block_header, description_block, has_block};
 pub use event::{

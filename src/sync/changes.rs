@@ -14,14 +14,15 @@ use serde::Serialize;
 use servicenow_client::{Client, DisplayValue, ListParams, Op, Query, Record, SYS_ID_BATCH};
 
 use crate::config::Profile;
-use crate::domain::{BackSyncMap, IncidentState, Observed};
+use crate::domain::{BackSyncMap, IncidentState, Observed, archived_by_field, close_code_field};
 use crate::store::{AppliedChange, ChangeBatch, ChangeTarget, ObservedRecord, servicenow_time};
 
 use super::error::Result;
 use super::links_poller::NOT_FOUND_OR_HIDDEN;
 use super::store_handle::StoreHandle;
 
-/// Fields read per record: what the link pane shows, what the mapping reads, and the version.
+/// Fields read per record of every table: what the link pane shows, what the mapping reads,
+/// and the version. The table's close code field is added ([`change_fields`]).
 pub const CHANGE_FIELDS: &[&str] = &[
     "sys_id",
     "number",
@@ -29,13 +30,22 @@ pub const CHANGE_FIELDS: &[&str] = &[
     "priority",
     "assignment_group",
     "assigned_to",
-    "close_code",
     "sys_updated_on",
     "sys_updated_by",
     "sys_mod_count",
-    "resolved_by.user_name",
     "closed_by.user_name",
 ];
+
+/// [`CHANGE_FIELDS`] for `table`, with the field that says how it ended (a problem's
+/// `resolution_code`, else `close_code`) and `resolved_by` where the table has it.
+pub fn change_fields(table: &str) -> Vec<&'static str> {
+    let mut fields = CHANGE_FIELDS.to_vec();
+    fields.push(close_code_field(table));
+    if table != "change_request" {
+        fields.push("resolved_by.user_name");
+    }
+    fields
+}
 
 /// How far before the watermark each read starts: ServiceNow's timestamps are whole seconds and
 /// a change can commit after a later one was read. Records read again are recognised by version.
@@ -235,7 +245,7 @@ impl ChangePoller {
         }
         let params = ListParams::new()
             .query(query)
-            .fields(CHANGE_FIELDS)
+            .fields(&change_fields(table))
             .limit(u32::try_from(ids.len()).unwrap_or(u32::MAX))
             .display(DisplayValue::All)
             .exclude_reference_link(true);
@@ -258,7 +268,7 @@ impl ChangePoller {
                     .await;
             }
         };
-        let records: Vec<ObservedRecord> = found.iter().map(|r| self.observe(r)).collect();
+        let records: Vec<ObservedRecord> = found.iter().map(|r| self.observe(table, r)).collect();
         for r in &records {
             if newest.as_deref().is_none_or(|n| r.updated_on.as_str() > n) {
                 *newest = Some(r.updated_on.clone());
@@ -292,20 +302,22 @@ impl ChangePoller {
         Ok(())
     }
 
-    fn observe(&self, r: &Record) -> ObservedRecord {
+    fn observe(&self, table: &str, r: &Record) -> ObservedRecord {
         let raw = |f: &str| r.value(f).unwrap_or("").trim().to_string();
         let shown = |f: &str| r.display(f).unwrap_or("").trim().to_string();
+        let code_field = close_code_field(table);
         let observed = Observed {
             state: raw("state"),
             state_label: shown("state"),
-            close_code: raw("close_code"),
-            close_code_label: shown("close_code"),
+            close_code: raw(code_field),
+            close_code_label: shown(code_field),
             assigned: !raw("assigned_to").is_empty(),
         };
         let opt = |f: &str| Some(shown(f)).filter(|v| !v.is_empty());
         let mut summary = opt("state").unwrap_or_else(|| format!("state {}", observed.state));
-        if let Some(code) = opt("close_code") {
-            summary.push_str(&format!(", close code {code}"));
+        if let Some(code) = opt(code_field) {
+            let what = code_field.replace('_', " ");
+            summary.push_str(&format!(", {what} {code}"));
         }
         if let Some(who) = opt("assigned_to") {
             summary.push_str(&format!(", assigned to {who}"));
@@ -324,12 +336,9 @@ impl ChangePoller {
             updated_on: raw("sys_updated_on"),
             updated_by: raw("sys_updated_by"),
             version: raw("sys_mod_count").parse().ok(),
-            archived_by: match observed.state.as_str() {
-                "6" => Some(raw("resolved_by.user_name")),
-                "7" => Some(raw("closed_by.user_name")).filter(|u| !u.is_empty()),
-                _ => None,
-            }
-            .filter(|u| !u.is_empty()),
+            archived_by: archived_by_field(table, &observed.state)
+                .map(|f| raw(&format!("{f}.user_name")))
+                .filter(|u| !u.is_empty()),
         }
     }
 }
@@ -382,6 +391,22 @@ pub async fn poll_changes(
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+
+    #[test]
+    fn each_table_is_read_with_the_field_it_ends_with() {
+        let problem = change_fields("problem");
+        assert!(problem.contains(&"resolution_code") && !problem.contains(&"close_code"));
+        assert!(problem.contains(&"resolved_by.user_name"));
+        let change = change_fields("change_request");
+        assert!(change.contains(&"close_code") && !change.contains(&"resolution_code"));
+        assert!(change.contains(&"closed_by.user_name"));
+        assert!(
+            !change.contains(&"resolved_by.user_name"),
+            "a change has no resolved_by"
+        );
+        let incident = change_fields("incident");
+        assert!(incident.contains(&"close_code") && incident.contains(&"resolved_by.user_name"));
+    }
 
     #[test]
     fn since_is_the_watermark_minus_the_overlap_in_servicenow_form() {

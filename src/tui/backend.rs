@@ -67,6 +67,8 @@ pub struct AnomalyDetail {
 pub struct PendingCreate {
     /// The outbox id (`snowlink outbox list` shows it).
     pub id: i64,
+    /// The instance it is queued for (the form may target any configured one).
+    pub instance: String,
     /// `pending`, `in_flight`, `paused`, `failed`, `dead`.
     pub state: String,
     /// Why the last attempt did not make the incident.
@@ -180,8 +182,11 @@ pub use crate::ops::{CacheNote, ChoiceItem, Served};
 /// Static facts about the backend, read once at start.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BackendInfo {
-    /// Instance profile name.
+    /// Instance profile name (the selected one: `--instance`, else the default).
     pub instance: String,
+    /// Every configured instance, the selected one first: the ticket form offers them as its
+    /// target when there are several.
+    pub instances: Vec<String>,
     pub url: String,
     /// The configured user (default caller on the ticket form, author of comments).
     pub user: String,
@@ -212,28 +217,33 @@ pub trait Backend: Send + Sync + 'static {
     ) -> impl Future<Output = Result<AnomalyDetail, String>> + Send;
     /// Pending, failed, dead, paused reason.
     fn outbox_counts(&self) -> impl Future<Output = Result<OutboxCounts, String>> + Send;
-    /// Choice list of `incident.<element>`; `dependent` is the parent value (subcategory by category).
-    /// This and the three searches below answer from ServiceNow when it answers, else from the
-    /// last good read (`Served::cached` says how old, and why).
-    /// The choice list of `table.element` (`dependent`: the parent value).
+    /// The choice list of `table.element` on `instance` (`dependent`: the parent value, e.g.
+    /// the category of a subcategory). This and the three searches below go to the named
+    /// instance (the ticket form's target, docs/dashboard.md §Ticket form) and answer from
+    /// ServiceNow when it answers, else from that instance's last good read (`Served::cached`
+    /// says how old, and why).
     fn choices(
         &self,
+        instance: &str,
         table: &str,
         element: &str,
         dependent: Option<&str>,
     ) -> impl Future<Output = Result<Served<ChoiceItem>, String>> + Send;
     fn search_groups(
         &self,
+        instance: &str,
         text: &str,
     ) -> impl Future<Output = Result<Served<NamedRef>, String>> + Send;
     fn search_users(
         &self,
+        instance: &str,
         text: &str,
     ) -> impl Future<Output = Result<Served<NamedRef>, String>> + Send;
     /// Members of the assignment group `group` (a sys_id) whose name contains `text`; every
     /// member for an empty text (ServiceNow's `sys_user_grmember`).
     fn group_members(
         &self,
+        instance: &str,
         group: &str,
         text: &str,
     ) -> impl Future<Output = Result<Served<NamedRef>, String>> + Send;
@@ -248,8 +258,10 @@ pub trait Backend: Send + Sync + 'static {
     /// ([`CreateOutcome::Queued`]) instead of waited for.
     /// `also`: the other anomalies the one incident is for (a bulk create); the sync worker links
     /// it to each of them when it records the create, whenever that happens.
+    /// `instance`: where the ticket is made (its outbox row, its worker, its link).
     fn create_ticket(
         &self,
+        instance: &str,
         key: &AnomalyKey,
         draft: &TicketDraft,
         also: &[AnomalyKey],

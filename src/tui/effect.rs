@@ -34,6 +34,8 @@ pub enum Effect {
     },
     LoadChoices {
         req: ReqId,
+        /// The instance asked (the form's target).
+        instance: String,
         /// The table whose choices these are (the form's table).
         table: String,
         element: String,
@@ -41,11 +43,13 @@ pub enum Effect {
     },
     SearchGroups {
         req: ReqId,
+        instance: String,
         text: String,
     },
     /// Users by name; only the members of `group` (a sys_id) when set.
     SearchUsers {
         req: ReqId,
+        instance: String,
         text: String,
         group: Option<String>,
     },
@@ -55,6 +59,8 @@ pub enum Effect {
     },
     CreateTicket {
         req: ReqId,
+        /// Where the ticket is made.
+        instance: String,
         anomaly: AnomalyKey,
         draft: TicketDraft,
         /// The other anomalies the incident is for (marked rows): linked by the worker.

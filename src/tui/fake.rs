@@ -84,6 +84,16 @@ impl FakeBackend {
     }
 }
 
+/// How a call names a non-default instance in the call log (the default one is left out, so
+/// the log of a one-instance test reads as before).
+fn on(instance: &str) -> String {
+    if instance == "default" {
+        String::new()
+    } else {
+        format!(" @{instance}")
+    }
+}
+
 impl Backend for FakeBackend {
     async fn anomalies(&self) -> Result<(Vec<AnomalyRow>, i64), String> {
         self.record("anomalies".into());
@@ -125,32 +135,41 @@ impl Backend for FakeBackend {
 
     async fn choices(
         &self,
+        instance: &str,
         table: &str,
         element: &str,
         dependent: Option<&str>,
     ) -> Result<Served<ChoiceItem>, String> {
-        self.record(format!("choices {table}.{element} {dependent:?}"));
+        self.record(format!(
+            "choices {table}.{element} {dependent:?}{}",
+            on(instance)
+        ));
         Ok(self.served(vec![ChoiceItem {
             value: format!("{element}-1"),
             label: format!("{element} one"),
         }]))
     }
 
-    async fn search_groups(&self, text: &str) -> Result<Served<NamedRef>, String> {
-        self.record(format!("groups {text}"));
+    async fn search_groups(&self, instance: &str, text: &str) -> Result<Served<NamedRef>, String> {
+        self.record(format!("groups {text}{}", on(instance)));
         Ok(self.served(vec![NamedRef {
             sys_id: "g1".into(),
             name: format!("{text} group"),
         }]))
     }
 
-    async fn search_users(&self, text: &str) -> Result<Served<NamedRef>, String> {
-        self.record(format!("users {text}"));
+    async fn search_users(&self, instance: &str, text: &str) -> Result<Served<NamedRef>, String> {
+        self.record(format!("users {text}{}", on(instance)));
         Ok(self.served(Vec::new()))
     }
 
-    async fn group_members(&self, group: &str, text: &str) -> Result<Served<NamedRef>, String> {
-        self.record(format!("members {group} {text}"));
+    async fn group_members(
+        &self,
+        instance: &str,
+        group: &str,
+        text: &str,
+    ) -> Result<Served<NamedRef>, String> {
+        self.record(format!("members {group} {text}{}", on(instance)));
         Ok(self.served(Vec::new()))
     }
 
@@ -166,26 +185,31 @@ impl Backend for FakeBackend {
 
     async fn create_ticket(
         &self,
+        instance: &str,
         key: &AnomalyKey,
         draft: &TicketDraft,
         also: &[AnomalyKey],
     ) -> Result<CreateOutcome, String> {
         let also: Vec<String> = also.iter().map(ToString::to_string).collect();
         self.record(format!(
-            "create {key} {}{}",
+            "create {key} {}{}{}",
             draft.short_description,
             if also.is_empty() {
                 String::new()
             } else {
                 format!(" also {}", also.join(","))
-            }
+            },
+            on(instance)
         ));
         Ok(match &self.offline {
             Some(o) => CreateOutcome::Queued {
                 id: o.queued_id,
                 why: o.why.clone(),
             },
-            None => CreateOutcome::Created(Self::incident("INC0010099")),
+            None => CreateOutcome::Created(IncidentRef {
+                instance: instance.to_owned(),
+                ..Self::incident("INC0010099")
+            }),
         })
     }
 
@@ -248,6 +272,7 @@ impl Backend for FakeBackend {
     fn info(&self) -> BackendInfo {
         self.info.clone().unwrap_or_else(|| BackendInfo {
             instance: "default".into(),
+            instances: vec!["default".into()],
             url: "https://acme.example".into(),
             user: "ann".into(),
             read_only: false,

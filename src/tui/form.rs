@@ -10,90 +10,14 @@ use crate::domain::{
 use super::backend::{AnomalyDetail, CacheNote, ChoiceItem, NamedRef};
 use super::msg::ReqId;
 
+pub use super::form_field::Field;
+
 /// Tables offered, in order (`TicketForm::table` indexes this).
 pub const TABLES: [TicketTable; 3] = TicketTable::ALL;
 
 /// The change types the form offers: a standard change comes from a template, which the form
 /// does not pick (the draft would be refused), so it is not offered.
 pub const CHANGE_TYPES: [(&str, &str); 2] = [("normal", "Normal"), ("emergency", "Emergency")];
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Field {
-    Table,
-    Short,
-    Description,
-    ChangeType,
-    Category,
-    Risk,
-    Subcategory,
-    Impact,
-    Urgency,
-    Group,
-    Assignee,
-    Caller,
-}
-
-impl Field {
-    pub const ALL: [Field; 12] = [
-        Field::Table,
-        Field::Short,
-        Field::Description,
-        Field::ChangeType,
-        Field::Category,
-        Field::Risk,
-        Field::Subcategory,
-        Field::Impact,
-        Field::Urgency,
-        Field::Group,
-        Field::Assignee,
-        Field::Caller,
-    ];
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Field::Table => "Table",
-            Field::Short => "Short descr.",
-            Field::Description => "Description",
-            Field::ChangeType => "Type",
-            Field::Category => "Category",
-            Field::Risk => "Risk",
-            Field::Subcategory => "Subcategory",
-            Field::Impact => "Impact",
-            Field::Urgency => "Urgency",
-            Field::Group => "Assign. group",
-            Field::Assignee => "Assigned to",
-            Field::Caller => "Caller",
-        }
-    }
-
-    /// Whether `table` has this field: only incidents have a caller and a subcategory, only
-    /// changes a type and a risk.
-    pub fn on(self, table: TicketTable) -> bool {
-        match self {
-            Field::Caller => table.has_caller(),
-            Field::Subcategory => table.has_subcategory(),
-            Field::ChangeType | Field::Risk => table.has_change_fields(),
-            _ => true,
-        }
-    }
-
-    /// The fields `table` shows, in order.
-    pub fn shown(table: TicketTable) -> Vec<Field> {
-        Field::ALL.into_iter().filter(|f| f.on(table)).collect()
-    }
-
-    /// The next (or previous) field that `table` has.
-    pub fn step(self, table: TicketTable, forward: bool) -> Field {
-        let shown = Field::shown(table);
-        let n = shown.len();
-        let i = shown.iter().position(|f| *f == self).unwrap_or(0);
-        shown[if forward {
-            (i + 1) % n
-        } else {
-            (i + n - 1) % n
-        }]
-    }
-}
 
 /// A choice list filled from the backend.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -164,6 +88,11 @@ pub struct TicketForm {
     pub key: AnomalyKey,
     pub anomaly_id: String,
     pub focus: Field,
+    /// The configured instances, the selected (`--instance` or default) one first; the
+    /// Instance field shows only when there are several.
+    pub instances: Vec<String>,
+    /// Index into `instances`: where the ticket goes, and what its lookups ask.
+    pub instance: usize,
     /// Index into [`TABLES`].
     pub table: usize,
     /// Index into [`CHANGE_TYPES`] (change requests only).
@@ -213,6 +142,8 @@ impl TicketForm {
             key,
             anomaly_id: detail.anomaly.id.clone(),
             focus: Field::Short,
+            instances: Vec::new(),
+            instance: 0,
             table: 0,
             change_type: 0,
             risk: Picker::default(),
@@ -314,6 +245,41 @@ impl TicketForm {
             ));
         }
         out
+    }
+
+    /// The instance the ticket goes to (empty before the form knows the instances).
+    pub fn instance_name(&self) -> String {
+        self.instances
+            .get(self.instance)
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// Whether the form offers a choice of instance.
+    pub fn several_instances(&self) -> bool {
+        self.instances.len() > 1
+    }
+
+    /// The fields the form shows, in order: the chosen table's, and the Instance field when
+    /// there are several instances.
+    pub fn fields(&self) -> Vec<Field> {
+        Field::shown(self.table())
+            .into_iter()
+            .filter(|f| *f != Field::Instance || self.several_instances())
+            .collect()
+    }
+
+    /// Moves the focus to the next (or previous) shown field.
+    pub fn step_focus(&mut self, forward: bool) {
+        let shown = self.fields();
+        let n = shown.len().max(1);
+        let i = shown.iter().position(|f| *f == self.focus).unwrap_or(0);
+        let j = if forward {
+            (i + 1) % n
+        } else {
+            (i + n - 1) % n
+        };
+        self.focus = shown.get(j).copied().unwrap_or(Field::Short);
     }
 
     /// The chosen table.

@@ -16,6 +16,7 @@ pub mod effect;
 mod error;
 pub mod errors;
 pub mod form;
+mod form_field;
 pub mod keymap;
 pub mod keys;
 pub mod line_edit;
@@ -37,6 +38,8 @@ pub mod writeback;
 
 #[cfg(test)]
 mod fake;
+#[cfg(test)]
+mod form_instance_tests;
 #[cfg(test)]
 mod form_table_tests;
 #[cfg(test)]

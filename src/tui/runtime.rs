@@ -105,31 +105,41 @@ async fn run<B: Backend>(b: &B, effect: Effect) -> Option<Reply> {
         Effect::LoadOutbox { .. } => Reply::Outbox(b.outbox_counts().await),
         Effect::CheckConnection { .. } => Reply::Connection(b.connection().await),
         Effect::LoadChoices {
+            instance,
             table,
             element,
             dependent,
             ..
         } => {
-            let result = b.choices(&table, &element, dependent.as_deref()).await;
+            let result = b
+                .choices(&instance, &table, &element, dependent.as_deref())
+                .await;
             Reply::Choices { element, result }
         }
-        Effect::SearchGroups { text, .. } => Reply::Groups(b.search_groups(&text).await),
+        Effect::SearchGroups { instance, text, .. } => {
+            Reply::Groups(b.search_groups(&instance, &text).await)
+        }
         Effect::SearchUsers {
-            text, group: None, ..
-        } => Reply::Users(b.search_users(&text).await),
+            instance,
+            text,
+            group: None,
+            ..
+        } => Reply::Users(b.search_users(&instance, &text).await),
         Effect::SearchUsers {
+            instance,
             text,
             group: Some(g),
             ..
-        } => Reply::Users(b.group_members(&g, &text).await),
+        } => Reply::Users(b.group_members(&instance, &g, &text).await),
         Effect::SearchIncidents { text, .. } => Reply::Incidents(b.search_incidents(&text).await),
         Effect::CreateTicket {
+            instance,
             anomaly,
             draft,
             also,
             ..
         } => {
-            let result = b.create_ticket(&anomaly, &draft, &also).await;
+            let result = b.create_ticket(&instance, &anomaly, &draft, &also).await;
             Reply::Created { anomaly, result }
         }
         Effect::Link {
@@ -206,6 +216,7 @@ mod tests {
         FakeBackend {
             info: Some(BackendInfo {
                 instance: "prod".into(),
+                instances: vec!["prod".into()],
                 url: "https://acme.example".into(),
                 user: "ann".into(),
                 read_only: true,
@@ -242,6 +253,7 @@ mod tests {
             },
             Effect::CreateTicket {
                 req: ReqId(5),
+                instance: "prod".into(),
                 anomaly: key.clone(),
                 draft: TicketDraft::for_anomaly(&crate::domain::Anomaly::new("A-1", "t")),
                 also: Vec::new(),

@@ -684,6 +684,7 @@ fn links_pane_with_a_pending_create() {
         if let Some(d) = s.detail.as_mut().and_then(|d| d.data.as_mut()) {
             d.links.truncate(1);
             d.pending_creates.push(super::backend::PendingCreate {
+                instance: "default".into(),
                 id: 12,
                 state: "pending".into(),
                 last_error: Some("ServiceNow unreachable: connection refused".into()),

@@ -33,6 +33,7 @@ pub fn ago(secs: i64) -> Timestamp {
 pub fn info() -> BackendInfo {
     BackendInfo {
         instance: "default".into(),
+        instances: vec!["default".into()],
         url: "https://acme.service-now.com".into(),
         user: "ann".into(),
         read_only: false,

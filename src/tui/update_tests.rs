@@ -1076,6 +1076,7 @@ fn a_delivered_pending_create_is_announced_with_its_number() {
     let row = s.list.row(&key).unwrap().clone();
     let mut pending = detail(&row);
     pending.pending_creates.push(super::backend::PendingCreate {
+        instance: "default".into(),
         id: 12,
         state: "pending".into(),
         last_error: Some("ServiceNow unreachable".into()),

@@ -22,6 +22,7 @@ mod schema;
 mod seed;
 mod server;
 mod state;
+mod state_api;
 mod store;
 mod table;
 mod util;

@@ -8,7 +8,7 @@ use axum::routing::any;
 
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::{attachment, auth, control, em, table};
+use crate::{attachment, auth, control, em, state_api, table};
 
 pub fn router(state: Arc<AppState>) -> Router {
     // The server reads bodies itself (with ServiceNow's size error); the
@@ -24,6 +24,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/oauth_token.do", any(auth::oauth::token))
         .route("/api/global/em/jsonv2", any(em::jsonv2))
         .merge(attachment::router())
+        .merge(state_api::router())
         .nest("/__emulator", control::router())
         .fallback(|| async { ApiError::unknown_resource().into_response() })
         .layer(axum::extract::DefaultBodyLimit::disable())

@@ -34,10 +34,10 @@ pub type SourceRefresh =
 const PROBE_OK_FOR: Duration = Duration::from_secs(120);
 const PROBE_FAILED_FOR: Duration = Duration::from_secs(15);
 
-/// Shared by the dashboard's tasks: cheap to clone.
-/// The other configured instances' clients, by name (filled in the background).
-pub type OtherClients = Arc<std::sync::RwLock<HashMap<String, servicenow_client::Client>>>;
+pub use super::backend_instances::OtherClients;
+use super::backend_instances::{client_of, session_on};
 
+/// Shared by the dashboard's tasks: cheap to clone.
 #[derive(Clone)]
 pub struct LiveBackend {
     session: Arc<Session>,
@@ -61,6 +61,8 @@ pub struct LiveBackend {
     ack_ttls: Arc<HashMap<String, u64>>,
     /// The first list read, started early (see [`prefetch_list`]).
     prefetch: Arc<Mutex<Option<ListPrefetch>>>,
+    /// Every configured instance, the selected one first (the ticket form's targets).
+    instances: Arc<Vec<String>>,
     demo: bool,
 }
 
@@ -82,8 +84,24 @@ impl LiveBackend {
             ack_ttls: Arc::new(HashMap::new()),
             other_clients: OtherClients::default(),
             prefetch: Arc::new(Mutex::new(None)),
+            instances: Arc::new(Vec::new()),
             demo,
         }
+    }
+
+    /// The configured instances the ticket form may target (the selected one is always first,
+    /// whether or not it is in the list).
+    pub fn with_instances(mut self, names: Vec<String>) -> Self {
+        let selected = self.session.instance().to_owned();
+        let mut all = vec![selected.clone()];
+        all.extend(names.into_iter().filter(|n| *n != selected));
+        self.instances = Arc::new(all);
+        self
+    }
+
+    /// The session for an action on `instance` (the form's target).
+    fn on(&self, instance: &str) -> Result<Arc<Session>, String> {
+        session_on(&self.session, &self.other_clients, instance)
     }
 
     /// Where the other configured instances' clients go once they are connected (in the
@@ -96,10 +114,7 @@ impl LiveBackend {
         slot: &OtherClients,
         others: &[super::super::instances::OtherInstance],
     ) {
-        let mut map = slot.write().unwrap_or_else(|p| p.into_inner());
-        for o in others {
-            map.insert(o.profile.name.clone(), o.client.clone());
-        }
+        super::backend_instances::fill(slot, others);
     }
 
     /// What `r` runs to poll the sources (the ingester).
@@ -246,7 +261,8 @@ impl Backend for LiveBackend {
                         DeliveryState::Failed,
                         DeliveryState::Dead,
                     ],
-                    instance: Some(session.instance().to_owned()),
+                    // Every instance's: the form may have queued it for another one.
+                    instance: None,
                     anomaly: Some(key.clone()),
                     limit: Some(20),
                 })
@@ -255,6 +271,7 @@ impl Backend for LiveBackend {
                 .filter(|d| d.kind == DeliveryKind::Create)
                 .map(|d| PendingCreate {
                     id: d.id,
+                    instance: d.instance,
                     state: d.state.to_string(),
                     last_error: d.last_error,
                     queued_at: d.created_at,
@@ -317,31 +334,38 @@ impl Backend for LiveBackend {
 
     async fn choices(
         &self,
+        instance: &str,
         table: &str,
         element: &str,
         dependent: Option<&str>,
     ) -> Result<Served<ChoiceItem>, String> {
-        // From ServiceNow when it answers, else the last good read (docs/store.md §Lookup cache).
-        ops::served_choices(&self.session, table, element, dependent)
+        // From ServiceNow when it answers, else the last good read (docs/store.md §Lookup cache),
+        // both of the instance asked.
+        ops::served_choices(&*self.on(instance)?, table, element, dependent)
             .await
             .map_err(msg)
     }
 
-    async fn search_groups(&self, text: &str) -> Result<Served<NamedRef>, String> {
-        ops::served_refs(&self.session, ops::RefSearch::Groups, text)
+    async fn search_groups(&self, instance: &str, text: &str) -> Result<Served<NamedRef>, String> {
+        ops::served_refs(&*self.on(instance)?, ops::RefSearch::Groups, text)
             .await
             .map_err(msg)
     }
 
-    async fn search_users(&self, text: &str) -> Result<Served<NamedRef>, String> {
-        ops::served_refs(&self.session, ops::RefSearch::Users, text)
+    async fn search_users(&self, instance: &str, text: &str) -> Result<Served<NamedRef>, String> {
+        ops::served_refs(&*self.on(instance)?, ops::RefSearch::Users, text)
             .await
             .map_err(msg)
     }
 
-    async fn group_members(&self, group: &str, text: &str) -> Result<Served<NamedRef>, String> {
+    async fn group_members(
+        &self,
+        instance: &str,
+        group: &str,
+        text: &str,
+    ) -> Result<Served<NamedRef>, String> {
         ops::served_refs(
-            &self.session,
+            &*self.on(instance)?,
             ops::RefSearch::Members(group.to_owned()),
             text,
         )
@@ -357,24 +381,18 @@ impl Backend for LiveBackend {
         let client = if incident.instance == self.session.instance() {
             self.session.client().map_err(msg)?
         } else {
-            &self
-                .other_clients
-                .read()
-                .unwrap_or_else(|p| p.into_inner())
-                .get(&incident.instance)
-                .cloned()
-                .ok_or_else(|| {
-                    format!(
-                        "{} is on instance {:?}, which is not configured here (or its credentials \
+            &client_of(&self.other_clients, &incident.instance).ok_or_else(|| {
+                format!(
+                    "{} is on instance {:?}, which is not configured here (or its credentials \
                      failed: see the log): add [instances.{}], or run `snowlink --instance {} \
                      ticket show {}`",
-                        incident.number,
-                        incident.instance,
-                        incident.instance,
-                        incident.instance,
-                        incident.number
-                    )
-                })?
+                    incident.number,
+                    incident.instance,
+                    incident.instance,
+                    incident.instance,
+                    incident.number
+                )
+            })?
         };
         ops::read_activity(client, &incident.table, &incident.sys_id)
             .await
@@ -389,52 +407,18 @@ impl Backend for LiveBackend {
 
     async fn create_ticket(
         &self,
+        instance: &str,
         key: &AnomalyKey,
         draft: &TicketDraft,
         also: &[AnomalyKey],
     ) -> Result<CreateOutcome, String> {
+        // Everything below runs as the target instance: its lookups plan the create, its
+        // outbox row is delivered by its own worker (whose progress is relayed to the same
+        // events, src/cli/dashboard/background.rs).
+        let target = self.on(instance)?;
         // Subscribed before anything is queued, so no outcome can be missed.
         let events = self.sync_events.subscribe();
-        let (session, k) = (self.session.clone(), key.clone());
-        // The user confirmed a second incident already (the form asks); a create still queued
-        // for this anomaly is resumed rather than doubled.
-        let start = blocking(move || ops::start_create(&session, &k, true).map_err(msg)).await?;
-        let (id, offline) = match start {
-            ops::CreateStart::Resume(id) => (id, None),
-            ops::CreateStart::New => {
-                let (session, k) = (self.session.clone(), key.clone());
-                let stored =
-                    blocking(move || ops::load_anomaly_by_key(&session, &k).map_err(msg)).await?;
-                // With ServiceNow unreachable the plan comes from the lookup cache (or says
-                // plainly which name it cannot resolve offline).
-                let plan = ops::plan_create(&self.session, &stored, draft)
-                    .await
-                    .map_err(msg)?;
-                let offline = plan.offline.clone();
-                let (session, table) = (self.session.clone(), draft.table.clone());
-                let also = also.to_vec();
-                let id = blocking(move || {
-                    ops::enqueue_create(&session, &table, &plan, &also).map_err(msg)
-                })
-                .await?;
-                (id, offline)
-            }
-        };
-        self.queued();
-        if offline.is_some() {
-            // Planned offline: waiting for the worker would only hold the form open; the links
-            // pane shows the pending create, and the incident's number when it is made.
-            return Ok(CreateOutcome::Queued {
-                id,
-                why: "ServiceNow unreachable".to_owned(),
-            });
-        }
-        match super::create_wait::await_create(&self.session, id, events).await? {
-            // The worker stored the new incident's state from the create answer (the links
-            // pane shows it at once; src/sync/deliver.rs `created_state`).
-            super::create_wait::Waited::Created(inc) => Ok(CreateOutcome::Created(inc)),
-            super::create_wait::Waited::Queued(why) => Ok(CreateOutcome::Queued { id, why }),
-        }
+        super::create_wait::create(&target, key, draft, also, events, || self.queued()).await
     }
 
     async fn link(&self, key: &AnomalyKey, sys_id_or_number: &str) -> Result<IncidentRef, String> {
@@ -570,7 +554,11 @@ impl Backend for LiveBackend {
     }
 
     fn incident_url(&self, incident: &IncidentRef) -> String {
-        match self.session.client.as_ref() {
+        // A record's page is on its own instance.
+        let other = (incident.instance != self.session.instance())
+            .then(|| client_of(&self.other_clients, &incident.instance))
+            .flatten();
+        match other.as_ref().or(self.session.client.as_ref()) {
             Some(c) => c.record_ui_url(&incident.table, &incident.sys_id),
             None => String::new(),
         }
@@ -616,6 +604,11 @@ impl LiveBackend {
     fn info_now(&self) -> BackendInfo {
         BackendInfo {
             instance: self.session.profile.name.clone(),
+            instances: if self.instances.is_empty() {
+                vec![self.session.profile.name.clone()]
+            } else {
+                self.instances.as_ref().clone()
+            },
             url: self.session.profile.base_url(),
             // The form's default caller: a ServiceNow user_name, not the display name in notes.
             user: self

@@ -115,6 +115,7 @@ impl Background {
     /// the rest.
     pub fn start_others_and_rules(&mut self, later: Later) {
         let (stop, written) = (self.stop.subscribe(), self.ingester.written());
+        let events = self.events.clone();
         self.tasks.push(tokio::spawn(async move {
             let (others, problems) = super::super::instances::connect(later.profiles).await;
             for p in problems {
@@ -122,7 +123,7 @@ impl Background {
             }
             (later.connected)(&others);
             for r in &others {
-                start_other(&later.store_path, r, &stop).await;
+                start_other(&later.store_path, r, &stop, &events).await;
             }
             let runner = super::super::rules_cmd::runner_from(
                 &later.store_path,
@@ -166,17 +167,27 @@ pub struct Later {
 /// What hears of the other instances once they are connected (the backend, for its reads).
 pub type Connected = Box<dyn FnOnce(&[OtherInstance]) + Send>;
 
-/// One other instance's worker and change poller; they end when `stop` says so.
+/// One other instance's worker and change poller; they end when `stop` says so. The worker's
+/// progress goes to the same `events` as the selected instance's, so a create the form queued
+/// for this instance is awaited like any other.
 async fn start_other(
     store_path: &std::path::Path,
     r: &OtherInstance,
     stop: &watch::Receiver<bool>,
+    events: &broadcast::Sender<SyncEvent>,
 ) {
     match r.worker(store_path, |o| o.poll_interval = SYNC_TICK).await {
         Ok(worker) => {
             let shutdown = stop.clone();
+            let (progress, mut progress_rx) = mpsc::unbounded_channel();
+            let relay = events.clone();
             tokio::spawn(async move {
-                if let Err(e) = worker.watch(shutdown, None).await {
+                while let Some(ev) = progress_rx.recv().await {
+                    let _ = relay.send(ev);
+                }
+            });
+            tokio::spawn(async move {
+                if let Err(e) = worker.watch(shutdown, Some(progress)).await {
                     tracing::warn!(error = %e, "sync worker stopped");
                 }
             });

@@ -1,4 +1,5 @@
-//! Waiting for the embedded sync worker to make the incident of a create the dashboard queued.
+//! The dashboard's create: queued for the target instance, then waited for on the embedded
+//! sync worker of that instance, which makes the incident.
 //! The dashboard must not run a second worker on the same delivery (the two would race for its
 //! lease), so it listens to the worker's progress: the store row is read once at the start and
 //! again only when the worker reports something about this delivery (or its instance).
@@ -7,10 +8,11 @@ use std::time::Duration;
 
 use tokio::sync::broadcast;
 
-use crate::domain::IncidentRef;
-use crate::ops::Session;
+use crate::domain::{AnomalyKey, IncidentRef, TicketDraft};
+use crate::ops::{self, Session};
 use crate::store::{Delivery, DeliveryState as S, OutboxId};
 use crate::sync::SyncEvent;
+use crate::tui::backend::CreateOutcome;
 
 /// How long the form waits before leaving the create to the background worker.
 const DEADLINE: Duration = Duration::from_secs(30);
@@ -21,6 +23,62 @@ pub enum Waited {
     Created(IncidentRef),
     /// Still queued (nothing is lost): why it is not made yet.
     Queued(String),
+}
+
+/// Creates a ticket for `key` on `target`'s instance: a create still queued for the anomaly
+/// there is resumed rather than doubled (the form asked before a second ticket), else the
+/// draft is planned (from the lookup cache when ServiceNow is unreachable) and queued;
+/// `queued` wakes the worker. Then waits for the worker, unless the plan was made offline.
+/// `events` must be subscribed before the call, so no outcome is missed.
+pub async fn create(
+    target: &Session,
+    key: &AnomalyKey,
+    draft: &TicketDraft,
+    also: &[AnomalyKey],
+    events: broadcast::Receiver<SyncEvent>,
+    queued: impl FnOnce(),
+) -> Result<CreateOutcome, String> {
+    let err = |e: ops::OpsError| e.to_string();
+    let k = key.clone();
+    let start = target
+        .off_runtime(move |s| ops::start_create(s, &k, true))
+        .await
+        .map_err(err)?;
+    let (id, offline) = match start {
+        ops::CreateStart::Resume(id) => (id, None),
+        ops::CreateStart::New => {
+            let k = key.clone();
+            let stored = target
+                .off_runtime(move |s| ops::load_anomaly_by_key(s, &k))
+                .await
+                .map_err(err)?;
+            let plan = ops::plan_create(target, &stored, draft)
+                .await
+                .map_err(err)?;
+            let offline = plan.offline.clone();
+            let (table, also) = (draft.table.clone(), also.to_vec());
+            let id = target
+                .off_runtime(move |s| ops::enqueue_create(s, &table, &plan, &also))
+                .await
+                .map_err(err)?;
+            (id, offline)
+        }
+    };
+    queued();
+    if offline.is_some() {
+        // Planned offline: waiting for the worker would only hold the form open; the links
+        // pane shows the pending create, and the incident's number when it is made.
+        return Ok(CreateOutcome::Queued {
+            id,
+            why: "ServiceNow unreachable".to_owned(),
+        });
+    }
+    match await_create(target, id, events).await? {
+        // The worker stored the new incident's state from the create answer (the links
+        // pane shows it at once; src/sync/deliver.rs `created_state`).
+        Waited::Created(inc) => Ok(CreateOutcome::Created(inc)),
+        Waited::Queued(why) => Ok(CreateOutcome::Queued { id, why }),
+    }
 }
 
 /// The incident made for create delivery `id`, or why it is not there yet (`Waited::Queued`);

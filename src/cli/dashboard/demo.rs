@@ -17,13 +17,40 @@ use super::demo_sources::DemoSources;
 /// The sample anomalies shipped with snowlink.
 const SAMPLE: &str = include_str!("../../../assets/anomalies.ndjson");
 
+/// The demo's `itil` user, as the emulator's built-in seed defines it.
+const DEMO_USER_SYS_ID: &str = "681b365ec0a80164000fb0b05854a0cd";
+
+/// The demo emulator: the built-in seed, plus the `evt_mgmt_integration` role for the demo's
+/// `itil` user so the dashboard's event actions work in the demo as they would for an
+/// integration user granted that role on a real instance (the emulator's rule stays strict;
+/// docs/rules.md §Events). The seed file is written to `dir`.
+pub fn demo_emulator_config(dir: &std::path::Path) -> std::io::Result<EmulatorConfig> {
+    let seed = serde_json::json!({
+        "tables": { "sys_user": [
+            { "sys_id": DEMO_USER_SYS_ID, "roles": "itil,evt_mgmt_integration" }
+        ] }
+    });
+    let path = dir.join("emulator-seed.json");
+    std::fs::write(&path, seed.to_string())?;
+    Ok(EmulatorConfig {
+        seed: Some(path),
+        ..EmulatorConfig::default()
+    })
+}
+
 pub async fn run(globals: &Globals) -> CliResult<Exit> {
     super::refuse_without_terminal()?;
-    let emulator = servicenow_emulator::start(EmulatorConfig::default())
-        .await
-        .map_err(|e| CliError::other(format!("could not start the demo emulator: {e}")))?;
-    let url = emulator.base_url();
     let dir = throwaway_dir()?;
+    let emulator = match servicenow_emulator::start(demo_emulator_config(&dir)?).await {
+        Ok(e) => e,
+        Err(e) => {
+            let _ = std::fs::remove_dir_all(&dir);
+            return Err(CliError::other(format!(
+                "could not start the demo emulator: {e}"
+            )));
+        }
+    };
+    let url = emulator.base_url();
     let result = match DemoSources::start(&dir).await {
         Ok(sources) => {
             let result = run_in(globals, &url, &dir, &sources.config_toml()).await;

@@ -3,6 +3,7 @@
 //! worker and the link poller run in the background of the same process.
 
 mod backend;
+mod backend_instances;
 mod backend_outbox;
 mod background;
 mod create_wait;
@@ -21,6 +22,7 @@ use super::error::{CliError, CliResult};
 use super::exit::Exit;
 
 pub use backend::{LiveBackend, SourceRefresh};
+pub use demo::demo_emulator_config;
 
 /// Opens the dashboard on the configured instance.
 pub async fn open(globals: &Globals) -> CliResult<Exit> {
@@ -94,6 +96,7 @@ async fn run(
     // A config whose rules do not compile runs no rules (logged above); the popup says why.
     let rules = super::rules_cmd::rule_set(config).map_err(|e| e.to_string());
     let backend = backend
+        .with_instances(config.instance_names())
         .with_rules(rules)
         .with_source_configs(&sources_for_ui)
         .with_source_refresh(refresh)

@@ -177,7 +177,7 @@ fn pending_lines(p: &PendingCreate, state: &State, width: usize) -> [Line<'stati
     let second = Line::from(vec![
         Span::raw("   "),
         Span::styled(
-            fit(&format!("{} · {why}", state.info.instance), room).into_owned(),
+            fit(&format!("{} · {why}", p.instance), room).into_owned(),
             t.dim,
         ),
         Span::styled(" · ", t.dim),

@@ -27,7 +27,7 @@ use super::super::form::{
 };
 use super::super::state::State;
 use super::super::text::ago;
-use super::widgets::{hint, popup_block, spinner};
+use super::widgets::{hint, one_of, popup_block, spinner};
 
 const LABEL_W: u16 = 15;
 
@@ -131,7 +131,10 @@ fn render_form(state: &State, f: &mut Frame, screen: Rect, form: &TicketForm) {
         screen.height.saturating_sub(1),
     );
     f.render_widget(Clear, area);
-    let what = form.table().label().to_lowercase();
+    let mut what = form.table().label().to_lowercase();
+    if form.several_instances() {
+        what = format!("{what} on {}", form.instance_name());
+    }
     let mut title = if form.also.is_empty() {
         format!(" Create {what} for {} ", form.anomaly_id)
     } else {
@@ -152,16 +155,25 @@ fn render_form(state: &State, f: &mut Frame, screen: Rect, form: &TicketForm) {
     let table = form.table();
     let below: Vec<Field> = Field::shown(table)
         .into_iter()
-        .filter(|f| !matches!(f, Field::Table | Field::Short | Field::Description))
+        .filter(|f| {
+            !matches!(
+                f,
+                Field::Instance | Field::Table | Field::Short | Field::Description
+            )
+        })
         .collect();
-    let fixed = u16::try_from(below.len()).unwrap_or(u16::MAX) + 5;
+    // With several instances the target instance gets the first row (docs/dashboard.md
+    // §Ticket form); `o` is how many rows it takes.
+    let o = usize::from(form.several_instances());
+    let fixed = u16::try_from(below.len() + o).unwrap_or(u16::MAX) + 5;
     let desc_h = inner.height.saturating_sub(fixed).max(1);
-    let mut constraints = vec![
+    let mut constraints = vec![Constraint::Length(1); o];
+    constraints.extend([
         Constraint::Length(1),      // table
         Constraint::Length(1),      // short
         Constraint::Length(1),      // short problem
         Constraint::Length(desc_h), // description
-    ];
+    ]);
     constraints.extend(below.iter().map(|_| Constraint::Length(1)));
     constraints.extend([Constraint::Length(1), Constraint::Length(1)]); // error, hints
     let rows = Layout::vertical(constraints).split(inner);
@@ -169,10 +181,10 @@ fn render_form(state: &State, f: &mut Frame, screen: Rect, form: &TicketForm) {
         below
             .iter()
             .position(|f| *f == field)
-            .and_then(|i| rows.get(4 + i).copied())
+            .and_then(|i| rows.get(o + 4 + i).copied())
     };
-    let error_row = rows[4 + below.len()];
-    let hints_row = rows[5 + below.len()];
+    let error_row = rows[o + 4 + below.len()];
+    let hints_row = rows[o + 5 + below.len()];
     let split = |r: Rect| {
         let [l, v] = Layout::horizontal([Constraint::Length(LABEL_W), Constraint::Min(1)]).areas(r);
         (l, v)
@@ -185,25 +197,20 @@ fn render_form(state: &State, f: &mut Frame, screen: Rect, form: &TicketForm) {
             .map(|(_, m)| m.clone())
     };
 
-    // Table.
-    let (l, v) = split(rows[0]);
-    f.render_widget(label(state, form, Field::Table), l);
-    let mut spans = Vec::new();
-    for (i, name) in TABLES.iter().map(|t| t.name()).enumerate() {
-        let chosen = i == form.table;
-        let text = format!("{}{name}", if chosen { "▸" } else { " " });
-        let style = if chosen {
-            t.text.add_modifier(Modifier::BOLD)
-        } else {
-            t.dim
-        };
-        spans.push(Span::styled(text, style));
-        spans.push(Span::raw("  "));
+    // Instance (several configured), then table.
+    if o == 1 {
+        let (l, v) = split(rows[0]);
+        f.render_widget(label(state, form, Field::Instance), l);
+        let names = form.instances.iter().map(String::as_str);
+        f.render_widget(Paragraph::new(one_of(names, form.instance, state)), v);
     }
-    f.render_widget(Paragraph::new(Line::from(spans)), v);
+    let (l, v) = split(rows[o]);
+    f.render_widget(label(state, form, Field::Table), l);
+    let names = TABLES.iter().map(|t| t.name());
+    f.render_widget(Paragraph::new(one_of(names, form.table, state)), v);
 
     // Short description with its counter and inline problem.
-    let (l, v) = split(rows[1]);
+    let (l, v) = split(rows[o + 1]);
     f.render_widget(label(state, form, Field::Short), l);
     let n = form.short_text().chars().count();
     let counter = format!(" {n}/{SHORT_DESCRIPTION_MAX}");
@@ -221,7 +228,7 @@ fn render_form(state: &State, f: &mut Frame, screen: Rect, form: &TicketForm) {
         Paragraph::new(counter).style(if over { t.error } else { t.dim }),
         cv,
     );
-    let (_, v) = split(rows[2]);
+    let (_, v) = split(rows[o + 2]);
     let mut msgs: Vec<Span> = Vec::new();
     if let Some(p) = problem(Field::Short) {
         msgs.push(Span::styled(
@@ -232,7 +239,7 @@ fn render_form(state: &State, f: &mut Frame, screen: Rect, form: &TicketForm) {
     f.render_widget(Paragraph::new(Line::from(msgs)), v);
 
     // Description.
-    let (l, v) = split(rows[3]);
+    let (l, v) = split(rows[o + 3]);
     f.render_widget(label(state, form, Field::Description), l);
     if form.editing.is_some() {
         f.render_widget(Paragraph::new("editing in $EDITOR…").style(t.dim), v);
@@ -304,7 +311,7 @@ fn render_form(state: &State, f: &mut Frame, screen: Rect, form: &TicketForm) {
                     v,
                 );
             }
-            Field::Table | Field::Short | Field::Description => {}
+            Field::Instance | Field::Table | Field::Short | Field::Description => {}
         }
     }
 

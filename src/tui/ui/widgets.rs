@@ -1,7 +1,7 @@
 //! Small drawing helpers shared by panes and popups.
 
 use ratatui::layout::Rect;
-use ratatui::style::Style;
+use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders};
 
@@ -91,4 +91,28 @@ pub fn wrapped_rows(line: &Line<'_>, width: usize) -> usize {
         }
     }
     rows
+}
+
+/// A row of names with the chosen one marked (`▸`) and bold: the instance and table choices.
+pub fn one_of<'a>(
+    names: impl Iterator<Item = &'a str>,
+    chosen: usize,
+    state: &State,
+) -> Line<'static> {
+    let t = &state.theme;
+    let mut spans = Vec::new();
+    for (i, name) in names.enumerate() {
+        let on = i == chosen;
+        let style = if on {
+            t.text.add_modifier(Modifier::BOLD)
+        } else {
+            t.dim
+        };
+        spans.push(Span::styled(
+            format!("{}{name}", if on { "▸" } else { " " }),
+            style,
+        ));
+        spans.push(Span::raw("  "));
+    }
+    Line::from(spans)
 }

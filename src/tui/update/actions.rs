@@ -225,14 +225,22 @@ pub(super) fn show_form(
 ) -> Vec<Effect> {
     // A critical anomaly must not start at priority 5: the levels follow its severity.
     (form.impact, form.urgency) = state.ticket_defaults.get(severity);
+    // The selected instance first: the target unless the user picks another.
+    form.instances = state.info.instances.clone();
+    if form.instances.is_empty() {
+        form.instances.push(state.info.instance.clone());
+    }
+    form.instance = 0;
     // The defaults are how the form opened, not an edit: Esc still closes it at once.
     form.initial = form.draft();
     let req = state.req();
     form.category.req = Some(req);
     let table = form.table().name().to_owned();
+    let form_instance = form.instance_name();
     state.popup = Some(Popup::Ticket(Box::new(form)));
     vec![Effect::LoadChoices {
         req,
+        instance: form_instance,
         table,
         element: "category".to_owned(),
         dependent: None,

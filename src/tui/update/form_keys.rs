@@ -5,10 +5,11 @@ use ratatui_textarea::TextArea;
 
 use super::super::action::Action;
 use super::super::effect::Effect;
-use super::super::form::{CHANGE_TYPES, Field, Lookup, Picker, TABLES, TicketForm};
+use super::super::form::{CHANGE_TYPES, Field, Lookup, TABLES, TicketForm};
 use super::super::line_edit::{Outcome, textarea_key};
 use super::super::popup::Popup;
 use super::super::state::{Level, State};
+use super::form_target;
 
 pub fn on_key(state: &mut State, key: KeyEvent, action: Option<Action>) -> Vec<Effect> {
     let Some(Popup::Ticket(mut form)) = state.popup.take() else {
@@ -50,11 +51,11 @@ pub fn on_key(state: &mut State, key: KeyEvent, action: Option<Action>) -> Vec<E
     } else {
         match action {
             Some(Action::NextField) => {
-                form.focus = form.focus.step(form.table(), true);
+                form.step_focus(true);
                 on_focus(state, &mut form)
             }
             Some(Action::PrevField) => {
-                form.focus = form.focus.step(form.table(), false);
+                form.step_focus(false);
                 on_focus(state, &mut form)
             }
             Some(Action::Submit) => submit(state, &mut form),
@@ -94,6 +95,7 @@ fn submit(state: &mut State, form: &mut TicketForm) -> Vec<Effect> {
     }
     vec![Effect::CreateTicket {
         req,
+        instance: form.instance_name(),
         anomaly: form.key.clone(),
         draft,
         also: form.also.clone(),
@@ -113,7 +115,12 @@ fn cycle(key: &KeyEvent) -> Option<bool> {
 }
 
 fn field_key(state: &mut State, form: &mut TicketForm, key: KeyEvent) -> Vec<Effect> {
+    let instance = form.instance_name();
     match form.focus {
+        Field::Instance => match cycle(&key) {
+            Some(fwd) => form_target::switch_instance(state, form, fwd),
+            None => Vec::new(),
+        },
         Field::Table => {
             let Some(fwd) = cycle(&key) else {
                 return Vec::new();
@@ -124,7 +131,7 @@ fn field_key(state: &mut State, form: &mut TicketForm, key: KeyEvent) -> Vec<Eff
             } else {
                 (form.table + n - 1) % n
             };
-            on_table_change(state, form)
+            form_target::on_table_change(state, form)
         }
         Field::ChangeType => {
             if let Some(fwd) = cycle(&key) {
@@ -173,6 +180,7 @@ fn field_key(state: &mut State, form: &mut TicketForm, key: KeyEvent) -> Vec<Eff
                     form.subcategory.req = Some(req);
                     vec![Effect::LoadChoices {
                         req,
+                        instance: form.instance_name(),
                         table: form.table().name().to_owned(),
                         element: "subcategory".to_owned(),
                         dependent: Some(category),
@@ -208,7 +216,7 @@ fn field_key(state: &mut State, form: &mut TicketForm, key: KeyEvent) -> Vec<Eff
         }
         Field::Group => {
             let before = form.group.chosen.clone();
-            let effects = lookup_key(state, &mut form.group, key, Scope::Groups);
+            let effects = lookup_key(state, &mut form.group, key, Scope::Groups, &instance);
             if form.group.chosen != before && form.assignee.chosen.is_none() {
                 // Another group: its members replace the previous list on the next focus.
                 form.assignee.results.clear();
@@ -229,43 +237,12 @@ fn field_key(state: &mut State, form: &mut TicketForm, key: KeyEvent) -> Vec<Eff
                 form.assignee.all_users = !form.assignee.all_users;
                 form.assignee.results.clear();
                 let scope = assignee_scope(form);
-                return search(state, &mut form.assignee, scope);
+                return search(state, &mut form.assignee, scope, &instance);
             }
             let scope = assignee_scope(form);
-            lookup_key(state, &mut form.assignee, key, scope)
+            lookup_key(state, &mut form.assignee, key, scope, &instance)
         }
     }
-}
-
-/// Another table: its choice lists replace the previous table's (categories differ per
-/// table, and a change has risks), so they are cleared and read again; a reply still on its
-/// way for the old table is dropped by request id.
-fn on_table_change(state: &mut State, form: &mut TicketForm) -> Vec<Effect> {
-    let table = form.table();
-    let mut effects = Vec::new();
-    for (element, picker) in [
-        ("category", &mut form.category),
-        ("subcategory", &mut form.subcategory),
-        ("risk", &mut form.risk),
-    ] {
-        *picker = Picker::default();
-        let wanted = match element {
-            "category" => true,
-            "risk" => Field::Risk.on(table),
-            _ => false,
-        };
-        if wanted {
-            let req = state.req();
-            picker.req = Some(req);
-            effects.push(Effect::LoadChoices {
-                req,
-                table: table.name().to_owned(),
-                element: element.to_owned(),
-                dependent: None,
-            });
-        }
-    }
-    effects
 }
 
 /// What a lookup searches.
@@ -295,10 +272,17 @@ fn on_focus(state: &mut State, form: &mut TicketForm) -> Vec<Effect> {
     {
         return Vec::new();
     }
-    search(state, &mut form.assignee, scope)
+    let instance = form.instance_name();
+    search(state, &mut form.assignee, scope, &instance)
 }
 
-fn lookup_key(state: &mut State, l: &mut Lookup, key: KeyEvent, scope: Scope) -> Vec<Effect> {
+fn lookup_key(
+    state: &mut State,
+    l: &mut Lookup,
+    key: KeyEvent,
+    scope: Scope,
+    instance: &str,
+) -> Vec<Effect> {
     match key.code {
         KeyCode::PageDown if !l.results.is_empty() => {
             l.highlight = (l.highlight + 10).min(l.results.len() - 1);
@@ -330,13 +314,14 @@ fn lookup_key(state: &mut State, l: &mut Lookup, key: KeyEvent, scope: Scope) ->
             if textarea_key(&mut l.input, key, false) != Outcome::Changed {
                 return Vec::new();
             }
-            search(state, l, scope)
+            search(state, l, scope, instance)
         }
     }
 }
 
-/// A new search for the lookup's text; replies to older searches are dropped by request id.
-fn search(state: &mut State, l: &mut Lookup, scope: Scope) -> Vec<Effect> {
+/// A new search for the lookup's text on `instance`; replies to older searches are dropped by
+/// request id.
+fn search(state: &mut State, l: &mut Lookup, scope: Scope, instance: &str) -> Vec<Effect> {
     l.chosen = None;
     l.highlight = 0;
     l.error = None;
@@ -350,9 +335,19 @@ fn search(state: &mut State, l: &mut Lookup, scope: Scope) -> Vec<Effect> {
     }
     let req = state.req();
     l.req = Some(req);
+    let instance = instance.to_owned();
     vec![match scope {
-        Scope::Groups => Effect::SearchGroups { req, text },
-        Scope::Users(group) => Effect::SearchUsers { req, text, group },
+        Scope::Groups => Effect::SearchGroups {
+            req,
+            instance,
+            text,
+        },
+        Scope::Users(group) => Effect::SearchUsers {
+            req,
+            instance,
+            text,
+            group,
+        },
     }]
 }
 
@@ -379,12 +374,14 @@ pub fn paste(state: &mut State, text: &str) -> Vec<Effect> {
         }
         Field::Group => {
             form.group.input.insert_str(&line);
-            search(state, &mut form.group, Scope::Groups)
+            let instance = form.instance_name();
+            search(state, &mut form.group, Scope::Groups, &instance)
         }
         Field::Assignee => {
             form.assignee.input.insert_str(&line);
             let scope = assignee_scope(&form);
-            search(state, &mut form.assignee, scope)
+            let instance = form.instance_name();
+            search(state, &mut form.assignee, scope, &instance)
         }
         _ => {
             state.toast(Level::Info, "paste into a text field");

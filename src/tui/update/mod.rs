@@ -4,6 +4,7 @@
 mod actions;
 mod bulk;
 mod form_keys;
+mod form_target;
 mod incident;
 mod keys;
 mod popups;

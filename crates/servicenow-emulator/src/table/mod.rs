@@ -7,7 +7,7 @@ pub mod read;
 pub mod render;
 mod write;
 
-pub use write::apply_update;
+pub use write::{apply_update, update_record};
 
 use std::collections::HashMap;
 use std::sync::Arc;

@@ -275,6 +275,20 @@ pub fn apply_update(
     body: &Map<String, Value>,
     display_input: bool,
 ) -> Result<(), ApiError> {
+    update_record(store, p, def, sys_id, body, display_input, false)
+}
+
+/// [`apply_update`] through a path that may move a problem's or change's state (the state
+/// APIs of `crate::state_api`, which validate the move first); the Table API never does.
+pub fn update_record(
+    store: &mut Store,
+    p: &Principal,
+    def: &'static TableDef,
+    sys_id: &str,
+    body: &Map<String, Value>,
+    display_input: bool,
+    move_state: bool,
+) -> Result<(), ApiError> {
     let stored = store
         .get(def.name, sys_id)
         .filter(|r| acl::can_read(store, p, def.name, r))
@@ -282,7 +296,9 @@ pub fn apply_update(
         .ok_or_else(ApiError::not_found)?;
     acl::check_update(p, def.name, &stored)?;
     let mut ch = changes(store, def, body, display_input);
-    task_tables::hold_state(def.name, &mut ch.fields);
+    if !move_state {
+        task_tables::hold_state(def.name, &mut ch.fields);
+    }
     let now = clock::now();
     let mut rec = stored.clone();
     rec.extend(ch.fields.clone());
