@@ -23,6 +23,7 @@ mod outbox_admin;
 mod outbox_sync;
 mod outbox_types;
 mod owners;
+pub mod rediscover;
 mod rules;
 mod rules_apply;
 mod rules_read;
