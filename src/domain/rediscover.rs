@@ -74,7 +74,9 @@ pub fn parse_correlation_id(cid: &str, sources: &[String]) -> Option<OwnCorrelat
     }
     let rest = cid.strip_prefix(OWN_PREFIX)?;
     let (key, create_id) = rest.rsplit_once('#')?;
-    if create_id.is_empty() || !create_id.bytes().all(|b| b.is_ascii_hexdigit()) {
+    // snowlink writes 16 hex digits; any other non-empty id (an import's, the emulator's
+    // `#seed` records) still names the anomaly before it.
+    if create_id.is_empty() {
         return None;
     }
     let (source, anomaly_id) = split_key(key, sources)?;

@@ -59,7 +59,7 @@ fn rule_and_overflow_ids() {
         "snowlink:rule::00000000000000aa#1",
         "snowlink:rule:r:00000000000000aa#x",
         "snowlink:rule:r:overflow:soon",
-        "snowlink:dq/A-1#not-hex",
+        "snowlink:dq/A-1#",
         "snowlink:dq/A-1",
         "snowlink:/A-1#ab",
         "INC-import-42",
