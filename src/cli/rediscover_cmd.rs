@@ -8,7 +8,7 @@ use serde::Serialize;
 use servicenow_client::ErrorCategory;
 
 use crate::config::{Config, ProcessEnv};
-use crate::ops::{InstanceReport, MAX_RECORDS_PER_TABLE, RediscoverOptions, rediscover_instance};
+use crate::ops::{InstanceReport, ReadBounds, RediscoverOptions, rediscover_instance};
 
 use super::args::RediscoverArgs;
 use super::context::{Globals, client_for, session};
@@ -55,7 +55,7 @@ pub async fn run(args: &RediscoverArgs, globals: &Globals, config: &Config) -> C
             .collect(),
         url_template: session.url_template.clone(),
         rules,
-        cap: MAX_RECORDS_PER_TABLE,
+        bounds: ReadBounds::default(),
     };
     let mut exit = Exit::Ok;
     let mut reports = Vec::new();

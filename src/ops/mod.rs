@@ -33,7 +33,7 @@ pub use policy::{DataPolicy, incident_data_policies};
 pub use rediscover::{
     InstanceReport, RediscoverOptions, TableReport, Unparseable, rediscover_instance,
 };
-pub use rediscover_read::{MAX_RECORDS_PER_TABLE, PAGE_SIZE, REDISCOVER_TABLES};
+pub use rediscover_read::{MAX_RECORDS_PER_TABLE, PAGE_SIZE, REDISCOVER_TABLES, ReadBounds};
 pub use session::Session;
 pub use ticket::{
     CreatePlan, CreateStart, Linked, enqueue_create, link, link_key, load_anomaly,

@@ -15,7 +15,7 @@ use crate::rules::RuleSet;
 
 use super::error::{OpsError, OpsResult};
 use super::rediscover_parse::{Candidate, KeyCandidate, parse_record};
-use super::rediscover_read::{REDISCOVER_TABLES, TableRead, read_table};
+use super::rediscover_read::{REDISCOVER_TABLES, ReadBounds, TableRead, read_table};
 
 /// What a run is given besides the instance.
 #[derive(Debug, Clone)]
@@ -31,8 +31,8 @@ pub struct RediscoverOptions {
     pub sources: Vec<String>,
     pub url_template: Option<String>,
     pub rules: RuleSet,
-    /// Records per table and instance (`rediscover_read::MAX_RECORDS_PER_TABLE`).
-    pub cap: usize,
+    /// Page size and records per table and instance (`ReadBounds::default()`).
+    pub bounds: ReadBounds,
 }
 
 /// A record, or a part of one, that could not be read back.
@@ -118,7 +118,7 @@ pub async fn rediscover_instance(
             });
             continue;
         }
-        let read = read_table(client, table, since.as_deref(), opts.cap).await;
+        let read = read_table(client, table, since.as_deref(), opts.bounds).await;
         let mut t = TableReport {
             table: table.to_owned(),
             records: read.records.len(),
@@ -129,7 +129,7 @@ pub async fn rediscover_instance(
             t.capped = Some(format!(
                 "stopped after {} records of {table} (the cap of one run); run again with \
                  --since '{after}' to read the rest",
-                opts.cap
+                opts.bounds.cap
             ));
         }
         if let Some(e) = &read.error {

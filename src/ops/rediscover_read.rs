@@ -94,13 +94,32 @@ pub fn table_query(table: &str, since: Option<&str>) -> Query {
     q.order_by("sys_updated_on").order_by("sys_id")
 }
 
-/// Reads every matching record of `table`, page by page, up to `cap`.
+/// How much one table's read may take.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReadBounds {
+    /// Records asked for per request ([`PAGE_SIZE`]).
+    pub page_size: u32,
+    /// Records read per table and instance in one run ([`MAX_RECORDS_PER_TABLE`]).
+    pub cap: usize,
+}
+
+impl Default for ReadBounds {
+    fn default() -> Self {
+        ReadBounds {
+            page_size: PAGE_SIZE,
+            cap: MAX_RECORDS_PER_TABLE,
+        }
+    }
+}
+
+/// Reads every matching record of `table`, page by page, up to the cap.
 pub async fn read_table(
     client: &Client,
     table: &str,
     since: Option<&str>,
-    cap: usize,
+    bounds: ReadBounds,
 ) -> TableRead {
+    let cap = bounds.cap;
     let mut out = TableRead {
         table: table.to_owned(),
         ..TableRead::default()
@@ -116,7 +135,7 @@ pub async fn read_table(
         let params = ListParams::new()
             .query(table_query(table, since))
             .fields(fields)
-            .limit(PAGE_SIZE)
+            .limit(bounds.page_size.max(1))
             .offset(offset)
             .display(DisplayValue::All)
             .exclude_reference_link(true);
