@@ -3,7 +3,7 @@
 //! its own profile; one instance failing never stops the others (docs/store.md §Rediscovery,
 //! docs/json-output.md). Reads only.
 
-use jiff::{SignedDuration, Timestamp};
+use jiff::Timestamp;
 use serde::Serialize;
 use servicenow_client::ErrorCategory;
 
@@ -169,7 +169,7 @@ pub fn parse_since(text: &str, now: Timestamp) -> CliResult<Timestamp> {
     let t = text.trim();
     if let Ok(d) = crate::rules::parse_duration(t) {
         return now
-            .checked_sub(SignedDuration::from(d))
+            .checked_sub(d)
             .map_err(|e| CliError::usage(format!("--since {t}: {e}")));
     }
     if let Ok(ts) = t.parse::<Timestamp>() {

@@ -164,6 +164,10 @@ pub fn parse_record(instance: &str, table: &str, r: &ReadRecord, sources: &[Stri
     out
 }
 
+/// Builds a candidate of the record being parsed: (source, id, via, rule).
+type MakeCandidate<'a> =
+    dyn Fn(Option<String>, &str, &'static str, Option<(String, String)>) -> Candidate + 'a;
+
 /// An alert: a manual send's key names the anomaly (`snowlink:<source>/<id>`); a rule's
 /// (`snowlink:rule:<rule>:<hash>`) does not, but `additional_info` names the anomaly whose
 /// event the alert last took (docs/formats.md §Events).
@@ -171,7 +175,7 @@ fn parse_alert(
     r: &ReadRecord,
     sources: &[String],
     out: &mut Parsed,
-    cand: &dyn Fn(Option<String>, &str, &'static str, Option<(String, String)>) -> Candidate,
+    cand: &MakeCandidate<'_>,
 ) {
     let key = r.correlation.trim();
     if let Some(rest) = key.strip_prefix(crate::domain::RULE_PREFIX) {
