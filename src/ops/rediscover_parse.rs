@@ -171,12 +171,7 @@ type MakeCandidate<'a> =
 /// An alert: a manual send's key names the anomaly (`snowlink:<source>/<id>`); a rule's
 /// (`snowlink:rule:<rule>:<hash>`) does not, but `additional_info` names the anomaly whose
 /// event the alert last took (docs/formats.md §Events).
-fn parse_alert(
-    r: &ReadRecord,
-    sources: &[String],
-    out: &mut Parsed,
-    cand: &MakeCandidate<'_>,
-) {
+fn parse_alert(r: &ReadRecord, sources: &[String], out: &mut Parsed, cand: &MakeCandidate<'_>) {
     let key = r.correlation.trim();
     if let Some(rest) = key.strip_prefix(crate::domain::RULE_PREFIX) {
         let (rule, hash) = rest.rsplit_once(':').unwrap_or((rest, ""));
