@@ -130,13 +130,18 @@ fn print_report(r: &InstanceReport, dry_run: bool) {
             errln!("snowlink: {}: {}: {e}", r.instance, t.table);
             continue;
         }
+        let hidden = if t.hidden > 0 {
+            format!(", {} hidden by ACLs", t.hidden)
+        } else {
+            String::new()
+        };
         let placeholders = if t.placeholders > 0 {
             format!(" ({} for anomalies no source lists yet)", t.placeholders)
         } else {
             String::new()
         };
         outln!(
-            "{}: {}: {} records read, {} links found: {verb} {}{placeholders}, {} already present, {} unparseable",
+            "{}: {}: {} records read{hidden}, {} links found: {verb} {}{placeholders}, {} already present, {} unparseable",
             r.instance,
             t.table,
             t.records,

@@ -56,6 +56,8 @@ pub struct TableReport {
     /// Of `added`: anomalies no source had listed, recorded from what the record says.
     pub placeholders: usize,
     pub unparseable: Vec<Unparseable>,
+    /// Records that match but ACLs hide from this user (`X-Total-Count` minus the rows seen).
+    pub hidden: usize,
     /// The cap stopped the read: what to run to go on.
     pub capped: Option<String>,
     /// The read failed: the cause and the fix.
@@ -126,11 +128,37 @@ pub async fn rediscover_instance(
             ..TableReport::default()
         };
         if let Some(after) = &read.capped_after {
-            t.capped = Some(format!(
-                "stopped after {} records of {table} (the cap of one run); run again with \
-                 --since '{after}' to read the rest",
-                opts.bounds.cap
-            ));
+            t.capped = Some(if after.is_empty() {
+                format!(
+                    "stopped after {} requests of {table} (the cap of one run); run again \
+                     with a later --since",
+                    read.requests
+                )
+            } else {
+                format!(
+                    "stopped after {} records of {table} (the cap of one run); run again with \
+                     --since '{after}' to read the rest",
+                    read.records.len()
+                )
+            });
+        }
+        let visible = read.records.len() as u64;
+        let matched = read.matched.unwrap_or(0);
+        if read.error.is_none() && read.capped_after.is_none() && matched > visible {
+            t.hidden = usize::try_from(matched - visible).unwrap_or(usize::MAX);
+            if visible == 0 {
+                // ACLs hide rows silently (a 200 with fewer rows): as good as a 403 here.
+                let e = format!(
+                    "{matched} records of {table} match but this user sees none of them (ACLs \
+                     hide them)"
+                );
+                if table == ALERT_TABLE {
+                    t.skipped = Some(format!("{e}; links to alerts need read access to em_alert"));
+                } else {
+                    t.error = Some(format!("{e}; {}", read_access_fix(table)));
+                    t.error_category = Some(ErrorCategory::Permission);
+                }
+            }
         }
         if let Some(e) = &read.error {
             let category = e.category();
@@ -210,10 +238,14 @@ pub async fn rediscover_instance(
 
 fn table_error(table: &str, e: &servicenow_client::Error) -> String {
     match e.category() {
-        ErrorCategory::Permission => format!(
-            "{e}; snowlink's user needs read access to {table} (role itil, or an ACL that \
-             allows reading correlation_id and description) to rediscover its links"
-        ),
+        ErrorCategory::Permission => format!("{e}; {}", read_access_fix(table)),
         _ => e.to_string(),
     }
+}
+
+fn read_access_fix(table: &str) -> String {
+    format!(
+        "snowlink's user needs read access to {table} (role itil, or an ACL that allows \
+         reading correlation_id and description) to rediscover its links"
+    )
 }

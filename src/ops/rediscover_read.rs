@@ -72,8 +72,11 @@ pub struct TableRead {
     pub table: String,
     pub records: Vec<ReadRecord>,
     pub requests: usize,
-    /// Set when the cap stopped the read: where to go on from.
+    /// Set when the cap stopped the read: the `sys_updated_on` to go on from (empty when no
+    /// record was visible).
     pub capped_after: Option<String>,
+    /// `X-Total-Count` of the last page: the records that match before ACLs filter them.
+    pub matched: Option<u64>,
     pub error: Option<servicenow_client::Error>,
 }
 
@@ -131,11 +134,23 @@ pub async fn read_table(
     };
     let mut seen = HashSet::new();
     let mut offset: u64 = 0;
+    let limit = bounds.page_size.max(1);
+    // Pages ACLs emptied still cost a request each: bounded too.
+    let max_requests = cap.div_ceil(limit as usize) + 20;
     loop {
+        if out.requests >= max_requests {
+            out.capped_after = Some(
+                out.records
+                    .last()
+                    .map(|l| l.updated_on.clone())
+                    .unwrap_or_default(),
+            );
+            break;
+        }
         let params = ListParams::new()
             .query(table_query(table, since))
             .fields(fields)
-            .limit(bounds.page_size.max(1))
+            .limit(limit)
             .offset(offset)
             .display(DisplayValue::All)
             .exclude_reference_link(true);
@@ -161,10 +176,13 @@ pub async fn read_table(
             }
             out.records.push(r);
         }
-        offset += n;
+        out.matched = page.total_count;
+        // The offset moves by the page size, not by the rows seen: ACLs filter a page after the
+        // limit, so a short or empty page does not mean the end while the count says more.
+        offset += u64::from(limit);
         let more = page.total_count.map_or(n > 0, |total| offset < total);
         // A page that adds nothing new means the server ignores the offset: stop, not loop.
-        if out.capped_after.is_some() || !more || n == 0 || new == 0 {
+        if out.capped_after.is_some() || !more || (n > 0 && new == 0) {
             break;
         }
     }
