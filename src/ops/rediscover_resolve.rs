@@ -233,3 +233,7 @@ fn key_text(
     let key = rule.dedupe_key(&input);
     Ok((key.hash == hash).then_some(key.text))
 }
+
+#[cfg(test)]
+#[path = "rediscover_resolve_tests.rs"]
+mod tests;
