@@ -174,7 +174,14 @@ type MakeCandidate<'a> =
 fn parse_alert(r: &ReadRecord, sources: &[String], out: &mut Parsed, cand: &MakeCandidate<'_>) {
     let key = r.correlation.trim();
     if let Some(rest) = key.strip_prefix(crate::domain::RULE_PREFIX) {
-        let (rule, hash) = rest.rsplit_once(':').unwrap_or((rest, ""));
+        // `<rule>:<hash>`, or a window's overflow alert `<rule>:overflow:<start>` (its key
+        // is `overflow:<start>`, as the runner names it).
+        let (rule, hash) = match rest.rsplit_once(":overflow:") {
+            Some((rule, start)) => (rule, format!("overflow:{start}")),
+            None => rest
+                .rsplit_once(':')
+                .map_or((rest, String::new()), |(r, h)| (r, h.to_owned())),
+        };
         let info: serde_json::Value = serde_json::from_str(&r.additional_info).unwrap_or_default();
         let field = |f: &str| {
             info.get(f)
@@ -190,7 +197,7 @@ fn parse_alert(r: &ReadRecord, sources: &[String], out: &mut Parsed, cand: &Make
             ));
             return;
         }
-        let rule = Some((rule.to_owned(), hash.to_owned()));
+        let rule = Some((rule.to_owned(), hash));
         out.candidates
             .push(cand(Some(source), &id, VIA_MESSAGE_KEY, rule));
         return;

@@ -104,6 +104,12 @@ fn alerts_name_their_anomaly_by_key_or_additional_info() {
         Some(("to-em".into(), "00000000000000bb".into()))
     );
     assert_eq!(p.candidates[0].anomaly_id, "A-4");
+    r.correlation = "snowlink:rule:to-em:overflow:1700000000".into();
+    let p = parse_record("default", "em_alert", &r, &sources());
+    assert_eq!(
+        p.candidates[0].rule,
+        Some(("to-em".into(), "overflow:1700000000".into()))
+    );
     r.additional_info = "[object Object]".into();
     let p = parse_record("default", "em_alert", &r, &sources());
     assert!(p.candidates.is_empty() && p.problems.len() == 1, "{p:?}");
