@@ -1,6 +1,8 @@
 //! Links rebuilt from ServiceNow (`snowlink links rediscover`, docs/store.md §Rediscovery):
 //! the links, the placeholder rows of anomalies no source has listed yet, the rule keys and
 //! the rule decisions they imply, in one transaction. Nothing here is ever sent anywhere.
+//! The SQL is what SQLite and PostgreSQL both accept (`ON CONFLICT DO NOTHING`, no
+//! `INSERT OR IGNORE`), so the PostgreSQL engine can take it as it is.
 
 use std::collections::BTreeMap;
 
@@ -124,9 +126,10 @@ impl Store {
             let placeholder = ensure_anomaly(&tx, l, batch.at)?;
             out.placeholders += usize::from(placeholder);
             let added = tx.execute(
-                "INSERT OR IGNORE INTO links (source, anomaly_id, instance, tbl, sys_id, number, \
+                "INSERT INTO links (source, anomaly_id, instance, tbl, sys_id, number, \
                  state, priority, assignment_group, assigned_to, read_at, linked_at, linked_by) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) \
+                 ON CONFLICT DO NOTHING",
                 params![
                     l.anomaly.source,
                     l.anomaly.id,
@@ -178,11 +181,11 @@ fn ensure_anomaly(tx: &Transaction<'_>, l: &RediscoveredLink, at: Timestamp) -> 
     let raw = serde_json::to_string(a).map_err(|e| StoreError::Invalid(e.to_string()))?;
     // No digest: the source's first read of this anomaly always rewrites the row.
     let n = tx.execute(
-        "INSERT OR IGNORE INTO anomalies (source, id, title, severity, kind, source_status, \
+        "INSERT INTO anomalies (source, id, title, severity, kind, source_status, \
          detected_at, datastore, container, field, url, raw, status, first_seen_at, last_seen_at, \
          normalized, digest, rev) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?6, ?13, ?13, NULL, NULL, \
-         (SELECT COALESCE(MAX(rev), 0) + 1 FROM anomalies))",
+         (SELECT COALESCE(MAX(rev), 0) + 1 FROM anomalies)) ON CONFLICT DO NOTHING",
         params![
             l.anomaly.source,
             l.anomaly.id,
@@ -204,9 +207,10 @@ fn ensure_anomaly(tx: &Transaction<'_>, l: &RediscoveredLink, at: Timestamp) -> 
 
 fn insert_key(tx: &Transaction<'_>, k: &RediscoveredKey, at: Timestamp) -> Result<usize> {
     Ok(tx.execute(
-        "INSERT OR IGNORE INTO rule_keys (rule, key_hash, generation, key_text, instance, tbl, \
+        "INSERT INTO rule_keys (rule, key_hash, generation, key_text, instance, tbl, \
          correlation_id, create_outbox_id, sys_id, number, opened_at, last_seen_at, state) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, NULL, ?8, ?9, ?10, ?11, ?12)",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, NULL, ?8, ?9, ?10, ?11, ?12) \
+         ON CONFLICT DO NOTHING",
         params![
             k.rule,
             k.key_hash,
