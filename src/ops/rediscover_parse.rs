@@ -156,10 +156,20 @@ pub fn parse_record(instance: &str, table: &str, r: &ReadRecord, sources: &[Stri
         }
     }
     if out.candidates.is_empty() && out.problems.is_empty() {
-        out.problems.push(format!(
-            "correlation_id `{}` names no anomaly and the description holds no block",
-            shorten(&r.correlation)
-        ));
+        let why = if rule.is_some() {
+            "a rule's record whose description holds no block and whose notes name no anomaly"
+                .to_owned()
+        } else if r.correlation.starts_with(crate::domain::OWN_PREFIX) {
+            format!(
+                "correlation_id `{}` is not one snowlink writes and the description holds no block",
+                shorten(&r.correlation)
+            )
+        } else {
+            "the description mentions `--- snowlink anomaly` but holds no block (a block's \
+             header is a line of its own)"
+                .to_owned()
+        };
+        out.problems.push(why);
     }
     out
 }

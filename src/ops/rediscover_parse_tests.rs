@@ -83,7 +83,19 @@ fn mangled_and_foreign_records_say_why() {
         &record("snowlink:junk", ""),
         &sources(),
     );
-    assert!(p.problems[0].contains("names no anomaly"), "{p:?}");
+    assert!(
+        p.problems[0].contains("is not one snowlink writes"),
+        "{p:?}"
+    );
+    let inline = record("", "see --- snowlink anomaly A-1 --- above");
+    let p = parse_record("default", "incident", &inline, &sources());
+    assert!(p.problems[0].contains("holds no block"), "{p:?}");
+    let bare = record("snowlink:rule:r:00000000000000aa#0", "");
+    let p = parse_record("default", "incident", &bare, &sources());
+    assert!(
+        p.key.is_some() && p.problems[0].contains("rule's record"),
+        "{p:?}"
+    );
 }
 
 #[test]
