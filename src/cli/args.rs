@@ -282,6 +282,20 @@ pub enum OutboxCommand {
 pub enum LinksCommand {
     /// Re-read state, priority, group and assignee of every linked incident.
     Refresh,
+    /// Rebuild links from ServiceNow (correlation ids, description blocks, rule notes) on
+    /// every configured instance, or only `--instance`; reads only, creates nothing.
+    Rediscover(RediscoverArgs),
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct RediscoverArgs {
+    /// Only records updated since then: a duration back from now (`90m`, `7d`) or a date
+    /// (`2026-11-01`, `2026-11-01 08:00:00` UTC, RFC 3339).
+    #[arg(long, value_name = "DURATION|DATE")]
+    pub since: Option<String>,
+    /// Read and report what would be added; add nothing.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -36,6 +36,9 @@ struct LinksOutput<'a> {
 pub async fn run(action: Option<LinksCommand>, globals: &Globals) -> CliResult<Exit> {
     let (paths, config) = globals.load_config()?;
     let profile = globals.profile(&config)?;
+    if let Some(LinksCommand::Rediscover(args)) = action {
+        return super::rediscover_cmd::run(&args, globals, &config).await;
+    }
     let mut exit = Exit::Ok;
     if let Some(LinksCommand::Refresh) = action {
         let store = Store::open(&paths.db_path).map_err(store_error)?;

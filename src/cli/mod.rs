@@ -18,6 +18,7 @@ mod links_cmd;
 mod logging;
 mod outbox_cmd;
 mod output;
+mod rediscover_cmd;
 mod rules_cmd;
 mod source_wiring;
 mod sources_cmd;

@@ -9,6 +9,7 @@ mod link;
 mod notes;
 mod own_notes;
 mod parse;
+mod rediscover;
 mod status;
 mod ticket;
 mod ticket_table;
@@ -30,6 +31,10 @@ pub use notes::{
 };
 pub use own_notes::is_snowlink_note;
 pub use parse::{FieldProblem, RecordError, anomaly_from_json, anomaly_from_value};
+pub use rediscover::{
+    BLOCK_MARKER, FoundBlock, MangledBlock, OWN_PREFIX, OwnCorrelation, RULE_PREFIX,
+    consolidated_note_keys, find_blocks, parse_correlation_id, split_key,
+};
 pub use status::{ArchiveReason, SEVERITY_EXPECTED, STATUS_EXPECTED, Severity, Status};
 pub use ticket::{
     DraftError, SHORT_DESCRIPTION_MAX, SeverityDefaults, TicketDraft, default_short_description,

@@ -10,6 +10,10 @@ mod load;
 mod lookup;
 mod offline;
 mod policy;
+mod rediscover;
+mod rediscover_parse;
+mod rediscover_read;
+mod rediscover_resolve;
 mod session;
 mod ticket;
 mod ticket_fields;
@@ -26,6 +30,10 @@ pub use offline::{
     served_choices, served_refs,
 };
 pub use policy::{DataPolicy, incident_data_policies};
+pub use rediscover::{
+    InstanceReport, RediscoverOptions, TableReport, Unparseable, rediscover_instance,
+};
+pub use rediscover_read::{MAX_RECORDS_PER_TABLE, PAGE_SIZE, REDISCOVER_TABLES, ReadBounds};
 pub use session::Session;
 pub use ticket::{
     CreatePlan, CreateStart, Linked, enqueue_create, link, link_key, load_anomaly,

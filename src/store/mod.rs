@@ -27,6 +27,7 @@ mod outbox_types;
 mod owners;
 mod owners_pg;
 mod pg_connect;
+pub mod rediscover;
 mod rules;
 mod rules_apply;
 mod rules_read;

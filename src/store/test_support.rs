@@ -17,7 +17,7 @@ pub fn open_temp() -> (TestDir, Store) {
         let liveness = Some(hold_test_owners(store.path()));
         return (
             TestDir {
-                dir,
+                _dir: dir,
                 _liveness: liveness,
             },
             store,
@@ -26,7 +26,7 @@ pub fn open_temp() -> (TestDir, Store) {
     let store = Store::open(&dir.path().join("data").join("snowlink.db")).unwrap();
     (
         TestDir {
-            dir,
+            _dir: dir,
             _liveness: None,
         },
         store,
@@ -36,14 +36,8 @@ pub fn open_temp() -> (TestDir, Store) {
 /// What a test's store needs kept for the test's duration: its temp dir and, on PostgreSQL,
 /// the session holding the test owners' liveness locks.
 pub struct TestDir {
-    dir: tempfile::TempDir,
+    _dir: tempfile::TempDir,
     _liveness: Option<postgres::Client>,
-}
-
-impl TestDir {
-    pub fn path(&self) -> &std::path::Path {
-        self.dir.path()
-    }
 }
 
 /// The owner ids the store's tests claim with. On PostgreSQL an owner whose advisory lock

@@ -8,7 +8,7 @@ use servicenow_client::{Client, DisplayValue, GetParams, ListParams, Query, Reco
 
 use std::collections::{HashMap, HashSet};
 
-use crate::domain::IncidentRef;
+use crate::domain::{IncidentRef, OwnCorrelation, parse_correlation_id};
 use crate::rules::{EarlierIncident, RuleSet};
 
 use super::db::Db;
@@ -49,13 +49,21 @@ impl KeyQuery<'_> {
     /// (owner rule, generation) of a correlation id this query asked for; `None` for any other
     /// (a server that ignored the query must not make us adopt someone else's incident).
     fn accept(&self, correlation_id: &str) -> Option<(String, u32)> {
-        let (owner, hash, generation) = parse_rule_cid(correlation_id)?;
+        // The domain's parser of snowlink's own correlation ids (also used by rediscovery).
+        let Some(OwnCorrelation::Rule {
+            rule,
+            key_hash,
+            generation,
+        }) = parse_correlation_id(correlation_id, &[])
+        else {
+            return None;
+        };
         match self {
             KeyQuery::Rule(prefix) => {
                 correlation_id.strip_prefix(prefix)?;
-                Some((owner.to_owned(), generation))
+                Some((rule, generation))
             }
-            KeyQuery::AnyRule(want) => (hash == *want).then(|| (owner.to_owned(), generation)),
+            KeyQuery::AnyRule(want) => (key_hash == *want).then_some((rule, generation)),
         }
     }
 
@@ -68,17 +76,7 @@ impl KeyQuery<'_> {
 }
 
 /// What every rule-made correlation id starts with (docs/rules.md §Dedupe key).
-const RULE_CID_PREFIX: &str = "snowlink:rule:";
-
-/// `snowlink:rule:<rule>:<16 hex hash>#<generation>` → (rule, hash, generation).
-fn parse_rule_cid(cid: &str) -> Option<(&str, &str, u32)> {
-    let rest = cid.strip_prefix(RULE_CID_PREFIX)?;
-    let (head, generation) = rest.rsplit_once('#')?;
-    let generation = generation.parse().ok()?;
-    let (owner, hash) = head.rsplit_once(':')?;
-    let hex = hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit());
-    (hex && !owner.is_empty()).then_some((owner, hash, generation))
-}
+const RULE_CID_PREFIX: &str = crate::domain::RULE_PREFIX;
 
 /// What a key lookup found.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -109,22 +109,6 @@ impl Db {
         }
     }
 
-    /// The SQLite connection, mutably (rusqlite's migrations API wants it).
-    pub fn as_sqlite_mut(&mut self) -> Option<&mut rusqlite::Connection> {
-        match &mut self.engine {
-            Engine::Sqlite(c) => Some(c),
-            Engine::Postgres(_) => None,
-        }
-    }
-
-    /// The PostgreSQL connection, for what only PostgreSQL has (advisory locks, LISTEN).
-    pub fn as_postgres(&self) -> Option<&PgConn> {
-        match &self.engine {
-            Engine::Postgres(c) => Some(c),
-            Engine::Sqlite(_) => None,
-        }
-    }
-
     /// Runs one statement; the number of rows it changed.
     pub fn execute(&self, sql: &str, params: impl Params) -> Result<usize> {
         self.prepare_cached(sql)?.execute(params)
@@ -209,6 +193,12 @@ impl Tx<'_> {
     pub fn commit(mut self) -> Result<()> {
         self.open = false;
         self.db.execute_batch("COMMIT")
+    }
+
+    /// Undoes the transaction now, with its error (dropping it undoes it silently).
+    pub fn rollback(mut self) -> Result<()> {
+        self.open = false;
+        self.db.execute_batch("ROLLBACK")
     }
 }
 
@@ -334,12 +324,6 @@ impl<'c> Stmt<'c> {
     {
         let mut rows = self.query_map(params, f)?;
         rows.next().unwrap_or(Err(StoreError::NoRows))
-    }
-
-    /// Whether the query returns any row.
-    pub fn exists(&mut self, params: impl Params) -> Result<bool> {
-        let mut rows = self.query_map(params, |_| Ok(()))?;
-        rows.next().transpose().map(|r| r.is_some())
     }
 }
 

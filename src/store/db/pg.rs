@@ -82,14 +82,6 @@ impl PgConn {
     pub fn batch(&self, sql: &str) -> Result<(), StoreError> {
         Ok(self.client()?.batch_execute(sql)?)
     }
-
-    /// Whether the connection to the server was lost (it must be opened again).
-    pub fn is_closed(&self) -> bool {
-        self.client
-            .try_borrow()
-            .map(|c| c.is_closed())
-            .unwrap_or(false)
-    }
 }
 
 fn declared_type(v: &Value<'_>) -> Type {
