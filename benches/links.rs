@@ -46,7 +46,9 @@ async fn main() {
     }
     emu.set_latency(Duration::from_millis(latency as u64));
     emu.clear_requests();
-    let poller = LinkPoller::new(&db, "bench", client(&url)).await.unwrap();
+    let poller = LinkPoller::new(&db.clone().into(), "bench", client(&url))
+        .await
+        .unwrap();
     let started = Instant::now();
     let report = poller.refresh().await.unwrap();
     let elapsed = started.elapsed();

@@ -156,7 +156,7 @@ fn queue_in_process(setup: &Setup, plan: &[(String, String)]) {
         snowlink::config::Config::from_file(&setup.dir.path().join("config.toml")).unwrap();
     let profile = config.profile(None, &snowlink::config::ProcessEnv).unwrap();
     let session = snowlink::ops::Session {
-        store_path: setup.db(),
+        store: setup.db().into(),
         profile,
         user: "Bench".into(),
         url_template: None,

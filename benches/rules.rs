@@ -86,7 +86,7 @@ async fn main() {
     ))
     .unwrap();
     let runner = Runner::new(
-        Db::open(&db).await.unwrap(),
+        Db::open(&db.clone().into()).await.unwrap(),
         set,
         HashMap::from([("default".to_string(), client)]),
         RunnerOptions::default(),

@@ -47,7 +47,7 @@ fn comment_session(env: &TestEnv) -> snowlink::ops::Session {
     let config = snowlink::config::Config::from_file(&env.config_path()).unwrap();
     let profile = config.profile(None, &snowlink::config::ProcessEnv).unwrap();
     snowlink::ops::Session {
-        store_path: env.data_dir().join("snowlink.db"),
+        store: env.data_dir().join("snowlink.db").into(),
         profile,
         user: "Crash Tester".into(),
         url_template: None,

@@ -10,7 +10,6 @@ use snowlink::cli::dashboard::LiveBackend;
 use snowlink::config::{Config, MapEnv};
 use snowlink::domain::{AnomalyKey, TicketDraft};
 use snowlink::ops::Session;
-use snowlink::store::Store;
 use snowlink::tui::backend::{Backend, CreateOutcome};
 
 async fn fault(base: &str, spec: Option<&str>) {
@@ -43,7 +42,7 @@ async fn lookups_fall_back_to_the_cache_and_a_create_is_queued_while_servicenow_
     let profile = config.profile(None, &MapEnv::new()).unwrap();
     let client = snowlink::cli::context::client_for(&profile).await.unwrap();
     let session = Session {
-        store_path: dir.path().join("snowlink.db"),
+        store: dir.path().join("snowlink.db").into(),
         user: "tester".into(),
         url_template: None,
         ticket_defaults: Default::default(),
@@ -52,7 +51,7 @@ async fn lookups_fall_back_to_the_cache_and_a_create_is_queued_while_servicenow_
         client: Some(client),
     };
     {
-        let mut store = Store::open(&session.store_path).unwrap();
+        let mut store = session.store.open().unwrap();
         let sample = dir.path().join("anomalies.ndjson");
         std::fs::write(&sample, include_str!("../assets/anomalies.ndjson")).unwrap();
         snowlink::ops::load_file(&mut store, "warehouse-dq", &sample).unwrap();
@@ -144,7 +143,7 @@ async fn lookups_fall_back_to_the_cache_and_a_create_is_queued_while_servicenow_
     let detail = backend.detail(&key).await.unwrap();
     assert_eq!(detail.pending_creates.len(), 1, "{detail:?}");
     assert_eq!(detail.pending_creates[0].id, id);
-    let store = Store::open(&session.store_path).unwrap();
+    let store = session.store.open().unwrap();
     let queued = store.outbox_get(id).unwrap().unwrap();
     let body: serde_json::Value = serde_json::from_str(&queued.payload).unwrap();
     assert_eq!(body["assignment_group"], db.sys_id.as_str());

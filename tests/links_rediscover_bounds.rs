@@ -28,7 +28,7 @@ async fn a_run_pages_stops_at_its_cap_and_says_where_to_go_on() {
     let env = TestEnv::start().await;
     // The seed's four snowlink incidents, updated 2026-11-09, -10, -16 and -20.
     let opts = |since| RediscoverOptions {
-        store_path: env.dir.path().join("lib").join("snowlink.db"),
+        store: env.dir.path().join("lib").join("snowlink.db").into(),
         since,
         dry_run: false,
         user: "tester".into(),

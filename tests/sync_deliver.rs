@@ -31,7 +31,7 @@ async fn worker(env: &TestEnv, url: &str, read_only: bool) -> Worker {
     opts.read_only = read_only;
     opts.poll_interval = Duration::from_millis(200);
     Worker::new(
-        &env.data_dir().join("snowlink.db"),
+        &env.data_dir().join("snowlink.db").into(),
         "default",
         client(url),
         opts,

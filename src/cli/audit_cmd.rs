@@ -5,7 +5,7 @@
 
 use jiff::Timestamp;
 
-use crate::store::{ExplainedAudit, Store};
+use crate::store::ExplainedAudit;
 
 use super::context::Globals;
 use super::error::{CliError, CliResult};
@@ -14,14 +14,12 @@ use super::output::{self, outln};
 use super::sync_cmd::store_error;
 
 pub async fn run(limit: usize, rule: Option<String>, globals: &Globals) -> CliResult<Exit> {
-    let (paths, _config) = globals.load_config()?;
-    let path = paths.db_path.clone();
-    let rows = tokio::task::spawn_blocking(move || {
-        Store::open(&path)?.audit_explained(limit, rule.as_deref())
-    })
-    .await
-    .map_err(|e| CliError::other(e.to_string()))?
-    .map_err(store_error)?;
+    let (_paths, _config, path) = globals.load_store().await?;
+    let rows =
+        tokio::task::spawn_blocking(move || path.open()?.audit_explained(limit, rule.as_deref()))
+            .await
+            .map_err(|e| CliError::other(e.to_string()))?
+            .map_err(store_error)?;
     if globals.json {
         output::json(&serde_json::json!({ "audit": rows }));
         return Ok(Exit::Ok);

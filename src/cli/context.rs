@@ -7,6 +7,7 @@ use servicenow_client::{Auth, Client, ClientConfig, OAuthGrant as ClientGrant};
 
 use crate::config::{self, Config, Credentials, OAuthGrant, Paths, ProcessEnv, Profile};
 use crate::ingest::{Ingester, SourceOutcome};
+use crate::store::StoreLocation;
 
 use super::error::{CliError, CliResult};
 use super::exit::Exit;
@@ -36,12 +37,37 @@ impl Globals {
         Ok((paths, config))
     }
 
+    /// The config and where its store lives.
+    pub async fn load_store(&self) -> CliResult<(Paths, Config, StoreLocation)> {
+        let (paths, config) = self.load_config()?;
+        let store = store_location(&paths, &config).await?;
+        Ok((paths, config, store))
+    }
+
     /// The selected instance profile (`--instance`, else `default_instance`, else "default").
     pub fn profile(&self, config: &Config) -> CliResult<Profile> {
         config
             .profile(self.instance.as_deref(), &ProcessEnv)
             .map_err(CliError::from)
     }
+}
+
+/// Where the store lives: the PostgreSQL database of `[store] url` (a team's, shared), else
+/// the data directory's SQLite file (docs/store.md §Engines). A password command may take a
+/// moment, so it runs off the async workers.
+pub async fn store_location(paths: &Paths, config: &Config) -> CliResult<StoreLocation> {
+    let store = config.file.store.clone();
+    let file = paths.db_path.clone();
+    let resolved = tokio::task::spawn_blocking(move || {
+        store.postgres(&ProcessEnv, crate::config::HELPER_TIMEOUT)
+    })
+    .await
+    .map_err(|e| CliError::other(format!("reading [store] stopped unexpectedly: {e}")))?
+    .map_err(CliError::from)?;
+    Ok(match resolved {
+        Some(pg) => StoreLocation::postgres(pg),
+        None => StoreLocation::File(file),
+    })
 }
 
 /// Builds the client for `profile`, resolving its credentials (a password command may take a
@@ -104,11 +130,11 @@ pub async fn session(globals: &Globals, needs_client: bool) -> CliResult<crate::
     let (session, config) = session_only(globals, needs_client).await?;
     let sources = config.sources(&ProcessEnv);
     if !sources.is_empty() {
-        let path = session.store_path.clone();
+        let path = session.store.clone();
         let names: Vec<String> = sources.iter().map(|s| s.name.clone()).collect();
         let refresh = globals.refresh;
         let states = tokio::task::spawn_blocking(move || -> CliResult<_> {
-            Ok(crate::store::Store::open(&path)?.source_states()?)
+            Ok(path.open()?.source_states()?)
         })
         .await
         .map_err(|e| {
@@ -128,7 +154,7 @@ pub async fn session(globals: &Globals, needs_client: bool) -> CliResult<crate::
             }
         }
         if !unread.is_empty() {
-            let ingester = Ingester::new(&session.store_path, sources);
+            let ingester = Ingester::new(&session.store, sources);
             for outcome in ingester.run_sources(&unread).await {
                 report_outcome(&outcome);
             }
@@ -142,7 +168,7 @@ pub async fn session_only(
     globals: &Globals,
     needs_client: bool,
 ) -> CliResult<(crate::ops::Session, Config)> {
-    let (paths, config) = globals.load_config()?;
+    let (_paths, config, store) = globals.load_store().await?;
     let profile = globals.profile(&config)?;
     let client = if needs_client {
         Some(client_for(&profile).await?)
@@ -152,7 +178,7 @@ pub async fn session_only(
     let user = config.user(&ProcessEnv, &profile);
     let others = other_profiles(&config, &profile.name);
     let session = crate::ops::Session {
-        store_path: paths.db_path.clone(),
+        store,
         profile,
         user,
         url_template: config.file.anomaly_url_template.clone(),

@@ -122,7 +122,7 @@ async fn worker_for(session: &Session, profile: &Profile) -> CliResult<Worker> {
         client_for(profile).await?
     };
     let opts = WorkerOptions::for_profile(profile, &session.user);
-    Worker::new(&session.store_path, profile.name.clone(), client, opts)
+    Worker::new(&session.store, profile.name.clone(), client, opts)
         .await
         .map_err(sync_error)
 }
@@ -132,9 +132,9 @@ async fn by_instance(
     session: &Session,
     ids: &[OutboxId],
 ) -> CliResult<BTreeMap<String, Vec<OutboxId>>> {
-    let (path, ids) = (session.store_path.clone(), ids.to_vec());
+    let (path, ids) = (session.store.clone(), ids.to_vec());
     tokio::task::spawn_blocking(move || -> Result<_, crate::store::StoreError> {
-        let store = crate::store::Store::open(&path)?;
+        let store = path.open()?;
         let mut out: BTreeMap<String, Vec<OutboxId>> = BTreeMap::new();
         for id in ids {
             if let Some(d) = store.outbox_get(id)? {
@@ -258,7 +258,7 @@ fn summarise(profile: &Profile, ids: &[OutboxId], report: &SyncReport) -> Delive
 /// For the dashboard: re-read every linked incident's state.
 pub async fn refresh_links(session: &Session) -> Result<usize, String> {
     let client = session.client().map_err(|e| e.to_string())?.clone();
-    let poller = LinkPoller::new(&session.store_path, session.profile.name.clone(), client)
+    let poller = LinkPoller::new(&session.store, session.profile.name.clone(), client)
         .await
         .map_err(|e| e.to_string())?;
     let report = poller.refresh().await.map_err(|e| e.to_string())?;

@@ -77,7 +77,7 @@ impl OtherInstance {
     /// The sync worker of this instance over the store at `db_path`.
     pub async fn worker(
         &self,
-        db_path: &std::path::Path,
+        db_path: &crate::store::StoreLocation,
         adjust: impl FnOnce(&mut WorkerOptions),
     ) -> Result<Worker, crate::sync::SyncError> {
         let mut opts = WorkerOptions::for_profile(&self.profile, &self.user);
@@ -95,7 +95,7 @@ impl OtherInstance {
     /// state back to the anomalies; docs/sync.md §Change detection).
     pub async fn poller(
         &self,
-        db_path: &std::path::Path,
+        db_path: &crate::store::StoreLocation,
     ) -> Result<ChangePoller, crate::sync::SyncError> {
         ChangePoller::new(db_path, &self.profile, self.client.clone()).await
     }

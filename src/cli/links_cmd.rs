@@ -7,7 +7,6 @@ use serde::Serialize;
 
 use crate::config::ProcessEnv;
 use crate::domain::{Link, table_label};
-use crate::store::Store;
 use crate::sync::LinkPoller;
 
 use super::args::LinksCommand;
@@ -34,14 +33,14 @@ struct LinksOutput<'a> {
 }
 
 pub async fn run(action: Option<LinksCommand>, globals: &Globals) -> CliResult<Exit> {
-    let (paths, config) = globals.load_config()?;
+    let (_paths, config, location) = globals.load_store().await?;
     let profile = globals.profile(&config)?;
     if let Some(LinksCommand::Rediscover(args)) = action {
         return super::rediscover_cmd::run(&args, globals, &config).await;
     }
     let mut exit = Exit::Ok;
     if let Some(LinksCommand::Refresh) = action {
-        let store = Store::open(&paths.db_path).map_err(store_error)?;
+        let store = location.open().map_err(store_error)?;
         let mut instances: Vec<String> = store
             .all_links()
             .map_err(store_error)?
@@ -69,7 +68,7 @@ pub async fn run(action: Option<LinksCommand>, globals: &Globals) -> CliResult<E
                 }
             };
             let client = client_for(&p).await?;
-            let poller = LinkPoller::new(&paths.db_path, p.name.clone(), client)
+            let poller = LinkPoller::new(&location, p.name.clone(), client)
                 .await
                 .map_err(sync_error)?;
             let report = poller.refresh().await.map_err(sync_error)?;
@@ -116,7 +115,7 @@ pub async fn run(action: Option<LinksCommand>, globals: &Globals) -> CliResult<E
             }
         }
     }
-    let store = Store::open(&paths.db_path).map_err(store_error)?;
+    let store = location.open().map_err(store_error)?;
     let links = store.all_links().map_err(store_error)?;
     // The instance column appears as soon as a link is not on the selected instance.
     let several = links.iter().any(|l| l.incident.instance != profile.name);

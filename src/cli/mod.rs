@@ -67,7 +67,7 @@ pub async fn run(cli: Cli) -> CliResult<Exit> {
         Some(Command::Archive { ids, reason }) => triage_cmd::archive(&ids, reason, &globals).await,
         Some(Command::Comment(args)) => triage_cmd::comment(args, &globals).await,
         Some(Command::Sync(args)) => sync_cmd::run(args, &globals).await,
-        Some(Command::Outbox(args)) => outbox_cmd::run(args, &globals),
+        Some(Command::Outbox(args)) => outbox_cmd::run(args, &globals).await,
         Some(Command::Rules { action }) => rules_cmd::run(action, &globals).await,
         Some(Command::Links { action }) => links_cmd::run(action, &globals).await,
         Some(Command::Demo) => dashboard::demo(&globals).await,

@@ -27,9 +27,9 @@ struct RetryOutput {
     resumed: Vec<String>,
 }
 
-pub fn run(args: OutboxArgs, globals: &Globals) -> CliResult<Exit> {
-    let paths = globals.paths()?;
-    let mut store = Store::open(&paths.db_path).map_err(store_error)?;
+pub async fn run(args: OutboxArgs, globals: &Globals) -> CliResult<Exit> {
+    let (_paths, _config, location) = globals.load_store().await?;
+    let mut store = location.open().map_err(store_error)?;
     match args.action.unwrap_or(OutboxCommand::List { all: false }) {
         OutboxCommand::List { all } => list(&store, all, globals.json),
         OutboxCommand::Retry { id, all } => retry(&mut store, id, all, globals.json),

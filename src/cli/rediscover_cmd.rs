@@ -44,7 +44,7 @@ pub async fn run(args: &RediscoverArgs, globals: &Globals, config: &Config) -> C
         }
     };
     let opts = RediscoverOptions {
-        store_path: session.store_path.clone(),
+        store: session.store.clone(),
         since,
         dry_run: args.dry_run,
         user: session.user.clone(),

@@ -3,8 +3,8 @@
 //! anomalies: nothing is written, ServiceNow is only read). Also where the CLI builds the rule
 //! runner for `sync` and the dashboard (docs/rules.md, docs/json-output.md).
 
+use crate::store::StoreLocation;
 use std::collections::HashMap;
-use std::path::Path;
 
 use jiff::Timestamp;
 use serde::Serialize;
@@ -14,7 +14,7 @@ use crate::config::{Config, Profile};
 use crate::domain::AnomalyKey;
 use crate::rules::engine::{Db, Evaluated, Outcome, PassReport, Runner, RunnerOptions};
 use crate::rules::{RuleSet, format_duration, parse_duration};
-use crate::store::{RuleCounts, Store};
+use crate::store::RuleCounts;
 
 use super::args::RulesCommand;
 use super::context::{Globals, client_for};
@@ -40,7 +40,7 @@ pub fn rule_set(config: &Config) -> CliResult<RuleSet> {
 /// `profile` are read back through `client`, those of rules routed elsewhere through the
 /// other instances' clients.
 pub async fn runner_for(
-    db_path: &Path,
+    db_path: &StoreLocation,
     config: &Config,
     profile: &Profile,
     client: Option<Client>,
@@ -51,7 +51,7 @@ pub async fn runner_for(
 
 /// [`runner_for`] from rules already compiled.
 pub async fn runner_from(
-    db_path: &Path,
+    db_path: &StoreLocation,
     rules: RuleSet,
     profile: &Profile,
     client: Option<Client>,
@@ -107,24 +107,24 @@ struct RuleRow {
 }
 
 pub async fn run(cmd: Option<RulesCommand>, globals: &Globals) -> CliResult<Exit> {
-    let (paths, config) = globals.load_config()?;
+    let (_paths, config, location) = globals.load_store().await?;
     let rules = rule_set(&config)?;
     match cmd {
-        None => list(&paths.db_path, &rules, globals.json).await,
+        None => list(&location, &rules, globals.json).await,
         Some(RulesCommand::Test { rule, since }) => {
             let profile = globals.profile(&config)?;
-            test(&paths.db_path, &config, &profile, rule, since, globals.json).await
+            test(&location, &config, &profile, rule, since, globals.json).await
         }
     }
 }
 
-async fn list(db_path: &Path, rules: &RuleSet, json: bool) -> CliResult<Exit> {
+async fn list(db_path: &StoreLocation, rules: &RuleSet, json: bool) -> CliResult<Exit> {
     let now = Timestamp::now();
-    let path = db_path.to_owned();
+    let path = db_path.clone();
     let rules = rules.clone();
     let rows =
         tokio::task::spawn_blocking(move || -> Result<Vec<RuleRow>, crate::store::StoreError> {
-            let s = Store::open(&path)?;
+            let s = path.open()?;
             Ok(crate::rules::engine::summaries(&s, &rules, now)?
                 .into_iter()
                 .map(|sum| {
@@ -179,7 +179,7 @@ async fn list(db_path: &Path, rules: &RuleSet, json: bool) -> CliResult<Exit> {
 }
 
 async fn test(
-    db_path: &Path,
+    db_path: &StoreLocation,
     config: &Config,
     profile: &Profile,
     only: Option<String>,
@@ -214,10 +214,10 @@ async fn test(
         }
         return Ok(Exit::Ok);
     };
-    let path = db_path.to_owned();
+    let path = db_path.clone();
     let keys = tokio::task::spawn_blocking(
         move || -> Result<Vec<AnomalyKey>, crate::store::StoreError> {
-            let s = Store::open(&path)?;
+            let s = path.open()?;
             let mut out = Vec::new();
             for row in s.list_anomalies(&Default::default())? {
                 if let Some(since) = since {

@@ -3,7 +3,7 @@
 //! `--watch`, and in the dashboard's background. Kept apart from the ServiceNow wiring so the
 //! ingester can be added next to it.
 
-use std::path::Path;
+use crate::store::StoreLocation;
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
@@ -11,7 +11,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::config::{ProcessEnv, SourceConfig, SourceKind};
-use crate::store::{OutboxId, Store, source_of_instance};
+use crate::store::{OutboxId, source_of_instance};
 use crate::sync::{SourceReport, SourceWorker};
 
 use super::exit::Exit;
@@ -56,7 +56,7 @@ fn writeback_sources(sources: Vec<SourceConfig>) -> Vec<SourceConfig> {
 /// missing token) is reported (on stderr, or only in the log when `quiet`: the dashboard owns
 /// the terminal) and skipped: its deliveries stay queued.
 pub async fn source_workers(
-    store_path: &Path,
+    location: &StoreLocation,
     sources: Vec<SourceConfig>,
     quiet: bool,
 ) -> Vec<SourceWorker> {
@@ -87,7 +87,7 @@ pub async fn source_workers(
             }
         };
         let opts = crate::sync::SourceWorkerOptions::new(Duration::from_secs(cfg.timeout_secs));
-        match SourceWorker::new(store_path, &cfg.name, client, opts).await {
+        match SourceWorker::new(location, &cfg.name, client, opts).await {
             Ok(w) => workers.push(w),
             Err(e) => warn(format!("source {name}: {e}; its write-backs stay queued")),
         }
@@ -98,7 +98,7 @@ pub async fn source_workers(
 /// Delivers the source rows `ids` a command queued, each through its source's worker, before
 /// the command returns (at most [`DEADLINE`]).
 pub async fn deliver_sources(
-    store_path: &Path,
+    location: &StoreLocation,
     sources: Vec<SourceConfig>,
     ids: &[OutboxId],
 ) -> SourceDelivered {
@@ -109,7 +109,7 @@ pub async fn deliver_sources(
     if ids.is_empty() {
         return out;
     }
-    let by_source = match group_by_source(store_path, ids).await {
+    let by_source = match group_by_source(location, ids).await {
         Ok(g) => g,
         Err(e) => {
             out.pending = ids
@@ -125,7 +125,7 @@ pub async fn deliver_sources(
         .into_iter()
         .filter(|s| names.contains(&s.name))
         .collect();
-    let workers = source_workers(store_path, wanted, false).await;
+    let workers = source_workers(location, wanted, false).await;
     for (name, ids) in by_source {
         let Some(worker) = workers.iter().find(|w| w.source() == name) else {
             for id in ids {
@@ -172,12 +172,12 @@ fn pending(id: OutboxId, state: &str, reason: String) -> super::deliver::Pending
 }
 
 async fn group_by_source(
-    store_path: &Path,
+    location: &StoreLocation,
     ids: &[OutboxId],
 ) -> Result<Vec<(String, Vec<OutboxId>)>, String> {
-    let (path, ids) = (store_path.to_owned(), ids.to_vec());
+    let (path, ids) = (location.to_owned(), ids.to_vec());
     tokio::task::spawn_blocking(move || {
-        let store = Store::open(&path).map_err(|e| e.to_string())?;
+        let store = path.open().map_err(|e| e.to_string())?;
         let mut groups: Vec<(String, Vec<OutboxId>)> = Vec::new();
         for id in ids {
             let Some(d) = store.outbox_get(id).map_err(|e| e.to_string())? else {

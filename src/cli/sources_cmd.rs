@@ -6,7 +6,7 @@ use jiff::Timestamp;
 use serde::Serialize;
 
 use crate::config::ProcessEnv;
-use crate::store::{SourceState, Store};
+use crate::store::SourceState;
 
 use super::context::Globals;
 use super::error::{CliError, CliResult};
@@ -25,15 +25,14 @@ struct SourceHealth {
 }
 
 pub async fn run(globals: &Globals) -> CliResult<Exit> {
-    let (paths, config) = globals.load_config()?;
+    let (_paths, config, db) = globals.load_store().await?;
     let sources = config.sources(&ProcessEnv);
     if sources.is_empty() {
         return Err(CliError::usage(
             "no [[sources]] in the config; add one (see config.example.toml)",
         ));
     }
-    let db = paths.db_path.clone();
-    let states = tokio::task::spawn_blocking(move || Store::open(&db)?.source_states())
+    let states = tokio::task::spawn_blocking(move || db.open()?.source_states())
         .await
         .map_err(|e| CliError::other(format!("reading the store stopped unexpectedly: {e}")))??;
     let rows: Vec<SourceHealth> = sources

@@ -15,8 +15,8 @@ pub async fn load(file: Option<PathBuf>, source: &str, globals: &Globals) -> Cli
     let Some(path) = file else {
         return load_configured(globals).await;
     };
-    let paths = globals.paths()?;
-    let mut store = crate::store::Store::open(&paths.db_path)?;
+    let (_paths, _config, location) = globals.load_store().await?;
+    let mut store = location.open()?;
     let load = crate::ops::load_file(&mut store, source, &path)?;
     report_problems(&load.path, &load.problems);
     if globals.json {
@@ -46,7 +46,7 @@ async fn load_configured(globals: &Globals) -> CliResult<Exit> {
             "no [[sources]] in the config: add one, or give a file: `snowlink load FILE`",
         ));
     }
-    let outcomes = Ingester::new(&session.store_path, sources).run_once().await;
+    let outcomes = Ingester::new(&session.store, sources).run_once().await;
     for o in &outcomes {
         report_outcome(o);
     }

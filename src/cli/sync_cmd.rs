@@ -28,7 +28,7 @@ use super::source_wiring::{
 use super::sync_report::{cause_name, print_report};
 
 pub async fn run(args: SyncArgs, globals: &Globals) -> CliResult<Exit> {
-    let (paths, config) = globals.load_config()?;
+    let (_paths, config, location) = globals.load_store().await?;
     let profile = globals.profile(&config)?;
     let client = client_for(&profile).await?;
     let mut opts = WorkerOptions::for_profile(&profile, &config.user(&ProcessEnv, &profile));
@@ -36,23 +36,18 @@ pub async fn run(args: SyncArgs, globals: &Globals) -> CliResult<Exit> {
         opts.once_deadline = Duration::from_secs(secs);
     }
     let once_deadline = opts.once_deadline;
-    let worker = Worker::new(&paths.db_path, profile.name.clone(), client.clone(), opts)
+    let worker = Worker::new(&location, profile.name.clone(), client.clone(), opts)
         .await
         .map_err(sync_error)?;
-    let sources = source_workers(&paths.db_path, config.sources(&ProcessEnv), false).await;
+    let sources = source_workers(&location, config.sources(&ProcessEnv), false).await;
     let (others, problems) = other_instances(&config, &profile.name).await;
     for p in &problems {
         errln!("snowlink: warning: {p}");
     }
-    let rules = super::rules_cmd::runner_for(
-        &paths.db_path,
-        &config,
-        &profile,
-        Some(client.clone()),
-        &others,
-    )
-    .await?;
-    let poller = ChangePoller::new(&paths.db_path, &profile, client.clone())
+    let rules =
+        super::rules_cmd::runner_for(&location, &config, &profile, Some(client.clone()), &others)
+            .await?;
+    let poller = ChangePoller::new(&location, &profile, client.clone())
         .await
         .map_err(sync_error)?;
     // Every other configured instance delivers through its own worker and reads its own
@@ -60,14 +55,14 @@ pub async fn run(args: SyncArgs, globals: &Globals) -> CliResult<Exit> {
     let mut other_workers = Vec::new();
     for r in &others {
         let w = r
-            .worker(&paths.db_path, |o| o.once_deadline = once_deadline)
+            .worker(&location, |o| o.once_deadline = once_deadline)
             .await
             .map_err(sync_error)?;
-        let poller = r.poller(&paths.db_path).await.map_err(sync_error)?;
+        let poller = r.poller(&location).await.map_err(sync_error)?;
         other_workers.push((w, poller, r.profile.poll_interval, r.profile.name.clone()));
     }
     if args.watch {
-        let ingester = crate::ingest::Ingester::new(&paths.db_path, config.sources(&ProcessEnv));
+        let ingester = crate::ingest::Ingester::new(&location, config.sources(&ProcessEnv));
         return watch_until_signal(
             &worker,
             poller,
@@ -90,7 +85,7 @@ pub async fn run(args: SyncArgs, globals: &Globals) -> CliResult<Exit> {
     if let Some(runner) = &rules {
         // Rules decide from the store: read the sources once first, so what they hold now is
         // decided and delivered by this one run.
-        let ingester = crate::ingest::Ingester::new(&paths.db_path, config.sources(&ProcessEnv));
+        let ingester = crate::ingest::Ingester::new(&location, config.sources(&ProcessEnv));
         ingester.run_once().await;
         rules_reports.extend(super::rules_cmd::pass(runner).await);
     }

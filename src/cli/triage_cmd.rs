@@ -150,7 +150,7 @@ async fn write_back(
     }
     let (_, config) = globals.load_config()?;
     let sources = config.sources(&crate::config::ProcessEnv);
-    Ok(deliver_sources(&session.store_path, sources, &ids).await)
+    Ok(deliver_sources(&session.store, sources, &ids).await)
 }
 
 fn print_source_write(r: &Recorded) {

@@ -12,7 +12,7 @@ mod file;
 mod poll;
 mod qualytics;
 
-use std::path::PathBuf;
+use crate::store::StoreLocation;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -22,7 +22,7 @@ use tokio::sync::{Mutex, broadcast, watch};
 use tokio::task::JoinHandle;
 
 use crate::config::{SourceConfig, SourceKind};
-use crate::store::{RawForm, SourceBatch, Store, UpsertReport};
+use crate::store::{RawForm, SourceBatch, UpsertReport};
 
 pub use error::IngestError;
 pub use file::{BATCH_BYTES, FileCursor};
@@ -82,7 +82,7 @@ enum Driver {
 /// Reads sources into one store.
 #[derive(Clone)]
 pub struct Ingester {
-    store_path: PathBuf,
+    location: StoreLocation,
     slots: Arc<Vec<Arc<Slot>>>,
     /// Counts the committed pieces that wrote rows: a reader waiting on it (the dashboard) sees
     /// a big first read fill in piece by piece, and never misses one (a counter, not events).
@@ -90,7 +90,7 @@ pub struct Ingester {
 }
 
 impl Ingester {
-    pub fn new(store_path: impl Into<PathBuf>, sources: Vec<SourceConfig>) -> Ingester {
+    pub fn new(location: &StoreLocation, sources: Vec<SourceConfig>) -> Ingester {
         let slots = sources
             .into_iter()
             .map(|config| {
@@ -101,7 +101,7 @@ impl Ingester {
             })
             .collect();
         Ingester {
-            store_path: store_path.into(),
+            location: location.clone(),
             slots: Arc::new(slots),
             written: Arc::new(watch::Sender::new(0)),
         }
@@ -140,7 +140,7 @@ impl Ingester {
     pub async fn run_sources(&self, names: &[String]) -> Vec<SourceOutcome> {
         let picked = Ingester {
             written: self.written.clone(),
-            store_path: self.store_path.clone(),
+            location: self.location.clone(),
             slots: Arc::new(
                 self.slots
                     .iter()
@@ -205,10 +205,10 @@ impl Ingester {
                     *driver = None;
                 }
                 let message = e.to_string();
-                let (path, name, kind) = (self.store_path.clone(), src.name.clone(), src.kind);
+                let (path, name, kind) = (self.location.clone(), src.name.clone(), src.kind);
                 let msg = message.clone();
                 let recorded = blocking(move || {
-                    let mut store = Store::open(&path)?;
+                    let mut store = path.open()?;
                     let failures = store
                         .source_state(&name)?
                         .map_or(0, |s| s.failures)
@@ -252,7 +252,7 @@ impl Ingester {
             );
         }
         let next = after(period);
-        let path = self.store_path.clone();
+        let path = self.location.clone();
         let Some(d) = driver.as_ref() else {
             return Err(IngestError::Internal("no driver".into()));
         };
@@ -261,7 +261,7 @@ impl Ingester {
                 let src = src.clone();
                 let written = self.written.clone();
                 let read = blocking(move || {
-                    let mut store = Store::open(&path)?;
+                    let mut store = path.open()?;
                     // A first read of a big file writes 100k rows into several B-trees: keep
                     // their pages in memory for this connection (freed when it closes).
                     store.set_cache_kib(16 * 1024)?;
@@ -282,7 +282,7 @@ impl Ingester {
             }
             Driver::Qualytics(q) => {
                 let (name, p) = (src.name.clone(), path.clone());
-                let cursor = blocking(move || Ok(Store::open(&p)?.source_state(&name)?))
+                let cursor = blocking(move || Ok(p.open()?.source_state(&name)?))
                     .await?
                     .and_then(|s| s.cursor);
                 let polled = q.poll(cursor.as_deref()).await?;
@@ -290,7 +290,7 @@ impl Ingester {
             }
             Driver::Alertmanager(am) => {
                 let (name, p) = (src.name.clone(), path.clone());
-                let open = blocking(move || Ok(Store::open(&p)?.open_source_ids(&name)?)).await?;
+                let open = blocking(move || Ok(p.open()?.open_source_ids(&name)?)).await?;
                 let polled = am.poll(&open).await?;
                 self.apply(src, polled, next).await
             }
@@ -304,13 +304,13 @@ impl Ingester {
         polled: poll::Polled,
         next: Timestamp,
     ) -> Result<(SourceRead, Timestamp), IngestError> {
-        let path = self.store_path.clone();
+        let path = self.location.clone();
         let (name, kind) = (src.name.clone(), src.kind.as_str());
         let requests = polled.result.requests;
         let problems = polled.result.problems;
         let written = self.written.clone();
         let upsert = blocking(move || {
-            let mut store = Store::open(&path)?;
+            let mut store = path.open()?;
             let cursor = (!polled.cursor.is_empty()).then_some(polled.cursor.as_str());
             Ok(store.apply_source_batch(
                 &SourceBatch {

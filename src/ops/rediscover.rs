@@ -4,8 +4,6 @@
 //! resolve the source of anomalies only a description block names, and record the links, rule
 //! keys and rule decisions in one store transaction (`store::rediscover`).
 
-use std::path::PathBuf;
-
 use jiff::Timestamp;
 use serde::Serialize;
 use servicenow_client::{Client, ErrorCategory};
@@ -20,7 +18,7 @@ use super::rediscover_read::{REDISCOVER_TABLES, ReadBounds, TableRead, read_tabl
 /// What a run is given besides the instance.
 #[derive(Debug, Clone)]
 pub struct RediscoverOptions {
-    pub store_path: PathBuf,
+    pub store: crate::store::StoreLocation,
     /// Only records updated at or after this time.
     pub since: Option<Timestamp>,
     /// Read and report, record nothing.

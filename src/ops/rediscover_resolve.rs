@@ -36,7 +36,7 @@ pub fn resolve_and_record(
     candidates: Vec<(usize, Candidate)>,
     keys: Vec<KeyCandidate>,
 ) -> Result<Resolved, StoreError> {
-    let mut store = Store::open(&opts.store_path)?;
+    let mut store = opts.store.open()?;
     let unknown: Vec<String> = candidates
         .iter()
         .filter(|(_, c)| c.source.is_none())

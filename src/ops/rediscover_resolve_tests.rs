@@ -6,7 +6,7 @@ use crate::ops::rediscover_read::ReadBounds;
 
 fn opts(dir: &std::path::Path, sources: &[&str]) -> RediscoverOptions {
     RediscoverOptions {
-        store_path: dir.join("snowlink.db"),
+        store: dir.join("snowlink.db").into(),
         since: None,
         dry_run: false,
         user: "ann".into(),
@@ -39,7 +39,7 @@ fn block_only(id: &str, link: Option<&str>) -> (usize, Candidate) {
 }
 
 fn seed(o: &RediscoverOptions, source: &str, id: &str, url: &str) {
-    let mut s = Store::open(&o.store_path).unwrap();
+    let mut s = o.store.open().unwrap();
     let mut a = Anomaly::new(id, "t");
     a.url = Some(url.into());
     s.upsert_anomalies(source, &[a], Timestamp::now()).unwrap();
@@ -72,7 +72,9 @@ fn an_id_no_source_lists_goes_to_the_only_source_else_is_reported() {
     let r = resolve_and_record(&one, vec![block_only("Z-9", None)], vec![]).unwrap();
     assert_eq!(r.links[0].1.anomaly, AnomalyKey::new("only", "Z-9"));
     assert_eq!(r.applied.placeholders, 1);
-    let stored = Store::open(&one.store_path)
+    let stored = one
+        .store
+        .open()
         .unwrap()
         .get_anomaly(&AnomalyKey::new("only", "Z-9"))
         .unwrap()
@@ -112,6 +114,6 @@ fn a_dry_run_resolves_the_same_and_records_nothing() {
     .unwrap();
     assert_eq!(r.links.len(), 1, "named twice, linked once");
     assert!(r.applied.links[0].added);
-    let s = Store::open(&o.store_path).unwrap();
+    let s = o.store.open().unwrap();
     assert!(s.all_links().unwrap().is_empty());
 }

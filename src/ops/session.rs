@@ -1,18 +1,16 @@
 //! Everything one user action needs: the store location, the selected instance profile, who the
 //! user is, and the ServiceNow client (absent for purely local commands).
 
-use std::path::PathBuf;
-
 use servicenow_client::Client;
 
 use crate::config::Profile;
-use crate::store::Store;
+use crate::store::{Store, StoreLocation};
 
 use super::error::{OpsError, OpsResult};
 
 #[derive(Debug, Clone)]
 pub struct Session {
-    pub store_path: PathBuf,
+    pub store: StoreLocation,
     pub profile: Profile,
     /// Name written in comment notes and as `linked_by` (config `user`, else $USER).
     pub user: String,
@@ -34,7 +32,7 @@ impl Session {
     }
 
     pub fn open_store(&self) -> OpsResult<Store> {
-        Ok(Store::open(&self.store_path)?)
+        Ok(self.store.open()?)
     }
 
     pub fn client(&self) -> OpsResult<&Client> {

@@ -37,6 +37,8 @@ pub enum StoreError {
     Sqlite(#[from] rusqlite::Error),
     #[error("PostgreSQL error: {}", pg_detail(.0))]
     Postgres(#[from] postgres::Error),
+    #[error("cannot connect to the PostgreSQL store: {0}")]
+    Connect(String),
     #[error("a query expected a row and found none")]
     NoRows,
     #[error("unexpected value in the store: {0}")]

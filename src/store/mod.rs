@@ -16,6 +16,7 @@ mod error;
 mod event_clear;
 mod export;
 mod links;
+mod location;
 mod lookup_cache;
 mod open;
 mod open_pg;
@@ -55,6 +56,7 @@ pub use changes::{
 pub use comments::{Comment, CommentRecorded};
 pub use error::StoreError;
 pub use links::{LinkAdded, NewLink};
+pub use location::StoreLocation;
 pub use lookup_cache::{
     CachedChoice, CachedList, CachedRef, MAX_CHOICE_LISTS, MAX_REF_LISTS, MAX_ROWS_PER_LIST,
     RefList,
@@ -78,6 +80,9 @@ pub use writeback::{
     ChangeOrigin, RefChange, SOURCE_TABLE, SourceRef, SourceWrite, source_instance,
     source_of_instance,
 };
+
+/// The PostgreSQL channel idle workers `LISTEN` on (docs/store.md §Wake-ups).
+pub const WAKE_CHANNEL: &str = "snowlink_outbox";
 
 /// How long a connection waits for another process's write lock before giving up.
 pub const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(15);
@@ -169,8 +174,16 @@ impl Store {
     /// Tells every idle worker of this store (any process) that deliveries were committed or
     /// became due (docs/store.md §Wake-ups).
     fn wake_workers(&self) {
-        if self.path != Path::new(":memory:") {
-            wakeup::wake_workers(&self.path);
+        match self.conn.dialect() {
+            // Delivered to every listening session once this (autocommit) statement ends; a
+            // failure only leaves the workers to their next poll.
+            db::Dialect::Postgres => {
+                let _ = self.conn.execute_batch(&format!("NOTIFY {WAKE_CHANNEL}"));
+            }
+            db::Dialect::Sqlite if self.path != Path::new(":memory:") => {
+                wakeup::wake_workers(&self.path);
+            }
+            db::Dialect::Sqlite => {}
         }
     }
 

@@ -33,7 +33,8 @@ pub(crate) fn owner_key(owner: &str) -> i32 {
 /// Proof that an owner is alive on PostgreSQL: the session holding its advisory lock. Dropping
 /// it closes the session, which releases the lock.
 pub struct PgOwnerLock {
-    _session: Client,
+    /// Only held, never used again; the mutex makes the lock shareable across a worker's tasks.
+    _session: std::sync::Mutex<Client>,
     owner: String,
 }
 
@@ -60,7 +61,7 @@ impl PgOwnerLock {
             )));
         }
         Ok(PgOwnerLock {
-            _session: session,
+            _session: std::sync::Mutex::new(session),
             owner: owner.to_string(),
         })
     }

@@ -93,7 +93,6 @@ pub enum PgConnectError {
 }
 
 // Until the store's PostgreSQL engine (src/store/db) calls it, only the tests do.
-#[cfg_attr(not(test), allow(dead_code))]
 /// Opens one connection as `cfg` says. Blocking (the sync client runs its own small runtime):
 /// call it from a plain thread or `spawn_blocking`, never on a tokio worker.
 pub(crate) fn connect(cfg: &PgStoreConfig) -> Result<postgres::Client, PgConnectError> {

@@ -5,8 +5,8 @@
 //! statuses (store/changes.rs). Records a link has never seen are read without the time filter
 //! once, to take their baseline. ServiceNow is only read here, never written.
 
+use crate::store::StoreLocation;
 use std::collections::BTreeMap;
-use std::path::Path;
 use std::time::Duration;
 
 use jiff::Timestamp;
@@ -92,9 +92,13 @@ pub struct ChangeReport {
 }
 
 impl ChangePoller {
-    pub async fn new(store_path: &Path, profile: &Profile, client: Client) -> Result<ChangePoller> {
+    pub async fn new(
+        location: &StoreLocation,
+        profile: &Profile,
+        client: Client,
+    ) -> Result<ChangePoller> {
         Ok(ChangePoller {
-            store: StoreHandle::open(store_path).await?,
+            store: StoreHandle::open(location).await?,
             instance: profile.name.clone(),
             client,
             back_sync: profile.back_sync,

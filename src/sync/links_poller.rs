@@ -4,8 +4,8 @@
 //! reference §6): its links are marked broken. A failed read keeps the last known values and
 //! records why, so the dashboard shows them as stale ("unknown (<reason>)").
 
+use crate::store::StoreLocation;
 use std::collections::BTreeMap;
-use std::path::Path;
 
 use jiff::Timestamp;
 use serde::Serialize;
@@ -64,12 +64,12 @@ pub struct LinkRefreshReport {
 
 impl LinkPoller {
     pub async fn new(
-        store_path: &Path,
+        location: &StoreLocation,
         instance: impl Into<String>,
         client: Client,
     ) -> Result<LinkPoller> {
         Ok(LinkPoller {
-            store: StoreHandle::open(store_path).await?,
+            store: StoreHandle::open(location).await?,
             instance: instance.into(),
             client,
         })

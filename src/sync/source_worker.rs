@@ -5,7 +5,7 @@
 //! resend — and, for Alertmanager, keeps the acknowledge silences alive (renewal runs in this
 //! worker's loop).
 
-use std::path::Path;
+use crate::store::StoreLocation;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -18,7 +18,7 @@ use crate::config::{Env, SourceConfig, SourceKind};
 use crate::source::alertmanager::{AlertmanagerAuth, AlertmanagerClient, AlertmanagerConfig};
 use crate::source::qualytics::{QualyticsClient, QualyticsClientConfig};
 use crate::store::{
-    Delivery, DeliveryKind, DeliveryState, NewAudit, OutboxFilter, OutboxId, OwnerLock, StoreError,
+    Delivery, DeliveryKind, DeliveryState, NewAudit, OutboxFilter, OutboxId, StoreError,
     source_instance,
 };
 
@@ -100,7 +100,7 @@ impl SourceReport {
 }
 
 struct Inner {
-    _liveness: Arc<OwnerLock>,
+    _liveness: super::seat::Liveness,
     source: String,
     instance: String,
     client: SourceClient,
@@ -181,7 +181,7 @@ impl SourceWorker {
     /// A worker for the configured source `cfg` (`None` for a file source, which takes no
     /// write-back).
     pub async fn for_config(
-        store_path: &Path,
+        location: &StoreLocation,
         cfg: &SourceConfig,
         env: &dyn Env,
     ) -> Result<Option<SourceWorker>> {
@@ -189,14 +189,14 @@ impl SourceWorker {
             return Ok(None);
         };
         let opts = SourceWorkerOptions::new(Duration::from_secs(cfg.timeout_secs));
-        SourceWorker::new(store_path, &cfg.name, client, opts)
+        SourceWorker::new(location, &cfg.name, client, opts)
             .await
             .map(Some)
     }
 
     /// A worker for source `source` over `client`, opening its own store connection.
     pub async fn new(
-        store_path: &Path,
+        location: &StoreLocation,
         source: &str,
         client: SourceClient,
         opts: SourceWorkerOptions,
@@ -205,7 +205,7 @@ impl SourceWorker {
             liveness,
             wake,
             store,
-        } = super::seat::Seat::take(store_path, &opts.owner).await?;
+        } = super::seat::Seat::take(location, &opts.owner).await?;
         Ok(SourceWorker {
             inner: Arc::new(Inner {
                 _liveness: liveness,

@@ -4,12 +4,11 @@
 //! dashboard's event loop or another delivery needs: every call is sent to the store's own
 //! thread and awaited, the thread runs them in order on its one connection.
 
-use std::path::Path;
 use std::sync::mpsc;
 
 use tokio::sync::oneshot;
 
-use crate::store::{Store, StoreError};
+use crate::store::{Store, StoreError, StoreLocation};
 
 use super::error::{Result, SyncError};
 
@@ -24,13 +23,13 @@ pub(crate) struct StoreHandle {
 
 impl StoreHandle {
     /// Starts the store thread and opens the store at `path` on it.
-    pub(crate) async fn open(path: &Path) -> Result<StoreHandle> {
+    pub(crate) async fn open(location: &StoreLocation) -> Result<StoreHandle> {
         let (jobs, queue) = mpsc::channel::<Job>();
         let (opened_tx, opened) = oneshot::channel();
-        let path = path.to_owned();
+        let location = location.clone();
         std::thread::Builder::new()
             .name("snowlink-store".into())
-            .spawn(move || match Store::open(&path) {
+            .spawn(move || match location.open() {
                 Ok(mut store) => {
                     let _ = opened_tx.send(Ok(()));
                     while let Ok(job) = queue.recv() {
@@ -76,7 +75,9 @@ mod tests {
     #[tokio::test(flavor = "current_thread")]
     async fn calls_run_on_the_store_thread_in_order() {
         let dir = tempfile::tempdir().unwrap();
-        let handle = StoreHandle::open(&dir.path().join("s.db")).await.unwrap();
+        let handle = StoreHandle::open(&dir.path().join("s.db").into())
+            .await
+            .unwrap();
         let main = std::thread::current().id();
         let thread = handle
             .call(|_| Ok(std::thread::current().id()))
@@ -96,6 +97,6 @@ mod tests {
         let file = dir.path().join("file");
         std::fs::write(&file, b"x").unwrap();
         // A path below a regular file cannot be created.
-        assert!(StoreHandle::open(&file.join("s.db")).await.is_err());
+        assert!(StoreHandle::open(&file.join("s.db").into()).await.is_err());
     }
 }

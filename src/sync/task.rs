@@ -23,7 +23,7 @@ use super::store_handle::StoreHandle;
 #[derive(Debug)]
 pub(crate) struct TaskCtx {
     /// Held while any task of the worker may hold a lease (docs/store.md §Worker liveness).
-    pub _liveness: std::sync::Arc<crate::store::OwnerLock>,
+    pub _liveness: super::seat::Liveness,
     pub client: Client,
     pub store: StoreHandle,
     pub owner: String,

@@ -3,7 +3,7 @@
 //! worker serves `snowlink sync`, the CLI commands that write (`deliver`) and the dashboard
 //! (`watch`). The client never spawns tasks; this worker does (a `JoinSet` per run).
 
-use std::path::Path;
+use crate::store::StoreLocation;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -58,9 +58,9 @@ enum Mode<'a> {
 
 impl Worker {
     /// A worker for `instance` (the profile name deliveries carry), opening its own store
-    /// connection at `store_path`.
+    /// connection at `location`.
     pub async fn new(
-        store_path: &Path,
+        location: &StoreLocation,
         instance: impl Into<String>,
         client: Client,
         opts: WorkerOptions,
@@ -69,7 +69,7 @@ impl Worker {
             liveness,
             wake,
             store,
-        } = super::seat::Seat::take(store_path, &opts.owner).await?;
+        } = super::seat::Seat::take(location, &opts.owner).await?;
         Ok(Worker {
             wake,
             ctx: Arc::new(TaskCtx {

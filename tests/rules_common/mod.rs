@@ -48,7 +48,7 @@ pub fn db_path(dir: &Path) -> std::path::PathBuf {
 }
 
 pub async fn runner(env: &TestEnv, dir: &Path, set: RuleSet) -> Runner {
-    let db = Db::open(&db_path(dir)).await.unwrap();
+    let db = Db::open(&db_path(dir).into()).await.unwrap();
     let mut clients = HashMap::new();
     clients.insert("default".to_string(), client(&env.url));
     Runner::new(db, set, clients, RunnerOptions::default())
@@ -56,7 +56,7 @@ pub async fn runner(env: &TestEnv, dir: &Path, set: RuleSet) -> Runner {
 
 pub async fn deliver(env: &TestEnv, dir: &Path) {
     let opts = WorkerOptions::new(4, Duration::from_secs(5));
-    let w = Worker::new(&db_path(dir), "default", client(&env.url), opts)
+    let w = Worker::new(&db_path(dir).into(), "default", client(&env.url), opts)
         .await
         .unwrap();
     let r = w.run_once().await.unwrap();

@@ -178,9 +178,9 @@ pub type ListPrefetch = tokio::task::JoinHandle<Result<(Vec<AnomalyRow>, i64), S
 
 /// Starts reading every list row now, on a blocking thread.
 pub fn prefetch_list(session: &Session) -> ListPrefetch {
-    let path = session.store_path.clone();
+    let path = session.store.clone();
     tokio::task::spawn_blocking(move || {
-        let store = crate::store::Store::open(&path).map_err(|e| e.to_string())?;
+        let store = path.open().map_err(|e| e.to_string())?;
         read_list(&store, 0)
     })
 }

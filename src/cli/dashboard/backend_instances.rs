@@ -50,7 +50,7 @@ pub fn session_on(
         .chain(main.others.iter().filter(|p| p.name != instance).cloned())
         .collect();
     Ok(Arc::new(Session {
-        store_path: main.store_path.clone(),
+        store: main.store.clone(),
         profile: other.profile.clone(),
         user: other.user.clone(),
         url_template: main.url_template.clone(),

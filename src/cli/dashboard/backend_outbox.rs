@@ -15,7 +15,7 @@ pub(super) fn outbox_counts(
 }
 
 fn read(session: &Session, configured: Vec<String>) -> Result<OutboxCounts, StoreError> {
-    let store = Store::open(&session.store_path)?;
+    let store = session.store.open()?;
     let now = jiff::Timestamp::now();
     let instance = session.instance();
     let counts = store.outbox_counts_for(instance, now)?;

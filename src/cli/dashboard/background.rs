@@ -5,6 +5,7 @@
 //! state and back-sync). The
 //! worker's progress is broadcast so the backend can wait for a create without polling.
 
+use crate::store::StoreLocation;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -42,14 +43,14 @@ pub async fn start(session: &Session, sources: Vec<SourceConfig>) -> CliResult<B
     let mut opts = WorkerOptions::for_profile(&session.profile, &session.user);
     opts.poll_interval = SYNC_TICK;
     let worker = Worker::new(
-        &session.store_path,
+        &session.store,
         session.profile.name.clone(),
         client.clone(),
         opts,
     )
     .await
     .map_err(|e| CliError::other(format!("sync worker: {e}")))?;
-    let poller = ChangePoller::new(&session.store_path, &session.profile, client)
+    let poller = ChangePoller::new(&session.store, &session.profile, client)
         .await
         .map_err(|e| CliError::other(format!("change poller: {e}")))?;
     let poll_every = session.profile.poll_interval;
@@ -79,7 +80,7 @@ pub async fn start(session: &Session, sources: Vec<SourceConfig>) -> CliResult<B
             poller, every, stopped,
         )));
     }
-    let ingester = Ingester::new(&session.store_path, sources);
+    let ingester = Ingester::new(&session.store, sources);
     // Nobody needs the outcomes one by one: health is in the store, writes are counted.
     let (source_events, _) = broadcast::channel(16);
     tasks.extend(ingester.watch(stop.subscribe(), source_events));
@@ -97,10 +98,10 @@ impl Background {
     /// background too (docs/sources.md §Write-back); they stop with the rest.
     pub async fn start_sources(
         &mut self,
-        store_path: &std::path::Path,
+        location: &StoreLocation,
         sources: Vec<crate::config::SourceConfig>,
     ) {
-        let workers = super::super::source_wiring::source_workers(store_path, sources, true).await;
+        let workers = super::super::source_wiring::source_workers(location, sources, true).await;
         let stop = self.stop.subscribe();
         self.tasks
             .extend(super::super::source_wiring::spawn_source_watchers(
@@ -123,10 +124,10 @@ impl Background {
             }
             (later.connected)(&others);
             for r in &others {
-                start_other(&later.store_path, r, &stop, &events).await;
+                start_other(&later.location, r, &stop, &events).await;
             }
             let runner = super::super::rules_cmd::runner_from(
-                &later.store_path,
+                &later.location,
                 later.rules,
                 &later.profile,
                 later.client,
@@ -154,7 +155,7 @@ impl Background {
 
 /// What [`Background::start_others_and_rules`] needs, computed before the first frame.
 pub struct Later {
-    pub store_path: std::path::PathBuf,
+    pub location: StoreLocation,
     pub profiles: Vec<Result<(crate::config::Profile, String), String>>,
     pub profile: crate::config::Profile,
     pub client: Option<servicenow_client::Client>,
@@ -171,12 +172,12 @@ pub type Connected = Box<dyn FnOnce(&[OtherInstance]) + Send>;
 /// progress goes to the same `events` as the selected instance's, so a create the form queued
 /// for this instance is awaited like any other.
 async fn start_other(
-    store_path: &std::path::Path,
+    location: &StoreLocation,
     r: &OtherInstance,
     stop: &watch::Receiver<bool>,
     events: &broadcast::Sender<SyncEvent>,
 ) {
-    match r.worker(store_path, |o| o.poll_interval = SYNC_TICK).await {
+    match r.worker(location, |o| o.poll_interval = SYNC_TICK).await {
         Ok(worker) => {
             let shutdown = stop.clone();
             let (progress, mut progress_rx) = mpsc::unbounded_channel();
@@ -196,7 +197,7 @@ async fn start_other(
             tracing::warn!(instance = %r.profile.name, error = %e, "sync worker not started");
         }
     }
-    match (r.profile.poll_interval, r.poller(store_path).await) {
+    match (r.profile.poll_interval, r.poller(location).await) {
         (None, _) => {}
         (Some(every), Ok(p)) => {
             tokio::spawn(crate::sync::poll_changes(p, every, stop.clone()));

@@ -96,7 +96,7 @@ poll_secs = 1
     let profile = config.profile(None, &MapEnv::new())?;
     let client = client_for(&profile).await?;
     let session = Session {
-        store_path: dir.join("snowlink.db"),
+        store: dir.join("snowlink.db").into(),
         user: "Demo Engineer".into(),
         url_template: config.file.anomaly_url_template.clone(),
         ticket_defaults: config.file.ui.severity_impact_urgency,
@@ -105,8 +105,7 @@ poll_secs = 1
         others: Vec::new(),
     };
     // The first read happens before the dashboard opens, so the demo starts full.
-    let ingester =
-        crate::ingest::Ingester::new(&session.store_path, config.sources(&MapEnv::new()));
+    let ingester = crate::ingest::Ingester::new(&session.store, config.sources(&MapEnv::new()));
     for outcome in ingester.run_once().await {
         report_outcome(&outcome);
     }

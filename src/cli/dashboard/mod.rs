@@ -54,13 +54,13 @@ async fn run(
     banner: Option<String>,
     demo: bool,
 ) -> CliResult<Exit> {
-    let store_path = session.store_path.clone();
+    let location = session.store.clone();
     let sources = config.sources(&crate::config::ProcessEnv);
     // The list read overlaps the background start (the first frame waits for it).
     let prefetch = backend::prefetch_list(&session);
     let mut background = background::start(&session, sources.clone()).await?;
     let sources_for_ui = sources.clone();
-    background.start_sources(&session.store_path, sources).await;
+    background.start_sources(&session.store, sources).await;
     let backend = LiveBackend::new(
         session.clone(),
         background.wake.clone(),
@@ -73,7 +73,7 @@ async fn run(
     // is logged (the dashboard owns the terminal; `snowlink config check` shows it).
     let slot = backend.other_clients_slot();
     background.start_others_and_rules(background::Later {
-        store_path: store_path.clone(),
+        location: location.clone(),
         profiles: super::instances::other_profiles(config, &session.profile.name),
         profile: session.profile.clone(),
         client: session.client().ok().cloned(),
@@ -115,7 +115,8 @@ async fn run(
     result.map_err(|e| CliError::other(format!("dashboard: {e}")))?;
     // The terminal is restored: say what is still waiting in the outbox (not lost).
     let queued = tokio::task::spawn_blocking(move || {
-        crate::store::Store::open(&store_path)
+        location
+            .open()
             .and_then(|s| s.outbox_counts(jiff::Timestamp::now()))
             .map(|c| c.pending + c.in_flight + c.paused)
     })

@@ -1,9 +1,9 @@
 //! The runner's store connection. The store is synchronous, so every call runs on a blocking
 //! thread, never on a tokio worker the dashboard or the sync worker needs.
 
-use std::path::Path;
 use std::sync::{Arc, Mutex};
 
+use crate::store::StoreLocation;
 use crate::store::{Store, StoreError};
 
 use super::error::EngineError;
@@ -15,9 +15,9 @@ pub struct Db {
 }
 
 impl Db {
-    pub async fn open(path: &Path) -> Result<Db, EngineError> {
-        let path = path.to_owned();
-        let store = tokio::task::spawn_blocking(move || Store::open(&path))
+    pub async fn open(location: &StoreLocation) -> Result<Db, EngineError> {
+        let path = location.clone();
+        let store = tokio::task::spawn_blocking(move || path.open())
             .await
             .map_err(|e| EngineError::Task(e.to_string()))??;
         Ok(Db::from_store(store))
