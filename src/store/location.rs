@@ -27,14 +27,15 @@ impl StoreLocation {
         match self {
             StoreLocation::File(path) => Store::open(path),
             StoreLocation::Postgres(cfg) => {
-                let client = self.session()?;
-                Store::open_postgres(client, &cfg.url)
+                let connect = self.clone();
+                Store::open_postgres(move || connect.session(), &cfg.url)
             }
         }
     }
 
     /// A plain PostgreSQL session on the store's database, for what needs one of its own (a
-    /// worker's liveness lock, `LISTEN`); an error for a file store.
+    /// worker's liveness lock, `LISTEN`); an error for a file store. Blocking, and the client
+    /// must be used and dropped off the async runtime (see `db::PgThread`).
     pub fn session(&self) -> Result<postgres::Client> {
         match self {
             StoreLocation::Postgres(cfg) => {

@@ -104,10 +104,14 @@ impl Store {
         open::open(path, schema::MIGRATIONS)
     }
 
-    /// Opens a PostgreSQL store on a connected client (docs/store.md §Engines), migrating its
+    /// Opens a PostgreSQL store (docs/store.md §Engines), migrating its
     /// schema if needed; `label` names it in messages (its URL without the password).
-    pub fn open_postgres(client: postgres::Client, label: &str) -> Result<Store> {
-        open_pg::open(client, label)
+    /// `connect` runs on the session's own thread (see `db::PgThread`).
+    pub fn open_postgres<F>(connect: F, label: &str) -> Result<Store>
+    where
+        F: FnOnce() -> Result<postgres::Client> + Send + 'static,
+    {
+        open_pg::open(db::PgThread::start(connect)?, label)
     }
 
     /// A private in-memory store (no file, no WAL, not shared): for tests and `--dry-run`.

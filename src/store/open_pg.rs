@@ -14,10 +14,9 @@ use super::{Result, Store, StoreError};
 /// The advisory lock key migrations take (`'snow'`, `'migr'`).
 const MIGRATION_LOCK: (i64, i64) = (0x736e_6f77, 0x6d69_6772);
 
-/// Opens the store on an already connected client; `label` names it in messages (the URL
-/// without its password).
-pub(crate) fn open(client: postgres::Client, label: &str) -> Result<Store> {
-    let mut conn = Db::postgres(client);
+/// Opens the store on a session; `label` names it in messages (the URL without its password).
+pub(crate) fn open(session: super::db::PgThread, label: &str) -> Result<Store> {
+    let mut conn = Db::postgres(session);
     migrate(&mut conn, label, PG_MIGRATIONS)?;
     Ok(Store {
         conn,

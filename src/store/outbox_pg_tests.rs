@@ -21,6 +21,12 @@ fn session(store: &Store) -> postgres::Client {
     postgres::Client::connect(&url, postgres::NoTls).unwrap()
 }
 
+/// A connect function for a liveness session on the test's database.
+fn live(store: &Store) -> impl FnOnce() -> super::Result<postgres::Client> + Send + 'static {
+    let url = cluster().url_for(store.path().to_str().unwrap());
+    move || Ok(postgres::Client::connect(&url, postgres::NoTls)?)
+}
+
 fn backend_pid(client: &mut postgres::Client) -> i32 {
     client
         .query_one("SELECT pg_backend_pid()", &[])
@@ -34,12 +40,12 @@ fn a_killed_workers_unexpired_claims_are_taken_over_at_once() {
     let id = note(&mut store, "s1");
     let mut doomed_session = session(&store);
     let doomed_pid = backend_pid(&mut doomed_session);
-    let doomed = PgOwnerLock::acquire(doomed_session, "doomed").unwrap();
+    let doomed = PgOwnerLock::acquire(move || Ok(doomed_session), "doomed").unwrap();
     let claimed = store.claim_next(doomed.owner(), t(1), LEASE, 10).unwrap();
     assert_eq!(claimed.iter().map(|d| d.id).collect::<Vec<_>>(), [id]);
 
     let mut rescuer_store = super::test_support::reopen_postgres(store.path());
-    let _rescuer = PgOwnerLock::acquire(session(&store), "rescuer").unwrap();
+    let _rescuer = PgOwnerLock::acquire(live(&store), "rescuer").unwrap();
     assert!(
         rescuer_store
             .claim_next("rescuer", t(2), LEASE, 10)
@@ -48,7 +54,7 @@ fn a_killed_workers_unexpired_claims_are_taken_over_at_once() {
         "a live worker's claim is respected"
     );
     assert!(
-        PgOwnerLock::acquire(session(&store), "doomed").is_err(),
+        PgOwnerLock::acquire(live(&store), "doomed").is_err(),
         "an owner id held by a live session cannot be taken twice"
     );
 
@@ -58,7 +64,7 @@ fn a_killed_workers_unexpired_claims_are_taken_over_at_once() {
         .unwrap()
         .get(0);
     assert!(killed);
-    std::mem::forget(doomed); // its connection is gone; dropping it would only fail to close
+    drop(doomed); // its session is gone already; this ends its thread
 
     // The lease still has an hour to run (t(3) ≪ t(1) + 1 h): the hard case, a claim in flight.
     let taken = wait_for(|| {
@@ -92,7 +98,7 @@ fn a_claim_skips_a_head_another_worker_is_locking_instead_of_waiting_for_it() {
     let held = note(&mut store, "s1");
     let free = note(&mut store, "s2");
     let path = store.path().to_owned();
-    let _alive = PgOwnerLock::acquire(session(&store), "w").unwrap();
+    let _alive = PgOwnerLock::acquire(live(&store), "w").unwrap();
 
     // Another worker is in the middle of claiming s1's head: its row is locked.
     let mut other = session(&store);

@@ -11,7 +11,7 @@
 
 use postgres::Client;
 
-use super::db::{Db, params};
+use super::db::{Db, PgThread, params};
 use super::{Result, StoreError};
 
 /// The first key of every owner lock (`'ownr'`); the second is the owner id's hash.
@@ -33,8 +33,8 @@ pub(crate) fn owner_key(owner: &str) -> i32 {
 /// Proof that an owner is alive on PostgreSQL: the session holding its advisory lock. Dropping
 /// it closes the session, which releases the lock.
 pub struct PgOwnerLock {
-    /// Only held, never used again; the mutex makes the lock shareable across a worker's tasks.
-    _session: std::sync::Mutex<Client>,
+    /// Only held: the session (on its own thread) ends when this is dropped.
+    _session: PgThread,
     owner: String,
 }
 
@@ -47,21 +47,24 @@ impl std::fmt::Debug for PgOwnerLock {
 }
 
 impl PgOwnerLock {
-    /// Takes the liveness lock of `owner` on `session` (a connection used for nothing else).
-    pub fn acquire(mut session: Client, owner: &str) -> Result<PgOwnerLock> {
-        let locked: bool = session
-            .query_one(
-                "SELECT pg_try_advisory_lock($1, $2)",
-                &[&OWNER_CLASS, &owner_key(owner)],
-            )?
-            .try_get(0)?;
+    /// Takes the liveness lock of `owner` on a session of its own, opened by `connect`.
+    pub fn acquire<F>(connect: F, owner: &str) -> Result<PgOwnerLock>
+    where
+        F: FnOnce() -> Result<Client> + Send + 'static,
+    {
+        let session = PgThread::start(connect)?;
+        let key = owner_key(owner);
+        let locked: bool = session.run(move |c| {
+            c.query_one("SELECT pg_try_advisory_lock($1, $2)", &[&OWNER_CLASS, &key])?
+                .try_get(0)
+        })??;
         if !locked {
             return Err(StoreError::Invalid(format!(
                 "worker id {owner} is already in use by another live worker"
             )));
         }
         Ok(PgOwnerLock {
-            _session: std::sync::Mutex::new(session),
+            _session: session,
             owner: owner.to_string(),
         })
     }

@@ -94,8 +94,11 @@ pub fn open_postgres() -> Store {
         .fresh_database(&format!("t{}_{n}", std::process::id()))
         .unwrap();
     let name = format!("t{}_{n}", std::process::id());
-    let client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
-    Store::open_postgres(client, &name).unwrap()
+    Store::open_postgres(
+        move || Ok(postgres::Client::connect(&url, postgres::NoTls)?),
+        &name,
+    )
+    .unwrap()
 }
 
 /// Another connection to the store a test opened with [`open_temp`] (`path` is its
@@ -111,8 +114,12 @@ pub fn reopen(path: &std::path::Path) -> Store {
 /// Another connection to a store opened with [`open_postgres`].
 pub fn reopen_postgres(path: &std::path::Path) -> Store {
     let name = path.to_str().unwrap();
-    let client = postgres::Client::connect(&cluster().url_for(name), postgres::NoTls).unwrap();
-    Store::open_postgres(client, name).unwrap()
+    let url = cluster().url_for(name);
+    Store::open_postgres(
+        move || Ok(postgres::Client::connect(&url, postgres::NoTls)?),
+        name,
+    )
+    .unwrap()
 }
 
 /// A fixed timestamp `secs` seconds after 2026-11-23 10:00:00 UTC.

@@ -55,7 +55,7 @@ impl Liveness {
             StoreLocation::Postgres(_) => {
                 let (location, owner) = (location.clone(), owner.to_string());
                 tokio::task::spawn_blocking(move || {
-                    PgOwnerLock::acquire(location.session()?, &owner)
+                    PgOwnerLock::acquire(move || location.session(), &owner)
                 })
                 .await
                 .map_err(|e| SyncError::Task(format!("taking the worker lock stopped: {e}")))?

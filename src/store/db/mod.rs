@@ -8,6 +8,7 @@
 
 mod dialect;
 mod pg;
+mod pg_thread;
 mod sqlite;
 mod value;
 
@@ -15,6 +16,7 @@ use std::ops::Deref;
 
 pub use dialect::{Dialect, translate};
 pub use pg::PgConn;
+pub use pg_thread::PgThread;
 pub(crate) use value::params;
 pub use value::{FromValue, ToValue, Value};
 
@@ -88,9 +90,10 @@ impl Db {
         }
     }
 
-    pub fn postgres(client: postgres::Client) -> Db {
+    /// A PostgreSQL connection on the session `session` owns (see [`PgThread`]).
+    pub fn postgres(session: PgThread) -> Db {
         Db {
-            engine: Engine::Postgres(Box::new(PgConn::new(client))),
+            engine: Engine::Postgres(Box::new(PgConn::new(session))),
         }
     }
 

@@ -8,6 +8,7 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::error::Error;
+use std::sync::Arc;
 
 use bytes::BytesMut;
 use postgres::types::{IsNull, ToSql, Type, to_sql_checked};
@@ -20,8 +21,8 @@ use crate::store::StoreError;
 const MAX_CACHED_STATEMENTS: usize = 512;
 
 pub struct PgConn {
-    client: RefCell<postgres::Client>,
-    statements: RefCell<HashMap<(String, Vec<Type>), postgres::Statement>>,
+    session: super::pg_thread::PgThread,
+    statements: RefCell<HashMap<(Arc<str>, Vec<Type>), postgres::Statement>>,
 }
 
 impl std::fmt::Debug for PgConn {
@@ -31,56 +32,104 @@ impl std::fmt::Debug for PgConn {
 }
 
 impl PgConn {
-    pub fn new(client: postgres::Client) -> PgConn {
+    pub fn new(session: super::pg_thread::PgThread) -> PgConn {
         PgConn {
-            client: RefCell::new(client),
+            session,
             statements: RefCell::new(HashMap::new()),
         }
     }
 
-    fn client(&self) -> Result<std::cell::RefMut<'_, postgres::Client>, StoreError> {
-        self.client
-            .try_borrow_mut()
-            .map_err(|_| StoreError::Type("PostgreSQL connection used re-entrantly".into()))
+    /// The cached statement for `sql` with these parameter types, if it was prepared.
+    fn cached(&self, key: &(Arc<str>, Vec<Type>)) -> Option<postgres::Statement> {
+        self.statements.borrow().get(key).cloned()
     }
 
-    fn statement(
-        &self,
-        sql: &str,
-        values: &[Value<'_>],
-    ) -> Result<postgres::Statement, StoreError> {
-        let types: Vec<Type> = values.iter().map(declared_type).collect();
-        let key = (sql.to_owned(), types);
-        if let Some(st) = self.statements.borrow().get(&key) {
-            return Ok(st.clone());
-        }
-        let st = self.client()?.prepare_typed(sql, &key.1)?;
+    fn remember(&self, key: (Arc<str>, Vec<Type>), st: postgres::Statement) {
         let mut cache = self.statements.borrow_mut();
         if cache.len() >= MAX_CACHED_STATEMENTS {
             cache.clear();
         }
-        cache.insert(key, st.clone());
-        Ok(st)
+        cache.insert(key, st);
+    }
+
+    /// Prepares (once) and runs `sql` with `values` on the session's thread.
+    fn call<R: Send + 'static>(
+        &self,
+        sql: &str,
+        values: &[Value<'_>],
+        run: impl FnOnce(
+            &mut postgres::Client,
+            &postgres::Statement,
+            &[&(dyn ToSql + Sync)],
+        ) -> Result<R, postgres::Error>
+        + Send
+        + 'static,
+    ) -> Result<R, StoreError> {
+        let types: Vec<Type> = values.iter().map(declared_type).collect();
+        let key: (Arc<str>, Vec<Type>) = (Arc::from(sql), types);
+        let cached = self.cached(&key);
+        let owned: Vec<Owned> = values.iter().map(Owned::from).collect();
+        let (sql, types) = (key.0.clone(), key.1.clone());
+        let (st, out) = self.session.run(move |client| {
+            let st = match cached {
+                Some(st) => st,
+                None => client.prepare_typed(&sql, &types)?,
+            };
+            let values: Vec<Value<'_>> = owned.iter().map(Owned::as_value).collect();
+            let refs: Vec<&(dyn ToSql + Sync)> = values.iter().map(|v| v as _).collect();
+            let out = run(client, &st, &refs)?;
+            Ok::<_, postgres::Error>((st, out))
+        })??;
+        self.remember(key, st);
+        Ok(out)
     }
 
     /// Runs a statement (already in PostgreSQL's dialect); the number of rows it changed.
     pub fn execute(&self, sql: &str, values: &[Value<'_>]) -> Result<usize, StoreError> {
-        let st = self.statement(sql, values)?;
-        let refs: Vec<&(dyn ToSql + Sync)> = values.iter().map(|v| v as _).collect();
-        let n = self.client()?.execute(&st, &refs)?;
+        let n = self.call(sql, values, |c, st, p| c.execute(st, p))?;
         Ok(usize::try_from(n).unwrap_or(usize::MAX))
     }
 
     /// Runs a query (already in PostgreSQL's dialect) and returns all its rows.
     pub fn query(&self, sql: &str, values: &[Value<'_>]) -> Result<Vec<postgres::Row>, StoreError> {
-        let st = self.statement(sql, values)?;
-        let refs: Vec<&(dyn ToSql + Sync)> = values.iter().map(|v| v as _).collect();
-        Ok(self.client()?.query(&st, &refs)?)
+        self.call(sql, values, |c, st, p| c.query(st, p))
     }
 
     /// Runs statements without parameters through the simple protocol.
     pub fn batch(&self, sql: &str) -> Result<(), StoreError> {
-        Ok(self.client()?.batch_execute(sql)?)
+        let sql = sql.to_owned();
+        Ok(self.session.run(move |c| c.batch_execute(&sql))??)
+    }
+}
+
+/// A parameter copied for the session's thread.
+enum Owned {
+    Null,
+    Int(i64),
+    Real(f64),
+    Text(String),
+    Blob(Vec<u8>),
+}
+
+impl Owned {
+    fn from(v: &Value<'_>) -> Owned {
+        match *v {
+            Value::Null => Owned::Null,
+            Value::Int(i) => Owned::Int(i),
+            Value::Real(f) => Owned::Real(f),
+            Value::Text(s) => Owned::Text(s.to_owned()),
+            Value::Blob(b) => Owned::Blob(b.to_vec()),
+        }
+    }
+
+    fn as_value(&self) -> Value<'_> {
+        match self {
+            Owned::Null => Value::Null,
+            Owned::Int(i) => Value::Int(*i),
+            Owned::Real(f) => Value::Real(*f),
+            Owned::Text(s) => Value::Text(s),
+            Owned::Blob(b) => Value::Blob(b),
+        }
     }
 }
 

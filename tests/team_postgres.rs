@@ -1,0 +1,114 @@
+//! Team mode through the real binary: two engineers, each with their own data directory and
+//! config, share one PostgreSQL store (`[store] url`) on a throwaway cluster (docs/store.md
+//! §Engines). They see each other's links, a double acknowledgement sends one status note, each
+//! change names the engineer who made it, and a `sync --once` from either machine delivers.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+mod sync_common;
+
+use common::{TestEnv, exit_code, stderr};
+use serde_json::Value;
+
+/// Points `env` at the shared database as engineer `user` (the password comes from a file
+/// through `password_command`, as a team would configure it).
+fn team_config(env: &TestEnv, url: &str, cluster: &pg_harness::Cluster, db: &str, user: &str) {
+    let secret = env.dir.path().join("pg-password");
+    std::fs::write(&secret, cluster.password()).unwrap();
+    let store = format!(
+        "\n[store]\nurl = \"{}\"\npassword_command = \"cat '{}'\"\n",
+        cluster.url_without_password(db),
+        secret.display()
+    );
+    sync_common::write_config_url(env, url, "itil", "itil", &store);
+    // The engineer's own name, not the service account, goes into every change they make.
+    let path = env.config_path();
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(
+        &path,
+        text.replace("user = \"Test Engineer\"", &format!("user = \"{user}\"")),
+    )
+    .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_engineers_share_one_postgres_store() {
+    // The harness uses the blocking client: off the async workers.
+    let cluster = tokio::task::spawn_blocking(|| {
+        let cluster = pg_harness::Cluster::start().expect("PostgreSQL for the team store tests");
+        cluster.fresh_database("team").unwrap();
+        cluster
+    })
+    .await
+    .unwrap();
+    let ann = TestEnv::start().await;
+    let bob = TestEnv::start().await;
+    // Both talk to Ann's emulator: one ServiceNow, one store, two machines.
+    team_config(&ann, &ann.url, &cluster, "team", "Ann Oncall");
+    team_config(&bob, &ann.url, &cluster, "team", "Bob Oncall");
+
+    let out = ann.run(&["ticket", "link", "A-1001", "INC0000004"]).await;
+    assert_eq!(exit_code(&out), 0, "{}", stderr(&out));
+    assert!(
+        !ann.data_dir().join("snowlink.db").exists(),
+        "nothing is written to a local SQLite file in team mode"
+    );
+
+    // Bob's machine has never seen the link: it reads it from the shared store.
+    let (out, links) = bob.json(&["links"]).await;
+    assert_eq!(exit_code(&out), 0, "{}", stderr(&out));
+    let rows = links["links"].as_array().expect("links list");
+    assert!(
+        rows.iter().any(|l| l["anomaly"]["id"] == "A-1001"
+            && l["incident"]["number"] == "INC0000004"
+            && l["linked_by"] == "Ann Oncall"),
+        "{links}"
+    );
+
+    // Both acknowledge at once: one status change, so one status note.
+    let (a, b) = tokio::join!(ann.run(&["ack", "A-1001"]), bob.run(&["ack", "A-1001"]));
+    assert_eq!(exit_code(&a), 0, "{}", stderr(&a));
+    assert_eq!(exit_code(&b), 0, "{}", stderr(&b));
+    let out = bob
+        .run(&["comment", "A-1001", "looking at the loader"])
+        .await;
+    assert_eq!(exit_code(&out), 0, "{}", stderr(&out));
+
+    // Delivered by a sync from Bob's machine, whoever queued it.
+    let (out, report) = bob.json(&["sync", "--once"]).await;
+    assert_eq!(exit_code(&out), 0, "{report}\n{}", stderr(&out));
+    let (_, shown) = ann.json(&["show", "A-1001"]).await;
+    let incident = ann.incident("INC0000004").await;
+    let sys_id = incident["sys_id"].as_str().unwrap().to_string();
+    let notes = ann.work_notes(&sys_id).await;
+    let acks = notes.iter().filter(|n| n.contains("Acknowledged")).count();
+    assert_eq!(
+        acks, 1,
+        "one status note for two acknowledgements: {notes:#?}"
+    );
+    let comment = notes
+        .iter()
+        .position(|n| n.contains("looking at the loader"))
+        .expect("the comment reached the incident");
+    assert!(
+        notes[comment].contains("Bob Oncall"),
+        "the note names the engineer: {}",
+        notes[comment]
+    );
+
+    // Who did what is the engineer's name in the shared history: one acknowledgement (by
+    // whichever of the two came first), the other was already done; Bob's comment is his.
+    let history = shown["history"].as_array().expect("history");
+    let acks: Vec<&Value> = history
+        .iter()
+        .filter(|h| h["to"] == "acknowledged")
+        .collect();
+    assert_eq!(acks.len(), 1, "{shown}");
+    let by = acks[0]["user"].as_str().unwrap();
+    assert!(by == "Ann Oncall" || by == "Bob Oncall", "{shown}");
+    let comments = shown["comments"].as_array().expect("comments");
+    assert_eq!(comments.len(), 1, "{shown}");
+    assert_eq!(comments[0]["author"], "Bob Oncall");
+    let (_, outbox) = ann.json(&["outbox"]).await;
+    assert_eq!(outbox["counts"]["pending"], 0, "{outbox}");
+}
