@@ -20,9 +20,12 @@ use crate::store::StoreError;
 /// of many lengths): start over rather than grow without bound.
 const MAX_CACHED_STATEMENTS: usize = 512;
 
+/// A statement's text and the parameter types it was prepared with.
+type StatementKey = (Arc<str>, Vec<Type>);
+
 pub struct PgConn {
     session: super::pg_thread::PgThread,
-    statements: RefCell<HashMap<(Arc<str>, Vec<Type>), postgres::Statement>>,
+    statements: RefCell<HashMap<StatementKey, postgres::Statement>>,
 }
 
 impl std::fmt::Debug for PgConn {
@@ -40,11 +43,11 @@ impl PgConn {
     }
 
     /// The cached statement for `sql` with these parameter types, if it was prepared.
-    fn cached(&self, key: &(Arc<str>, Vec<Type>)) -> Option<postgres::Statement> {
+    fn cached(&self, key: &StatementKey) -> Option<postgres::Statement> {
         self.statements.borrow().get(key).cloned()
     }
 
-    fn remember(&self, key: (Arc<str>, Vec<Type>), st: postgres::Statement) {
+    fn remember(&self, key: StatementKey, st: postgres::Statement) {
         let mut cache = self.statements.borrow_mut();
         if cache.len() >= MAX_CACHED_STATEMENTS {
             cache.clear();
@@ -66,7 +69,7 @@ impl PgConn {
         + 'static,
     ) -> Result<R, StoreError> {
         let types: Vec<Type> = values.iter().map(declared_type).collect();
-        let key: (Arc<str>, Vec<Type>) = (Arc::from(sql), types);
+        let key: StatementKey = (Arc::from(sql), types);
         let cached = self.cached(&key);
         let owned: Vec<Owned> = values.iter().map(Owned::from).collect();
         let (sql, types) = (key.0.clone(), key.1.clone());
