@@ -205,7 +205,7 @@ fn bulk_upsert_in_one_transaction() {
 
 #[test]
 fn anomaly_without_raw_round_trips_through_its_serialization() {
-    let mut store = Store::open_in_memory().unwrap();
+    let (_d, mut store) = open_temp();
     let mut a = Anomaly::new("A-9", "Built in code");
     a.status = Status::Archived(ArchiveReason::Discarded);
     a.severity = Some(Severity::Info);

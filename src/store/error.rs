@@ -63,6 +63,26 @@ pub enum StoreError {
     Corrupt(String),
 }
 
+impl StoreError {
+    /// Whether this is `table`'s primary key refusing a second row with the same key
+    /// (SQLite: `SQLITE_CONSTRAINT_PRIMARYKEY`; PostgreSQL: `unique_violation` on the table).
+    pub fn is_key_taken(&self, table: &str) -> bool {
+        match self {
+            StoreError::Sqlite(rusqlite::Error::SqliteFailure(e, msg)) => {
+                e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY
+                    && msg
+                        .as_deref()
+                        .is_none_or(|m| m.contains(&format!("{table}.")))
+            }
+            StoreError::Postgres(e) => e.as_db_error().is_some_and(|db| {
+                *db.code() == postgres::error::SqlState::UNIQUE_VIOLATION
+                    && db.table() == Some(table)
+            }),
+            _ => false,
+        }
+    }
+}
+
 /// PostgreSQL's own message (`ERROR: … DETAIL: …`) when the server sent one, else the client's.
 fn pg_detail(e: &postgres::Error) -> String {
     match e.as_db_error() {

@@ -158,12 +158,11 @@ impl Store {
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
-    use super::*;
     use crate::store::test_support::t;
 
     #[test]
     fn an_outage_is_kept_until_cleared_and_clearing_makes_waiting_work_due() {
-        let mut s = Store::open_in_memory().unwrap();
+        let (_d, mut s) = crate::store::test_support::open_temp();
         assert!(s.outage("default").unwrap().is_none());
         s.record_outage("default", "connection refused", t(0), t(5))
             .unwrap();

@@ -12,7 +12,7 @@ use jiff::Timestamp;
 use crate::domain::{AnomalyKey, IncidentRef};
 
 use super::outbox::{DeliveryKind, NewDelivery, OutboxId, enqueue_tx};
-use super::{Result, Store, StoreError, ms};
+use super::{Result, Store, ms};
 
 pub use super::rules_rows::{RuleCounts, RuleDecisionRow, RuleKeyRow};
 
@@ -179,12 +179,10 @@ impl Store {
         for d in &batch.decisions {
             match super::rules_apply::apply(&tx, d, now, queued_at, &mut outbox) {
                 Ok(()) => {}
-                // The key row's primary key: another process claimed this key first.
-                Err(StoreError::Sqlite(rusqlite::Error::SqliteFailure(e, _)))
-                    if e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY =>
-                {
-                    return Ok(BatchOutcome::Conflict);
-                }
+                // The key row's primary key: another process (any machine of the team, on a
+                // shared store) claimed this key first. The constraint, not the read before
+                // deciding, is what makes one decision per key.
+                Err(e) if e.is_key_taken("rule_keys") => return Ok(BatchOutcome::Conflict),
                 Err(e) => return Err(e),
             }
         }

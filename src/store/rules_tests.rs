@@ -9,11 +9,11 @@ fn t(s: i64) -> Timestamp {
     Timestamp::from_second(1_800_000_000 + s).unwrap()
 }
 
-fn store_with(ids: &[&str]) -> Store {
-    let mut s = Store::open_in_memory().unwrap();
+fn store_with(ids: &[&str]) -> (crate::store::test_support::TestDir, Store) {
+    let (dir, mut s) = crate::store::test_support::open_temp();
     let a: Vec<Anomaly> = ids.iter().map(|i| Anomaly::new(*i, "nulls")).collect();
     s.upsert_anomalies("dq", &a, t(0)).unwrap();
-    s
+    (dir, s)
 }
 
 fn key(gen_: u32) -> NewRuleKey {
@@ -67,7 +67,7 @@ fn join(id: &str) -> NewDecision {
 
 #[test]
 fn a_create_and_its_decision_commit_together_and_move_the_watermark() {
-    let mut s = store_with(&["A-1"]);
+    let (_d, mut s) = store_with(&["A-1"]);
     let top = s.max_rev().unwrap();
     let batch = DecisionBatch {
         from_rev: 0,
@@ -93,7 +93,7 @@ fn a_create_and_its_decision_commit_together_and_move_the_watermark() {
 
 #[test]
 fn a_stale_watermark_or_a_claimed_key_writes_nothing() {
-    let mut s = store_with(&["A-1", "A-2"]);
+    let (_d, mut s) = store_with(&["A-1", "A-2"]);
     let batch = DecisionBatch {
         from_rev: 0,
         to_rev: 1,
@@ -130,7 +130,7 @@ fn a_stale_watermark_or_a_claimed_key_writes_nothing() {
 
 #[test]
 fn a_join_before_the_create_lands_links_through_the_create_and_buffers_a_note() {
-    let mut s = store_with(&["A-1", "A-2"]);
+    let (_d, mut s) = store_with(&["A-1", "A-2"]);
     let batch = DecisionBatch {
         from_rev: 0,
         to_rev: 5,
@@ -206,7 +206,7 @@ fn a_join_before_the_create_lands_links_through_the_create_and_buffers_a_note() 
 
 #[test]
 fn a_delay_waits_until_due_and_is_settled_once() {
-    let mut s = store_with(&["A-1"]);
+    let (_d, mut s) = store_with(&["A-1"]);
     let a = AnomalyKey::new("dq", "A-1");
     let delay = NewDecision {
         action: DecisionAction::Delay,
