@@ -108,6 +108,12 @@ impl Ingester {
     }
 
     /// Changes each time a read commits rows (a piece of a file, a poll of an API source).
+    /// Counts a write made elsewhere (another engineer's process on a shared store), so what
+    /// waits on [`Ingester::written`] refreshes as for a source read.
+    pub fn note_write_elsewhere(&self) {
+        self.written.send_modify(|n| *n += 1);
+    }
+
     pub fn written(&self) -> watch::Receiver<u64> {
         self.written.subscribe()
     }

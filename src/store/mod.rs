@@ -16,6 +16,7 @@ mod error;
 mod event_clear;
 mod export;
 mod links;
+mod listen;
 mod location;
 mod lookup_cache;
 mod open;
@@ -56,6 +57,7 @@ pub use changes::{
 pub use comments::{Comment, CommentRecorded};
 pub use error::StoreError;
 pub use links::{LinkAdded, NewLink};
+pub use listen::{CHANGES_CHANNEL, Listener, listen};
 pub use location::StoreLocation;
 pub use lookup_cache::{
     CachedChoice, CachedList, CachedRef, MAX_CHOICE_LISTS, MAX_REF_LISTS, MAX_ROWS_PER_LIST,

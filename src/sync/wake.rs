@@ -5,10 +5,7 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
 
-use postgres::fallible_iterator::FallibleIterator;
 use tokio::net::UnixDatagram;
 use tokio::sync::Notify;
 
@@ -18,8 +15,8 @@ use crate::store::{StoreLocation, WAKE_CHANNEL, wake_socket_path};
 pub(crate) struct Wake {
     notify: Arc<Notify>,
     socket: Option<(UnixDatagram, PathBuf)>,
-    /// Set when the worker is done: the PostgreSQL listener thread sees it within a second.
-    stop_listening: Option<Arc<AtomicBool>>,
+    /// PostgreSQL: the listener thread, stopped with the worker.
+    _listener: Option<crate::store::Listener>,
 }
 
 impl Wake {
@@ -43,27 +40,19 @@ impl Wake {
         Wake {
             notify: Arc::new(Notify::new()),
             socket,
-            stop_listening: None,
+            _listener: None,
         }
     }
 
-    /// Listens on the store's channel from a thread with a session of its own (the blocking
-    /// client waits for notifications there, never on a tokio worker). A lost session is opened
-    /// again, and the worker woken once, since what was sent meanwhile is gone with it.
+    /// Listens on the store's channel (docs/store.md §Wake-ups): each notification wakes.
     fn listen(location: &StoreLocation) -> Wake {
         let notify = Arc::new(Notify::new());
-        let stop = Arc::new(AtomicBool::new(false));
-        let (n, s, location) = (notify.clone(), stop.clone(), location.clone());
-        let started = std::thread::Builder::new()
-            .name("snowlink-listen".into())
-            .spawn(move || listen_loop(&location, &n, &s));
-        if let Err(e) = started {
-            tracing::warn!(error = %e, "no listener thread; work queued elsewhere is seen on the next poll");
-        }
+        let n = notify.clone();
+        let listener = crate::store::listen(location, WAKE_CHANNEL, move || n.notify_one());
         Wake {
             notify,
             socket: None,
-            stop_listening: Some(stop),
+            _listener: listener,
         }
     }
 
@@ -88,40 +77,9 @@ impl Wake {
     }
 }
 
-fn listen_loop(location: &StoreLocation, notify: &Notify, stop: &AtomicBool) {
-    while !stop.load(Ordering::Relaxed) {
-        let mut session = match location.session().and_then(|mut c| {
-            Ok(c.batch_execute(&format!("LISTEN {WAKE_CHANNEL}"))
-                .map(|()| c)?)
-        }) {
-            Ok(c) => c,
-            Err(e) => {
-                tracing::warn!(error = %e, "cannot listen for wake-ups; retrying");
-                std::thread::sleep(Duration::from_secs(2));
-                continue;
-            }
-        };
-        notify.notify_one();
-        while !stop.load(Ordering::Relaxed) {
-            let next = session
-                .notifications()
-                .timeout_iter(Duration::from_secs(1))
-                .next();
-            match next {
-                Ok(Some(_)) => notify.notify_one(),
-                Err(_) => break,
-                Ok(None) if session.is_closed() => break,
-                Ok(None) => {}
-            }
-        }
-    }
-}
-
 impl Drop for Wake {
     fn drop(&mut self) {
-        if let Some(stop) = &self.stop_listening {
-            stop.store(true, Ordering::Relaxed);
-        }
+
         if let Some((_, path)) = &self.socket {
             let _ = std::fs::remove_file(path);
         }

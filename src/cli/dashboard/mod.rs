@@ -110,6 +110,12 @@ async fn run(
         ticket_defaults: config.file.ui.severity_impact_urgency,
         columns: config.file.ui.columns.clone(),
     };
+    // On a shared (PostgreSQL) store another engineer's change arrives as a notification and
+    // counts as a write: the list refreshes within a second (docs/store.md §Wake-ups).
+    let elsewhere = background.ingester.clone();
+    let _changes = crate::store::listen(&session.store, crate::store::CHANGES_CHANNEL, move || {
+        elsewhere.note_write_elsewhere();
+    });
     let result = run_dashboard(backend, options).await;
     background.stop().await;
     result.map_err(|e| CliError::other(format!("dashboard: {e}")))?;

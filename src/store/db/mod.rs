@@ -167,10 +167,14 @@ impl Db {
             (Engine::Postgres(c), TxKind::Write) => {
                 c.batch("BEGIN")?;
                 let (class, obj) = PG_WRITE_LOCK;
-                let locked = c.execute(
-                    "SELECT pg_advisory_xact_lock($1::int4, $2::int4)",
-                    &[Value::Int(class.into()), Value::Int(obj.into())],
-                );
+                // The notification goes out at commit, to every dashboard listening
+                // (docs/store.md §Wake-ups); a rollback sends nothing.
+                let locked = c
+                    .execute(
+                        "SELECT pg_advisory_xact_lock($1::int4, $2::int4)",
+                        &[Value::Int(class.into()), Value::Int(obj.into())],
+                    )
+                    .and_then(|_| c.batch(&format!("NOTIFY {}", super::CHANGES_CHANNEL)));
                 if let Err(e) = locked {
                     let _ = c.batch("ROLLBACK");
                     return Err(e);
