@@ -6,41 +6,15 @@
 
 mod common;
 mod sync_common;
+mod team_common;
 
 use common::{TestEnv, exit_code, stderr};
 use serde_json::Value;
-
-/// Points `env` at the shared database as engineer `user` (the password comes from a file
-/// through `password_command`, as a team would configure it).
-fn team_config(env: &TestEnv, url: &str, cluster: &pg_harness::Cluster, db: &str, user: &str) {
-    let secret = env.dir.path().join("pg-password");
-    std::fs::write(&secret, cluster.password()).unwrap();
-    let store = format!(
-        "\n[store]\nurl = \"{}\"\npassword_command = \"cat '{}'\"\n",
-        cluster.url_without_password(db),
-        secret.display()
-    );
-    sync_common::write_config_url(env, url, "itil", "itil", &store);
-    // The engineer's own name, not the service account, goes into every change they make.
-    let path = env.config_path();
-    let text = std::fs::read_to_string(&path).unwrap();
-    std::fs::write(
-        &path,
-        text.replace("user = \"Test Engineer\"", &format!("user = \"{user}\"")),
-    )
-    .unwrap();
-}
+use team_common::{cluster_with, team_config};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_engineers_share_one_postgres_store() {
-    // The harness uses the blocking client: off the async workers.
-    let cluster = tokio::task::spawn_blocking(|| {
-        let cluster = pg_harness::Cluster::start().expect("PostgreSQL for the team store tests");
-        cluster.fresh_database("team").unwrap();
-        cluster
-    })
-    .await
-    .unwrap();
+    let cluster = cluster_with("team").await;
     let ann = TestEnv::start().await;
     let bob = TestEnv::start().await;
     // Both talk to Ann's emulator: one ServiceNow, one store, two machines.

@@ -127,3 +127,38 @@ fn a_claim_skips_a_head_another_worker_is_locking_instead_of_waiting_for_it() {
     assert_eq!(got.iter().map(|d| d.id).collect::<Vec<_>>(), [held]);
     drop(path);
 }
+
+#[test]
+fn a_write_committed_by_another_session_reaches_listeners_and_a_queued_note_wakes_workers() {
+    let mut store = open_postgres();
+    let url = cluster().url_for(store.path().to_str().unwrap());
+    let location = super::StoreLocation::postgres(crate::config::PgStoreConfig {
+        url: url.clone(),
+        sslmode: crate::config::SslMode::Disable,
+        ca_file: None,
+        password: None,
+        password_origin: None,
+        connect_timeout: Duration::from_secs(10),
+    });
+    let (changes_tx, changes) = mpsc::channel();
+    let (outbox_tx, outbox) = mpsc::channel();
+    let _changes = super::listen(&location, super::CHANGES_CHANNEL, move || {
+        let _ = changes_tx.send(());
+    })
+    .expect("a PostgreSQL store is listened to");
+    let _outbox = super::listen(&location, super::WAKE_CHANNEL, move || {
+        let _ = outbox_tx.send(());
+    })
+    .expect("a PostgreSQL store is listened to");
+    // Each listener says once that it (re)started listening: anything before may be missed.
+    changes.recv_timeout(Duration::from_secs(60)).unwrap();
+    outbox.recv_timeout(Duration::from_secs(60)).unwrap();
+
+    note(&mut store, "s1");
+    changes
+        .recv_timeout(Duration::from_secs(60))
+        .expect("the committed write was announced on snowlink_changes");
+    outbox
+        .recv_timeout(Duration::from_secs(60))
+        .expect("the queued note woke the workers on snowlink_outbox");
+}

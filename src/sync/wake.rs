@@ -79,7 +79,6 @@ impl Wake {
 
 impl Drop for Wake {
     fn drop(&mut self) {
-
         if let Some((_, path)) = &self.socket {
             let _ = std::fs::remove_file(path);
         }
