@@ -111,7 +111,7 @@ impl Store {
     /// `connect` runs on the session's own thread (see `db::PgThread`).
     pub fn open_postgres<F>(connect: F, label: &str) -> Result<Store>
     where
-        F: FnOnce() -> Result<postgres::Client> + Send + 'static,
+        F: Fn() -> Result<postgres::Client> + Send + 'static,
     {
         open_pg::open(db::PgThread::start(connect)?, label)
     }

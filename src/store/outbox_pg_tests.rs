@@ -22,14 +22,22 @@ fn session(store: &Store) -> postgres::Client {
 }
 
 /// A connect function for a liveness session on the test's database.
-fn live(store: &Store) -> impl FnOnce() -> super::Result<postgres::Client> + Send + 'static {
+fn live(store: &Store) -> impl Fn() -> super::Result<postgres::Client> + Send + 'static {
     let url = cluster().url_for(store.path().to_str().unwrap());
     move || Ok(postgres::Client::connect(&url, postgres::NoTls)?)
 }
 
-fn backend_pid(client: &mut postgres::Client) -> i32 {
-    client
-        .query_one("SELECT pg_backend_pid()", &[])
+/// The server process of the session holding `owner`'s liveness lock.
+fn holder_of(store: &Store, owner: &str) -> i32 {
+    // pg_locks shows a two-key advisory lock as classid, objid (oids: the keys' bits unsigned).
+    let class = i64::from(super::owners_pg::OWNER_CLASS.cast_unsigned());
+    let key = i64::from(super::owners_pg::owner_key(owner).cast_unsigned());
+    session(store)
+        .query_one(
+            "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted \
+             AND classid::bigint = $1 AND objid::bigint = $2 AND objsubid = 2",
+            &[&class, &key],
+        )
         .unwrap()
         .get(0)
 }
@@ -38,9 +46,8 @@ fn backend_pid(client: &mut postgres::Client) -> i32 {
 fn a_killed_workers_unexpired_claims_are_taken_over_at_once() {
     let mut store = open_postgres();
     let id = note(&mut store, "s1");
-    let mut doomed_session = session(&store);
-    let doomed_pid = backend_pid(&mut doomed_session);
-    let doomed = PgOwnerLock::acquire(move || Ok(doomed_session), "doomed").unwrap();
+    let doomed = PgOwnerLock::acquire(live(&store), "doomed").unwrap();
+    let doomed_pid = holder_of(&store, "doomed");
     let claimed = store.claim_next(doomed.owner(), t(1), LEASE, 10).unwrap();
     assert_eq!(claimed.iter().map(|d| d.id).collect::<Vec<_>>(), [id]);
 
@@ -161,4 +168,51 @@ fn a_write_committed_by_another_session_reaches_listeners_and_a_queued_note_wake
     outbox
         .recv_timeout(Duration::from_secs(60))
         .expect("the queued note woke the workers on snowlink_outbox");
+}
+
+#[test]
+fn the_store_carries_on_after_the_database_restarts() {
+    // A cluster of its own: restarting the shared one would cut the other tests' sessions.
+    let cluster = pg_harness::Cluster::start().unwrap();
+    let url = cluster.fresh_database("restart").unwrap();
+    let connect = move || Ok(postgres::Client::connect(&url, postgres::NoTls)?);
+    let mut store = Store::open_postgres(connect, "restart").unwrap();
+    let first = note(&mut store, "s1");
+    cluster.restart().unwrap();
+
+    // The call that meets the cut session may fail; the next ones run on a new session.
+    let mut second = None;
+    for _ in 0..5 {
+        let d = NewDelivery::to_incident(&incident("s1"), DeliveryKind::WorkNote, "after", None);
+        match store.enqueue(&d, t(1)) {
+            Ok(id) => {
+                second = Some(id);
+                break;
+            }
+            Err(e) => eprintln!("after the restart: {e}"),
+        }
+    }
+    let second = second.expect("the store works again after the restart");
+    let reconnects = store.conn.as_postgres().unwrap().reconnects();
+    assert!(
+        reconnects >= 1,
+        "the hard case: the session was lost and opened again"
+    );
+    let _alive = PgOwnerLock::acquire(
+        {
+            let url = cluster.url_for("restart");
+            move || Ok(postgres::Client::connect(&url, postgres::NoTls)?)
+        },
+        "w",
+    )
+    .unwrap();
+    let got = store.claim_next("w", t(2), LEASE, 10).unwrap();
+    assert_eq!(got.iter().map(|d| d.id).collect::<Vec<_>>(), [first]);
+    store.mark_delivered(first, "w", t(3)).unwrap();
+    let got = store.claim_next("w", t(4), LEASE, 10).unwrap();
+    assert_eq!(
+        got.iter().map(|d| d.id).collect::<Vec<_>>(),
+        [second],
+        "nothing lost, in order"
+    );
 }

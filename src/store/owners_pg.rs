@@ -50,7 +50,7 @@ impl PgOwnerLock {
     /// Takes the liveness lock of `owner` on a session of its own, opened by `connect`.
     pub fn acquire<F>(connect: F, owner: &str) -> Result<PgOwnerLock>
     where
-        F: FnOnce() -> Result<Client> + Send + 'static,
+        F: Fn() -> Result<Client> + Send + 'static,
     {
         let session = PgThread::start(connect)?;
         let key = owner_key(owner);

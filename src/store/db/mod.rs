@@ -112,6 +112,15 @@ impl Db {
         }
     }
 
+    /// The PostgreSQL connection, for what only PostgreSQL has (tests look at its reconnects).
+    #[cfg(test)]
+    pub fn as_postgres(&self) -> Option<&PgConn> {
+        match &self.engine {
+            Engine::Postgres(c) => Some(c),
+            Engine::Sqlite(_) => None,
+        }
+    }
+
     /// Runs one statement; the number of rows it changed.
     pub fn execute(&self, sql: &str, params: impl Params) -> Result<usize> {
         self.prepare_cached(sql)?.execute(params)
@@ -166,6 +175,7 @@ impl Db {
             (Engine::Sqlite(c), _) => c.execute_batch("BEGIN IMMEDIATE")?,
             (Engine::Postgres(c), TxKind::Write) => {
                 c.batch("BEGIN")?;
+                c.set_in_transaction(true);
                 let (class, obj) = PG_WRITE_LOCK;
                 // The notification goes out at commit, to every dashboard listening
                 // (docs/store.md §Wake-ups); a rollback sends nothing.
@@ -177,10 +187,14 @@ impl Db {
                     .and_then(|_| c.batch(&format!("NOTIFY {}", super::CHANGES_CHANNEL)));
                 if let Err(e) = locked {
                     let _ = c.batch("ROLLBACK");
+                    c.set_in_transaction(false);
                     return Err(e);
                 }
             }
-            (Engine::Postgres(c), TxKind::RowLocks) => c.batch("BEGIN")?,
+            (Engine::Postgres(c), TxKind::RowLocks) => {
+                c.batch("BEGIN")?;
+                c.set_in_transaction(true);
+            }
         }
         Ok(Tx {
             db: self,
@@ -199,13 +213,21 @@ pub struct Tx<'a> {
 impl Tx<'_> {
     pub fn commit(mut self) -> Result<()> {
         self.open = false;
-        self.db.execute_batch("COMMIT")
+        self.end("COMMIT")
     }
 
     /// Undoes the transaction now, with its error (dropping it undoes it silently).
     pub fn rollback(mut self) -> Result<()> {
         self.open = false;
-        self.db.execute_batch("ROLLBACK")
+        self.end("ROLLBACK")
+    }
+
+    fn end(&self, how: &str) -> Result<()> {
+        let out = self.db.execute_batch(how);
+        if let Engine::Postgres(c) = &self.db.engine {
+            c.set_in_transaction(false);
+        }
+        out
     }
 }
 
@@ -220,7 +242,7 @@ impl Drop for Tx<'_> {
     fn drop(&mut self) {
         if self.open {
             // Nothing to do if it fails: the connection's transaction is gone with it.
-            let _ = self.db.execute_batch("ROLLBACK");
+            let _ = self.end("ROLLBACK");
         }
     }
 }

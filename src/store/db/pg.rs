@@ -25,7 +25,10 @@ type StatementKey = (Arc<str>, Vec<Type>);
 
 pub struct PgConn {
     session: super::pg_thread::PgThread,
-    statements: RefCell<HashMap<StatementKey, postgres::Statement>>,
+    /// Statements prepared on the session of this generation (see `PgThread::generation`).
+    statements: RefCell<(u64, HashMap<StatementKey, postgres::Statement>)>,
+    /// Inside `BEGIN … COMMIT`: a lost session must not be opened again under the transaction.
+    in_tx: std::cell::Cell<bool>,
 }
 
 impl std::fmt::Debug for PgConn {
@@ -38,21 +41,38 @@ impl PgConn {
     pub fn new(session: super::pg_thread::PgThread) -> PgConn {
         PgConn {
             session,
-            statements: RefCell::new(HashMap::new()),
+            statements: RefCell::new((0, HashMap::new())),
+            in_tx: std::cell::Cell::new(false),
         }
     }
 
     /// The cached statement for `sql` with these parameter types, if it was prepared.
     fn cached(&self, key: &StatementKey) -> Option<postgres::Statement> {
-        self.statements.borrow().get(key).cloned()
+        let mut cache = self.statements.borrow_mut();
+        let generation = self.session.generation();
+        if cache.0 != generation {
+            *cache = (generation, HashMap::new());
+        }
+        cache.1.get(key).cloned()
     }
 
     fn remember(&self, key: StatementKey, st: postgres::Statement) {
         let mut cache = self.statements.borrow_mut();
-        if cache.len() >= MAX_CACHED_STATEMENTS {
-            cache.clear();
+        if cache.1.len() >= MAX_CACHED_STATEMENTS {
+            cache.1.clear();
         }
-        cache.insert(key, st);
+        cache.1.insert(key, st);
+    }
+
+    /// How many times the session was opened again (see `PgThread::generation`).
+    #[cfg(test)]
+    pub fn reconnects(&self) -> u64 {
+        self.session.generation()
+    }
+
+    /// Marks the start or end of a transaction (see `in_tx`).
+    pub fn set_in_transaction(&self, on: bool) {
+        self.in_tx.set(on);
     }
 
     /// Prepares (once) and runs `sql` with `values` on the session's thread.
@@ -73,7 +93,7 @@ impl PgConn {
         let cached = self.cached(&key);
         let owned: Vec<Owned> = values.iter().map(Owned::from).collect();
         let (sql, types) = (key.0.clone(), key.1.clone());
-        let (st, out) = self.session.run(move |client| {
+        let (st, out) = self.session.run_with(!self.in_tx.get(), move |client| {
             let st = match cached {
                 Some(st) => st,
                 None => client.prepare_typed(&sql, &types)?,
@@ -101,7 +121,9 @@ impl PgConn {
     /// Runs statements without parameters through the simple protocol.
     pub fn batch(&self, sql: &str) -> Result<(), StoreError> {
         let sql = sql.to_owned();
-        Ok(self.session.run(move |c| c.batch_execute(&sql))??)
+        Ok(self
+            .session
+            .run_with(!self.in_tx.get(), move |c| c.batch_execute(&sql))??)
     }
 }
 
