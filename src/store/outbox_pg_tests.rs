@@ -46,7 +46,7 @@ fn holder_of(store: &Store, owner: &str) -> i32 {
 fn a_killed_workers_unexpired_claims_are_taken_over_at_once() {
     let mut store = open_postgres();
     let id = note(&mut store, "s1");
-    let doomed = PgOwnerLock::acquire(live(&store), "doomed").unwrap();
+    let mut doomed = PgOwnerLock::acquire(live(&store), "doomed").unwrap();
     let doomed_pid = holder_of(&store, "doomed");
     let claimed = store.claim_next(doomed.owner(), t(1), LEASE, 10).unwrap();
     assert_eq!(claimed.iter().map(|d| d.id).collect::<Vec<_>>(), [id]);
@@ -65,7 +65,9 @@ fn a_killed_workers_unexpired_claims_are_taken_over_at_once() {
         "an owner id held by a live session cannot be taken twice"
     );
 
-    // The worker's session ends as a SIGKILL would end it: the server drops it.
+    // The worker's session ends as a SIGKILL would end it: nothing of the process is left to
+    // reconnect, and the server drops the session.
+    doomed.stop_keeping();
     let killed: bool = session(&store)
         .query_one("SELECT pg_terminate_backend($1)", &[&doomed_pid])
         .unwrap()
@@ -208,6 +210,30 @@ fn the_store_carries_on_after_the_database_restarts() {
     .unwrap();
     let got = store.claim_next("w", t(2), LEASE, 10).unwrap();
     assert_eq!(got.iter().map(|d| d.id).collect::<Vec<_>>(), [first]);
+
+    // A live worker's liveness survives a restart too: its lock is taken again on a new session.
+    let keeper = PgOwnerLock::acquire(
+        {
+            let url = cluster.url_for("restart");
+            move || Ok(postgres::Client::connect(&url, postgres::NoTls)?)
+        },
+        "keeper",
+    )
+    .unwrap();
+    cluster.restart().unwrap();
+    let mut alive_again = false;
+    for _ in 0..600 {
+        // The store's own session may meet the cut first: errors are retried.
+        if let Ok(false) = super::owners_pg::owner_is_gone(&store.conn, keeper.owner()) {
+            alive_again = true;
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(
+        alive_again,
+        "the live worker's lock was never taken again after the restart"
+    );
     store.mark_delivered(first, "w", t(3)).unwrap();
     let got = store.claim_next("w", t(4), LEASE, 10).unwrap();
     assert_eq!(

@@ -9,6 +9,10 @@
 //! locks are re-entrant within a session: the store's connection asking about an owner it held
 //! itself would always get the lock.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
 use postgres::Client;
 
 use super::db::{Db, PgThread, params};
@@ -33,8 +37,12 @@ pub(crate) fn owner_key(owner: &str) -> i32 {
 /// Proof that an owner is alive on PostgreSQL: the session holding its advisory lock. Dropping
 /// it closes the session, which releases the lock.
 pub struct PgOwnerLock {
-    /// Only held: the session (on its own thread) ends when this is dropped.
-    _session: PgThread,
+    /// Tells the keeper thread to stop (it exits within a quarter second).
+    stop: Arc<AtomicBool>,
+    #[cfg_attr(not(test), allow(dead_code))] // joined only by tests (`stop_keeping`)
+    keeper: Option<std::thread::JoinHandle<()>>,
+    /// The session (on its own thread) ends when this and the keeper's handle are dropped.
+    _session: Arc<PgThread>,
     owner: String,
 }
 
@@ -63,14 +71,66 @@ impl PgOwnerLock {
                 "worker id {owner} is already in use by another live worker"
             )));
         }
+        let session = Arc::new(session);
+        let stop = Arc::new(AtomicBool::new(false));
+        let (flag, name, kept) = (stop.clone(), owner.to_string(), session.clone());
+        let keeper = std::thread::Builder::new()
+            .name("snowlink-liveness".into())
+            .spawn(move || keep(&kept, key, &name, &flag))
+            .map_err(|e| StoreError::Connect(format!("cannot start the liveness thread: {e}")))?;
         Ok(PgOwnerLock {
+            stop,
+            keeper: Some(keeper),
             _session: session,
             owner: owner.to_string(),
         })
     }
 
+    /// Stops keeping the lock without closing the session, as a killed process would leave it
+    /// (the test then ends the session on the server's side).
+    #[cfg(test)]
+    pub(crate) fn stop_keeping(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(keeper) = self.keeper.take() {
+            let _ = keeper.join();
+        }
+    }
+
     pub fn owner(&self) -> &str {
         &self.owner
+    }
+}
+
+impl Drop for PgOwnerLock {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+}
+
+/// Keeps the lock for the life of the worker: once a second the session is touched, which opens
+/// it again if it was lost (a database restart, a cut connection), and a new session takes the
+/// lock again — a live worker does not stay "gone" after a restart. (Between the cut and the
+/// new lock another worker may take this one's claims over; that is the takeover path, read
+/// back before any resend, and this worker's next outcome for them finds its lease lost.)
+fn keep(session: &PgThread, key: i32, owner: &str, stop: &AtomicBool) {
+    while !stop.load(Ordering::Relaxed) {
+        std::thread::sleep(Duration::from_millis(250));
+        if stop.load(Ordering::Relaxed) {
+            break;
+        }
+        let before = session.generation();
+        let _ = session.run(|c| c.simple_query("SELECT 1").map(|_| ()));
+        if session.generation() == before {
+            continue;
+        }
+        let relocked = session.run(move |c| {
+            c.query_one("SELECT pg_try_advisory_lock($1, $2)", &[&OWNER_CLASS, &key])
+                .and_then(|r| r.try_get::<_, bool>(0))
+        });
+        match relocked {
+            Ok(Ok(true)) => tracing::info!(owner, "liveness lock taken again on a new session"),
+            other => tracing::warn!(owner, ?other, "liveness lock not taken again"),
+        }
     }
 }
 
