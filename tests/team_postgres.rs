@@ -86,3 +86,47 @@ async fn two_engineers_share_one_postgres_store() {
     let (_, outbox) = ann.json(&["outbox"]).await;
     assert_eq!(outbox["counts"]["pending"], 0, "{outbox}");
 }
+
+/// A lost team database: a new, empty one is filled back from ServiceNow by `links rediscover`
+/// (issue 14 point 4 on the PostgreSQL engine), and nothing is created.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_team_database_is_rebuilt_from_servicenow() {
+    let cluster = cluster_with("team_old").await;
+    tokio::task::block_in_place(|| cluster.fresh_database("team_new").unwrap());
+    let ann = TestEnv::start().await;
+    team_config(&ann, &ann.url, &cluster, "team_old", "Ann Oncall");
+    let out = ann.run(&["ticket", "create", "A-1003"]).await;
+    assert_eq!(exit_code(&out), 0, "{}", stderr(&out));
+    let (_, before) = ann.json(&["links"]).await;
+    let made: Vec<&Value> = before["links"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|l| l["anomaly"]["id"] == "A-1003")
+        .collect();
+    assert_eq!(made.len(), 1, "{before}");
+    let number = made[0]["incident"]["number"].clone();
+
+    // The team moves to an empty database: nothing there, until ServiceNow is asked.
+    team_config(&ann, &ann.url, &cluster, "team_new", "Ann Oncall");
+    let (out, v) = ann.json(&["links", "rediscover"]).await;
+    assert_eq!(exit_code(&out), 0, "{v}\n{}", stderr(&out));
+    let (_, after) = ann.json(&["links"]).await;
+    assert!(
+        after["links"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|l| l["anomaly"]["id"] == "A-1003" && l["incident"]["number"] == number),
+        "{after}"
+    );
+    let (_, again) = ann.json(&["links", "rediscover"]).await;
+    let added: u64 = again["instances"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|i| i["tables"].as_array().cloned().unwrap_or_default())
+        .map(|t| t["added"].as_u64().unwrap_or(0))
+        .sum();
+    assert_eq!(added, 0, "a second run adds nothing: {again}");
+}
