@@ -7,7 +7,7 @@
 //! Asserts nothing about time; it does check every note arrived exactly once.
 //!
 //! `cargo bench --bench team`. Env: `BENCH_NOTES` (1000), `BENCH_INCIDENTS` (50),
-//! `BENCH_WORKERS` (4), `BENCH_KILLS` (5), `BENCH_ENGINES` (`postgres,sqlite`).
+//! `BENCH_WORKERS` (4), `BENCH_KILLS` (5), `BENCH_LATENCY_MS` (0), `BENCH_ENGINES` (`postgres,sqlite`).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 #[path = "../tests/common/mod.rs"]
@@ -62,7 +62,12 @@ async fn run(engine: &str, cluster: Option<&pg_harness::Cluster>) {
         env_usize("BENCH_INCIDENTS", 50),
     );
     let (workers_n, kills_n) = (env_usize("BENCH_WORKERS", 4), env_usize("BENCH_KILLS", 5));
-    let env = TestEnv::start_with(EmulatorConfig::default()).await;
+    let latency = Duration::from_millis(env_usize("BENCH_LATENCY_MS", 0) as u64);
+    let env = TestEnv::start_with(EmulatorConfig {
+        latency,
+        ..EmulatorConfig::default()
+    })
+    .await;
     let extra = "max_in_flight = 8";
     let loc = match cluster {
         Some(c) => {
@@ -210,7 +215,7 @@ async fn run(engine: &str, cluster: Option<&pg_harness::Cluster>) {
     takeovers.sort();
     let ms = |d: &Duration| d.as_secs_f64() * 1000.0;
     println!(
-        "team/{engine}: {notes} notes, {incidents_n} incidents, {workers_n} workers: queued in {:.2} s ({:.0}/s), delivered in {:.2} s = {:.0} notes/s",
+        "team/{engine}: {notes} notes, {incidents_n} incidents, {workers_n} workers, latency {latency:?}: queued in {:.2} s ({:.0}/s), delivered in {:.2} s = {:.0} notes/s",
         queued_in.as_secs_f64(),
         notes as f64 / queued_in.as_secs_f64(),
         elapsed.as_secs_f64(),
