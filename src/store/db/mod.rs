@@ -174,18 +174,16 @@ impl Db {
         match (&self.engine, kind) {
             (Engine::Sqlite(c), _) => c.execute_batch("BEGIN IMMEDIATE")?,
             (Engine::Postgres(c), TxKind::Write) => {
-                c.batch("BEGIN")?;
-                c.set_in_transaction(true);
+                // One round trip: begin, take the store's write lock, and queue the change
+                // notification (sent at commit to every dashboard listening, docs/store.md
+                // §Wake-ups; a rollback sends nothing).
                 let (class, obj) = PG_WRITE_LOCK;
-                // The notification goes out at commit, to every dashboard listening
-                // (docs/store.md §Wake-ups); a rollback sends nothing.
-                let locked = c
-                    .execute(
-                        "SELECT pg_advisory_xact_lock($1::int4, $2::int4)",
-                        &[Value::Int(class.into()), Value::Int(obj.into())],
-                    )
-                    .and_then(|_| c.batch(&format!("NOTIFY {}", super::CHANGES_CHANNEL)));
-                if let Err(e) = locked {
+                let begun = c.batch(&format!(
+                    "BEGIN; SELECT pg_advisory_xact_lock({class}, {obj}); NOTIFY {}",
+                    super::CHANGES_CHANNEL
+                ));
+                c.set_in_transaction(true);
+                if let Err(e) = begun {
                     let _ = c.batch("ROLLBACK");
                     c.set_in_transaction(false);
                     return Err(e);
