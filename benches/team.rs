@@ -45,15 +45,29 @@ async fn undelivered(loc: &StoreLocation) -> usize {
     .unwrap()
 }
 
+/// Waits until nothing is left to deliver, polling every 10 ms on ONE connection: a new
+/// connection per poll (a PostgreSQL backend forked each time) would take CPU from the workers
+/// being measured.
 async fn wait_drained(loc: &StoreLocation) {
-    let start = Instant::now();
-    while undelivered(loc).await > 0 {
-        assert!(
-            start.elapsed() < Duration::from_secs(600),
-            "outbox not drained"
-        );
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
+    let loc = loc.clone();
+    tokio::task::spawn_blocking(move || {
+        let store = loc.open().unwrap();
+        let start = Instant::now();
+        while store
+            .outbox_counts(jiff::Timestamp::now())
+            .unwrap()
+            .undelivered()
+            > 0
+        {
+            assert!(
+                start.elapsed() < Duration::from_secs(600),
+                "outbox not drained"
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    })
+    .await
+    .unwrap();
 }
 
 async fn run(engine: &str, cluster: Option<&pg_harness::Cluster>) {
@@ -132,11 +146,19 @@ async fn run(engine: &str, cluster: Option<&pg_harness::Cluster>) {
         .unwrap();
     let mut takeovers: Vec<Duration> = Vec::new();
     let mut attempts = 0;
+    // One probing connection for the whole phase (see `wait_drained`).
+    let probe_store = {
+        let loc = loc.clone();
+        let store = tokio::task::spawn_blocking(move || loc.open().unwrap())
+            .await
+            .unwrap();
+        std::sync::Arc::new(std::sync::Mutex::new(store))
+    };
     while takeovers.len() < kills_n && attempts < 200 && undelivered(&loc).await > 0 {
         attempts += 1;
-        let probe = loc.clone();
+        let probe = probe_store.clone();
         let held = tokio::task::spawn_blocking(move || {
-            let store = probe.open().unwrap();
+            let store = probe.lock().unwrap();
             let holders = claim_holders(&store);
             let rows = store
                 .outbox_list(&snowlink::store::OutboxFilter {
@@ -171,9 +193,9 @@ async fn run(engine: &str, cluster: Option<&pg_harness::Cluster>) {
         workers.push(spawn(&env, &["sync", "--watch"]));
         // The rows it held: delivered by another worker after the kill (those it finished
         // before the signal landed do not count).
-        let probe = loc.clone();
+        let probe = probe_store.clone();
         let done = tokio::task::spawn_blocking(move || {
-            let store = probe.open().unwrap();
+            let store = probe.lock().unwrap();
             let deadline = Instant::now() + Duration::from_secs(120);
             let mut last = None;
             for id in rows {

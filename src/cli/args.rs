@@ -86,6 +86,12 @@ pub enum Command {
     },
     /// Export the store for humans (`export --json`: the output is JSON).
     Export,
+    /// Move the store: `store migrate --to postgres://…` copies this SQLite store into an empty
+    /// PostgreSQL database for team mode.
+    Store {
+        #[command(subcommand)]
+        action: StoreCommand,
+    },
     /// The writes made to ServiceNow, newest first, with the rule that caused each.
     Audit {
         /// How many entries (newest first).
@@ -276,6 +282,35 @@ pub enum OutboxCommand {
     },
     /// Drop a delivery (it will never be sent).
     Drop { id: i64 },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StoreCommand {
+    /// Copy the SQLite store (links, history, comments, outbox, audit, rules, watermarks) into
+    /// an empty PostgreSQL database, then set the old file aside as `<file>.migrated`. Refuses
+    /// while a sync worker or dashboard uses the file. Afterwards set `[store] url` to the same
+    /// URL (docs/postgres.md).
+    Migrate(StoreMigrateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct StoreMigrateArgs {
+    /// The target: `postgres://user@host[:port]/db[?sslmode=…]`, no password in it.
+    #[arg(long, value_name = "URL")]
+    pub to: String,
+    /// The SQLite file to copy (default: the data directory's store).
+    #[arg(long, value_name = "FILE")]
+    pub from: Option<std::path::PathBuf>,
+    /// Run this command for the database password (default: `[store] password_command`).
+    #[arg(long, value_name = "COMMAND")]
+    pub password_command: Option<String>,
+    /// Read the database password from this environment variable (default:
+    /// `[store] password_env`).
+    #[arg(long, value_name = "VAR")]
+    pub password_env: Option<String>,
+    /// CA certificate(s), PEM, for `sslmode=verify-full` (default: `[store] ca_file`).
+    #[arg(long, value_name = "FILE")]
+    pub ca_file: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -23,6 +23,7 @@ mod rules_cmd;
 mod source_wiring;
 mod sources_cmd;
 mod store_cmd;
+mod store_migrate_cmd;
 mod sync_changes;
 pub mod sync_cmd;
 mod sync_report;
@@ -59,6 +60,7 @@ pub async fn run(cli: Cli) -> CliResult<Exit> {
         Some(Command::Load { file, source }) => store_cmd::load(file, &source, &globals).await,
         Some(Command::Sources) => sources_cmd::run(&globals).await,
         Some(Command::Export) => store_cmd::export(&globals).await,
+        Some(Command::Store { action }) => store_migrate_cmd::run(action, &globals).await,
         Some(Command::Audit { limit, rule }) => audit_cmd::run(limit, rule, &globals).await,
         Some(Command::Doctor) => doctor_cmd::run(&globals).await,
         Some(Command::Ticket(cmd)) => ticket_cmd::run(cmd, &globals).await,

@@ -61,6 +61,10 @@ pub enum StoreError {
     Invalid(String),
     #[error("corrupt store data: {0}")]
     Corrupt(String),
+    /// An operation that would lose or duplicate data was not started; the message says why
+    /// and what to do.
+    #[error("{0}")]
+    Refused(String),
 }
 
 impl StoreError {

@@ -11,6 +11,7 @@ mod audit;
 mod audit_explain;
 mod changes;
 mod comments;
+mod copy_to;
 pub(crate) mod db;
 mod error;
 mod event_clear;
@@ -55,6 +56,7 @@ pub use changes::{
     AppliedChange, ChangeBatch, ChangeOutcome, ChangeTarget, ObservedRecord, servicenow_time,
 };
 pub use comments::{Comment, CommentRecorded};
+pub use copy_to::{CopyReport, retire_sqlite_file};
 pub use error::StoreError;
 pub use links::{LinkAdded, NewLink};
 pub use listen::{CHANGES_CHANNEL, Listener, listen};
@@ -152,16 +154,16 @@ impl Store {
         if self.path == Path::new(":memory:") {
             return f(self);
         }
-        let (relax, restore) = match self.conn.dialect() {
-            db::Dialect::Sqlite => ("PRAGMA synchronous = NORMAL", "PRAGMA synchronous = FULL"),
-            db::Dialect::Postgres => (
-                "SET synchronous_commit TO off",
-                "SET synchronous_commit TO on",
-            ),
-        };
-        self.conn.execute_batch(relax)?;
+        if self.conn.dialect() == db::Dialect::Postgres {
+            // Carried by each transaction's BEGIN (`SET LOCAL`): no round trips of its own.
+            self.conn.set_relaxed_commit(true);
+            let out = f(self);
+            self.conn.set_relaxed_commit(false);
+            return out;
+        }
+        self.conn.execute_batch("PRAGMA synchronous = NORMAL")?;
         let out = f(self);
-        let restored = self.conn.execute_batch(restore);
+        let restored = self.conn.execute_batch("PRAGMA synchronous = FULL");
         let out = out?;
         restored?;
         Ok(out)
@@ -196,6 +198,12 @@ impl Store {
     /// Starts a write transaction that holds the write lock from its first statement.
     fn write_tx(&mut self) -> Result<Tx<'_>> {
         self.conn.transaction(TxKind::Write)
+    }
+
+    /// Starts a transaction that settles rows this worker holds the lease of (see
+    /// [`TxKind::OwnRows`]); on SQLite the same as [`Store::write_tx`].
+    fn own_rows_tx(&mut self) -> Result<Tx<'_>> {
+        self.conn.transaction(TxKind::OwnRows)
     }
 }
 

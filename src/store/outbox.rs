@@ -169,18 +169,44 @@ impl Store {
 
     /// Pushes the lease of a delivery `owner` holds to `until` (for a slow reconciliation).
     pub fn extend_lease(&mut self, id: OutboxId, owner: &str, until: Timestamp) -> Result<()> {
-        self.finish(id, owner, "lease_until = ?3", params![id, owner, ms(until)])
+        let tx = self.own_rows_tx()?;
+        finish_tx(
+            &tx,
+            id,
+            owner,
+            "lease_until = ?3",
+            params![id, owner, ms(until)],
+        )?;
+        tx.commit()
     }
 
     /// The delivery reached ServiceNow.
     pub fn mark_delivered(&mut self, id: OutboxId, owner: &str, at: Timestamp) -> Result<()> {
-        self.finish(
+        self.mark_delivered_audited(id, owner, at, None)
+    }
+
+    /// The delivery reached ServiceNow, and the audit entry of that write, in one transaction
+    /// that takes no store-wide lock (the row is this worker's by its lease).
+    pub fn mark_delivered_audited(
+        &mut self,
+        id: OutboxId,
+        owner: &str,
+        at: Timestamp,
+        audit: Option<&super::NewAudit>,
+    ) -> Result<()> {
+        let tx = self.own_rows_tx()?;
+        finish_tx(
+            &tx,
             id,
             owner,
             "state = 'delivered', delivered_at = ?3, lease_owner = NULL, lease_until = NULL, \
              outcome_unknown = 0, last_error = NULL",
             params![id, owner, ms(at)],
-        )
+        )?;
+        if let Some(entry) = audit {
+            super::audit::audit_tx(&tx, entry)?;
+        }
+        tx.commit()
     }
 
     /// Try again at `next_attempt_at`. `outcome_unknown` is sticky: once an attempt may have
@@ -205,7 +231,9 @@ impl Store {
 
     /// The worker read the incident back and the note is not there: a resend is safe.
     pub fn mark_reconciled(&mut self, id: OutboxId, owner: &str) -> Result<()> {
-        self.finish(id, owner, "outcome_unknown = 0", params![id, owner])
+        let tx = self.own_rows_tx()?;
+        finish_tx(&tx, id, owner, "outcome_unknown = 0", params![id, owner])?;
+        tx.commit()
     }
 
     /// ServiceNow rejected the delivery for good (400): dead-letter it with its message.

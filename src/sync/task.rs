@@ -175,21 +175,14 @@ async fn record(ctx: &TaskCtx, d: &Delivery, result: Result<Landed, StepError>) 
             ctx.store
                 .call(move |s| {
                     s.with_relaxed_sync(|s| {
-                        match &created {
-                            Some(inc) => {
-                                s.complete_create(id, &owner, inc, &user, now)?;
-                                // The link shows the new incident's state at once.
-                                if let Some(state) = &created_state {
-                                    s.update_link_state(
-                                        &inc.instance,
-                                        &inc.sys_id,
-                                        None,
-                                        state,
-                                        now,
-                                    )?;
-                                }
-                            }
-                            None => s.mark_delivered(id, &owner, now)?,
+                        let Some(inc) = &created else {
+                            // The common case, a note or an update: one transaction.
+                            return s.mark_delivered_audited(id, &owner, now, entry.as_ref());
+                        };
+                        s.complete_create(id, &owner, inc, &user, now)?;
+                        // The link shows the new incident's state at once.
+                        if let Some(state) = &created_state {
+                            s.update_link_state(&inc.instance, &inc.sys_id, None, state, now)?;
                         }
                         if let Some(entry) = &entry {
                             s.record_audit(entry)?;

@@ -60,6 +60,9 @@ impl<T: ToValue> Params for ParamsFromIter<T> {
 #[derive(Debug)]
 pub struct Db {
     engine: Engine,
+    /// PostgreSQL: transactions begun now commit without waiting for the WAL flush
+    /// (`SET LOCAL synchronous_commit TO off`, sent with `BEGIN`: no extra round trip).
+    relaxed_commit: bool,
 }
 
 #[derive(Debug)]
@@ -78,6 +81,11 @@ pub enum TxKind {
     /// Takes no lock up front: for work whose rows are locked one by one (PostgreSQL's
     /// `FOR UPDATE SKIP LOCKED` claims). On SQLite the same as [`TxKind::Write`].
     RowLocks,
+    /// Like [`TxKind::RowLocks`], and dashboards are told at commit, as after a
+    /// [`TxKind::Write`]: for a worker settling rows it holds the lease of (an UPDATE guarded
+    /// by `lease_owner`, inserts of new rows), which row locks alone keep correct. Not taking
+    /// the store's write lock keeps workers from queueing behind each other on every outcome.
+    OwnRows,
 }
 
 /// The advisory lock key of the store's write lock on PostgreSQL (`'snow'`, `'link'`).
@@ -87,6 +95,7 @@ impl Db {
     pub fn sqlite(conn: rusqlite::Connection) -> Db {
         Db {
             engine: Engine::Sqlite(conn),
+            relaxed_commit: false,
         }
     }
 
@@ -94,6 +103,7 @@ impl Db {
     pub fn postgres(session: PgThread) -> Db {
         Db {
             engine: Engine::Postgres(Box::new(PgConn::new(session))),
+            relaxed_commit: false,
         }
     }
 
@@ -169,29 +179,38 @@ impl Db {
         }))
     }
 
+    /// PostgreSQL: whether transactions begun from now on commit without waiting for the disk
+    /// (see `Store::with_relaxed_sync`).
+    pub fn set_relaxed_commit(&mut self, on: bool) {
+        self.relaxed_commit = on;
+    }
+
     /// Starts a transaction; it rolls back unless [`Tx::commit`] is called.
     pub fn transaction(&mut self, kind: TxKind) -> Result<Tx<'_>> {
-        match (&self.engine, kind) {
-            (Engine::Sqlite(c), _) => c.execute_batch("BEGIN IMMEDIATE")?,
-            (Engine::Postgres(c), TxKind::Write) => {
-                // One round trip: begin, take the store's write lock, and queue the change
+        match &self.engine {
+            Engine::Sqlite(c) => c.execute_batch("BEGIN IMMEDIATE")?,
+            Engine::Postgres(c) => {
+                // One round trip: begin, take the store's write lock (a Write), queue the change
                 // notification (sent at commit to every dashboard listening, docs/store.md
-                // §Wake-ups; a rollback sends nothing).
+                // §Wake-ups; a rollback sends nothing), relax the commit's durability.
                 let (class, obj) = PG_WRITE_LOCK;
-                let begun = c.batch(&format!(
-                    "BEGIN; SELECT pg_advisory_xact_lock({class}, {obj}); NOTIFY {}",
-                    super::CHANGES_CHANNEL
-                ));
+                let mut begin = String::from("BEGIN");
+                if kind == TxKind::Write {
+                    begin.push_str(&format!("; SELECT pg_advisory_xact_lock({class}, {obj})"));
+                }
+                if kind != TxKind::RowLocks {
+                    begin.push_str(&format!("; NOTIFY {}", super::CHANGES_CHANNEL));
+                }
+                if self.relaxed_commit {
+                    begin.push_str("; SET LOCAL synchronous_commit TO off");
+                }
+                let begun = c.batch(&begin);
                 c.set_in_transaction(true);
                 if let Err(e) = begun {
                     let _ = c.batch("ROLLBACK");
                     c.set_in_transaction(false);
                     return Err(e);
                 }
-            }
-            (Engine::Postgres(c), TxKind::RowLocks) => {
-                c.batch("BEGIN")?;
-                c.set_in_transaction(true);
             }
         }
         Ok(Tx {
