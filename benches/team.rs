@@ -7,7 +7,9 @@
 //! Asserts nothing about time; it does check every note arrived exactly once.
 //!
 //! `cargo bench --bench team`. Env: `BENCH_NOTES` (1000), `BENCH_INCIDENTS` (50),
-//! `BENCH_WORKERS` (4), `BENCH_KILLS` (5), `BENCH_LATENCY_MS` (0), `BENCH_ENGINES` (`postgres,sqlite`).
+//! `BENCH_WORKERS` (4), `BENCH_KILLS` (5), `BENCH_LATENCY_MS` (0), `BENCH_ENGINES` (`postgres,sqlite`),
+//! `BENCH_RATE_LIMIT` (0 = none: requests each user may make per rate-limit "hour") and
+//! `BENCH_RATE_HOUR_MS` (1000: how long that "hour" lasts in the emulator).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 #[path = "../tests/common/mod.rs"]
@@ -77,8 +79,23 @@ async fn run(engine: &str, cluster: Option<&pg_harness::Cluster>) {
     );
     let (workers_n, kills_n) = (env_usize("BENCH_WORKERS", 4), env_usize("BENCH_KILLS", 5));
     let latency = Duration::from_millis(env_usize("BENCH_LATENCY_MS", 0) as u64);
+    // An all-users rate limit rule (the service account the workers share is one user), with
+    // the rule's "hour" shortened to `BENCH_RATE_HOUR_MS` so a run shows the limit in seconds.
+    let rate_limit = env_usize("BENCH_RATE_LIMIT", 0) as u64;
+    let rate_hour = Duration::from_millis(env_usize("BENCH_RATE_HOUR_MS", 1000) as u64);
+    let rate_limits = if rate_limit > 0 {
+        vec![servicenow_emulator::RateLimitRule::new(
+            "bench",
+            servicenow_emulator::AppliesTo::All,
+            rate_limit,
+        )]
+    } else {
+        Vec::new()
+    };
     let env = TestEnv::start_with(EmulatorConfig {
         latency,
+        rate_limits,
+        rate_limit_hour: rate_hour,
         ..EmulatorConfig::default()
     })
     .await;
@@ -237,7 +254,12 @@ async fn run(engine: &str, cluster: Option<&pg_harness::Cluster>) {
     takeovers.sort();
     let ms = |d: &Duration| d.as_secs_f64() * 1000.0;
     println!(
-        "team/{engine}: {notes} notes, {incidents_n} incidents, {workers_n} workers, latency {latency:?}: queued in {:.2} s ({:.0}/s), delivered in {:.2} s = {:.0} notes/s",
+        "team/{engine}: {notes} notes, {incidents_n} incidents, {workers_n} workers, latency {latency:?}, rate limit {}: queued in {:.2} s ({:.0}/s), delivered in {:.2} s = {:.0} notes/s",
+        if rate_limit > 0 {
+            format!("{rate_limit} requests per {rate_hour:?}")
+        } else {
+            "none".to_string()
+        },
         queued_in.as_secs_f64(),
         notes as f64 / queued_in.as_secs_f64(),
         elapsed.as_secs_f64(),

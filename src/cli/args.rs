@@ -130,6 +130,10 @@ pub struct EmulatorArgs {
     /// JSON file with extra seed records (format: docs/emulator.md).
     #[arg(long, value_name = "FILE")]
     pub seed: Option<PathBuf>,
+    /// An all-users inbound REST API rate limit rule: each user may make N requests per hour,
+    /// then gets 429 with Retry-After (docs/emulator.md §Rate limits).
+    #[arg(long, value_name = "N")]
+    pub rate_limit: Option<u64>,
 }
 
 #[derive(Debug, Args)]

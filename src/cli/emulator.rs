@@ -24,6 +24,17 @@ pub async fn run(args: EmulatorArgs, json: bool) -> CliResult<Exit> {
         latency: std::time::Duration::from_millis(args.latency_ms),
         faults,
         seed: args.seed,
+        rate_limits: args
+            .rate_limit
+            .map(|n| {
+                servicenow_emulator::RateLimitRule::new(
+                    "all users",
+                    servicenow_emulator::AppliesTo::All,
+                    n,
+                )
+            })
+            .into_iter()
+            .collect(),
         ..EmulatorConfig::default()
     };
     let running = servicenow_emulator::start(config).await.map_err(|e| {

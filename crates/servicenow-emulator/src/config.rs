@@ -46,6 +46,11 @@ pub struct EmulatorConfig {
     pub unknown_field_policy: UnknownFieldPolicy,
     /// The user a `client_credentials` grant acts as (the OAuth Application User).
     pub oauth_application_user: String,
+    /// Inbound REST API rate limit rules (`sys_rate_limit_rules`); none by default, as on an
+    /// instance (docs/emulator.md §Rate limits).
+    pub rate_limits: Vec<crate::rate_limit::RateLimitRule>,
+    /// How long the rules' "hour" lasts: an hour, unless a benchmark shortens it to finish.
+    pub rate_limit_hour: Duration,
 }
 
 impl Default for EmulatorConfig {
@@ -58,6 +63,8 @@ impl Default for EmulatorConfig {
             token_lifetime: Duration::from_secs(1800),
             unknown_field_policy: UnknownFieldPolicy::Ignore,
             oauth_application_user: "itil".to_string(),
+            rate_limits: Vec::new(),
+            rate_limit_hour: Duration::from_secs(3600),
         }
     }
 }

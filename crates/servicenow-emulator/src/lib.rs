@@ -14,6 +14,7 @@ mod em;
 mod error;
 mod faults;
 pub mod query;
+mod rate_limit;
 mod reqlog;
 mod roles;
 mod routes;
@@ -44,6 +45,7 @@ pub use error::EmulatorError;
 pub use faults::{
     ActiveFault, DEFAULT_EDITOR, FaultKind, FaultSpec, FaultSpecError, ForbiddenReason,
 };
+pub use rate_limit::{AppliesTo, RateLimitRule};
 pub use reqlog::LoggedRequest;
 
 use state::AppState;

@@ -21,6 +21,7 @@ use crate::clock;
 use crate::faults::{
     EDIT_FAULT_NAME, ResetConnection, edit_description, fault_response, record_get_target,
 };
+use crate::rate_limit::RateDecision;
 use crate::reqlog::LoggedRequest;
 use crate::state::AppState;
 
@@ -151,8 +152,17 @@ async fn handle(
         return Ok(resp);
     }
 
+    let rate = rate_limit(&state, &path, req.headers(), &session.id);
+    if let Some(refused) = rate.as_ref().and_then(rate_refusal) {
+        log(429, String::new(), Some("rate-limit".into()));
+        return Ok(refused);
+    }
+
     req.extensions_mut().insert(SessionId(session.id.clone()));
     let mut resp = call(router, req).await;
+    if let Some(rate) = &rate {
+        add_rate_headers(resp.headers_mut(), rate);
+    }
     let edited = concurrent_edit(&state, &method, &path, resp.status().as_u16());
     let user = resp.extensions().get::<AuthedUser>().map(|u| u.0.clone());
     let headers = resp.headers_mut();
@@ -171,6 +181,52 @@ async fn handle(
     }
     log(resp.status().as_u16(), user.unwrap_or_default(), edited);
     Ok(resp)
+}
+
+/// Counts a REST API request against the rate limit rule that applies to its user (see
+/// `rate_limit.rs`); `None` when no rule applies or the request is not authenticated (the
+/// handler answers that with 401).
+fn rate_limit(
+    state: &AppState,
+    path: &str,
+    headers: &axum::http::HeaderMap,
+    session_id: &str,
+) -> Option<RateDecision> {
+    if state.rate_limits.is_empty() || !path.starts_with("/api/") {
+        return None;
+    }
+    let user = crate::auth::authenticate(state, headers, Some(session_id)).ok()?;
+    state.rate_limits.admit(&user)
+}
+
+fn add_rate_headers(headers: &mut axum::http::HeaderMap, rate: &RateDecision) {
+    headers.insert("X-RateLimit-Limit", HeaderValue::from(rate.limit));
+    headers.insert("X-RateLimit-Reset", HeaderValue::from(rate.reset));
+    if let Ok(v) = HeaderValue::from_str(&rate.rule_sys_id) {
+        headers.insert("X-RateLimit-Rule", v);
+    }
+}
+
+/// The instance's 429 for a request past its rule's hourly limit.
+fn rate_refusal(rate: &RateDecision) -> Option<Response> {
+    use axum::response::IntoResponse;
+    let retry_after = rate.retry_after?;
+    let mut resp = crate::error::ApiError::new(
+        axum::http::StatusCode::TOO_MANY_REQUESTS,
+        "Rate limit exceeded",
+        Some(format!(
+            "Rate limit of {} requests per hour for Table API exceeded",
+            rate.limit
+        )),
+    )
+    .into_response();
+    let headers = resp.headers_mut();
+    headers.insert(
+        axum::http::header::RETRY_AFTER,
+        HeaderValue::from(retry_after),
+    );
+    add_rate_headers(headers, rate);
+    Some(resp)
 }
 
 /// Runs an armed `edit-description` fault after a served single-record GET: the answer is

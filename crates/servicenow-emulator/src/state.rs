@@ -27,6 +27,7 @@ pub struct AppState {
     sessions: Mutex<SessionStore>,
     settings: RwLock<Settings>,
     pub faults: FaultSet,
+    pub rate_limits: crate::rate_limit::RateLimits,
     pub log: RequestLog,
 }
 
@@ -63,6 +64,10 @@ impl AppState {
                 oauth_application_user: config.oauth_application_user.clone(),
             }),
             faults,
+            rate_limits: crate::rate_limit::RateLimits::new(
+                config.rate_limits.clone(),
+                config.rate_limit_hour,
+            ),
             log: RequestLog::default(),
         }
     }
