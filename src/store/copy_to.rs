@@ -21,7 +21,7 @@ use std::path::Path;
 use jiff::Timestamp;
 use rusqlite::types::ValueRef;
 
-use super::db::{Db, Dialect, OptionalExtension, TxKind, Value, params, params_from_iter};
+use super::db::{Db, Dialect, OptionalExtension, OwnedValue, TxKind, params, params_from_iter};
 use super::{Result, Store, StoreError, ms, owners};
 
 /// Rows per `INSERT` (PostgreSQL takes at most 65,535 parameters per statement).
@@ -43,40 +43,14 @@ pub struct CopyReport {
     pub pending: u64,
 }
 
-/// One column value, owned (read from SQLite, bound into PostgreSQL).
-enum Cell {
-    Null,
-    Int(i64),
-    Real(f64),
-    Text(String),
-    Blob(Vec<u8>),
-}
-
-impl Cell {
-    fn from_sqlite(v: ValueRef<'_>) -> Cell {
-        match v {
-            ValueRef::Null => Cell::Null,
-            ValueRef::Integer(i) => Cell::Int(i),
-            ValueRef::Real(f) => Cell::Real(f),
-            ValueRef::Text(t) => Cell::Text(String::from_utf8_lossy(t).into_owned()),
-            ValueRef::Blob(b) => Cell::Blob(b.to_vec()),
-        }
-    }
-
-    fn value(&self) -> Value<'_> {
-        match self {
-            Cell::Null => Value::Null,
-            Cell::Int(i) => Value::Int(*i),
-            Cell::Real(f) => Value::Real(*f),
-            Cell::Text(t) => Value::Text(t),
-            Cell::Blob(b) => Value::Blob(b),
-        }
-    }
-}
-
-impl super::db::ToValue for Cell {
-    fn to_value(&self) -> Value<'_> {
-        self.value()
+/// A SQLite column value, owned until it is bound into PostgreSQL.
+fn from_sqlite(v: ValueRef<'_>) -> OwnedValue {
+    match v {
+        ValueRef::Null => OwnedValue::Null,
+        ValueRef::Integer(i) => OwnedValue::Int(i),
+        ValueRef::Real(f) => OwnedValue::Real(f),
+        ValueRef::Text(t) => OwnedValue::Text(String::from_utf8_lossy(t).into_owned()),
+        ValueRef::Blob(b) => OwnedValue::Blob(b.to_vec()),
     }
 }
 
@@ -269,12 +243,12 @@ fn copy_table(source: &Db, target: &Db, table: &TableCopy) -> Result<u64> {
     let mut copied = 0u64;
     loop {
         let mut rows = stmt.query([after])?;
-        let mut batch: Vec<Cell> = Vec::with_capacity(BATCH_ROWS * names.len());
+        let mut batch: Vec<OwnedValue> = Vec::with_capacity(BATCH_ROWS * names.len());
         let mut count = 0usize;
         while let Some(row) = rows.next()? {
             after = row.get(0)?;
             for i in 0..names.len() {
-                batch.push(Cell::from_sqlite(row.get_ref(i + 1)?));
+                batch.push(from_sqlite(row.get_ref(i + 1)?));
             }
             count += 1;
         }

@@ -18,7 +18,7 @@ pub use dialect::{Dialect, translate};
 pub use pg::PgConn;
 pub use pg_thread::PgThread;
 pub(crate) use value::params;
-pub use value::{FromValue, ToValue, Value};
+pub use value::{FromValue, OwnedValue, ToValue, Value};
 
 use super::{Result, StoreError};
 

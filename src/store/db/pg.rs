@@ -13,7 +13,7 @@ use std::sync::Arc;
 use bytes::BytesMut;
 use postgres::types::{IsNull, ToSql, Type, to_sql_checked};
 
-use super::Value;
+use super::{OwnedValue, Value};
 use crate::store::StoreError;
 
 /// More distinct statements than the store has queries means dynamic SQL (filters, `IN` lists
@@ -91,14 +91,15 @@ impl PgConn {
         let types: Vec<Type> = values.iter().map(declared_type).collect();
         let key: StatementKey = (Arc::from(sql), types);
         let cached = self.cached(&key);
-        let owned: Vec<Owned> = values.iter().map(Owned::from).collect();
+        // Copied for the session's thread.
+        let owned: Vec<OwnedValue> = values.iter().map(OwnedValue::from).collect();
         let (sql, types) = (key.0.clone(), key.1.clone());
         let (st, out) = self.session.run_with(!self.in_tx.get(), move |client| {
             let st = match cached {
                 Some(st) => st,
                 None => client.prepare_typed(&sql, &types)?,
             };
-            let values: Vec<Value<'_>> = owned.iter().map(Owned::as_value).collect();
+            let values: Vec<Value<'_>> = owned.iter().map(OwnedValue::as_value).collect();
             let refs: Vec<&(dyn ToSql + Sync)> = values.iter().map(|v| v as _).collect();
             let out = run(client, &st, &refs)?;
             Ok::<_, postgres::Error>((st, out))
@@ -124,37 +125,6 @@ impl PgConn {
         Ok(self
             .session
             .run_with(!self.in_tx.get(), move |c| c.batch_execute(&sql))??)
-    }
-}
-
-/// A parameter copied for the session's thread.
-enum Owned {
-    Null,
-    Int(i64),
-    Real(f64),
-    Text(String),
-    Blob(Vec<u8>),
-}
-
-impl Owned {
-    fn from(v: &Value<'_>) -> Owned {
-        match *v {
-            Value::Null => Owned::Null,
-            Value::Int(i) => Owned::Int(i),
-            Value::Real(f) => Owned::Real(f),
-            Value::Text(s) => Owned::Text(s.to_owned()),
-            Value::Blob(b) => Owned::Blob(b.to_vec()),
-        }
-    }
-
-    fn as_value(&self) -> Value<'_> {
-        match self {
-            Owned::Null => Value::Null,
-            Owned::Int(i) => Value::Int(*i),
-            Owned::Real(f) => Value::Real(*f),
-            Owned::Text(s) => Value::Text(s),
-            Owned::Blob(b) => Value::Blob(b),
-        }
     }
 }
 

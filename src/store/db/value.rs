@@ -31,6 +31,44 @@ impl Value<'_> {
     }
 }
 
+/// A value owned (copied out of a row, or to hand to another thread).
+#[derive(Debug, Clone, PartialEq)]
+pub enum OwnedValue {
+    Null,
+    Int(i64),
+    Real(f64),
+    Text(String),
+    Blob(Vec<u8>),
+}
+
+impl OwnedValue {
+    pub fn from(v: &Value<'_>) -> OwnedValue {
+        match *v {
+            Value::Null => OwnedValue::Null,
+            Value::Int(i) => OwnedValue::Int(i),
+            Value::Real(f) => OwnedValue::Real(f),
+            Value::Text(s) => OwnedValue::Text(s.to_owned()),
+            Value::Blob(b) => OwnedValue::Blob(b.to_vec()),
+        }
+    }
+
+    pub fn as_value(&self) -> Value<'_> {
+        match self {
+            OwnedValue::Null => Value::Null,
+            OwnedValue::Int(i) => Value::Int(*i),
+            OwnedValue::Real(f) => Value::Real(*f),
+            OwnedValue::Text(s) => Value::Text(s),
+            OwnedValue::Blob(b) => Value::Blob(b),
+        }
+    }
+}
+
+impl ToValue for OwnedValue {
+    fn to_value(&self) -> Value<'_> {
+        self.as_value()
+    }
+}
+
 /// Something that can be bound as a statement parameter.
 pub trait ToValue {
     fn to_value(&self) -> Value<'_>;
