@@ -155,12 +155,21 @@ async fn run(engine: &str, cluster: Option<&pg_harness::Cluster>) {
     wait_drained(&loc).await;
     let elapsed = start.elapsed();
 
-    // Takeover: a second batch; while it drains, SIGKILL a worker holding a claim, then time
-    // until another worker delivered the rows it held.
+    // Takeover: a second batch, queued while the workers are stopped (queueing is slower than
+    // delivering, so with them running the queue would never hold a claim long enough to kill);
+    // while it drains, SIGKILL a worker holding a claim, then time until another worker
+    // delivered the rows it held.
+    for w in &workers {
+        terminate(w);
+    }
+    for w in workers.drain(..) {
+        let _ = tokio::time::timeout(Duration::from_secs(30), w.wait_with_output()).await;
+    }
     let (e, k) = (enqueue.clone(), keys.clone());
     tokio::task::spawn_blocking(move || e("takeover".into(), notes, k))
         .await
         .unwrap();
+    workers.extend((0..workers_n).map(|_| spawn(&env, &["sync", "--watch"])));
     let mut takeovers: Vec<Duration> = Vec::new();
     let mut attempts = 0;
     // One probing connection for the whole phase (see `wait_drained`).

@@ -8,28 +8,61 @@ use std::sync::Arc;
 
 use crate::config::PgStoreConfig;
 
+use super::db::PgPool;
+
 use super::{Result, Store, StoreError};
 
 /// A cheap handle (clone it freely) naming one store.
 #[derive(Debug, Clone)]
 pub enum StoreLocation {
     File(PathBuf),
-    Postgres(Arc<PgStoreConfig>),
+    Postgres(Arc<PgStore>),
+}
+
+/// A PostgreSQL store: how to connect, and the idle sessions every clone of the location
+/// shares (see `db::PgPool`).
+#[derive(Debug)]
+pub struct PgStore {
+    config: PgStoreConfig,
+    pool: Arc<PgPool>,
+}
+
+impl std::ops::Deref for PgStore {
+    type Target = PgStoreConfig;
+    fn deref(&self) -> &PgStoreConfig {
+        &self.config
+    }
 }
 
 impl StoreLocation {
     pub fn postgres(config: PgStoreConfig) -> StoreLocation {
-        StoreLocation::Postgres(Arc::new(config))
+        StoreLocation::Postgres(Arc::new(PgStore {
+            config,
+            pool: Arc::default(),
+        }))
     }
 
-    /// Opens a new connection (blocking: call it off the async runtime).
+    /// Opens a connection (blocking: call it off the async runtime). On PostgreSQL an idle
+    /// session of an earlier store of this location is reused, and the session goes back for
+    /// reuse when the store is dropped.
     pub fn open(&self) -> Result<Store> {
         match self {
             StoreLocation::File(path) => Store::open(path),
-            StoreLocation::Postgres(cfg) => {
-                let connect = self.clone();
-                Store::open_postgres(move || connect.session(), &cfg.url)
+            StoreLocation::Postgres(pg) => {
+                // The session's thread keeps only the config: holding the location (and so
+                // the pool holding this session) would keep idle sessions alive forever.
+                let config = pg.config.clone();
+                super::open_pg::open_pooled(&pg.pool, move || connect(&config), &pg.url)
             }
+        }
+    }
+
+    /// Idle PostgreSQL sessions waiting for reuse (0 for a file).
+    #[cfg(test)]
+    pub fn idle_sessions(&self) -> usize {
+        match self {
+            StoreLocation::Postgres(pg) => pg.pool.idle(),
+            StoreLocation::File(_) => 0,
         }
     }
 
@@ -38,9 +71,7 @@ impl StoreLocation {
     /// must be used and dropped off the async runtime (see `db::PgThread`).
     pub fn session(&self) -> Result<postgres::Client> {
         match self {
-            StoreLocation::Postgres(cfg) => {
-                super::pg_connect::connect(cfg).map_err(|e| StoreError::Connect(e.to_string()))
-            }
+            StoreLocation::Postgres(pg) => connect(&pg.config),
             StoreLocation::File(path) => Err(StoreError::Invalid(format!(
                 "{} is a SQLite store, not a PostgreSQL database",
                 path.display()
@@ -59,6 +90,10 @@ impl StoreLocation {
     pub fn is_postgres(&self) -> bool {
         matches!(self, StoreLocation::Postgres(_))
     }
+}
+
+fn connect(config: &PgStoreConfig) -> Result<postgres::Client> {
+    super::pg_connect::connect(config).map_err(|e| StoreError::Connect(e.to_string()))
 }
 
 impl From<PathBuf> for StoreLocation {

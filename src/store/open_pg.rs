@@ -16,7 +16,34 @@ const MIGRATION_LOCK: (i64, i64) = (0x736e_6f77, 0x6d69_6772);
 
 /// Opens the store on a session; `label` names it in messages (the URL without its password).
 pub(crate) fn open(session: super::db::PgThread, label: &str) -> Result<Store> {
-    let mut conn = Db::postgres(session);
+    opened(Db::postgres(session), label)
+}
+
+/// Opens the store on an idle session of `pool`, else on a new one (`connect` runs on its
+/// thread) that goes back to `pool` when the store is dropped. A reused session's database was
+/// brought up to date when the session was first opened.
+pub(crate) fn open_pooled<F>(
+    pool: &std::sync::Arc<super::db::PgPool>,
+    connect: F,
+    label: &str,
+) -> Result<Store>
+where
+    F: Fn() -> Result<postgres::Client> + Send + 'static,
+{
+    if let Some(conn) = pool.take() {
+        return Ok(Store {
+            conn: Db::postgres_conn(conn),
+            path: PathBuf::from(label),
+        });
+    }
+    let session = super::db::PgThread::start(connect)?;
+    opened(
+        Db::postgres_conn(super::db::PgConn::new(session, Some(pool.clone()))),
+        label,
+    )
+}
+
+fn opened(mut conn: Db, label: &str) -> Result<Store> {
     migrate(&mut conn, label, PG_MIGRATIONS)?;
     Ok(Store {
         conn,

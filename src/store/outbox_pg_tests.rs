@@ -242,3 +242,54 @@ fn the_store_carries_on_after_the_database_restarts() {
         "nothing lost, in order"
     );
 }
+
+/// A dashboard opens the store for every action: the session of a dropped store is reused by
+/// the next open of the same location (same server process), never by two stores at once, and
+/// a session the server cut is opened again on its next use.
+#[test]
+fn a_locations_sessions_are_reused_one_store_at_a_time() {
+    let name = format!("pool{}", std::process::id());
+    cluster().fresh_database(&name).unwrap();
+    let location = super::StoreLocation::postgres(crate::config::PgStoreConfig {
+        url: cluster().url_without_password(&name),
+        sslmode: crate::config::SslMode::Disable,
+        ca_file: None,
+        password: Some(cluster().password().to_string().into()),
+        password_origin: None,
+        connect_timeout: Duration::from_secs(10),
+    });
+    let backend = |s: &Store| -> i64 {
+        s.conn
+            .query_row("SELECT CAST(pg_backend_pid() AS BIGINT)", [0i64; 0], |r| {
+                r.get(0)
+            })
+            .unwrap()
+    };
+    let first = location.open().unwrap();
+    let pid = backend(&first);
+    drop(first);
+    assert_eq!(location.idle_sessions(), 1);
+    let (a, b) = (location.open().unwrap(), location.open().unwrap());
+    assert_eq!(backend(&a), pid, "the idle session is reused");
+    assert_ne!(backend(&b), pid, "a session serves one store at a time");
+    drop((a, b));
+    assert_eq!(location.idle_sessions(), 2);
+
+    // The server ends the idle sessions: the next store on one of them works all the same.
+    postgres::Client::connect(&cluster().url_for(&name), postgres::NoTls)
+        .unwrap()
+        .execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+             WHERE datname = current_database() AND pid <> pg_backend_pid()",
+            &[],
+        )
+        .unwrap();
+    let mut reopened = location.open().unwrap();
+    assert_ne!(
+        backend(&reopened),
+        pid,
+        "a new session replaced the ended one"
+    );
+    let id = note(&mut reopened, "s-pool");
+    assert!(reopened.outbox_get(id).unwrap().is_some());
+}

@@ -15,7 +15,7 @@ mod value;
 use std::ops::Deref;
 
 pub use dialect::{Dialect, translate};
-pub use pg::PgConn;
+pub use pg::{PgConn, PgPool};
 pub use pg_thread::PgThread;
 pub(crate) use value::params;
 pub use value::{FromValue, OwnedValue, ToValue, Value};
@@ -101,8 +101,13 @@ impl Db {
 
     /// A PostgreSQL connection on the session `session` owns (see [`PgThread`]).
     pub fn postgres(session: PgThread) -> Db {
+        Db::postgres_conn(PgConn::new(session, None))
+    }
+
+    /// A PostgreSQL connection (new, or reused from a [`PgPool`]).
+    pub fn postgres_conn(conn: PgConn) -> Db {
         Db {
-            engine: Engine::Postgres(Box::new(PgConn::new(session))),
+            engine: Engine::Postgres(Box::new(conn)),
             relaxed_commit: false,
         }
     }

@@ -24,11 +24,76 @@ const MAX_CACHED_STATEMENTS: usize = 512;
 type StatementKey = (Arc<str>, Vec<Type>);
 
 pub struct PgConn {
-    session: super::pg_thread::PgThread,
+    /// Always `Some` until the connection is dropped (then it may go back to its pool).
+    session: Option<super::pg_thread::PgThread>,
     /// Statements prepared on the session of this generation (see `PgThread::generation`).
-    statements: RefCell<(u64, HashMap<StatementKey, postgres::Statement>)>,
+    statements: RefCell<Statements>,
     /// Inside `BEGIN … COMMIT`: a lost session must not be opened again under the transaction.
     in_tx: std::cell::Cell<bool>,
+    /// Where the session goes when this connection is dropped, to be reused by the next open
+    /// of the same store (docs/store.md §Engines, connection reuse).
+    pool: Option<Arc<PgPool>>,
+}
+
+type Statements = (u64, HashMap<StatementKey, postgres::Statement>);
+
+/// How many idle sessions a store location keeps for reuse.
+const MAX_IDLE_SESSIONS: usize = 4;
+
+/// Idle sessions of one PostgreSQL store, with the statements prepared on them. A dashboard
+/// opens the store for every action and a worker for every call batch: without reuse each open
+/// would be a new server process and a new authentication (~20 ms), for a few milliseconds of
+/// work. A session is put back only outside a transaction, so the next user starts clean; one
+/// the server cut is opened again on its next call, as any session is.
+#[derive(Debug, Default)]
+pub struct PgPool {
+    idle: std::sync::Mutex<Vec<(super::pg_thread::PgThread, Statements)>>,
+}
+
+impl PgPool {
+    /// An idle session of this store, as a connection that goes back here when dropped. It is
+    /// checked first (one round trip): the server may have ended it while it waited (a restart,
+    /// an idle timeout), which the client only learns by using it; a lost one is opened again
+    /// by its thread on the second try, and dropped if that fails too.
+    pub fn take(self: &Arc<Self>) -> Option<PgConn> {
+        loop {
+            let (session, statements) = self.idle.lock().ok()?.pop()?;
+            let mut conn = PgConn {
+                session: Some(session),
+                statements: RefCell::new(statements),
+                in_tx: std::cell::Cell::new(false),
+                pool: None,
+            };
+            if conn.batch("SELECT 1").is_ok() || conn.batch("SELECT 1").is_ok() {
+                conn.pool = Some(self.clone());
+                return Some(conn);
+            }
+        }
+    }
+
+    fn give(&self, session: super::pg_thread::PgThread, statements: Statements) {
+        if let Ok(mut idle) = self.idle.lock()
+            && idle.len() < MAX_IDLE_SESSIONS
+        {
+            idle.push((session, statements));
+        }
+    }
+
+    /// How many sessions wait for reuse.
+    #[cfg(test)]
+    pub fn idle(&self) -> usize {
+        self.idle.lock().map(|i| i.len()).unwrap_or(0)
+    }
+}
+
+impl Drop for PgConn {
+    fn drop(&mut self) {
+        if let (Some(pool), Some(session)) = (self.pool.take(), self.session.take())
+            && !self.in_tx.get()
+        {
+            pool.give(session, self.statements.take());
+        }
+    }
 }
 
 impl std::fmt::Debug for PgConn {
@@ -38,18 +103,31 @@ impl std::fmt::Debug for PgConn {
 }
 
 impl PgConn {
-    pub fn new(session: super::pg_thread::PgThread) -> PgConn {
+    /// A connection on `session`, returned to `pool` (if any) when dropped.
+    pub fn new(session: super::pg_thread::PgThread, pool: Option<Arc<PgPool>>) -> PgConn {
         PgConn {
-            session,
+            session: Some(session),
             statements: RefCell::new((0, HashMap::new())),
             in_tx: std::cell::Cell::new(false),
+            pool,
         }
+    }
+
+    fn session(&self) -> Result<&super::pg_thread::PgThread, StoreError> {
+        self.session
+            .as_ref()
+            .ok_or_else(|| StoreError::Connect("the session was closed".into()))
+    }
+
+    /// The session's generation (0 for a closed one: its statements are gone anyway).
+    fn generation(&self) -> u64 {
+        self.session.as_ref().map_or(0, |s| s.generation())
     }
 
     /// The cached statement for `sql` with these parameter types, if it was prepared.
     fn cached(&self, key: &StatementKey) -> Option<postgres::Statement> {
         let mut cache = self.statements.borrow_mut();
-        let generation = self.session.generation();
+        let generation = self.generation();
         if cache.0 != generation {
             *cache = (generation, HashMap::new());
         }
@@ -67,7 +145,7 @@ impl PgConn {
     /// How many times the session was opened again (see `PgThread::generation`).
     #[cfg(test)]
     pub fn reconnects(&self) -> u64 {
-        self.session.generation()
+        self.generation()
     }
 
     /// Marks the start or end of a transaction (see `in_tx`).
@@ -94,16 +172,18 @@ impl PgConn {
         // Copied for the session's thread.
         let owned: Vec<OwnedValue> = values.iter().map(OwnedValue::from).collect();
         let (sql, types) = (key.0.clone(), key.1.clone());
-        let (st, out) = self.session.run_with(!self.in_tx.get(), move |client| {
-            let st = match cached {
-                Some(st) => st,
-                None => client.prepare_typed(&sql, &types)?,
-            };
-            let values: Vec<Value<'_>> = owned.iter().map(OwnedValue::as_value).collect();
-            let refs: Vec<&(dyn ToSql + Sync)> = values.iter().map(|v| v as _).collect();
-            let out = run(client, &st, &refs)?;
-            Ok::<_, postgres::Error>((st, out))
-        })??;
+        let (st, out) = self
+            .session()?
+            .run_with(!self.in_tx.get(), move |client| {
+                let st = match cached {
+                    Some(st) => st,
+                    None => client.prepare_typed(&sql, &types)?,
+                };
+                let values: Vec<Value<'_>> = owned.iter().map(OwnedValue::as_value).collect();
+                let refs: Vec<&(dyn ToSql + Sync)> = values.iter().map(|v| v as _).collect();
+                let out = run(client, &st, &refs)?;
+                Ok::<_, postgres::Error>((st, out))
+            })??;
         self.remember(key, st);
         Ok(out)
     }
@@ -123,7 +203,7 @@ impl PgConn {
     pub fn batch(&self, sql: &str) -> Result<(), StoreError> {
         let sql = sql.to_owned();
         Ok(self
-            .session
+            .session()?
             .run_with(!self.in_tx.get(), move |c| c.batch_execute(&sql))??)
     }
 }
