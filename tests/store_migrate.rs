@@ -103,6 +103,20 @@ async fn a_sqlite_store_moves_into_postgres_whole_and_delivers_its_queue_once() 
     assert_eq!(report["pending"].as_u64(), Some(queued), "{report}");
     assert_eq!(report["tables"]["links"], 2, "{report}");
     assert!(report["tables"]["audit"].as_u64().unwrap() >= 2, "{report}");
+    // Every table moves, the sources' and rules' watermarks with the rest.
+    for table in [
+        "source_state",
+        "rule_watermark",
+        "change_watermarks",
+        "status_history",
+    ] {
+        assert!(report["tables"].get(table).is_some(), "{table}: {report}");
+    }
+    assert!(
+        report["tables"]["source_state"].as_u64() >= Some(1),
+        "{report}"
+    );
+    assert_eq!(report["tables"]["rule_watermark"], 1, "{report}");
     let old = env.data_dir().join("snowlink.db");
     assert!(!old.exists(), "the old file is set aside");
     assert!(env.data_dir().join("snowlink.db.migrated").is_file());
