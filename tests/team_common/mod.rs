@@ -27,13 +27,7 @@ pub async fn cluster_with(db: &'static str) -> pg_harness::Cluster {
 /// Points `env` at ServiceNow `url` and at the shared database `db` as engineer `user` (the
 /// database password comes from a file through `password_command`, as a team would set it).
 pub fn team_config(env: &TestEnv, url: &str, cluster: &pg_harness::Cluster, db: &str, user: &str) {
-    let secret = env.dir.path().join("pg-password");
-    std::fs::write(&secret, cluster.password()).unwrap();
-    let store = format!(
-        "\n[store]\nurl = \"{}\"\npassword_command = \"cat '{}'\"\n",
-        cluster.url_without_password(db),
-        secret.display()
-    );
+    let store = store_table(env, cluster, db);
     sync_common::write_config_url(env, url, "itil", "itil", &store);
     // The engineer's own name, not the service account, goes into every change they make.
     let path = env.config_path();
@@ -48,14 +42,19 @@ pub fn team_config(env: &TestEnv, url: &str, cluster: &pg_harness::Cluster, db: 
 /// Writes the test config with `[store] url` on `db` (password through `password_command`, as
 /// a team would configure it) and the instance keys in `extra`.
 pub fn workers_config(env: &TestEnv, cluster: &pg_harness::Cluster, db: &str, extra: &str) {
+    let store = store_table(env, cluster, db);
+    sync_common::write_config(env, "itil", "itil", &format!("{extra}\n{store}"));
+}
+
+/// The `[store]` table for database `db`, its password in a file read by `password_command`.
+fn store_table(env: &TestEnv, cluster: &pg_harness::Cluster, db: &str) -> String {
     let secret = env.dir.path().join("pg-password");
     std::fs::write(&secret, cluster.password()).unwrap();
-    let store = format!(
-        "{extra}\n\n[store]\nurl = \"{}\"\npassword_command = \"cat '{}'\"\n",
+    format!(
+        "\n[store]\nurl = \"{}\"\npassword_command = \"cat '{}'\"\n",
         cluster.url_without_password(db),
         secret.display()
-    );
-    sync_common::write_config(env, "itil", "itil", &store);
+    )
 }
 
 /// The store location the CLI and the dashboard resolve from this config (blocking: the
