@@ -130,3 +130,63 @@ async fn a_new_team_database_is_rebuilt_from_servicenow() {
         .sum();
     assert_eq!(added, 0, "a second run adds nothing: {again}");
 }
+
+/// `config check --online` connects to the team database as the configured role and says what
+/// it found, creating nothing; a wrong password is an error finding naming the cause.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn config_check_online_connects_to_the_team_database() {
+    let cluster = cluster_with("checked").await;
+    let ann = TestEnv::start().await;
+    team_config(&ann, &ann.url, &cluster, "checked", "Ann Oncall");
+    let store_findings = |v: &Value| -> Vec<(String, String)> {
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["subject"] == "store")
+            .map(|f| {
+                (
+                    f["level"].as_str().unwrap().to_string(),
+                    f["message"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    };
+
+    let (out, v) = ann.json(&["config", "check", "--online"]).await;
+    assert_eq!(exit_code(&out), 0, "{v}\n{}", stderr(&out));
+    let found = store_findings(&v);
+    assert!(
+        found.iter().any(|(l, m)| l == "ok"
+            && m.contains("connected to PostgreSQL")
+            && m.contains("as snowlink (database checked)")
+            && m.contains("no snowlink schema yet")),
+        "{found:#?}"
+    );
+    assert!(
+        !found.iter().any(|(l, _)| l == "warn" || l == "error"),
+        "{found:#?}"
+    );
+
+    // Once a command has used the store, the schema is there and current.
+    let out = ann.run(&["links"]).await;
+    assert_eq!(exit_code(&out), 0, "{}", stderr(&out));
+    let (_, v) = ann.json(&["config", "check", "--online"]).await;
+    assert!(
+        store_findings(&v)
+            .iter()
+            .any(|(l, m)| l == "ok" && m.contains("current")),
+        "{v}"
+    );
+
+    std::fs::write(ann.dir.path().join("pg-password"), "not-the-password").unwrap();
+    let (out, v) = ann.json(&["config", "check", "--online"]).await;
+    assert_eq!(exit_code(&out), 2, "{v}");
+    let found = store_findings(&v);
+    assert!(
+        found
+            .iter()
+            .any(|(l, m)| l == "error" && m.to_lowercase().contains("password")),
+        "{found:#?}"
+    );
+}

@@ -54,6 +54,7 @@ pub async fn run(cmd: ConfigCommand, globals: &Globals) -> CliResult<Exit> {
             let mut report = config::check(&paths, globals.instance.as_deref(), &ProcessEnv);
             keymap_findings(&paths, &mut report);
             if online {
+                store_online(&paths, &mut report).await;
                 rules_online(&paths, &mut report).await;
             }
             if globals.json {
@@ -89,6 +90,66 @@ fn keymap_findings(paths: &config::Paths, report: &mut config::CheckReport) {
         subject: "keys".into(),
         message,
     });
+}
+
+/// `--online` with `[store] url`: connect to the database as the configured role and say what
+/// it found (docs/postgres.md §Connecting). Creates and migrates nothing.
+async fn store_online(paths: &config::Paths, report: &mut config::CheckReport) {
+    let Ok(cfg) = config::Config::load(paths) else {
+        return;
+    };
+    let Ok(location) = super::context::store_location(paths, &cfg).await else {
+        return; // a [store] the offline checks already reported
+    };
+    if !location.is_postgres() {
+        return;
+    }
+    let probe = tokio::task::spawn_blocking(move || location.probe_postgres()).await;
+    let mut push = |level, message: String| {
+        report.findings.push(config::Finding {
+            level,
+            subject: "store".into(),
+            message,
+        })
+    };
+    let p = match probe {
+        Ok(Ok(p)) => p,
+        Ok(Err(e)) => return push(Level::Error, e.to_string()),
+        Err(e) => return push(Level::Error, format!("the check stopped unexpectedly: {e}")),
+    };
+    let schema = match p.schema_version {
+        None => "no snowlink schema yet: it is created on first use".to_string(),
+        Some(v) if v == p.supported => format!("schema version {v}, current"),
+        Some(v) if v < p.supported => format!(
+            "schema version {v}; this build migrates it to {} on first use",
+            p.supported
+        ),
+        Some(v) => {
+            return push(
+                Level::Error,
+                format!(
+                    "database {} is at schema version {v}, newer than this build's {}: upgrade snowlink on this machine",
+                    p.database, p.supported
+                ),
+            );
+        }
+    };
+    push(
+        Level::Ok,
+        format!(
+            "connected to PostgreSQL {} as {} (database {}); {schema}",
+            p.server_version, p.user, p.database
+        ),
+    );
+    if p.superuser {
+        push(
+            Level::Warn,
+            format!(
+                "{} is a superuser; a normal role that owns the database is all snowlink needs (docs/postgres.md)",
+                p.user
+            ),
+        );
+    }
 }
 
 /// `--online`: each instance a rule routes to is asked about the rule's groups, users and

@@ -1,6 +1,7 @@
 //! `config check` for `[store]` (docs/config.md §[store]): the URL's shape, the password
 //! resolving (the helper is run; its output never shown), `ca_file` readable and holding a
-//! certificate, and the TLS choice said plainly. Offline: nothing connects to the database. A
+//! certificate, and the TLS choice said plainly. Offline: nothing connects to the database (`--online`
+//! does, in `cli/config_cmd.rs` through `StoreLocation::probe_postgres`). A
 //! config without `[store]` settings (the SQLite file) adds no finding.
 
 use std::time::Duration;

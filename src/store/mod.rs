@@ -30,6 +30,7 @@ mod outbox_types;
 mod owners;
 mod owners_pg;
 mod pg_connect;
+mod probe_pg;
 pub mod rediscover;
 mod rules;
 mod rules_apply;
@@ -72,6 +73,7 @@ pub use outbox::{
 pub use outbox_admin::{OutboxCounts, OutboxFilter, PausedInstance};
 pub use owners::{OwnerLock, lock_dir, new_owner_id, owner_is_gone, this_host};
 pub use owners_pg::PgOwnerLock;
+pub use probe_pg::PgProbe;
 pub use rules::{
     BatchOutcome, DecisionAction, DecisionBatch, DecisionEffect, KeyRef, NewDecision, NewRuleKey,
     RuleCounts, RuleDecisionRow, RuleKeyRow,
