@@ -6,57 +6,14 @@
 //! and change states").
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod backsync_common;
 mod common;
 mod sync_common;
 
-use common::{TestEnv, exit_code, stderr};
-use serde_json::{Value, json};
-use snowlink::domain::{ArchiveReason, IncidentRef, Status};
-
-async fn record(env: &TestEnv, table: &str, number: &str) -> IncidentRef {
-    let v = env
-        .admin_get(&format!(
-            "/api/now/table/{table}?sysparm_query=number={number}&sysparm_fields=sys_id"
-        ))
-        .await;
-    IncidentRef {
-        instance: "default".into(),
-        table: table.into(),
-        sys_id: v["result"][0]["sys_id"].as_str().unwrap().into(),
-        number: number.into(),
-    }
-}
-
-/// PATCH `path` as `who`; returns the status and the body.
-async fn patch(env: &TestEnv, who: &str, path: &str, body: Value) -> (u16, Value) {
-    let resp = reqwest::Client::new()
-        .patch(format!("{}{path}", env.url))
-        .basic_auth(who, Some(who))
-        .header("Accept", "application/json")
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    let status = resp.status().as_u16();
-    (status, resp.json().await.unwrap_or(Value::Null))
-}
-
-async fn field(env: &TestEnv, r: &IncidentRef, f: &str) -> String {
-    env.admin_get(&format!(
-        "/api/now/table/{}/{}?sysparm_fields={f}",
-        r.table, r.sys_id
-    ))
-    .await["result"][f]
-        .as_str()
-        .unwrap()
-        .to_string()
-}
-
-async fn sync_once(env: &TestEnv) -> Value {
-    let (out, v) = env.json(&["sync", "--once"]).await;
-    assert_eq!(exit_code(&out), 0, "{v}\n{}", stderr(&out));
-    v["changes"].clone()
-}
+use backsync_common::{field, patch_path, record, sync_changes};
+use common::TestEnv;
+use serde_json::json;
+use snowlink::domain::{ArchiveReason, Status};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn problem_resolution_codes_and_change_close_codes_archive_with_their_reason() {
@@ -76,12 +33,12 @@ async fn problem_resolution_codes_and_change_close_codes_archive_with_their_reas
         }
         keys
     };
-    let first = sync_once(&env).await;
+    let first = sync_changes(&env).await;
     assert_eq!(first["baselined"], 3, "{first}");
 
     // The Table API still ignores a state PATCH; the state endpoint needs a problem role.
     let move_path = |n: &str, s: &str| format!("/api/x_rhtpp_ansible/problem/{n}/new_state/{s}");
-    let (status, body) = patch(
+    let (status, body) = patch_path(
         &env,
         "itil",
         &move_path("PRB0000001", "107"),
@@ -90,7 +47,8 @@ async fn problem_resolution_codes_and_change_close_codes_archive_with_their_reas
     .await;
     assert_eq!(status, 403, "itil may not close a problem: {body}");
     // The real refusal of a move the state model does not have.
-    let (status, body) = patch(&env, "admin", &move_path("PRB0000001", "106"), json!({})).await;
+    let (status, body) =
+        patch_path(&env, "admin", &move_path("PRB0000001", "106"), json!({})).await;
     assert_eq!(status, 400, "{body}");
     assert!(
         body.to_string()
@@ -108,7 +66,7 @@ async fn problem_resolution_codes_and_change_close_codes_archive_with_their_reas
         .as_str()
         .unwrap()
         .to_string();
-    let (status, body) = patch(
+    let (status, body) = patch_path(
         &env,
         "admin",
         &move_path("PRB0000001", "107"),
@@ -116,7 +74,7 @@ async fn problem_resolution_codes_and_change_close_codes_archive_with_their_reas
     )
     .await;
     assert_eq!(status, 200, "{body}");
-    let (status, body) = patch(
+    let (status, body) = patch_path(
         &env,
         "admin",
         &move_path("PRB0000002", "106"),
@@ -130,12 +88,12 @@ async fn problem_resolution_codes_and_change_close_codes_archive_with_their_reas
     // The change: Implement → Review → Closed, successful, through the Change API; a jump the
     // model does not have is refused.
     let chg = format!("/api/sn_chg_rest/v1/change/{}", change.sys_id);
-    let (status, body) = patch(&env, "admin", &chg, json!({"state": "-5"})).await;
+    let (status, body) = patch_path(&env, "admin", &chg, json!({"state": "-5"})).await;
     assert_eq!(status, 400, "{body}");
-    let (status, body) = patch(&env, "admin", &chg, json!({"state": "0"})).await;
+    let (status, body) = patch_path(&env, "admin", &chg, json!({"state": "0"})).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["result"]["state"]["display_value"], "Review", "{body}");
-    let (status, body) = patch(
+    let (status, body) = patch_path(
         &env,
         "admin",
         &chg,
@@ -145,7 +103,7 @@ async fn problem_resolution_codes_and_change_close_codes_archive_with_their_reas
     assert_eq!(status, 200, "{body}");
     assert_eq!(field(&env, &change, "state").await, "3");
 
-    let changes = sync_once(&env).await;
+    let changes = sync_changes(&env).await;
     assert_eq!(changes["applied"].as_array().unwrap().len(), 3, "{changes}");
     let store = sync_common::open_store(&env);
     let want = [

@@ -5,46 +5,19 @@
 //! quirk), so nothing is archived — snowlink follows what the record really says.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod backsync_common;
 mod common;
 mod sync_common;
 
-use common::{TestEnv, exit_code, stderr};
+use backsync_common::{patch_path, record, sync_changes};
+use common::TestEnv;
 use serde_json::{Value, json};
 use snowlink::domain::{IncidentRef, Status};
 
-async fn record(env: &TestEnv, table: &str, number: &str) -> IncidentRef {
-    let v = env
-        .admin_get(&format!(
-            "/api/now/table/{table}?sysparm_query=number={number}&sysparm_fields=sys_id"
-        ))
-        .await;
-    IncidentRef {
-        instance: "default".into(),
-        table: table.into(),
-        sys_id: v["result"][0]["sys_id"].as_str().unwrap().into(),
-        number: number.into(),
-    }
-}
-
 async fn patch_as_admin(env: &TestEnv, r: &IncidentRef, body: Value) {
-    let resp = reqwest::Client::new()
-        .patch(format!(
-            "{}/api/now/table/{}/{}",
-            env.url, r.table, r.sys_id
-        ))
-        .basic_auth("admin", Some("admin"))
-        .header("Accept", "application/json")
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    assert!(resp.status().is_success(), "{}", resp.text().await.unwrap());
-}
-
-async fn sync_once(env: &TestEnv) -> Value {
-    let (out, v) = env.json(&["sync", "--once"]).await;
-    assert_eq!(exit_code(&out), 0, "{v}\n{}", stderr(&out));
-    v["changes"].clone()
+    let path = format!("/api/now/table/{}/{}", r.table, r.sys_id);
+    let (status, answer) = patch_path(env, "admin", &path, body).await;
+    assert!((200..300).contains(&status), "{status}: {answer}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -61,7 +34,7 @@ async fn problems_and_changes_come_back_like_incidents_and_their_state_quirk_is_
         sync_common::link(&mut store, &c, &change);
         (p, c)
     };
-    let first = sync_once(&env).await;
+    let first = sync_changes(&env).await;
     assert_eq!(first["baselined"], 2, "{first}");
 
     // Another user assigns both (allowed), and tries to resolve/close them (ignored).
@@ -97,7 +70,7 @@ async fn problems_and_changes_come_back_like_incidents_and_their_state_quirk_is_
     assert_eq!(state("problem", problem.sys_id.clone()).await, "101");
     assert_eq!(state("change_request", change.sys_id.clone()).await, "-5");
 
-    let changes = sync_once(&env).await;
+    let changes = sync_changes(&env).await;
     assert_eq!(changes["applied"].as_array().unwrap().len(), 2, "{changes}");
     let store = sync_common::open_store(&env);
     for k in [&p, &c] {

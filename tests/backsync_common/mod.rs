@@ -198,3 +198,51 @@ pub fn applied_numbers(changes: &Value) -> Vec<String> {
     v.sort();
     v
 }
+
+/// The record `number` of `table` (incident, problem, change_request) as a link target.
+pub async fn record(env: &TestEnv, table: &str, number: &str) -> IncidentRef {
+    let v = env
+        .admin_get(&format!(
+            "/api/now/table/{table}?sysparm_query=number={number}&sysparm_fields=sys_id"
+        ))
+        .await;
+    IncidentRef {
+        instance: "default".into(),
+        table: table.into(),
+        sys_id: v["result"][0]["sys_id"].as_str().unwrap().into(),
+        number: number.into(),
+    }
+}
+
+/// PATCH `path` as `who` (demo password = user name); the status and the body.
+pub async fn patch_path(env: &TestEnv, who: &str, path: &str, body: Value) -> (u16, Value) {
+    let resp = reqwest::Client::new()
+        .patch(format!("{}{path}", env.url))
+        .basic_auth(who, Some(who))
+        .header("Accept", "application/json")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let status = resp.status().as_u16();
+    (status, resp.json().await.unwrap_or(Value::Null))
+}
+
+/// One field of `r` as ServiceNow has it now.
+pub async fn field(env: &TestEnv, r: &IncidentRef, f: &str) -> String {
+    env.admin_get(&format!(
+        "/api/now/table/{}/{}?sysparm_fields={f}",
+        r.table, r.sys_id
+    ))
+    .await["result"][f]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+/// `snowlink sync --once` (must succeed); its `changes` report.
+pub async fn sync_changes(env: &TestEnv) -> Value {
+    let (out, v) = env.json(&["sync", "--once"]).await;
+    assert_eq!(exit_code(&out), 0, "{v}\n{}", stderr(&out));
+    v["changes"].clone()
+}
