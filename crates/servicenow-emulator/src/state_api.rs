@@ -39,10 +39,13 @@ pub fn router() -> Router<Arc<AppState>> {
     Router::new()
         .route(
             "/api/x_rhtpp_ansible/problem/{number}/new_state/{state}",
-            any(problem_state),
+            any(endpoint::<true>),
         )
-        .route("/api/sn_chg_rest/change/{sys_id}", any(change))
-        .route("/api/sn_chg_rest/{version}/change/{sys_id}", any(change))
+        .route("/api/sn_chg_rest/change/{sys_id}", any(endpoint::<false>))
+        .route(
+            "/api/sn_chg_rest/{version}/change/{sys_id}",
+            any(endpoint::<false>),
+        )
 }
 
 /// Who may move a problem past New: assess, root cause analysis and resolve need one of these
@@ -136,7 +139,9 @@ async fn serve(req: Req, session: Option<SessionId>, problem: bool) -> Response 
     resp
 }
 
-async fn problem_state(
+/// The state endpoints' handler: `PROBLEM` picks the problem state API (else the Change
+/// Management API).
+async fn endpoint<const PROBLEM: bool>(
     State(state): S,
     Path(params): Path<HashMap<String, String>>,
     method: Method,
@@ -151,25 +156,7 @@ async fn problem_state(
         headers,
         body,
     };
-    serve(req, session.map(|s| s.0), true).await
-}
-
-async fn change(
-    State(state): S,
-    Path(params): Path<HashMap<String, String>>,
-    method: Method,
-    headers: HeaderMap,
-    session: Option<axum::Extension<SessionId>>,
-    body: Body,
-) -> Response {
-    let req = Req {
-        state,
-        params,
-        method,
-        headers,
-        body,
-    };
-    serve(req, session.map(|s| s.0), false).await
+    serve(req, session.map(|s| s.0), PROBLEM).await
 }
 
 async fn move_problem(req: Req, p: &Principal) -> Result<Response, ApiError> {
