@@ -54,15 +54,7 @@ async fn the_dashboard_works_two_instances_and_one_outage_holds_up_only_its_own(
         .await
         .unwrap();
     let sb = sandbox.base_url();
-    let config = std::fs::read_to_string(env.config_path()).unwrap();
-    std::fs::write(
-        env.config_path(),
-        format!(
-            "{config}\n[instances.sandbox]\nurl = \"{sb}\"\nusername = \"admin\"\n\
-             password_command = \"printf admin\"\ntimeout_secs = 5\npoll_interval_secs = 1\n"
-        ),
-    )
-    .unwrap();
+    env.add_admin_instance("sandbox", &sb, "poll_interval_secs = 1");
     let out = env.run(&["ticket", "link", "A-1001", "INC0000005"]).await;
     assert_eq!(exit_code(&out), 0, "{}", stderr(&out));
     let out = env

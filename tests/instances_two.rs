@@ -22,16 +22,7 @@ async fn start() -> Two {
     let sandbox = servicenow_emulator::start(Default::default())
         .await
         .unwrap();
-    let config = std::fs::read_to_string(env.config_path()).unwrap();
-    std::fs::write(
-        env.config_path(),
-        format!(
-            "{config}\n[instances.sandbox]\nurl = \"{}\"\nusername = \"admin\"\n\
-             password_command = \"printf admin\"\ntimeout_secs = 5\n",
-            sandbox.base_url()
-        ),
-    )
-    .unwrap();
+    env.add_admin_instance("sandbox", &sandbox.base_url(), "");
     Two { env, sandbox }
 }
 

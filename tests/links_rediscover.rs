@@ -223,14 +223,7 @@ async fn a_mangled_block_is_reported_and_since_limits_the_read() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_instance_that_is_down_is_named_and_the_others_are_still_read() {
     let env = TestEnv::start().await;
-    add_to_config(
-        &env,
-        &format!(
-            "[instances.sandbox]\nurl = \"http://127.0.0.1:{}\"\nusername = \"admin\"\n\
-             password_command = \"printf admin\"\ntimeout_secs = 5\n",
-            free_port()
-        ),
-    );
+    env.add_admin_instance("sandbox", &format!("http://127.0.0.1:{}", free_port()), "");
     let made = number(&ok_json(&env, &["ticket", "create", "A-1001"]).await);
     let two = machine_two(&env);
     let (out, v) = json_in(&env, &two, &["links", "rediscover"]).await;

@@ -121,14 +121,7 @@ async fn a_rejected_login_and_a_user_without_read_access_name_the_fix() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn instance_reads_only_that_instance() {
     let env = TestEnv::start().await;
-    add_to_config(
-        &env,
-        &format!(
-            "[instances.sandbox]\nurl = \"http://127.0.0.1:{}\"\nusername = \"admin\"\n\
-             password_command = \"printf admin\"\ntimeout_secs = 5\n",
-            free_port()
-        ),
-    );
+    env.add_admin_instance("sandbox", &format!("http://127.0.0.1:{}", free_port()), "");
     let two = machine_two(&env);
     let (out, v) = json_in(
         &env,

@@ -80,6 +80,20 @@ path = "{sample}"
         std::fs::write(self.dir.path().join("password"), password).unwrap();
     }
 
+    /// Adds instance `name` at `url` to the config, logging in as the emulator's `admin`
+    /// (password through `password_command`, 5 s timeout), plus the keys in `extra`.
+    pub fn add_admin_instance(&self, name: &str, url: &str, extra: &str) {
+        let config = std::fs::read_to_string(self.config_path()).unwrap();
+        std::fs::write(
+            self.config_path(),
+            format!(
+                "{config}\n[instances.{name}]\nurl = \"{url}\"\nusername = \"admin\"\n\
+                 password_command = \"printf admin\"\ntimeout_secs = 5\n{extra}\n"
+            ),
+        )
+        .unwrap();
+    }
+
     fn password(&self) -> String {
         std::fs::read_to_string(self.dir.path().join("password")).unwrap()
     }
