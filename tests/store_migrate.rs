@@ -121,6 +121,13 @@ async fn a_sqlite_store_moves_into_postgres_whole_and_delivers_its_queue_once() 
     assert!(!old.exists(), "the old file is set aside");
     assert!(env.data_dir().join("snowlink.db.migrated").is_file());
 
+    // Until the config names the database, commands say where the store went instead of
+    // starting a new, empty file.
+    let out = env.run(&["links"]).await;
+    assert_eq!(exit_code(&out), 2, "{}", stderr(&out));
+    assert!(stderr(&out).contains("set [store] url"), "{}", stderr(&out));
+    assert!(!old.exists());
+
     // The same engineer, now on the PostgreSQL store: everything reads back the same.
     team_config(&env, &env.url, &cluster, "team", "Test Engineer");
     let after = views(&env).await;

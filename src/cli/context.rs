@@ -64,10 +64,30 @@ pub async fn store_location(paths: &Paths, config: &Config) -> CliResult<StoreLo
     .await
     .map_err(|e| CliError::other(format!("reading [store] stopped unexpectedly: {e}")))?
     .map_err(CliError::from)?;
-    Ok(match resolved {
-        Some(pg) => StoreLocation::postgres(pg),
-        None => StoreLocation::File(file),
-    })
+    match resolved {
+        Some(pg) => Ok(StoreLocation::postgres(pg)),
+        None => {
+            refuse_migrated_file(&file)?;
+            Ok(StoreLocation::File(file))
+        }
+    }
+}
+
+/// After `store migrate` the file is `<file>.migrated` and the team's store is PostgreSQL: a
+/// command that would start a new, empty file there instead says what happened and what to set.
+fn refuse_migrated_file(file: &std::path::Path) -> CliResult<()> {
+    let mut moved = file.as_os_str().to_owned();
+    moved.push(".migrated");
+    let moved = std::path::PathBuf::from(moved);
+    if file.exists() || !moved.exists() {
+        return Ok(());
+    }
+    Err(CliError::usage(format!(
+        "this store was moved to PostgreSQL by `snowlink store migrate` (the old file is {}): \
+         set [store] url in the config to the database it was copied to (or rename the file back \
+         to go on without team mode)",
+        moved.display()
+    )))
 }
 
 /// Builds the client for `profile`, resolving its credentials (a password command may take a
