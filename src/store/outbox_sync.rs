@@ -279,6 +279,16 @@ impl Store {
         v.map(from_ms).transpose()
     }
 
+    /// Whether a worker other than `owner` holds in-flight claims on `instance`'s rows.
+    pub fn in_flight_elsewhere(&self, instance: &str, owner: &str) -> Result<bool> {
+        self.conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM outbox WHERE instance = ?1 AND state = 'in_flight' \
+             AND lease_owner <> ?2)",
+            params![instance, owner],
+            |r| r.get(0),
+        )
+    }
+
     /// How many earlier rows of the same queue, of the same kind and with exactly the same
     /// payload, are `delivered`. Reconciling a note whose text occurs N times on the incident is
     /// "already there" only when N exceeds this count, so two identical notes both arrive once.

@@ -56,6 +56,10 @@ enum Mode<'a> {
     },
 }
 
+/// How often a worker looks for a dead worker's claims while others hold some (a claim
+/// attempt: a few queries).
+const TAKEOVER_CHECK: Duration = Duration::from_millis(250);
+
 impl Worker {
     /// A worker for `instance` (the profile name deliveries carry), opening its own store
     /// connection at `location`.
@@ -264,7 +268,7 @@ impl Worker {
             // its claims are scoped to the targets' queues, and a due row elsewhere would wake
             // it over and over.
             let scoped = matches!(mode, Mode::Until { .. });
-            let wake = if may_claim && free > 0 && !scoped {
+            let mut wake = if may_claim && free > 0 && !scoped {
                 self.wake_at(run).await?
             } else {
                 None
@@ -273,6 +277,9 @@ impl Worker {
                 Mode::Watch { shutdown } if !run.stopping => Some(shutdown),
                 _ => None,
             };
+            if shutdown.is_some() && may_claim && free > 0 {
+                wake = self.watch_wake(wake).await?;
+            }
             tokio::select! {
                 // Results first: a due time and a result at once must not claim before the
                 // result is seen.
@@ -336,6 +343,12 @@ impl Worker {
                     Gate::Open => next.filter(|_| run.paused.is_none()),
                 };
                 let wake = due.map_or(poll, |n| n.min(poll));
+                let wake = match gate {
+                    Gate::Open if run.paused.is_none() => {
+                        self.watch_wake(Some(wake)).await?.unwrap_or(wake)
+                    }
+                    _ => wake,
+                };
                 let poked = tokio::select! {
                     _ = sleep_until(Some(wake)) => false,
                     _ = self.wake.woken() => true,
@@ -401,6 +414,24 @@ impl Worker {
             .call(move |s| s.next_due_at_for(&instance))
             .await?;
         Ok(next.map(|n| run.hold_until.map_or(n, |h| n.max(h))))
+    }
+
+    /// For a watching worker: `wake`, or [`TAKEOVER_CHECK`] from now if that is sooner while
+    /// another worker holds claims. If that worker dies its rows are free at once (docs/store.md
+    /// §Worker liveness), but nothing would wake this one: the dead send no notice, and their
+    /// leases' end or the poll interval may be minutes away.
+    async fn watch_wake(&self, wake: Option<Timestamp>) -> Result<Option<Timestamp>> {
+        let (instance, owner) = (self.instance.clone(), self.opts.owner.clone());
+        let others = self
+            .ctx
+            .store
+            .call(move |s| s.in_flight_elsewhere(&instance, &owner))
+            .await?;
+        if !others {
+            return Ok(wake);
+        }
+        let check = ts_add(Timestamp::now(), TAKEOVER_CHECK);
+        Ok(Some(wake.map_or(check, |w| w.min(check))))
     }
 
     /// Every target is delivered, dropped, failed, dead or paused.
