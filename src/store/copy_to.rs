@@ -37,7 +37,7 @@ const SEEDED: &[&str] = &["rule_watermark"];
 /// What was copied.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct CopyReport {
-    /// Rows copied per table, in copy order.
+    /// Rows copied per table (by name).
     pub tables: BTreeMap<String, u64>,
     /// Deliveries still to be made, now queued in the target.
     pub pending: u64,
